@@ -1,0 +1,1 @@
+"""Safehold: case records where the privacy notice is the specification."""

@@ -1,0 +1,25 @@
+"""The Jinja2 environment: app templates first, then the GOV.UK Frontend macros."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, PrefixLoader
+
+
+def environment(**options: Any) -> Environment:
+    app_loader: BaseLoader = options.pop("loader")
+    options.setdefault("autoescape", True)
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                app_loader,
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        **options,
+    )
+    env.globals.update({"static": static, "url": reverse})
+    return env

@@ -1,0 +1,348 @@
+"""Cross-checks between a pack's sections, in words a data protection officer understands.
+
+These run on the parsed document itself (not only on a fully valid `Pack`) so that a
+misspelt category and a malformed date in the same file are reported together. Each
+check tolerates badly-shaped input: the schema validation reports shape; this reports sense.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from safehold.policy.law import ARTICLE_9, ARTICLE_9_NEEDS_SCHEDULE_1, SCHEDULE_1, UK_COUNTRIES
+from safehold.policy.loader import PathKey, Problem, Source
+from safehold.policy.schema import BUILTIN_EVENTS
+
+SECTIONS = (
+    "controllers",
+    "contacts",
+    "legislation",
+    "services",
+    "subjects",
+    "categories",
+    "flags",
+    "events",
+    "purposes",
+    "roles",
+    "recipients",
+    "preferences",
+    "retention",
+    "commitments",
+)
+
+NOUN = {
+    "controllers": "controller",
+    "contacts": "contact point",
+    "legislation": "piece of legislation",
+    "services": "service",
+    "subjects": "data subject",
+    "categories": "data category",
+    "flags": "flag",
+    "events": "event",
+    "purposes": "purpose",
+    "roles": "role",
+    "recipients": "recipient",
+    "preferences": "preference",
+    "retention": "retention rule",
+    "commitments": "commitment",
+}
+
+
+def _items(data: dict[str, Any], section: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = data.get(section)
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield i, item
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+class _Checker:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.data: dict[str, Any] = source.data
+        self.problems: list[Problem] = []
+        self.codes: dict[str, dict[str, int]] = {}
+        for section in SECTIONS:
+            codes: dict[str, int] = {}
+            for i, item in _items(self.data, section):
+                code = item.get("code")
+                if isinstance(code, str):
+                    if code in codes:
+                        first = self.source.position((section, codes[code], "code"))[0]
+                        self.error(
+                            (section, i, "code"),
+                            f"the {NOUN[section]} code '{code}' is used twice (first at line "
+                            f"{first}); each {NOUN[section]} needs its own code",
+                        )
+                    else:
+                        codes[code] = i
+            self.codes[section] = codes
+        self.events = set(BUILTIN_EVENTS) | set(self.codes["events"])
+
+    def error(self, path: PathKey, message: str) -> None:
+        line, column = self.source.position(path)
+        self.problems.append(Problem(line, column, "error", message, path))
+
+    def warning(self, path: PathKey, message: str) -> None:
+        line, column = self.source.position(path)
+        self.problems.append(Problem(line, column, "warning", message, path))
+
+    def category(self, code: str) -> dict[str, Any]:
+        index = self.codes["categories"].get(code)
+        return self.data["categories"][index] if index is not None else {}
+
+    def refs(
+        self,
+        path: PathKey,
+        values: Any,
+        section: str,
+        what: str,
+        *,
+        star: bool = False,
+    ) -> None:
+        """Every code in `values` must name an entry of `section`."""
+        many = values if isinstance(values, list) else [values]
+        for i, value in enumerate(many):
+            if not isinstance(value, str) or (star and value == "*"):
+                continue
+            if value not in self.codes[section]:
+                at = (*path, i) if isinstance(values, list) else path
+                hint = difflib.get_close_matches(value, self.codes[section], n=1)
+                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                known = (
+                    ""
+                    if hint
+                    else f" (the pack's {section} are: {', '.join(self.codes[section]) or 'none'})"
+                )
+                self.error(
+                    at,
+                    f"{what} names the {NOUN[section]} '{value}', which the pack does not "
+                    f"define{suggestion}{known}",
+                )
+
+    # --- the checks -----------------------------------------------------------------------
+
+    def run(self) -> list[Problem]:
+        self.controllers()
+        self.services()
+        self.categories()
+        self.purposes()
+        self.roles()
+        self.recipients()
+        self.preferences()
+        self.retention()
+        self.rights()
+        return self.problems
+
+    def controllers(self) -> None:
+        if not any(isinstance(c.get("dpo"), dict) for _, c in _items(self.data, "controllers")):
+            self.warning(
+                ("controllers",),
+                "no controller states its Data Protection Officer's contact details "
+                "(UK GDPR Article 13(1)(b) requires them)",
+            )
+        for i, c in _items(self.data, "controllers"):
+            self.refs(("controllers", i, "acts_for"), _list(c.get("acts_for")), "controllers", f"controller '{c.get('code')}'")
+        if self.data.get("supervisory_authority") is None:
+            self.warning(
+                (),
+                "the pack does not state the supervisory authority (the Information "
+                "Commissioner's Office) to complain to (Article 13(2)(d))",
+            )
+
+    def services(self) -> None:
+        service_events = {
+            code for code, i in self.codes["events"].items() if self.data["events"][i].get("of") == "service"
+        }
+        for i, s in _items(self.data, "services"):
+            name = f"service '{s.get('code')}'"
+            self.refs(("services", i, "controller"), s.get("controller"), "controllers", name)
+            self.refs(("services", i, "statutory_basis"), _list(s.get("statutory_basis")), "legislation", name)
+            dates = s.get("dates")
+            if isinstance(dates, dict):
+                for key in dates:
+                    if key not in service_events:
+                        self.error(
+                            ("services", i, "dates", key),
+                            f"{name} gives a date for '{key}', which is not an event of a service "
+                            "declared under 'events' (with 'of: service')",
+                        )
+
+    def categories(self) -> None:
+        used: set[str] = set()
+        for _, p in _items(self.data, "purposes"):
+            used.update(c for c in _list(p.get("categories")) if isinstance(c, str))
+        covered_all = False
+        covered: set[str] = set()
+        for _, r in _items(self.data, "retention"):
+            cats = _list(r.get("categories"))
+            if not cats:
+                covered_all = True
+            covered.update(c for c in cats if isinstance(c, str))
+        for i, c in _items(self.data, "categories"):
+            code = c.get("code")
+            self.refs(("categories", i, "subjects"), _list(c.get("subjects")), "subjects", f"category '{code}'")
+            if code not in used:
+                self.warning(
+                    ("categories", i, "code"),
+                    f"the category '{code}' is not used by any purpose: why is it held?",
+                )
+            if not covered_all and code not in covered:
+                self.warning(
+                    ("categories", i, "code"),
+                    f"no retention rule covers the category '{code}': how long is it kept?",
+                )
+
+    def purposes(self) -> None:
+        for i, p in _items(self.data, "purposes"):
+            name = f"purpose '{p.get('code')}'"
+            base = ("purposes", i)
+            self.refs((*base, "services"), _list(p.get("services")), "services", name)
+            self.refs((*base, "subjects"), _list(p.get("subjects")), "subjects", name)
+            self.refs((*base, "categories"), _list(p.get("categories")), "categories", name)
+            self.refs((*base, "legislation"), _list(p.get("legislation")), "legislation", name)
+            cats = [c for c in _list(p.get("categories")) if isinstance(c, str)]
+            special = [c for c in cats if self.category(c).get("special_category") is True]
+            criminal = [c for c in cats if self.category(c).get("criminal_offence") is True]
+            conditions = [c for c in _list(p.get("special_category_conditions")) if isinstance(c, str)]
+            if special and not any(c in ARTICLE_9 for c in conditions):
+                self.error(
+                    (*base, "categories"),
+                    f"{name} uses special category data ({', '.join(special)}) but states no "
+                    "Article 9 condition in 'special_category_conditions'",
+                )
+            elif special and any(c in ARTICLE_9_NEEDS_SCHEDULE_1 for c in conditions) and not any(
+                c in SCHEDULE_1 for c in conditions
+            ):
+                self.warning(
+                    (*base, "special_category_conditions"),
+                    f"{name} relies on an Article 9 condition that in UK law also needs a "
+                    "DPA 2018 Schedule 1 condition, and none is stated",
+                )
+            if criminal and not _list(p.get("criminal_offence_conditions")):
+                self.error(
+                    (*base, "categories"),
+                    f"{name} uses criminal offence data ({', '.join(criminal)}) but states no "
+                    "Article 10 condition in 'criminal_offence_conditions'",
+                )
+
+    def roles(self) -> None:
+        for i, r in _items(self.data, "roles"):
+            for g, grant in enumerate(_list(r.get("grants"))):
+                if isinstance(grant, dict):
+                    self.refs(
+                        ("roles", i, "grants", g, "categories"),
+                        _list(grant.get("categories")),
+                        "categories",
+                        f"role '{r.get('code')}'",
+                        star=True,
+                    )
+
+    def recipients(self) -> None:
+        outside_allowed = self.data.get("transfers_outside_uk") is True
+        for i, r in _items(self.data, "recipients"):
+            name = f"recipient '{r.get('code')}'"
+            shares = _list(r.get("shares"))
+            if not shares:
+                self.warning(("recipients", i, "code"), f"{name} does not say what is shared with it")
+            for s, share in enumerate(shares):
+                if not isinstance(share, dict):
+                    continue
+                at = ("recipients", i, "shares", s)
+                self.refs((*at, "categories"), _list(share.get("categories")), "categories", name, star=True)
+                self.refs((*at, "purposes"), _list(share.get("purposes")), "purposes", name)
+                if not _list(share.get("conditions")):
+                    self.warning(
+                        at,
+                        f"{name} has no stated condition for sharing (always, consent, required "
+                        "by law, safeguarding risk, ...): the system will not share until one is",
+                    )
+            country = r.get("country")
+            if isinstance(country, str) and country.strip().lower() not in UK_COUNTRIES:
+                if not outside_allowed:
+                    self.error(
+                        ("recipients", i, "country"),
+                        f"{name} is in {country}, but the pack says information is not sent "
+                        "outside the UK ('transfers_outside_uk' is not true)",
+                    )
+                elif not r.get("transfer_safeguard"):
+                    self.error(
+                        ("recipients", i, "country"),
+                        f"{name} is outside the UK and the pack states no 'transfer_safeguard'",
+                    )
+
+    def preferences(self) -> None:
+        for i, p in _items(self.data, "preferences"):
+            name = f"preference '{p.get('code')}'"
+            self.refs(("preferences", i, "given_by"), _list(p.get("given_by")), "subjects", name)
+            for effect in ("allows", "withholds"):
+                e = p.get(effect)
+                if isinstance(e, dict):
+                    at = ("preferences", i, effect)
+                    self.refs((*at, "categories"), _list(e.get("categories")), "categories", name, star=True)
+                    self.refs((*at, "recipients"), _list(e.get("recipients")), "recipients", name)
+                    self.refs((*at, "purposes"), _list(e.get("purposes")), "purposes", name)
+
+    def retention(self) -> None:
+        for i, r in _items(self.data, "retention"):
+            name = f"retention rule '{r.get('code')}'"
+            self.refs(("retention", i, "services"), _list(r.get("services")), "services", name)
+            self.refs(("retention", i, "categories"), _list(r.get("categories")), "categories", name)
+            self.refs(("retention", i, "legislation"), _list(r.get("legislation")), "legislation", name)
+            for path, node in _walk(r.get("keep"), ("retention", i, "keep")):
+                if "after" in node and isinstance(node["after"], str):
+                    self.event((*path, "after"), node["after"], name)
+                if "flag" in node and isinstance(node["flag"], str):
+                    self.refs((*path, "flag"), node["flag"], "flags", name)
+                age = node.get("age_at")
+                if isinstance(age, dict) and isinstance(age.get("event"), str):
+                    self.event((*path, "age_at", "event"), age["event"], name)
+                if "no_period_stated" in node:
+                    self.warning(
+                        path,
+                        f"{name} states no retention period: it is shown as a gap on the DPO's "
+                        "dashboard and its records are held for review, never kept silently forever",
+                    )
+
+    def event(self, path: PathKey, code: str, name: str) -> None:
+        if code not in self.events:
+            hint = difflib.get_close_matches(code, self.events, n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            self.error(
+                path,
+                f"{name} is anchored on '{code}', an event that does not exist{suggestion} "
+                f"(events: {', '.join(sorted(self.events))}; declare others under 'events')",
+            )
+
+    def rights(self) -> None:
+        rights = self.data.get("rights")
+        if isinstance(rights, dict) and isinstance(rights.get("request_to"), str):
+            self.refs(("rights", "request_to"), rights["request_to"], "contacts", "rights")
+        notice = self.data.get("notice")
+        if isinstance(notice, dict):
+            ack = notice.get("acknowledgement")
+            if isinstance(ack, dict):
+                self.refs(("notice", "acknowledgement", "by"), _list(ack.get("by")), "subjects", "the acknowledgement")
+
+
+def _walk(node: Any, path: PathKey) -> Iterable[tuple[PathKey, dict[str, Any]]]:
+    """Every mapping inside a retention expression, with its path."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, (*path, i))
+
+
+def check(source: Source) -> list[Problem]:
+    if not isinstance(source.data, dict):
+        return []
+    return _Checker(source).run()

@@ -1,0 +1,704 @@
+"""The policy pack schema: a privacy notice written as data.
+
+These pydantic models are the contract between a service's data protection officer, who
+writes the pack, and the system, which enforces it. They say what a pack *may* state and
+in what shape; cross-references between sections (a recipient naming a category that does
+not exist, say) are checked in `checks.py`, so that every problem is reported together.
+
+Names are chosen for the people who write packs: a field is called what the notice calls it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from safehold.policy.law import ARTICLE_6, ARTICLE_9, ARTICLE_10, SCHEDULE_1, Applies, Right
+
+SCHEMA_VERSION = 1
+
+Code = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
+    Field(description="A short identifier: lower-case letters, digits and hyphens."),
+]
+CodeOrAll = Annotated[
+    str,
+    StringConstraints(pattern=r"^([a-z0-9][a-z0-9-]*|\*)$", max_length=64),
+    Field(description="A code, or '*' for all."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class Strict(BaseModel):
+    """Every pack section refuses fields it does not know: a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- who we are ------------------------------------------------------------------------------
+
+
+class Phone(Strict):
+    number: Text
+    label: Text | None = Field(None, description="e.g. 'local rate', 'national rate'.")
+
+
+def _phones(value: Any) -> Any:
+    # A single number, or a list of numbers, is easier to write than the full form.
+    if isinstance(value, str | int):
+        return [{"number": str(value)}]
+    if isinstance(value, list):
+        return [{"number": str(v)} if isinstance(v, str | int) else v for v in value]
+    return value
+
+
+Phones = Annotated[list[Phone], BeforeValidator(_phones)]
+
+
+class Contact(Strict):
+    name: Text | None = None
+    team: Text | None = None
+    email: Email | None = None
+    phone: Phones = []
+    post: Text | None = Field(None, description="Postal address, lines separated by newlines.")
+    website: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not (self.email or self.phone or self.post or self.website):
+            raise PydanticCustomError(
+                "contact_unreachable",
+                "a contact needs at least one way to reach it: email, phone, post or website",
+            )
+        return self
+
+
+class ControllerRole(StrEnum):
+    CONTROLLER = "controller"
+    JOINT_CONTROLLER = "joint-controller"
+    PROCESSOR = "processor"
+
+
+class Controller(Strict):
+    code: Code
+    name: Text
+    role: ControllerRole = ControllerRole.CONTROLLER
+    address: Text | None = None
+    ico_registration: Text | None = None
+    dpo: Contact | None = Field(None, description="The Data Protection Officer's contact details.")
+    acts_for: list[Code] = Field(
+        [], description="Controllers this one acts for (a provider working for several authorities)."
+    )
+
+
+class SupervisoryAuthority(Contact):
+    name: Text = "Information Commissioner's Office"
+    complain_first: bool = Field(
+        False,
+        description="The authority expects a complaint to the controller first.",
+    )
+
+
+class ContactPoint(Contact):
+    """A named route: where to send rights requests, changes of circumstance, complaints."""
+
+    code: Code
+    for_: list[
+        Literal["rights-requests", "complaints", "changes", "questions", "service", "data-protection"]
+    ] = Field(alias="for", min_length=1)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class LegislationKind(StrEnum):
+    ACT = "act"
+    REGULATION = "regulation"
+    CODE_OF_PRACTICE = "code-of-practice"
+    FRAMEWORK = "framework"
+    GUIDANCE = "guidance"
+
+
+class Legislation(Strict):
+    code: Code
+    title: Text
+    kind: LegislationKind = LegislationKind.ACT
+    url: Text | None = None
+
+
+class Partner(Strict):
+    name: Text
+    kind: Literal["council", "police", "health", "probation", "social-care", "education", "voluntary", "other"] = "other"
+
+
+# --- what we hold, about whom -------------------------------------------------------------------
+
+
+class Service(Strict):
+    code: Code
+    name: Text
+    description: Text | None = None
+    controller: Code = Field(description="The controller (data owner) for this service's records.")
+    statutory_basis: list[Code] = Field([], description="Legislation codes.")
+    age_min: int | None = Field(None, ge=0, le=120)
+    age_max: int | None = Field(None, ge=0, le=120)
+    dates: dict[Code, date] = Field(
+        {}, description="Dates of this service's own events, e.g. contract-ended: 2027-03-31."
+    )
+
+
+class Subject(Strict):
+    code: Code
+    name: Text
+    description: Text | None = None
+    plain: Text | None = Field(None, description="The young person's version.")
+
+
+class DataCategory(Strict):
+    code: Code
+    name: Text
+    description: Text | None = None
+    examples: list[Text] = []
+    special_category: bool = Field(False, description="UK GDPR Article 9 data.")
+    criminal_offence: bool = Field(False, description="UK GDPR Article 10 data.")
+    subjects: list[Code] = Field([], description="Whose data this is; empty means anyone's.")
+    plain: Text | None = None
+
+
+class Flag(Strict):
+    """A fact about a person or case that rules depend on (looked after, SEN, ...)."""
+
+    code: Code
+    name: Text
+    of: Literal["person", "case"] = "person"
+    description: Text | None = None
+
+
+class Event(Strict):
+    """An event a pack anchors rules on, beyond those the system records itself."""
+
+    code: Code
+    name: Text
+    of: Literal["person", "case", "service"]
+    description: Text | None = None
+
+
+# --- why: purposes and their lawful basis -------------------------------------------------------
+
+
+def _vocabulary(vocab: dict[str, Any], what: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value not in vocab:
+            raise PydanticCustomError(
+                "unknown_provision",
+                "'{value}' is not a known {what}; use one of: {choices}",
+                {"value": value, "what": what, "choices": ", ".join(vocab)},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+Article6 = Annotated[str, _vocabulary(ARTICLE_6, "Article 6 lawful basis")]
+Article9 = Annotated[
+    str, _vocabulary({**ARTICLE_9, **SCHEDULE_1}, "Article 9 or Schedule 1 condition")
+]
+Article10 = Annotated[str, _vocabulary(ARTICLE_10, "Article 10 condition")]
+
+
+class Purpose(Strict):
+    code: Code
+    name: Text
+    description: Text | None = None
+    plain: Text | None = None
+    services: list[Code] = Field([], description="Services this purpose serves; empty means all.")
+    subjects: list[Code] = []
+    categories: list[Code] = Field(min_length=1)
+    lawful_basis: list[Article6] = Field(min_length=1, description="UK GDPR Article 6(1).")
+    special_category_conditions: list[Article9] = Field(
+        [], description="UK GDPR Article 9(2) and DPA 2018 Schedule 1 conditions."
+    )
+    criminal_offence_conditions: list[Article10] = Field(
+        [], description="UK GDPR Article 10 / DPA 2018 Schedule 1 conditions."
+    )
+    law_enforcement: bool = Field(
+        False, description="Processing under DPA 2018 Part 3: consultation and disclosure are logged."
+    )
+    legislation: list[Code] = []
+    identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
+    assumed: Text | None = Field(
+        None, description="Why a fact here is stated although the published notice is silent."
+    )
+
+
+# --- who can see it, inside the service ---------------------------------------------------------
+
+
+class Relationship(StrEnum):
+    ALLOCATED = "allocated"
+    TEAM = "team"
+    SERVICE = "service"
+    CONTROLLER = "controller"
+
+
+class Grant(Strict):
+    categories: list[CodeOrAll] = Field(min_length=1, description="Category codes, or '*' for all.")
+    actions: list[Literal["read", "write", "export"]] = Field(min_length=1)
+    relationship: Relationship = Field(
+        Relationship.ALLOCATED,
+        description="The widest relationship to a case at which this grant holds.",
+    )
+
+
+class Role(Strict):
+    code: Code
+    name: Text
+    description: Text | None = None
+    grants: list[Grant] = []
+    break_glass: bool = Field(False, description="May read outside allocation, with a reason.")
+    approves_disclosures: bool = False
+    manages_policy: bool = False
+    statistics_only: bool = False
+
+
+# --- who we share with --------------------------------------------------------------------------
+
+
+class Condition(StrEnum):
+    ALWAYS = "always"
+    NECESSARY = "necessary-for-service"
+    CONSENT = "consent"
+    REQUIRED_BY_LAW = "required-by-law"
+    SAFEGUARDING_RISK = "safeguarding-risk"
+    CRIME_PREVENTION = "crime-prevention"
+    PROFESSIONAL_JUDGEMENT = "professional-judgement"
+
+
+CONDITION_WORDS = {
+    Condition.ALWAYS: "routinely, as part of the service",
+    Condition.NECESSARY: "when it is necessary to provide the service",
+    Condition.CONSENT: "if you agree",
+    Condition.REQUIRED_BY_LAW: "when the law requires us to",
+    Condition.SAFEGUARDING_RISK: "when there is a risk to the safety of you or other people",
+    Condition.CRIME_PREVENTION: "for the prevention and detection of crime",
+    Condition.PROFESSIONAL_JUDGEMENT: "when a professional decides it is needed, and we explain why",
+}
+
+
+class Share(Strict):
+    categories: list[CodeOrAll] = Field(min_length=1, description="Category codes, or '*' for all.")
+    purposes: list[Code] = []
+    conditions: list[Condition] = Field(
+        [], description="Any one of these allows the share. Empty means not stated (a gap)."
+    )
+    identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
+    explained_to_subject: bool = False
+    note: Text | None = None
+
+
+class RecipientKind(StrEnum):
+    INTERNAL = "internal"
+    CONTROLLER = "controller"
+    JOINT_CONTROLLER = "joint-controller"
+    PROCESSOR = "processor"
+    PERSON = "person"
+
+
+class Recipient(Strict):
+    code: Code
+    name: Text
+    kind: RecipientKind = RecipientKind.CONTROLLER
+    description: Text | None = None
+    examples: list[Text] = []
+    shares: list[Share] = []
+    can_object: bool = Field(False, description="The data subject may object to this sharing.")
+    country: Text = "United Kingdom"
+    transfer_safeguard: Text | None = None
+
+
+# --- consents and preferences -------------------------------------------------------------------
+
+
+class Effect(Strict):
+    categories: list[CodeOrAll] = Field(["*"], min_length=1)
+    recipients: list[Code] = []
+    purposes: list[Code] = []
+
+
+class Preference(Strict):
+    code: Code
+    name: Text
+    kind: Literal["consent", "preference", "objection", "opt-out"]
+    statement: Text = Field(description="What the person is told, in the notice's words.")
+    given_by: list[Code] = Field(min_length=1, description="Subjects who may give or withdraw it.")
+    ask: Text | None = Field(None, description="Whom to tell, e.g. 'your case manager'.")
+    withdrawable: bool = True
+    allows: Effect | None = Field(None, description="What it permits while given.")
+    withholds: Effect | None = Field(None, description="What it stops while given.")
+    url: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_effect(self) -> Preference:
+        if self.allows is None and self.withholds is None:
+            raise PydanticCustomError(
+                "preference_effect",
+                "a consent or preference must say what it 'allows' or 'withholds'",
+            )
+        return self
+
+
+# --- how long we keep it ------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^\s*(\d{1,4})\s*([a-zA-Z]+)\s*$")
+PERIOD_UNITS = {
+    "year": "years",
+    "years": "years",
+    "month": "months",
+    "months": "months",
+    "week": "weeks",
+    "weeks": "weeks",
+    "day": "days",
+    "days": "days",
+}
+
+
+class Period(Strict):
+    amount: int = Field(ge=0, le=200)
+    unit: Literal["years", "months", "weeks", "days"]
+
+    def __str__(self) -> str:
+        unit = self.unit[:-1] if self.amount == 1 else self.unit
+        return f"{self.amount} {unit}"
+
+
+def _period(value: Any) -> Any:
+    if isinstance(value, dict | Period):
+        return value
+    text = str(value)
+    match = _PERIOD.match(text)
+    if not match or match.group(2).lower() not in PERIOD_UNITS:
+        import difflib
+
+        word = match.group(2).lower() if match else ""
+        hint = difflib.get_close_matches(word, PERIOD_UNITS, n=1)
+        raise PydanticCustomError(
+            "period",
+            "'{value}' is not a period: write a number then years, months, weeks or days, "
+            "e.g. '5 years'{hint}",
+            {"value": text, "hint": f" (did you mean '{match.group(1)} {hint[0]}'?)" if hint and match else ""},
+        )
+    return {"amount": int(match.group(1)), "unit": PERIOD_UNITS[match.group(2).lower()]}
+
+
+PeriodText = Annotated[Period, BeforeValidator(_period)]
+
+
+class FlagIs(Strict):
+    flag: Code
+
+
+class AgeAt(Strict):
+    event: Code
+    at_least: int | None = Field(None, ge=0, le=120)
+    under: int | None = Field(None, ge=0, le=120)
+
+    @model_validator(mode="after")
+    def _bound(self) -> AgeAt:
+        if self.at_least is None and self.under is None:
+            raise PydanticCustomError("age_bound", "an age condition needs 'at_least' or 'under'")
+        return self
+
+
+class AgeAtIs(Strict):
+    age_at: AgeAt
+
+
+class AnyOf(Strict):
+    any: list[Cond] = Field(min_length=1)
+
+
+class AllOf(Strict):
+    all: list[Cond] = Field(min_length=1)
+
+
+class NotCond(Strict):
+    not_: Cond = Field(alias="not")
+    model_config = ConfigDict(populate_by_name=True)
+
+
+def _tag_by_key(kinds: dict[str, str]) -> Any:
+    """Pick a union member by the one key that names it, so errors speak of that form only."""
+
+    def tag(value: Any) -> str | None:
+        if isinstance(value, BaseModel):
+            return _TAG_OF_MODEL.get(type(value))
+        if isinstance(value, dict):
+            found = [kinds[k] for k in value if k in kinds]
+            return found[0] if len(found) == 1 else None
+        return None
+
+    return tag
+
+
+_TAG_OF_MODEL: dict[type[BaseModel], str] = {}
+
+_COND_KEYS = {"flag": "flag", "age_at": "age_at", "any": "any", "all": "all", "not": "not"}
+
+Cond = Annotated[
+    Annotated[FlagIs, Tag("flag")]
+    | Annotated[AgeAtIs, Tag("age_at")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[NotCond, Tag("not")],
+    Discriminator(
+        _tag_by_key(_COND_KEYS),
+        custom_error_type="condition",
+        custom_error_message=(
+            "a condition is exactly one of: flag, age_at, any, all, not "
+            "(e.g. {flag: looked-after})"
+        ),
+    ),
+]
+
+
+class After(Strict):
+    """N years (months, ...) after an event: `{for: 5 years, after: case-closed}`."""
+
+    for_: PeriodText = Field(alias="for")
+    after: Code
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Birthday(Strict):
+    """Until a birthday: `{birthday: 25}` is the 25th birthday."""
+
+    birthday: int = Field(ge=1, le=120)
+
+
+class Earliest(Strict):
+    earliest: list[Keep] = Field(min_length=2)
+
+
+class Latest(Strict):
+    latest: list[Keep] = Field(min_length=2)
+
+
+class When(Strict):
+    """`{if: <condition>, then: <period>, else: <period>}`; without `else` the rule does not
+    apply when the condition is false (another rule may)."""
+
+    if_: Cond = Field(alias="if")
+    then: Keep
+    else_: Keep | None = Field(None, alias="else")
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class NoPeriod(Strict):
+    """The notice states no period: flagged as a gap, never silently kept forever."""
+
+    no_period_stated: Text
+
+
+_KEEP_KEYS = {
+    "for": "for",
+    "birthday": "birthday",
+    "earliest": "earliest",
+    "latest": "latest",
+    "if": "if",
+    "no_period_stated": "none",
+}
+
+Keep = Annotated[
+    Annotated[After, Tag("for")]
+    | Annotated[Birthday, Tag("birthday")]
+    | Annotated[Earliest, Tag("earliest")]
+    | Annotated[Latest, Tag("latest")]
+    | Annotated[When, Tag("if")]
+    | Annotated[NoPeriod, Tag("none")],
+    Discriminator(
+        _tag_by_key(_KEEP_KEYS),
+        custom_error_type="keep",
+        custom_error_message=(
+            "a retention period is exactly one of: {for: N years, after: EVENT}, "
+            "{birthday: N}, {earliest: [...]}, {latest: [...]}, {if: ..., then: ...}, "
+            "or {no_period_stated: why}"
+        ),
+    ),
+]
+
+
+class Unit(StrEnum):
+    CASE_FILE = "case-file"
+    NON_CASE = "non-case-file"
+    PERSON = "person"
+
+
+class Action(StrEnum):
+    DESTROY = "destroy"
+    ANONYMISE = "anonymise"
+    ARCHIVE = "archive"
+    REVIEW = "review"
+
+
+class RetentionRule(Strict):
+    code: Code
+    name: Text
+    statement: Text = Field(description="The notice's own sentence for this rule.")
+    unit: Unit
+    services: list[Code] = Field([], description="Empty means every service.")
+    categories: list[Code] = Field([], description="Empty means every category.")
+    keep: Keep
+    action: Action = Action.REVIEW
+    legislation: list[Code] = []
+    assumed: Text | None = None
+
+
+# --- rights -------------------------------------------------------------------------------------
+
+
+class RightException(Strict):
+    right: Right
+    applies: Applies
+    reason: Text
+
+
+class Rights(Strict):
+    request_to: Code | None = Field(None, description="Contact point code for rights requests.")
+    in_writing: bool = False
+    help_from: Text | None = Field(None, description="e.g. 'Your Case Manager can help you write this down.'")
+    exemptions_note: Text | None = None
+    exceptions: list[RightException] = []
+    proactive_disclosure: Text | None = Field(
+        None, description="What the service gives people without being asked."
+    )
+
+
+class AutomatedDecisions(Strict):
+    used: bool = False
+    statement: Text | None = None
+
+
+# --- the notice's own words, and its promises --------------------------------------------------
+
+
+class Commitment(Strict):
+    code: Code
+    text: Text
+    check: Code | None = Field(
+        None, description="The system check that enforces this promise, when there is one."
+    )
+
+
+class Acknowledgement(Strict):
+    required: bool = False
+    by: list[Code] = []
+    text: Text | None = None
+
+
+NoticeSection = Literal[
+    "intro",
+    "what-we-hold",
+    "why",
+    "lawful-basis",
+    "sharing",
+    "security",
+    "retention",
+    "rights",
+    "changes",
+    "complaints",
+    "contact",
+]
+
+
+class Notice(Strict):
+    title: Text
+    summary: Text | None = None
+    published: date | None = None
+    wording: dict[NoticeSection, Text] = Field(
+        {}, description="The notice's own words for a section, shown before the generated facts."
+    )
+    young_person: dict[NoticeSection, Text] = Field(
+        {}, description="Plain-words version of a section for the young person's notice."
+    )
+    acknowledgement: Acknowledgement = Acknowledgement()
+    changes: Text | None = Field(None, description="What happens if the notice changes.")
+    further_reading: list[Text] = []
+
+
+# --- the pack -----------------------------------------------------------------------------------
+
+
+class Pack(Strict):
+    schema_version: Literal[1] = Field(description="The pack schema version this file is written for.")
+    code: Code = Field(description="The pack's identifier, used in the notice's web address.")
+    name: Text
+    notice: Notice
+    controllers: list[Controller] = Field(min_length=1)
+    supervisory_authority: SupervisoryAuthority | None = None
+    contacts: list[ContactPoint] = []
+    partners: list[Partner] = []
+    legislation: list[Legislation] = []
+    services: list[Service] = Field(min_length=1)
+    subjects: list[Subject] = Field(min_length=1)
+    categories: list[DataCategory] = Field(min_length=1)
+    flags: list[Flag] = []
+    events: list[Event] = []
+    purposes: list[Purpose] = Field(min_length=1)
+    roles: list[Role] = []
+    recipients: list[Recipient] = []
+    preferences: list[Preference] = []
+    retention: list[RetentionRule] = []
+    rights: Rights = Rights()
+    automated_decisions: AutomatedDecisions = AutomatedDecisions()
+    transfers_outside_uk: bool = False
+    security: list[Text] = Field([], description="Article 30(1)(g): security measures.")
+    commitments: list[Commitment] = []
+
+
+_TAG_OF_MODEL.update(
+    {
+        FlagIs: "flag",
+        AgeAtIs: "age_at",
+        AnyOf: "any",
+        AllOf: "all",
+        NotCond: "not",
+        After: "for",
+        Birthday: "birthday",
+        Earliest: "earliest",
+        Latest: "latest",
+        When: "if",
+        NoPeriod: "none",
+    }
+)
+for _model in (AnyOf, AllOf, NotCond, Earliest, Latest, When, Pack):
+    _model.model_rebuild()
+
+# Events the system records itself; packs may declare more in `events`.
+BUILTIN_EVENTS: dict[str, tuple[str, str]] = {
+    "date-of-birth": ("person", "date of birth"),
+    "last-contact": ("person", "the last contact with the person"),
+    "case-opened": ("case", "the date the case was opened"),
+    "case-closed": ("case", "the date the service ended"),
+    "order-ended": ("case", "the end of the court order"),
+    "case-last-contact": ("case", "the last contact on the case"),
+    "record-created": ("record", "the date the record was made"),
+    "record-updated": ("record", "the date the record was last changed"),
+}

@@ -43,6 +43,7 @@ class Source:
 
     data: Any
     positions: dict[PathKey, tuple[int, int]]
+    rejected: set[PathKey] = field(default_factory=set)  # already reported while parsing
 
     def position(self, path: PathKey) -> tuple[int, int]:
         # The nearest enclosing position: a missing field is reported at its parent.
@@ -188,13 +189,20 @@ def parse(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DE
             _error("a pack is a set of named sections ('schema_version: 1', 'code: ...', ...)")
         )
         return None, problems, text
-    return Source(data, walker.positions), problems, text
+    return Source(data, walker.positions, walker.rejected), problems, text
+
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
 
 
 class _Walker:
     def __init__(self, loader: yaml.SafeLoader, max_nodes: int) -> None:
         self.loader = loader
         self.positions: dict[PathKey, tuple[int, int]] = {(): (1, 1)}
+        self.rejected: set[PathKey] = set()
         self.budget = max_nodes
 
     def build(self, node: yaml.Node, path: PathKey, problems: list[Problem], depth: int = 0) -> Any:
@@ -203,13 +211,22 @@ class _Walker:
             raise _TooLarge
         if depth > MAX_DEPTH:
             raise _TooLarge
-        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        self.positions.setdefault(path, (line, col))
+        if node.tag not in _PLAIN_TAGS:
+            # Only plain data: a tag could ask the loader to build objects, or hide meaning.
+            problems.append(_error(f"the YAML tag '{node.tag}' is not allowed in a pack", line, col))
+            self.rejected.add(path)
+            return None
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             seen: dict[Any, int] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
                 line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                    problems.append(_error("a field name must be plain text", line, col))
+                    continue
+                key = self.loader.construct_object(key_node)
                 if not isinstance(key, str | int | bool) or key is None:
                     problems.append(_error("a field name must be plain text", line, col))
                     continue
@@ -325,6 +342,8 @@ def validate(source: Source) -> tuple[Pack | None, list[Problem]]:
         problems = []
         for err in exc.errors():
             path = source.resolve(err["loc"])
+            if path in source.rejected:
+                continue
             line, column = source.position(path)
             problems.append(Problem(line, column, "error", _describe(err, path), path))
         return None, problems

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -70,7 +71,34 @@ def _phones(value: Any) -> Any:
     return value
 
 
-Phones = Annotated[list[Phone], BeforeValidator(_phones)]
+Phones = Annotated[
+    list[Phone],
+    BeforeValidator(_phones),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {"type": "string"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "number": {"type": "string"},
+                                    "label": {"type": "string"},
+                                },
+                                "required": ["number"],
+                                "additionalProperties": False,
+                            },
+                        ]
+                    },
+                },
+            ]
+        }
+    ),
+]
 
 
 class Contact(Strict):
@@ -408,7 +436,17 @@ def _period(value: Any) -> Any:
     return {"amount": int(match.group(1)), "unit": PERIOD_UNITS[match.group(2).lower()]}
 
 
-PeriodText = Annotated[Period, BeforeValidator(_period)]
+PeriodText = Annotated[
+    Period,
+    BeforeValidator(_period),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*\d{1,4}\s*(year|years|month|months|week|weeks|day|days)\s*$",
+            "description": "A period such as '5 years' or '12 months'.",
+        }
+    ),
+]
 
 
 class FlagIs(Strict):

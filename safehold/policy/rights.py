@@ -1,0 +1,150 @@
+"""Which data protection rights apply, derived from the lawful basis of each purpose.
+
+The law decides how a right applies under each Article 6 basis (`law.RIGHTS_BY_BASIS`);
+the pack states its purposes and their bases, and may state exceptions with a reason.
+The notice prints the result, so it can never promise a right the basis does not give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from safehold.policy import law
+from safehold.policy.law import Applies
+from safehold.policy.schema import Pack, Purpose
+
+_RANK = {Applies.NO: 0, Applies.LIMITED: 1, Applies.YES: 2}
+
+# Why a right is limited or does not apply, when the pack does not say (ICO guidance on
+# lawful bases and individual rights).
+_DERIVED_REASONS: dict[tuple[str, Applies], str] = {
+    ("erasure", Applies.LIMITED): (
+        "We can delete information only when we no longer need it to carry out our official "
+        "tasks, to meet a legal duty, or to provide the service."
+    ),
+    ("erasure", Applies.NO): (
+        "The law requires us to keep this information, so it cannot be deleted on request."
+    ),
+    ("portability", Applies.NO): (
+        "This right applies only where we use information because you agreed or under a "
+        "contract with you."
+    ),
+    ("portability", Applies.LIMITED): (
+        "This right applies only to information we use because you agreed or under a "
+        "contract with you."
+    ),
+    ("objection", Applies.LIMITED): (
+        "You can object, and we will stop unless we have strong legitimate reasons to "
+        "continue that override your interests, or we need the information for legal claims."
+    ),
+    ("objection", Applies.NO): (
+        "This right applies only where we use information for a public task or our "
+        "legitimate interests."
+    ),
+    ("withdraw-consent", Applies.NO): "We do not rely on your consent to use your information.",
+    ("withdraw-consent", Applies.LIMITED): (
+        "You can withdraw your consent where we rely on it; this does not affect what we did "
+        "before you withdrew it."
+    ),
+}
+
+APPLIES_WORDS = {
+    Applies.YES: "Applies",
+    Applies.LIMITED: "Applies in some cases",
+    Applies.NO: "Does not apply",
+}
+
+
+@dataclass(frozen=True)
+class RightStatement:
+    code: str
+    title: str
+    citation: str
+    plain: str
+    applies: Applies
+    where: list[str] = field(default_factory=list)
+    """Names of the purposes the right applies to (fully or in part)."""
+    reason: str | None = None
+
+    @property
+    def applies_words(self) -> str:
+        return APPLIES_WORDS[self.applies]
+
+
+def _best(right: str, purpose: Purpose) -> Applies:
+    by_basis = law.RIGHTS_BY_BASIS[right]
+    return max((by_basis[basis] for basis in purpose.lawful_basis), key=_RANK.__getitem__)
+
+
+def _overall(values: list[Applies]) -> Applies:
+    if values and all(v is Applies.YES for v in values):
+        return Applies.YES
+    if all(v is Applies.NO for v in values):
+        return Applies.NO
+    return Applies.LIMITED
+
+
+def uses_consent(pack: Pack) -> bool:
+    return any("consent" in purpose.lawful_basis for purpose in pack.purposes)
+
+
+def consents(pack: Pack) -> list[str]:
+    """Names of the consents a person can give and withdraw under this pack."""
+    return [p.name for p in pack.preferences if p.kind == "consent" and p.withdrawable]
+
+
+def _automated_reason(pack: Pack) -> str:
+    decisions = pack.automated_decisions
+    if decisions.used:
+        return decisions.statement or (
+            "We make some decisions by automated means. You can ask for a person to review a "
+            "decision and to have the logic behind it explained to you."
+        )
+    not_used = "We do not make decisions about you by automated means alone, including profiling."
+    return f"{not_used} {decisions.statement}" if decisions.statement else not_used
+
+
+def derive_rights(pack: Pack) -> list[RightStatement]:
+    """Every right, in the order of `law.RIGHTS`, with how it applies under this pack."""
+    statements: list[RightStatement] = []
+    exceptions = {e.right.value: e for e in pack.rights.exceptions}
+    all_purposes = [p.name for p in pack.purposes]
+    for code, provision in law.RIGHTS.items():
+        per_purpose = [(p.name, _best(code, p)) for p in pack.purposes]
+        applies = _overall([value for _, value in per_purpose])
+        where = [name for name, value in per_purpose if value is not Applies.NO]
+        reason = _DERIVED_REASONS.get((code, applies))
+
+        if code == "withdraw-consent" and applies is Applies.NO and consents(pack):
+            # No purpose rests on consent, but some sharing or use does.
+            applies = Applies.LIMITED
+            reason = (
+                "You can change your mind at any time about what you have agreed to: "
+                f"{', '.join(consents(pack))}."
+            )
+        if code == "automated-decisions":
+            reason = _automated_reason(pack)
+
+        exception = exceptions.get(code)
+        if exception is not None and code != "complain":
+            applies = exception.applies
+            reason = exception.reason
+            if applies is Applies.NO:
+                where = []
+            elif applies is Applies.YES or not where:
+                where = list(all_purposes)
+
+        if code == "complain":
+            applies, where, reason = Applies.YES, list(all_purposes), None
+        statements.append(
+            RightStatement(
+                code=code,
+                title=provision.title,
+                citation=provision.citation,
+                plain=provision.plain,
+                applies=applies,
+                where=where,
+                reason=reason,
+            )
+        )
+    return statements

@@ -1,0 +1,206 @@
+"""Plain English for the parts of a pack that are written as rules rather than sentences.
+
+A retention rule is data (`{if: {flag: looked-after}, then: {birthday: 75}}`) so that the
+system can enforce it; the notice and the record of processing must say the same rule in
+words. Names come from the pack (its events and flags) so the words match the pack's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from safehold.policy.schema import (
+    BUILTIN_EVENTS,
+    CONDITION_WORDS,
+    Action,
+    After,
+    AgeAtIs,
+    AllOf,
+    AnyOf,
+    Birthday,
+    Cond,
+    Condition,
+    Earliest,
+    FlagIs,
+    Keep,
+    Latest,
+    NoPeriod,
+    NotCond,
+    Pack,
+    When,
+)
+
+NO_PERIOD = "no period is stated"
+
+ACTION_WORDS: dict[Action, str] = {
+    Action.DESTROY: "securely destroyed",
+    Action.ANONYMISE: "anonymised, so that no one can be identified from it",
+    Action.ARCHIVE: "archived",
+    Action.REVIEW: "reviewed to decide whether it is still needed",
+}
+
+_ARTICLES = ("the ", "a ", "an ", "your ", "their ", "his ", "her ")
+
+
+def join_words(items: Iterable[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (or 'or')."""
+    words = [item for item in items if item]
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter of a name used mid-sentence, but keep acronyms ('CAMHS')."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def sentence(text: str) -> str:
+    """Capitalise the first letter and end with a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+def event_words(code: str, pack: Pack | None = None) -> str:
+    """The name of an event mid-sentence: 'the date the service ended'."""
+    name: str | None = None
+    if pack is not None:
+        name = next((event.name for event in pack.events if event.code == code), None)
+    if name is None and code in BUILTIN_EVENTS:
+        name = BUILTIN_EVENTS[code][1]
+    if name is None:
+        name = code.replace("-", " ")
+    name = _lower_first(name)
+    return name if name.lower().startswith(_ARTICLES) else f"the {name}"
+
+
+def flag_words(code: str, pack: Pack | None = None) -> str:
+    """The name of a flag mid-sentence: 'looked after by the Local Authority'."""
+    name: str | None = None
+    if pack is not None:
+        name = next((flag.name for flag in pack.flags if flag.code == code), None)
+    return _lower_first(name) if name else code.replace("-", " ")
+
+
+def _age_words(at_least: int | None, under: int | None) -> str:
+    if at_least is not None and under is not None:
+        return f"aged {at_least} or over but under {under}"
+    if at_least is not None:
+        return f"aged {at_least} or over"
+    return f"under {under}"
+
+
+def describe_condition(cond: Cond, pack: Pack | None = None) -> str:
+    """A retention condition in words, without the leading 'if'."""
+    if isinstance(cond, FlagIs):
+        return flag_words(cond.flag, pack)
+    if isinstance(cond, AgeAtIs):
+        age = cond.age_at
+        return f"{_age_words(age.at_least, age.under)} at {event_words(age.event, pack)}"
+    if isinstance(cond, AnyOf):
+        return join_words((_nested(c, pack) for c in cond.any), "or")
+    if isinstance(cond, AllOf):
+        return join_words((_nested(c, pack) for c in cond.all), "and")
+    return _negate(cond, pack)
+
+
+def _nested(cond: Cond, pack: Pack | None) -> str:
+    words = describe_condition(cond, pack)
+    compound = isinstance(cond, AnyOf | AllOf) and len(cond.any if isinstance(cond, AnyOf) else cond.all) > 1
+    return f"({words})" if compound else words
+
+
+def _negate(cond: NotCond, pack: Pack | None) -> str:
+    inner = cond.not_
+    if isinstance(inner, FlagIs):
+        return f"not {flag_words(inner.flag, pack)}"
+    if isinstance(inner, AgeAtIs):
+        age = inner.age_at
+        at = event_words(age.event, pack)
+        if age.at_least is not None and age.under is not None:
+            return f"not {_age_words(age.at_least, age.under)} at {at}"
+        if age.at_least is not None:
+            return f"{_age_words(None, age.at_least)} at {at}"
+        return f"{_age_words(age.under, None)} at {at}"
+    if isinstance(inner, AnyOf):
+        parts = [_nested(c, pack) for c in inner.any]
+        if len(parts) == 2:
+            return f"neither {parts[0]} nor {parts[1]}"
+        return f"none of: {join_words(parts, 'or')}"
+    if isinstance(inner, AllOf):
+        return f"not all of: {join_words((_nested(c, pack) for c in inner.all), 'and')}"
+    return describe_condition(inner.not_, pack)  # not (not x) is x
+
+
+def describe_keep(keep: Keep, pack: Pack | None = None, *, you: bool = False) -> str:
+    """A retention period in plain English.
+
+    `you=True` speaks to the person the notice is about ("until your 25th birthday").
+    """
+    return _keep(keep, pack, you, top=True)
+
+
+def _keep(keep: Keep, pack: Pack | None, you: bool, *, top: bool) -> str:
+    if isinstance(keep, After):
+        return f"{keep.for_} after {event_words(keep.after, pack)}"
+    if isinstance(keep, Birthday):
+        whose = "your" if you else "the"
+        return f"until {whose} {ordinal(keep.birthday)} birthday"
+    if isinstance(keep, Earliest | Latest):
+        options = keep.earliest if isinstance(keep, Earliest) else keep.latest
+        which = "first" if isinstance(keep, Earliest) else "last"
+        words = join_words((_keep(k, pack, you, top=False) for k in options), "or")
+        text = f"{words}, whichever is {which}"
+        return text if top else f"({text})"
+    if isinstance(keep, When):
+        text = f"{_keep(keep.then, pack, you, top=False)} if {describe_condition(keep.if_, pack)}"
+        if keep.else_ is not None:
+            text = f"{text}; otherwise {_keep(keep.else_, pack, you, top=False)}"
+        return text if top else f"({text})"
+    assert isinstance(keep, NoPeriod)
+    reason = keep.no_period_stated.rstrip(". ")
+    return f"{NO_PERIOD} ({_lower_first(reason)})" if reason else NO_PERIOD
+
+
+def has_gap(keep: Keep) -> bool:
+    """Whether a retention expression contains 'no period stated' anywhere."""
+    if isinstance(keep, NoPeriod):
+        return True
+    if isinstance(keep, Earliest):
+        return any(has_gap(k) for k in keep.earliest)
+    if isinstance(keep, Latest):
+        return any(has_gap(k) for k in keep.latest)
+    if isinstance(keep, When):
+        return has_gap(keep.then) or (keep.else_ is not None and has_gap(keep.else_))
+    return False
+
+
+def describe_action(action: Action) -> str:
+    return ACTION_WORDS[action]
+
+
+def condition_words(condition: Condition | str) -> str:
+    """One sharing condition in the notice's words: 'if you agree'."""
+    return CONDITION_WORDS[Condition(condition)]
+
+
+def describe_conditions(conditions: Sequence[Condition | str]) -> str:
+    """When a share happens: any one of its conditions allows it."""
+    if not conditions:
+        return "not stated"
+    return join_words((condition_words(c) for c in conditions), "or")

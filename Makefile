@@ -29,6 +29,7 @@ $(STATIC_STAMP): $(NPM_STAMP) frontend/build.mjs $(wildcard frontend/scss/*.scss
 	npm run --silent build
 
 migrate: setup
+	mkdir -p var
 	SAFEHOLD_DEBUG=1 $(BIN)/safehold migrate --no-input
 
 demo: migrate

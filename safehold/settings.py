@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "safehold.access",
     "safehold.policy",
     "safehold.web",
 ]
@@ -62,6 +63,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "safehold.urls"
 WSGI_APPLICATION = "safehold.wsgi.application"
 LOGIN_URL = "/sign-in/"
+AUTH_USER_MODEL = "access.User"
 
 TEMPLATES = [
     {

@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SAFEHOLD_SECRET_KEY", "test-only-secret-key-not-for-use-anywhere-else")
 
-from safehold.settings import *  # noqa: E402,F403
+from safehold.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

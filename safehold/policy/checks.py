@@ -148,7 +148,12 @@ class _Checker:
                 "(UK GDPR Article 13(1)(b) requires them)",
             )
         for i, c in _items(self.data, "controllers"):
-            self.refs(("controllers", i, "acts_for"), _list(c.get("acts_for")), "controllers", f"controller '{c.get('code')}'")
+            self.refs(
+                ("controllers", i, "acts_for"),
+                _list(c.get("acts_for")),
+                "controllers",
+                f"controller '{c.get('code')}'",
+            )
         if self.data.get("supervisory_authority") is None:
             self.warning(
                 (),
@@ -158,12 +163,19 @@ class _Checker:
 
     def services(self) -> None:
         service_events = {
-            code for code, i in self.codes["events"].items() if self.data["events"][i].get("of") == "service"
+            code
+            for code, i in self.codes["events"].items()
+            if self.data["events"][i].get("of") == "service"
         }
         for i, s in _items(self.data, "services"):
             name = f"service '{s.get('code')}'"
             self.refs(("services", i, "controller"), s.get("controller"), "controllers", name)
-            self.refs(("services", i, "statutory_basis"), _list(s.get("statutory_basis")), "legislation", name)
+            self.refs(
+                ("services", i, "statutory_basis"),
+                _list(s.get("statutory_basis")),
+                "legislation",
+                name,
+            )
             dates = s.get("dates")
             if isinstance(dates, dict):
                 for key in dates:
@@ -187,7 +199,12 @@ class _Checker:
             covered.update(c for c in cats if isinstance(c, str))
         for i, c in _items(self.data, "categories"):
             code = c.get("code")
-            self.refs(("categories", i, "subjects"), _list(c.get("subjects")), "subjects", f"category '{code}'")
+            self.refs(
+                ("categories", i, "subjects"),
+                _list(c.get("subjects")),
+                "subjects",
+                f"category '{code}'",
+            )
             if code not in used:
                 self.warning(
                     ("categories", i, "code"),
@@ -210,15 +227,19 @@ class _Checker:
             cats = [c for c in _list(p.get("categories")) if isinstance(c, str)]
             special = [c for c in cats if self.category(c).get("special_category") is True]
             criminal = [c for c in cats if self.category(c).get("criminal_offence") is True]
-            conditions = [c for c in _list(p.get("special_category_conditions")) if isinstance(c, str)]
+            conditions = [
+                c for c in _list(p.get("special_category_conditions")) if isinstance(c, str)
+            ]
             if special and not any(c in ARTICLE_9 for c in conditions):
                 self.error(
                     (*base, "categories"),
                     f"{name} uses special category data ({', '.join(special)}) but states no "
                     "Article 9 condition in 'special_category_conditions'",
                 )
-            elif special and any(c in ARTICLE_9_NEEDS_SCHEDULE_1 for c in conditions) and not any(
-                c in SCHEDULE_1 for c in conditions
+            elif (
+                special
+                and any(c in ARTICLE_9_NEEDS_SCHEDULE_1 for c in conditions)
+                and not any(c in SCHEDULE_1 for c in conditions)
             ):
                 self.warning(
                     (*base, "special_category_conditions"),
@@ -250,12 +271,20 @@ class _Checker:
             name = f"recipient '{r.get('code')}'"
             shares = _list(r.get("shares"))
             if not shares:
-                self.warning(("recipients", i, "code"), f"{name} does not say what is shared with it")
+                self.warning(
+                    ("recipients", i, "code"), f"{name} does not say what is shared with it"
+                )
             for s, share in enumerate(shares):
                 if not isinstance(share, dict):
                     continue
                 at = ("recipients", i, "shares", s)
-                self.refs((*at, "categories"), _list(share.get("categories")), "categories", name, star=True)
+                self.refs(
+                    (*at, "categories"),
+                    _list(share.get("categories")),
+                    "categories",
+                    name,
+                    star=True,
+                )
                 self.refs((*at, "purposes"), _list(share.get("purposes")), "purposes", name)
                 if not _list(share.get("conditions")):
                     self.warning(
@@ -285,7 +314,13 @@ class _Checker:
                 e = p.get(effect)
                 if isinstance(e, dict):
                     at = ("preferences", i, effect)
-                    self.refs((*at, "categories"), _list(e.get("categories")), "categories", name, star=True)
+                    self.refs(
+                        (*at, "categories"),
+                        _list(e.get("categories")),
+                        "categories",
+                        name,
+                        star=True,
+                    )
                     self.refs((*at, "recipients"), _list(e.get("recipients")), "recipients", name)
                     self.refs((*at, "purposes"), _list(e.get("purposes")), "purposes", name)
 
@@ -293,8 +328,12 @@ class _Checker:
         for i, r in _items(self.data, "retention"):
             name = f"retention rule '{r.get('code')}'"
             self.refs(("retention", i, "services"), _list(r.get("services")), "services", name)
-            self.refs(("retention", i, "categories"), _list(r.get("categories")), "categories", name)
-            self.refs(("retention", i, "legislation"), _list(r.get("legislation")), "legislation", name)
+            self.refs(
+                ("retention", i, "categories"), _list(r.get("categories")), "categories", name
+            )
+            self.refs(
+                ("retention", i, "legislation"), _list(r.get("legislation")), "legislation", name
+            )
             for path, node in _walk(r.get("keep"), ("retention", i, "keep")):
                 if "after" in node and isinstance(node["after"], str):
                     self.event((*path, "after"), node["after"], name)
@@ -328,7 +367,12 @@ class _Checker:
         if isinstance(notice, dict):
             ack = notice.get("acknowledgement")
             if isinstance(ack, dict):
-                self.refs(("notice", "acknowledgement", "by"), _list(ack.get("by")), "subjects", "the acknowledgement")
+                self.refs(
+                    ("notice", "acknowledgement", "by"),
+                    _list(ack.get("by")),
+                    "subjects",
+                    "the acknowledgement",
+                )
 
 
 def _walk(node: Any, path: PathKey) -> Iterable[tuple[PathKey, dict[str, Any]]]:

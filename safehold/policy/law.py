@@ -56,7 +56,10 @@ ARTICLE_9: dict[str, Provision] = _index(
     Provision("vital-interests", "UK GDPR Article 9(2)(c)", "Vital interests", "to protect life"),
     Provision("not-for-profit", "UK GDPR Article 9(2)(d)", "Not-for-profit bodies", "a charity"),
     Provision(
-        "made-public", "UK GDPR Article 9(2)(e)", "Made public by the data subject", "you made it public"
+        "made-public",
+        "UK GDPR Article 9(2)(e)",
+        "Made public by the data subject",
+        "you made it public",
     ),
     Provision("legal-claims", "UK GDPR Article 9(2)(f)", "Legal claims", "for a court case"),
     Provision(
@@ -92,21 +95,76 @@ ARTICLE_9_NEEDS_SCHEDULE_1 = frozenset(
 )
 
 SCHEDULE_1: dict[str, Provision] = _index(
-    Provision("sch1-p1-1", "DPA 2018 Schedule 1 paragraph 1", "Employment and social protection", "work or social protection law"),
-    Provision("sch1-p1-2", "DPA 2018 Schedule 1 paragraph 2", "Health or social care purposes", "health or social care"),
+    Provision(
+        "sch1-p1-1",
+        "DPA 2018 Schedule 1 paragraph 1",
+        "Employment and social protection",
+        "work or social protection law",
+    ),
+    Provision(
+        "sch1-p1-2",
+        "DPA 2018 Schedule 1 paragraph 2",
+        "Health or social care purposes",
+        "health or social care",
+    ),
     Provision("sch1-p1-3", "DPA 2018 Schedule 1 paragraph 3", "Public health", "public health"),
     Provision("sch1-p1-4", "DPA 2018 Schedule 1 paragraph 4", "Research", "research or statistics"),
-    Provision("sch1-p2-6", "DPA 2018 Schedule 1 paragraph 6", "Statutory and government purposes", "a law gives us the job"),
-    Provision("sch1-p2-8", "DPA 2018 Schedule 1 paragraph 8", "Equality of opportunity or treatment", "equality monitoring"),
-    Provision("sch1-p2-10", "DPA 2018 Schedule 1 paragraph 10", "Preventing or detecting unlawful acts", "to prevent or detect crime"),
-    Provision("sch1-p2-12", "DPA 2018 Schedule 1 paragraph 12", "Regulatory requirements", "a regulator needs it"),
-    Provision("sch1-p2-16", "DPA 2018 Schedule 1 paragraph 16", "Support for individuals with a particular disability or medical condition", "to support you"),
+    Provision(
+        "sch1-p2-6",
+        "DPA 2018 Schedule 1 paragraph 6",
+        "Statutory and government purposes",
+        "a law gives us the job",
+    ),
+    Provision(
+        "sch1-p2-8",
+        "DPA 2018 Schedule 1 paragraph 8",
+        "Equality of opportunity or treatment",
+        "equality monitoring",
+    ),
+    Provision(
+        "sch1-p2-10",
+        "DPA 2018 Schedule 1 paragraph 10",
+        "Preventing or detecting unlawful acts",
+        "to prevent or detect crime",
+    ),
+    Provision(
+        "sch1-p2-12",
+        "DPA 2018 Schedule 1 paragraph 12",
+        "Regulatory requirements",
+        "a regulator needs it",
+    ),
+    Provision(
+        "sch1-p2-16",
+        "DPA 2018 Schedule 1 paragraph 16",
+        "Support for individuals with a particular disability or medical condition",
+        "to support you",
+    ),
     Provision("sch1-p2-17", "DPA 2018 Schedule 1 paragraph 17", "Counselling", "for counselling"),
-    Provision("sch1-p2-18", "DPA 2018 Schedule 1 paragraph 18", "Safeguarding of children and individuals at risk", "to keep children and people at risk safe"),
-    Provision("sch1-p3-29", "DPA 2018 Schedule 1 paragraph 29", "Consent (criminal offence data)", "you agreed"),
-    Provision("sch1-p3-30", "DPA 2018 Schedule 1 paragraph 30", "Protecting individual's vital interests", "to protect life"),
+    Provision(
+        "sch1-p2-18",
+        "DPA 2018 Schedule 1 paragraph 18",
+        "Safeguarding of children and individuals at risk",
+        "to keep children and people at risk safe",
+    ),
+    Provision(
+        "sch1-p3-29",
+        "DPA 2018 Schedule 1 paragraph 29",
+        "Consent (criminal offence data)",
+        "you agreed",
+    ),
+    Provision(
+        "sch1-p3-30",
+        "DPA 2018 Schedule 1 paragraph 30",
+        "Protecting individual's vital interests",
+        "to protect life",
+    ),
     Provision("sch1-p3-33", "DPA 2018 Schedule 1 paragraph 33", "Legal claims", "for a court case"),
-    Provision("sch1-p3-36", "DPA 2018 Schedule 1 paragraph 36", "Extension of Part 2 conditions to criminal offence data", "the same reasons as above"),
+    Provision(
+        "sch1-p3-36",
+        "DPA 2018 Schedule 1 paragraph 36",
+        "Extension of Part 2 conditions to criminal offence data",
+        "the same reasons as above",
+    ),
 )
 
 # Article 10: criminal offence data may be processed under the control of official authority,
@@ -148,16 +206,60 @@ class Applies(StrEnum):
 
 
 RIGHTS: dict[str, Provision] = _index(
-    Provision("informed", "UK GDPR Articles 13 and 14", "Right to be informed", "to be told what we do with your information"),
-    Provision("access", "UK GDPR Article 15", "Right of access", "to get a copy of your information"),
-    Provision("rectification", "UK GDPR Article 16", "Right to rectification", "to have wrong information corrected"),
-    Provision("erasure", "UK GDPR Article 17", "Right to erasure", "to ask us to delete information"),
-    Provision("restriction", "UK GDPR Article 18", "Right to restrict processing", "to ask us to stop using information for a while"),
-    Provision("portability", "UK GDPR Article 20", "Right to data portability", "to get your information in a form you can give to someone else"),
-    Provision("objection", "UK GDPR Article 21", "Right to object", "to object to how we use your information"),
-    Provision("automated-decisions", "UK GDPR Article 22", "Rights about automated decision-making and profiling", "to have a person, not a computer, make decisions about you"),
-    Provision("withdraw-consent", "UK GDPR Article 7(3)", "Right to withdraw consent", "to change your mind about something you agreed to"),
-    Provision("complain", "UK GDPR Article 77", "Right to complain to the supervisory authority", "to complain to the Information Commissioner"),
+    Provision(
+        "informed",
+        "UK GDPR Articles 13 and 14",
+        "Right to be informed",
+        "to be told what we do with your information",
+    ),
+    Provision(
+        "access", "UK GDPR Article 15", "Right of access", "to get a copy of your information"
+    ),
+    Provision(
+        "rectification",
+        "UK GDPR Article 16",
+        "Right to rectification",
+        "to have wrong information corrected",
+    ),
+    Provision(
+        "erasure", "UK GDPR Article 17", "Right to erasure", "to ask us to delete information"
+    ),
+    Provision(
+        "restriction",
+        "UK GDPR Article 18",
+        "Right to restrict processing",
+        "to ask us to stop using information for a while",
+    ),
+    Provision(
+        "portability",
+        "UK GDPR Article 20",
+        "Right to data portability",
+        "to get your information in a form you can give to someone else",
+    ),
+    Provision(
+        "objection",
+        "UK GDPR Article 21",
+        "Right to object",
+        "to object to how we use your information",
+    ),
+    Provision(
+        "automated-decisions",
+        "UK GDPR Article 22",
+        "Rights about automated decision-making and profiling",
+        "to have a person, not a computer, make decisions about you",
+    ),
+    Provision(
+        "withdraw-consent",
+        "UK GDPR Article 7(3)",
+        "Right to withdraw consent",
+        "to change your mind about something you agreed to",
+    ),
+    Provision(
+        "complain",
+        "UK GDPR Article 77",
+        "Right to complain to the supervisory authority",
+        "to complain to the Information Commissioner",
+    ),
 )
 
 # How each right applies under each Article 6 basis (ICO guidance on lawful basis and rights).

@@ -57,10 +57,7 @@ class Source:
         cur: Any = self.data
         path: list[str | int] = []
         for part in loc:
-            if isinstance(cur, dict) and part in cur:
-                path.append(part)
-                cur = cur[part]
-            elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            if (isinstance(cur, dict) and part in cur) or (isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)):
                 path.append(part)
                 cur = cur[part]
         return tuple(path)
@@ -117,7 +114,9 @@ def _too_large(size: int, max_bytes: int) -> Problem:
     )
 
 
-def parse(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[Source | None, list[Problem], str]:
+def parse(
+    raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES
+) -> tuple[Source | None, list[Problem], str]:
     """Turn the bytes of a pack file into plain data with positions, or say why not."""
     if len(raw) > max_bytes:
         return None, [_too_large(len(raw), max_bytes)], ""
@@ -126,14 +125,18 @@ def parse(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DE
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [
-            _error(
-                f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); "
-                "save it as UTF-8 and try again",
-                line,
-                column,
-            )
-        ], ""
+        return (
+            None,
+            [
+                _error(
+                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read); "
+                    "save it as UTF-8 and try again",
+                    line,
+                    column,
+                )
+            ],
+            "",
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -142,21 +145,31 @@ def parse(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DE
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        return None, [
-            _error("the file is empty: a pack starts with 'schema_version: 1' and the notice's facts")
-        ], text
+        return (
+            None,
+            [
+                _error(
+                    "the file is empty: a pack starts with 'schema_version: 1' and the notice's facts"
+                )
+            ],
+            text,
+        )
 
     loader = _CountingLoader(text)
     loader.max_nodes = max_nodes
     try:
         node = loader.get_single_node()
     except _TooLarge:
-        return None, [
-            _error(
-                f"the pack has more than {max_nodes:,} entries; a privacy notice never needs that "
-                "many. Is this the right file?"
-            )
-        ], text
+        return (
+            None,
+            [
+                _error(
+                    f"the pack has more than {max_nodes:,} entries; a privacy notice never needs that "
+                    "many. Is this the right file?"
+                )
+            ],
+            text,
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -178,12 +191,16 @@ def parse(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DE
     try:
         data = walker.build(node, (), problems)
     except _TooLarge:
-        return None, [
-            _error(
-                f"the pack expands to more than {max_nodes:,} entries (through YAML aliases); "
-                "write the entries out instead"
-            )
-        ], text
+        return (
+            None,
+            [
+                _error(
+                    f"the pack expands to more than {max_nodes:,} entries (through YAML aliases); "
+                    "write the entries out instead"
+                )
+            ],
+            text,
+        )
     if not isinstance(data, dict):
         problems.append(
             _error("a pack is a set of named sections ('schema_version: 1', 'code: ...', ...)")
@@ -215,7 +232,9 @@ class _Walker:
         self.positions.setdefault(path, (line, col))
         if node.tag not in _PLAIN_TAGS:
             # Only plain data: a tag could ask the loader to build objects, or hide meaning.
-            problems.append(_error(f"the YAML tag '{node.tag}' is not allowed in a pack", line, col))
+            problems.append(
+                _error(f"the YAML tag '{node.tag}' is not allowed in a pack", line, col)
+            )
             self.rejected.add(path)
             return None
         if isinstance(node, yaml.MappingNode):
@@ -247,7 +266,8 @@ class _Walker:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [
-                self.build(item, (*path, i), problems, depth + 1) for i, item in enumerate(node.value)
+                self.build(item, (*path, i), problems, depth + 1)
+                for i, item in enumerate(node.value)
             ]
         return self.loader.construct_object(node)
 
@@ -321,7 +341,12 @@ def _describe(err: Any, path: PathKey) -> str:
         return f"'{field_name}' should be yes or no (true or false), not {value!r}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return f"'{field_name}' should be a whole number, not {value!r}"
-    if kind in {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}:
+    if kind in {
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    }:
         return f"'{field_name}' should be a date written like 2024-03-31, not {value!r}"
     if kind == "string_too_long":
         return f"'{field_name}' is too long (at most {ctx.get('max_length')} characters)"
@@ -362,7 +387,9 @@ def load_bytes(
     problems += schema_problems
     problems += check(source)
     problems = sorted(set(problems))
-    return LoadResult(pack if not any(p.level == "error" for p in problems) else None, source, problems, text)
+    return LoadResult(
+        pack if not any(p.level == "error" for p in problems) else None, source, problems, text
+    )
 
 
 def load_file(path: str | Path, **limits: int) -> LoadResult:

@@ -51,7 +51,9 @@ class Controller(models.Model):
     code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     pack_version = models.ForeignKey(
-        PackVersion, on_delete=models.PROTECT, related_name="controllers",
+        PackVersion,
+        on_delete=models.PROTECT,
+        related_name="controllers",
         help_text="The pack version that last stated this controller.",
     )
 

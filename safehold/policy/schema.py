@@ -134,7 +134,8 @@ class Controller(Strict):
     ico_registration: Text | None = None
     dpo: Contact | None = Field(None, description="The Data Protection Officer's contact details.")
     acts_for: list[Code] = Field(
-        [], description="Controllers this one acts for (a provider working for several authorities)."
+        [],
+        description="Controllers this one acts for (a provider working for several authorities).",
     )
 
 
@@ -151,7 +152,9 @@ class ContactPoint(Contact):
 
     code: Code
     for_: list[
-        Literal["rights-requests", "complaints", "changes", "questions", "service", "data-protection"]
+        Literal[
+            "rights-requests", "complaints", "changes", "questions", "service", "data-protection"
+        ]
     ] = Field(alias="for", min_length=1)
 
     model_config = ConfigDict(populate_by_name=True)
@@ -174,7 +177,9 @@ class Legislation(Strict):
 
 class Partner(Strict):
     name: Text
-    kind: Literal["council", "police", "health", "probation", "social-care", "education", "voluntary", "other"] = "other"
+    kind: Literal[
+        "council", "police", "health", "probation", "social-care", "education", "voluntary", "other"
+    ] = "other"
 
 
 # --- what we hold, about whom -------------------------------------------------------------------
@@ -268,7 +273,8 @@ class Purpose(Strict):
         [], description="UK GDPR Article 10 / DPA 2018 Schedule 1 conditions."
     )
     law_enforcement: bool = Field(
-        False, description="Processing under DPA 2018 Part 3: consultation and disclosure are logged."
+        False,
+        description="Processing under DPA 2018 Part 3: consultation and disclosure are logged.",
     )
     legislation: list[Code] = []
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
@@ -431,7 +437,10 @@ def _period(value: Any) -> Any:
             "period",
             "'{value}' is not a period: write a number then years, months, weeks or days, "
             "e.g. '5 years'{hint}",
-            {"value": text, "hint": f" (did you mean '{match.group(1)} {hint[0]}'?)" if hint and match else ""},
+            {
+                "value": text,
+                "hint": f" (did you mean '{match.group(1)} {hint[0]}'?)" if hint and match else "",
+            },
         )
     return {"amount": int(match.group(1)), "unit": PERIOD_UNITS[match.group(2).lower()]}
 
@@ -510,8 +519,7 @@ Cond = Annotated[
         _tag_by_key(_COND_KEYS),
         custom_error_type="condition",
         custom_error_message=(
-            "a condition is exactly one of: flag, age_at, any, all, not "
-            "(e.g. {flag: looked-after})"
+            "a condition is exactly one of: flag, age_at, any, all, not (e.g. {flag: looked-after})"
         ),
     ),
 ]
@@ -621,7 +629,9 @@ class RightException(Strict):
 class Rights(Strict):
     request_to: Code | None = Field(None, description="Contact point code for rights requests.")
     in_writing: bool = False
-    help_from: Text | None = Field(None, description="e.g. 'Your Case Manager can help you write this down.'")
+    help_from: Text | None = Field(
+        None, description="e.g. 'Your Case Manager can help you write this down.'"
+    )
     exemptions_note: Text | None = None
     exceptions: list[RightException] = []
     proactive_disclosure: Text | None = Field(
@@ -685,7 +695,9 @@ class Notice(Strict):
 
 
 class Pack(Strict):
-    schema_version: Literal[1] = Field(description="The pack schema version this file is written for.")
+    schema_version: Literal[1] = Field(
+        description="The pack schema version this file is written for."
+    )
     code: Code = Field(description="The pack's identifier, used in the notice's web address.")
     name: Text
     notice: Notice

@@ -44,9 +44,7 @@ def read_pack(path: str | Path) -> LoadResult:
     )
 
 
-def load_pack(
-    source: str | Path | bytes, *, loaded_by: str = "", source_name: str = ""
-) -> Loaded:
+def load_pack(source: str | Path | bytes, *, loaded_by: str = "", source_name: str = "") -> Loaded:
     """Store a valid pack as a new version; the same content again changes nothing."""
     if isinstance(source, bytes):
         result = load_bytes(

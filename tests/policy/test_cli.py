@@ -20,7 +20,12 @@ def safehold(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEHOLD_", "DJANGO_"))}
     return subprocess.run(
         [sys.executable, "-m", "safehold", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -36,7 +41,10 @@ def test_check_rejects_a_broken_pack_with_every_problem(tmp_path: Path) -> None:
     broken.write_text(
         MINIMAL.replace("keep: {birthday: 25}", "keep: {for: 5 yaers, after: case-closed}")
         .replace("conditions: [required-by-law]", "conditions: [whenever]")
-        .replace("special_category_conditions: [substantial-public-interest, sch1-p2-6]", "special_category_conditions: []")
+        .replace(
+            "special_category_conditions: [substantial-public-interest, sch1-p2-6]",
+            "special_category_conditions: []",
+        )
     )
     done = safehold("pack", "check", str(broken))
     assert done.returncode != 0
@@ -44,7 +52,7 @@ def test_check_rejects_a_broken_pack_with_every_problem(tmp_path: Path) -> None:
     errors = [line for line in lines if ": error: " in line]
     assert len(errors) == 3, done.stderr
     for line in errors:
-        file, line_no, col, _ = line.split(":", 3)
+        _file, line_no, col, _ = line.split(":", 3)
         assert int(line_no) > 0 and int(col) > 0
     assert "Traceback" not in done.stderr
 

@@ -10,7 +10,9 @@ from tests.builders import MINIMAL, minimal
 
 def messages(text: str | bytes, **limits: int) -> list[str]:
     raw = text.encode() if isinstance(text, str) else text
-    return [f"{p.line}:{p.column}: {p.level}: {p.message}" for p in load_bytes(raw, **limits).problems]
+    return [
+        f"{p.line}:{p.column}: {p.level}: {p.message}" for p in load_bytes(raw, **limits).problems
+    ]
 
 
 def test_minimal_pack_is_valid() -> None:
@@ -22,7 +24,7 @@ def test_minimal_pack_is_valid() -> None:
 def test_every_problem_is_reported_with_its_line() -> None:
     broken = MINIMAL.replace("keep: {birthday: 25}", "keep: {for: 5 yaers, after: case-closd}")
     broken = broken.replace("conditions: [required-by-law]", "conditions: [whenever]")
-    broken = broken.replace("categories: [\"*\"]", "categories: [helth]")
+    broken = broken.replace('categories: ["*"]', "categories: [helth]")
     found = messages(broken)
     lines = broken.splitlines()
     keep_line = next(i for i, line in enumerate(lines, 1) if "5 yaers" in line)
@@ -44,27 +46,76 @@ def test_every_problem_is_reported_with_its_line() -> None:
     ("change", "expected"),
     [
         (
-            {"purposes": [{"code": "p", "name": "P", "categories": ["health"], "lawful_basis": ["public-task"]}]},
+            {
+                "purposes": [
+                    {
+                        "code": "p",
+                        "name": "P",
+                        "categories": ["health"],
+                        "lawful_basis": ["public-task"],
+                    }
+                ]
+            },
             "uses special category data (health) but states no Article 9 condition",
         ),
         (
-            {"purposes": [{"code": "p", "name": "P", "categories": ["offending"], "lawful_basis": ["public-task"]}]},
+            {
+                "purposes": [
+                    {
+                        "code": "p",
+                        "name": "P",
+                        "categories": ["offending"],
+                        "lawful_basis": ["public-task"],
+                    }
+                ]
+            },
             "uses criminal offence data (offending) but states no Article 10 condition",
         ),
         (
-            {"subjects": [{"code": "young-person", "name": "A"}, {"code": "young-person", "name": "B"}]},
+            {
+                "subjects": [
+                    {"code": "young-person", "name": "A"},
+                    {"code": "young-person", "name": "B"},
+                ]
+            },
             "the data subject code 'young-person' is used twice",
         ),
         (
-            {"recipients": [{"code": "police", "name": "Police", "shares": [{"categories": ["offences"], "conditions": ["always"]}]}]},
+            {
+                "recipients": [
+                    {
+                        "code": "police",
+                        "name": "Police",
+                        "shares": [{"categories": ["offences"], "conditions": ["always"]}],
+                    }
+                ]
+            },
             "names the data category 'offences', which the pack does not define (the pack's categories are: identity, health, offending)",
         ),
         (
-            {"purposes": [{"code": "p", "name": "P", "categories": ["identity"], "lawful_basis": ["public-tasks"]}]},
+            {
+                "purposes": [
+                    {
+                        "code": "p",
+                        "name": "P",
+                        "categories": ["identity"],
+                        "lawful_basis": ["public-tasks"],
+                    }
+                ]
+            },
             "'public-tasks' is not a known Article 6 lawful basis",
         ),
         (
-            {"recipients": [{"code": "us", "name": "US cloud", "country": "United States", "shares": [{"categories": ["identity"], "conditions": ["always"]}]}]},
+            {
+                "recipients": [
+                    {
+                        "code": "us",
+                        "name": "US cloud",
+                        "country": "United States",
+                        "shares": [{"categories": ["identity"], "conditions": ["always"]}],
+                    }
+                ]
+            },
             "information is not sent outside the UK",
         ),
         ({"bogus": 1}, "'bogus' is not something a pack can say here"),
@@ -83,15 +134,40 @@ def test_errors_in_words_a_dpo_understands(change: dict[str, object], expected: 
     ("change", "expected"),
     [
         (
-            {"recipients": [{"code": "police", "name": "Police", "shares": [{"categories": ["identity"]}]}]},
+            {
+                "recipients": [
+                    {"code": "police", "name": "Police", "shares": [{"categories": ["identity"]}]}
+                ]
+            },
             "recipient 'police' has no stated condition for sharing",
         ),
         (
-            {"retention": [{"code": "r", "name": "R", "statement": "S", "unit": "case-file", "categories": ["identity"], "keep": {"birthday": 25}}]},
+            {
+                "retention": [
+                    {
+                        "code": "r",
+                        "name": "R",
+                        "statement": "S",
+                        "unit": "case-file",
+                        "categories": ["identity"],
+                        "keep": {"birthday": 25},
+                    }
+                ]
+            },
             "no retention rule covers the category 'health'",
         ),
         (
-            {"retention": [{"code": "r", "name": "R", "statement": "S", "unit": "case-file", "keep": {"no_period_stated": "the schedule is not published"}}]},
+            {
+                "retention": [
+                    {
+                        "code": "r",
+                        "name": "R",
+                        "statement": "S",
+                        "unit": "case-file",
+                        "keep": {"no_period_stated": "the schedule is not published"},
+                    }
+                ]
+            },
             "states no retention period",
         ),
     ],
@@ -112,7 +188,10 @@ def test_missing_field_is_reported_at_its_section() -> None:
 def test_duplicate_key_is_an_error_with_both_lines() -> None:
     text = MINIMAL.replace("name: Test Youth Justice Service", "name: A\nname: B")
     found = messages(text)
-    assert any(m.startswith("4:1: error: 'name' is written twice") and "first at line 3" in m for m in found)
+    assert any(
+        m.startswith("4:1: error: 'name' is written twice") and "first at line 3" in m
+        for m in found
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,7 +214,9 @@ def test_bad_files_get_a_clear_error(raw: bytes, expected: str) -> None:
 
 
 def test_yaml_tags_are_refused_not_obeyed() -> None:
-    text = MINIMAL.replace("name: Test Youth Justice Service", "name: !!python/object/apply:os.system [echo hi]")
+    text = MINIMAL.replace(
+        "name: Test Youth Justice Service", "name: !!python/object/apply:os.system [echo hi]"
+    )
     result = load_bytes(text.encode())
     assert [p.message for p in result.errors] == [
         "the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed in a pack"

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-        check = sub.add_parser("check", help="Validate pack files; list every problem with its line.")
+        check = sub.add_parser(
+            "check", help="Validate pack files; list every problem with its line."
+        )
         check.add_argument("files", nargs="+", metavar="FILE")
         check.add_argument("--quiet", action="store_true", help="Print errors only, not warnings.")
 
@@ -32,7 +34,9 @@ class Command(BaseCommand):
         notice.add_argument("file", metavar="FILE")
         notice.add_argument("--format", choices=["html", "markdown"], default="markdown")
         notice.add_argument(
-            "--variant", choices=["full", "print", "young-person"], default="full",
+            "--variant",
+            choices=["full", "print", "young-person"],
+            default="full",
             help="For HTML: the public page, the printable booklet or the young person's version.",
         )
 
@@ -62,9 +66,7 @@ class Command(BaseCommand):
 
     def report(self, filename: str, result: LoadResult, *, quiet: bool = False) -> None:
         for problem in result.problems:
-            if problem.level == "error":
-                self.stderr.write(problem.format(filename), style_func=lambda s: s)
-            elif not quiet:
+            if problem.level == "error" or not quiet:
                 self.stderr.write(problem.format(filename), style_func=lambda s: s)
 
     def valid(self, filename: str) -> Pack:
@@ -94,7 +96,9 @@ class Command(BaseCommand):
         except PackInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(problem.format(filename))
-            raise CommandError(f"{filename}: {len(exc.problems)} error(s); nothing was loaded.") from None
+            raise CommandError(
+                f"{filename}: {len(exc.problems)} error(s); nothing was loaded."
+            ) from None
         version = loaded.version
         for problem in loaded.result.warnings:
             self.stderr.write(problem.format(filename))

@@ -286,6 +286,7 @@ class _Checker:
                     star=True,
                 )
                 self.refs((*at, "purposes"), _list(share.get("purposes")), "purposes", name)
+                self.conditions((*at, "if"), share.get("if"), name)
                 if not _list(share.get("conditions")):
                     self.warning(
                         at,
@@ -334,20 +335,25 @@ class _Checker:
             self.refs(
                 ("retention", i, "legislation"), _list(r.get("legislation")), "legislation", name
             )
+            self.conditions(("retention", i, "keep"), r.get("keep"), name)
             for path, node in _walk(r.get("keep"), ("retention", i, "keep")):
                 if "after" in node and isinstance(node["after"], str):
                     self.event((*path, "after"), node["after"], name)
-                if "flag" in node and isinstance(node["flag"], str):
-                    self.refs((*path, "flag"), node["flag"], "flags", name)
-                age = node.get("age_at")
-                if isinstance(age, dict) and isinstance(age.get("event"), str):
-                    self.event((*path, "age_at", "event"), age["event"], name)
                 if "no_period_stated" in node:
                     self.warning(
                         path,
                         f"{name} states no retention period: it is shown as a gap on the DPO's "
                         "dashboard and its records are held for review, never kept silently forever",
                     )
+
+    def conditions(self, at: PathKey, expression: Any, name: str) -> None:
+        """Flags and events named anywhere inside a condition must exist."""
+        for path, node in _walk(expression, at):
+            if "flag" in node and isinstance(node["flag"], str):
+                self.refs((*path, "flag"), node["flag"], "flags", name)
+            age = node.get("age_at")
+            if isinstance(age, dict) and isinstance(age.get("event"), str):
+                self.event((*path, "age_at", "event"), age["event"], name)
 
     def event(self, path: PathKey, code: str, name: str) -> None:
         if code not in self.events:

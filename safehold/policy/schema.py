@@ -343,9 +343,15 @@ class Share(Strict):
     conditions: list[Condition] = Field(
         [], description="Any one of these allows the share. Empty means not stated (a gap)."
     )
+    if_: Cond | None = Field(
+        None,
+        alias="if",
+        description="Only for people or cases meeting this, e.g. {flag: looked-after}.",
+    )
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
     explained_to_subject: bool = False
     note: Text | None = None
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class RecipientKind(StrEnum):
@@ -738,7 +744,7 @@ _TAG_OF_MODEL.update(
         NoPeriod: "none",
     }
 )
-for _model in (AnyOf, AllOf, NotCond, Earliest, Latest, When, Pack):
+for _model in (AnyOf, AllOf, NotCond, Earliest, Latest, When, Share, Recipient, Pack):
     _model.model_rebuild()
 
 # Events the system records itself; packs may declare more in `events`.

@@ -60,11 +60,15 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def _lower_first(text: str) -> str:
-    """Lower-case the first letter of a name used mid-sentence, but keep acronyms ('CAMHS')."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
+def lower_first(text: str) -> str:
+    """Lower-case the first letter of a name used mid-sentence, but keep acronyms ('CAMHS')
+    and terms written in title case ('Looked After by a Local Authority')."""
+    words = text.split()
+    if not words or len(words[0]) < 2 or not words[0][0].isupper() or words[0][1].isupper():
+        return text
+    if len(words) > 1 and words[1][0].isupper():
+        return text
+    return text[0].lower() + text[1:]
 
 
 def sentence(text: str) -> str:
@@ -85,7 +89,7 @@ def event_words(code: str, pack: Pack | None = None) -> str:
         name = BUILTIN_EVENTS[code][1]
     if name is None:
         name = code.replace("-", " ")
-    name = _lower_first(name)
+    name = lower_first(name)
     return name if name.lower().startswith(_ARTICLES) else f"the {name}"
 
 
@@ -94,7 +98,7 @@ def flag_words(code: str, pack: Pack | None = None) -> str:
     name: str | None = None
     if pack is not None:
         name = next((flag.name for flag in pack.flags if flag.code == code), None)
-    return _lower_first(name) if name else code.replace("-", " ")
+    return lower_first(name) if name else code.replace("-", " ")
 
 
 def _age_words(at_least: int | None, under: int | None) -> str:
@@ -121,7 +125,10 @@ def describe_condition(cond: Cond, pack: Pack | None = None) -> str:
 
 def _nested(cond: Cond, pack: Pack | None) -> str:
     words = describe_condition(cond, pack)
-    compound = isinstance(cond, AnyOf | AllOf) and len(cond.any if isinstance(cond, AnyOf) else cond.all) > 1
+    compound = (
+        isinstance(cond, AnyOf | AllOf)
+        and len(cond.any if isinstance(cond, AnyOf) else cond.all) > 1
+    )
     return f"({words})" if compound else words
 
 
@@ -174,7 +181,8 @@ def _keep(keep: Keep, pack: Pack | None, you: bool, *, top: bool) -> str:
         return text if top else f"({text})"
     assert isinstance(keep, NoPeriod)
     reason = keep.no_period_stated.rstrip(". ")
-    return f"{NO_PERIOD} ({_lower_first(reason)})" if reason else NO_PERIOD
+    # The young person is told the gap, not the reasoning behind it.
+    return f"{NO_PERIOD} ({lower_first(reason)})" if reason and not you else NO_PERIOD
 
 
 def has_gap(keep: Keep) -> bool:

@@ -1,0 +1,209 @@
+"""The record of processing activities (UK GDPR Article 30(1)), printed from the pack.
+
+One record per purpose. The keys are named after the paragraphs of Article 30(1) so that a
+reader (or the ICO) can check each is covered:
+
+(a) the controller, any joint controller, and the data protection officer;
+(b) the purpose of the processing;
+(c) the categories of data subjects and of personal data;
+(d) the categories of recipients;
+(e) transfers outside the UK and their safeguards;
+(f) the time limits for erasure;
+(g) the technical and organisational security measures.
+
+It also states each purpose's lawful basis and Article 9 and 10 conditions. It holds no
+personal data, so it can be published.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from safehold.policy.notice import (
+    RECIPIENT_KIND_WORDS,
+    category_label,
+    contact_summary,
+    is_uk,
+    provision_label,
+)
+from safehold.policy.schema import Controller, ControllerRole, Pack, Purpose, RetentionRule
+from safehold.policy.wording import describe_action, describe_keep, join_words
+
+NONE = "None"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One purpose's entry; every field is a list of statements."""
+
+    purpose_code: list[str]
+    a_controller: list[str]
+    a_joint_controllers: list[str]
+    a_dpo: list[str]
+    b_purpose: list[str]
+    c_data_subjects: list[str]
+    c_personal_data: list[str]
+    d_recipients: list[str]
+    e_transfers_outside_uk: list[str]
+    f_retention: list[str]
+    g_security: list[str]
+    lawful_basis: list[str]
+    special_category_conditions: list[str]
+    criminal_offence_conditions: list[str]
+    law_enforcement: list[str]
+    legislation: list[str]
+    identifiable: list[str]
+
+
+COLUMNS: tuple[str, ...] = tuple(Record.__dataclass_fields__)
+
+
+def _controller_words(controller: Controller) -> str:
+    parts = [controller.name]
+    if controller.address:
+        parts.append(" ".join(controller.address.split()))
+    if controller.ico_registration:
+        parts.append(f"ICO registration {controller.ico_registration}")
+    return ", ".join(parts)
+
+
+def _controllers_of(pack: Pack, purpose: Purpose) -> list[Controller]:
+    """The controllers of the services a purpose serves (all of them when it names none)."""
+    if purpose.services:
+        codes = {s.controller for s in pack.services if s.code in purpose.services}
+        found = [c for c in pack.controllers if c.code in codes]
+        if found:
+            return found
+    return list(pack.controllers)
+
+
+def rule_applies(rule: RetentionRule, purpose: Purpose) -> bool:
+    """A rule covers a purpose unless both name services and none are shared."""
+    return (
+        not rule.services
+        or not purpose.services
+        or bool(set(rule.services) & set(purpose.services))
+    )
+
+
+def _record(pack: Pack, purpose: Purpose) -> Record:
+    categories = {c.code: c for c in pack.categories}
+    subjects = {s.code: s for s in pack.subjects}
+    legislation = {law_.code: law_.title for law_ in pack.legislation}
+
+    controllers = _controllers_of(pack, purpose)
+    main = [c for c in controllers if c.role is not ControllerRole.JOINT_CONTROLLER] or controllers
+    joint = [
+        c for c in pack.controllers if c.role is ControllerRole.JOINT_CONTROLLER and c not in main
+    ]
+    dpos = []
+    for controller in controllers:
+        if controller.dpo is not None:
+            words = f"{controller.name}: {contact_summary(controller.dpo)}"
+            if controller.dpo.post:
+                words += f", {' '.join(controller.dpo.post.split())}"
+            dpos.append(words)
+
+    purpose_words = purpose.name
+    if purpose.description:
+        purpose_words += f": {' '.join(purpose.description.split())}"
+
+    subject_codes = purpose.subjects or [s.code for s in pack.subjects]
+    data_subjects = [subjects[c].name if c in subjects else c for c in subject_codes]
+    personal_data = [
+        category_label(categories[c]) if c in categories else c for c in purpose.categories
+    ]
+
+    recipients = []
+    transfers = []
+    for recipient in pack.recipients:
+        shares = [s for s in recipient.shares if not s.purposes or purpose.code in s.purposes]
+        if not shares:
+            continue
+        recipients.append(f"{recipient.name} ({RECIPIENT_KIND_WORDS[recipient.kind]})")
+        if not is_uk(recipient.country):
+            safeguard = recipient.transfer_safeguard or "safeguard not stated"
+            transfers.append(f"{recipient.name}, {recipient.country}: {safeguard}")
+    if not transfers:
+        transfers = [
+            "Transfers outside the UK may take place; recipients and safeguards are not stated"
+            if pack.transfers_outside_uk
+            else "None: no personal data is transferred outside the UK"
+        ]
+
+    retention = [
+        f"{rule.name}: {describe_keep(rule.keep, pack)}, then {describe_action(rule.action)}"
+        for rule in pack.retention
+        if rule_applies(rule, purpose)
+    ]
+
+    return Record(
+        purpose_code=[purpose.code],
+        a_controller=[_controller_words(c) for c in main],
+        a_joint_controllers=[_controller_words(c) for c in joint] or [NONE],
+        a_dpo=dpos or ["Not stated"],
+        b_purpose=[purpose_words],
+        c_data_subjects=data_subjects,
+        c_personal_data=personal_data,
+        d_recipients=recipients or ["None stated: not shared outside the service"],
+        e_transfers_outside_uk=transfers,
+        f_retention=retention or ["Not stated: no retention rule covers this purpose"],
+        g_security=list(pack.security) or ["Not stated"],
+        lawful_basis=[provision_label(b) for b in purpose.lawful_basis],
+        special_category_conditions=[
+            provision_label(c) for c in purpose.special_category_conditions
+        ]
+        or [NONE],
+        criminal_offence_conditions=[
+            provision_label(c) for c in purpose.criminal_offence_conditions
+        ]
+        or [NONE],
+        law_enforcement=[
+            "Yes: DPA 2018 Part 3 (law enforcement processing)" if purpose.law_enforcement else "No"
+        ],
+        legislation=[legislation.get(c, c) for c in purpose.legislation] or [NONE],
+        identifiable=[purpose.identifiable],
+    )
+
+
+def ropa_records(pack: Pack) -> list[Record]:
+    return [_record(pack, purpose) for purpose in pack.purposes]
+
+
+def ropa_rows(pack: Pack) -> list[dict[str, str]]:
+    """One row per purpose, every value a string (lists joined with '; ')."""
+    return [
+        {key: "; ".join(values) for key, values in asdict(record).items()}
+        for record in ropa_records(pack)
+    ]
+
+
+def ropa_csv(pack: Pack) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(ropa_rows(pack))
+    return out.getvalue()
+
+
+def ropa_json(pack: Pack) -> dict[str, Any]:
+    records = []
+    for record in ropa_records(pack):
+        data: dict[str, Any] = {
+            key: [] if values == [NONE] else values for key, values in asdict(record).items()
+        }
+        data["purpose_code"] = record.purpose_code[0]
+        data["law_enforcement"] = record.law_enforcement[0] != "No"
+        data["identifiable"] = record.identifiable[0]
+        records.append(data)
+    return {
+        "pack": pack.code,
+        "name": pack.name,
+        "title": "Record of processing activities",
+        "legal_basis_of_record": "UK GDPR Article 30(1)",
+        "controllers": join_words(c.name for c in pack.controllers),
+        "records": records,
+    }

@@ -12,3 +12,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECURE_SSL_REDIRECT = False
+# Tests serve the built assets directly; there is no collectstatic output to point at.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = BASE_DIR / "safehold" / "static"  # noqa: F405

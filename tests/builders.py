@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
+
+from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
 
 REPO = Path(__file__).resolve().parents[1]
 PACKS = REPO / "packs"
@@ -28,9 +31,9 @@ services:
 subjects:
   - {code: young-person, name: Young people}
 categories:
-  - {code: identity, name: Names}
-  - {code: health, name: Health, special_category: true}
-  - {code: offending, name: Offences, criminal_offence: true}
+  - {code: identity, name: Names, holds: IDENTITY_FIELDS}
+  - {code: health, name: Health, special_category: true, holds: HEALTH_FIELDS}
+  - {code: offending, name: Offences, criminal_offence: true, holds: OFFENDING_FIELDS}
 purposes:
   - code: youth-justice
     name: Youth justice
@@ -50,6 +53,17 @@ retention:
     keep: {birthday: 25}
     action: destroy
 """
+
+
+def _holds(names: Iterable[str]) -> str:
+    return "[" + ", ".join(sorted(names)) + "]"
+
+
+MINIMAL = (
+    MINIMAL.replace("HEALTH_FIELDS", _holds(SPECIAL_CATEGORY_FIELDS))
+    .replace("OFFENDING_FIELDS", _holds(CRIMINAL_OFFENCE_FIELDS))
+    .replace("IDENTITY_FIELDS", _holds(FIELDS - SPECIAL_CATEGORY_FIELDS - CRIMINAL_OFFENCE_FIELDS))
+)
 
 
 def minimal(**changes: object) -> str:

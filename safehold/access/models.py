@@ -1,12 +1,67 @@
-"""Staff accounts. Teams, roles and allocation arrive with the access gate."""
+"""Staff, teams and the roles a pack defines. The gate (`gate.py`) reads these."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Team(models.Model):
+    """A team of a controller's service (e.g. 'North YOT'), holding cases."""
+
+    controller = models.ForeignKey(
+        "policy.Controller", on_delete=models.PROTECT, related_name="teams"
+    )
+    name = models.CharField(max_length=200)
+    services = models.JSONField(
+        default=list, blank=True, help_text="Codes of the pack services this team delivers."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["controller", "name"], name="team_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class User(AbstractUser):
-    """A member of staff. A custom model from the start, so staff facts can live on it."""
+    """A member of staff. Their role is one of the pack's roles, by code."""
+
+    role = models.CharField(max_length=64, blank=True, help_text="A role code from the pack.")
+    controller = models.ForeignKey(
+        "policy.Controller", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="members")
 
     class Meta:
         db_table = "access_user"
+
+
+class BreakGlassQuerySet(models.QuerySet["BreakGlass"]):
+    def active(self, at: datetime | None = None) -> BreakGlassQuerySet:
+        return self.filter(expires_at__gt=at or timezone.now())
+
+
+class BreakGlass(models.Model):
+    """Emergency access to a case outside one's allocation: a typed reason, a time limit, and
+    a flag for the DPO to review."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass")
+    case = models.ForeignKey("records.Case", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = BreakGlassQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"])]

@@ -14,6 +14,7 @@ from typing import Any
 from safehold.policy.law import ARTICLE_9, ARTICLE_9_NEEDS_SCHEDULE_1, SCHEDULE_1, UK_COUNTRIES
 from safehold.policy.loader import PathKey, Problem, Source
 from safehold.policy.schema import BUILTIN_EVENTS
+from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
 
 SECTIONS = (
     "controllers",
@@ -132,6 +133,7 @@ class _Checker:
         self.controllers()
         self.services()
         self.categories()
+        self.unheld()
         self.purposes()
         self.roles()
         self.recipients()
@@ -197,6 +199,7 @@ class _Checker:
             if not cats:
                 covered_all = True
             covered.update(c for c in cats if isinstance(c, str))
+        held: dict[str, PathKey] = {}
         for i, c in _items(self.data, "categories"):
             code = c.get("code")
             self.refs(
@@ -205,6 +208,7 @@ class _Checker:
                 "subjects",
                 f"category '{code}'",
             )
+            self.holds(i, c, held)
             if code not in used:
                 self.warning(
                     ("categories", i, "code"),
@@ -215,6 +219,54 @@ class _Checker:
                     ("categories", i, "code"),
                     f"no retention rule covers the category '{code}': how long is it kept?",
                 )
+
+    def holds(self, i: int, category: dict[str, Any], held: dict[str, PathKey]) -> None:
+        """Each record field belongs to exactly one category, and must be one Safehold records."""
+        for h, name in enumerate(_list(category.get("holds"))):
+            if not isinstance(name, str):
+                continue
+            at: PathKey = ("categories", i, "holds", h)
+            if name not in FIELDS:
+                hint = difflib.get_close_matches(name, FIELDS, n=1)
+                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                self.error(at, f"'{name}' is not a field Safehold records{suggestion}")
+            elif name in held:
+                first = self.source.position(held[name])[0]
+                owner = self.data["categories"][held[name][1]].get("code")
+                self.error(
+                    at,
+                    f"'{name}' is already held by the category '{owner}' (line {first}); a "
+                    "field belongs to exactly one category",
+                )
+            else:
+                held[name] = at
+                if name in SPECIAL_CATEGORY_FIELDS and category.get("special_category") is not True:
+                    self.error(
+                        at,
+                        f"'{name}' is special category data (UK GDPR Article 9), but the category "
+                        f"'{category.get('code')}' is not marked special_category",
+                    )
+                if name in CRIMINAL_OFFENCE_FIELDS and category.get("criminal_offence") is not True:
+                    self.error(
+                        at,
+                        f"'{name}' is criminal offence data (UK GDPR Article 10), but the category "
+                        f"'{category.get('code')}' is not marked criminal_offence",
+                    )
+
+    def unheld(self) -> None:
+        held = {
+            name
+            for _, c in _items(self.data, "categories")
+            for name in _list(c.get("holds"))
+            if isinstance(name, str)
+        }
+        missing = sorted(FIELDS - held)
+        if missing:
+            self.warning(
+                ("categories",),
+                f"no category holds {len(missing)} of the record fields Safehold stores, so the "
+                f"gate withholds them from everyone: {', '.join(missing)}",
+            )
 
     def purposes(self) -> None:
         for i, p in _items(self.data, "purposes"):

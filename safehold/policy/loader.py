@@ -57,7 +57,9 @@ class Source:
         cur: Any = self.data
         path: list[str | int] = []
         for part in loc:
-            if (isinstance(cur, dict) and part in cur) or (isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)):
+            if (isinstance(cur, dict) and part in cur) or (
+                isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+            ):
                 path.append(part)
                 cur = cur[part]
         return tuple(path)

@@ -213,6 +213,13 @@ class DataCategory(Strict):
     special_category: bool = Field(False, description="UK GDPR Article 9 data.")
     criminal_offence: bool = Field(False, description="UK GDPR Article 10 data.")
     subjects: list[Code] = Field([], description="Whose data this is; empty means anyone's.")
+    holds: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z_]+$")]] = Field(
+        [],
+        description=(
+            "The record fields this category covers, as record.field (e.g. person.ethnicity); "
+            "`safehold pack fields` lists them. The gate reads and redacts by category."
+        ),
+    )
     plain: Text | None = None
 
 

@@ -76,6 +76,18 @@ def recipients_of(pack: Pack, category: str) -> set[str]:
     return {r.code for r in pack.recipients if shares_of(r, category)}
 
 
+def holder(pack: Pack, field: str) -> str:
+    """The code of the one category that holds a record field (`record.field`)."""
+    found = [c.code for c in pack.categories if field in c.holds]
+    assert len(found) == 1, f"expected one category to hold '{field}', found {found}"
+    return found[0]
+
+
+def holders(pack: Pack, prefix: str) -> set[str]:
+    """The codes of the categories holding any field that starts with `prefix` ('offence.')."""
+    return {c.code for c in pack.categories for name in c.holds if name.startswith(prefix)}
+
+
 def legislation_titles(pack: Pack) -> set[str]:
     return {law.title for law in pack.legislation}
 

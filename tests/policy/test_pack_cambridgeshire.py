@@ -11,6 +11,8 @@ from tests.policy.helpers import (
     by_code,
     codes,
     conditions,
+    holder,
+    holders,
     legislation_titles,
     normalised,
     plain,
@@ -84,13 +86,34 @@ def test_what_information_we_hold(pack: Pack):
         "education",
         "employment",
         "contact-records",
+        "care-status",  # assumed: the retention rule turns on it (below)
+        "ethnicity",  # assumed: Article 9 data Safehold records, though the notice is silent
     }
     assert by_code(pack.categories, "offending").criminal_offence
     assert by_code(pack.categories, "health").special_category
     special = {c.code for c in pack.categories if c.special_category}
     criminal = {c.code for c in pack.categories if c.criminal_offence}
-    assert special == {"health"}
+    assert special == {"health", "ethnicity"}
     assert criminal == {"offending"}
+
+
+def test_what_each_record_field_is(pack: Pack):
+    """The notice's kinds of information, as the fields Safehold records: 'names, addresses
+    and contact details, the details of offences and the response to these, details of the
+    support and intervention we or our partners offer, ... health, education or employment
+    needs. We make records of the contact that we have with those we support or work with.'"""
+    for field in ("person.given_name", "person.family_name", "person.preferred_name"):
+        assert holder(pack, field) == "identity"
+    for field in ("person.address", "person.postcode", "person.phone", "person.email"):
+        assert holder(pack, field) == "contact"
+    assert holders(pack, "offence.") == {"offending"}
+    assert holders(pack, "outcome.") == {"offending"}  # "the response to these"
+    assert holders(pack, "plan.") == holders(pack, "planaction.") == {"support"}
+    assert holder(pack, "person.health_needs") == "health"
+    assert holder(pack, "assessment.health_findings") == "health"
+    assert holder(pack, "person.school") == "education"
+    assert holders(pack, "contact.") == {"contact-records"}
+    assert by_code(pack.categories, "employment").holds == []  # no such field yet
 
 
 # --- why do we have it -----------------------------------------------------------------------
@@ -253,6 +276,10 @@ def test_looked_after_or_cp_plan_75_years(pack: Pack):
         "then": {"birthday": 75},
     }
     assert codes(pack.flags) == {"looked-after", "child-protection-plan"}
+    # Held, so the rule can be applied: in a category of its own, which the statutory
+    # purpose uses.
+    assert holders(pack, "personflag.") == {"care-status"}
+    assert "care-status" in by_code(pack.purposes, "statutory-youth-justice").categories
 
 
 def test_other_information_6_years(pack: Pack):

@@ -15,6 +15,8 @@ from tests.policy.helpers import (
     by_code,
     codes,
     conditions,
+    holder,
+    holders,
     legislation_titles,
     normalised,
     plain,
@@ -133,6 +135,11 @@ def test_identity_contact_education(pack: Pack):
         "school attended",
     ]
     assert by_code(pack.categories, "special-requirements").name == "Any special requirements"
+    for field in ("person.given_name", "person.family_name", "person.date_of_birth"):
+        assert holder(pack, field) == "identity"
+    for field in ("person.address", "person.postcode", "person.phone", "person.email"):
+        assert holder(pack, field) == "contact"
+    assert holder(pack, "person.school") == "education"
 
 
 def test_gender_ethnicity_health(pack: Pack):
@@ -141,6 +148,10 @@ def test_gender_ethnicity_health(pack: Pack):
     assert by_code(pack.categories, "ethnicity").special_category
     assert by_code(pack.categories, "health").special_category
     assert "disability" in by_code(pack.categories, "health").name
+    assert holder(pack, "person.sex") == "gender"
+    assert holder(pack, "person.ethnicity") == "ethnicity"
+    assert holder(pack, "person.health_needs") == "health"
+    assert holder(pack, "assessment.health_findings") == "health"
 
 
 def test_contacts_and_assessments(pack: Pack):
@@ -154,6 +165,11 @@ def test_contacts_and_assessments(pack: Pack):
         "any intervention carried out",
     ]
     assert "assessments" in codes(pack.categories)
+    assert holders(pack, "contact.") == {"contact-records"}
+    # "intervention carried out": plans and their actions
+    assert holders(pack, "plan.") == holders(pack, "planaction.") == {"contact-records"}
+    for field in ("assessment.kind", "assessment.completed_on", "assessment.summary"):
+        assert holder(pack, field) == "assessments"
 
 
 def test_offences(pack: Pack):
@@ -163,6 +179,9 @@ def test_offences(pack: Pack):
     assert offending.criminal_offence
     assert "anti-social behaviour" in offending.name
     assert "Youth Justice and Community Safety" in offending.description
+    # "court information": outcomes and reports to court
+    for prefix in ("offence.", "outcome.", "report."):
+        assert holders(pack, prefix) == {"offending"}
 
 
 def test_victims(pack: Pack):
@@ -170,6 +189,7 @@ def test_victims(pack: Pack):
     victims of youth crime (for Youth Justice)'"""
     assert by_code(pack.categories, "victim-details").subjects == ["victim"]
     assert "victim-support" in codes(pack.services)
+    assert holders(pack, "victimlink.") == {"victim-details"}
 
 
 def test_special_and_criminal_categories(pack: Pack):

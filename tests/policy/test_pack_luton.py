@@ -13,6 +13,8 @@ from tests.policy.helpers import (
     by_code,
     codes,
     conditions,
+    holder,
+    holders,
     legislation_titles,
     normalised,
     plain,
@@ -160,6 +162,17 @@ def test_agencies_are_told_we_are_working_with_you(pack: Pack, code: str):
     assert not set(HEALTH) & set(further.categories)
 
 
+def test_that_we_are_working_with_you_is_the_case(pack: Pack):
+    """'The information we share will tell professionals in other agencies that we are
+    working with you': the case (which service, since when, until when) and the names that
+    identify you, but not where you live, which is held with your family's details."""
+    assert holders(pack, "case.") == {"involvement"}
+    assert holder(pack, "person.given_name") == "identity"
+    for field in ("person.address", "person.postcode", "person.phone", "person.email"):
+        assert holder(pack, field) == "family"
+    assert holders(pack, "relationship.") == {"family"}
+
+
 def test_agreeing_to_further_information(pack: Pack):
     """'... will only be given if you agree or if the law requires us to.'"""
     consent = by_code(pack.preferences, "further-information-to-agencies")
@@ -223,6 +236,12 @@ def test_chat(pack: Pack):
     assert "Comprehensive Health Assessment Tool" in chat.name
     assert any("http://www.ohrn.nhs.uk/OHRNResearch/CHAT" in r for r in pack.notice.further_reading)
     assert "chat" in by_code(pack.purposes, "health-needs").categories
+    assert holder(pack, "assessment.health_findings") == "chat"
+
+
+def test_health_on_our_case_files(pack: Pack):
+    """'As well as writing things you tell us about your health on our case files'"""
+    assert holder(pack, "person.health_needs") == "health"
 
 
 @pytest.mark.parametrize("category", HEALTH)
@@ -292,6 +311,9 @@ def test_looked_after_social_worker_copies(pack: Pack):
     assert share.purposes == ["looked-after-liaison"]
     assert share.if_ is not None and share.if_.model_dump() == {"flag": "looked-after"}
     assert "Looked After" in share.note
+    assert holders(pack, "report.") == {"reports"}
+    assert holders(pack, "plan.") == {"plans"}
+    assert holders(pack, "personflag.") == {"care-status"}
     commitment = by_code(pack.commitments, "looked-after-social-worker-copies")
     assert commitment.check == "looked-after-social-worker-copies"
 
@@ -434,7 +456,7 @@ def test_special_category_and_criminal_convictions_data(pack: Pack):
     in the case of substantial public interest.'"""
     special = {c.code for c in pack.categories if c.special_category}
     criminal = {c.code for c in pack.categories if c.criminal_offence}
-    assert special == set(HEALTH)
+    assert special == {*HEALTH, "ethnicity"}  # ethnicity: assumed, the booklet is silent
     assert criminal == {"offending", "reports"}
     for purpose in pack.purposes:
         if special & set(purpose.categories):

@@ -1,0 +1,121 @@
+"""A pack's access rules, compiled for the gate: which role may do what, at which distance.
+
+Pure functions of the pack (no database), so every decision can be derived and explained
+from the pack alone, and the gate's tests can compute their expected outcomes the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+
+from safehold.policy.schema import Pack, Role
+from safehold.records.fields import FIELDS
+
+
+class Distance(IntEnum):
+    """How close a member of staff is to a case; a grant at one distance holds at all nearer."""
+
+    ALLOCATED = 0
+    TEAM = 1
+    SERVICE = 2
+    CONTROLLER = 3
+    NONE = 9
+
+
+DISTANCE_OF = {
+    "allocated": Distance.ALLOCATED,
+    "team": Distance.TEAM,
+    "service": Distance.SERVICE,
+    "controller": Distance.CONTROLLER,
+}
+
+ACTIONS = ("read", "write", "export")
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    rule: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    pack: Pack
+    pack_version_id: int | None = None
+    label: str = ""
+    _roles: dict[str, Role] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._roles.update({role.code: role for role in self.pack.roles})
+
+    # --- fields and categories ----------------------------------------------------------------
+
+    @cached_property
+    def category_of_field(self) -> dict[str, str]:
+        return {name: c.code for c in self.pack.categories for name in c.holds}
+
+    @cached_property
+    def all_categories(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.pack.categories)
+
+    def category(self, record: str, name: str) -> str | None:
+        return self.category_of_field.get(f"{record}.{name}")
+
+    # --- grants -------------------------------------------------------------------------------
+
+    def role(self, code: str) -> Role | None:
+        return self._roles.get(code)
+
+    def categories(self, role_code: str, action: str, distance: Distance) -> frozenset[str]:
+        """The categories a role may act on at this distance from a case."""
+        role = self.role(role_code)
+        if role is None or distance == Distance.NONE:
+            return frozenset()
+        found: set[str] = set()
+        for grant in role.grants:
+            if action in grant.actions and DISTANCE_OF[grant.relationship] >= distance:
+                found |= self.all_categories if "*" in grant.categories else set(grant.categories)
+        return frozenset(found)
+
+    def widest(self, role_code: str, action: str = "read") -> Distance:
+        """The farthest distance at which the role may act at all (NONE if never)."""
+        role = self.role(role_code)
+        if role is None:
+            return Distance.NONE
+        distances = [
+            DISTANCE_OF[g.relationship] for g in role.grants if action in g.actions and g.categories
+        ]
+        return max(distances, default=Distance.NONE)
+
+    def decide(self, role_code: str, action: str, category: str, distance: Distance) -> Decision:
+        """May this role do this to this category at this distance, and by which rule?"""
+        where = self.label or self.pack.code
+        role = self.role(role_code)
+        if role is None:
+            return Decision(False, f"{where}: '{role_code}' is not a role of this pack")
+        if distance == Distance.NONE:
+            return Decision(False, f"{where}: role '{role_code}' has no relationship to the case")
+        for i, grant in enumerate(role.grants, 1):
+            if (
+                action in grant.actions
+                and DISTANCE_OF[grant.relationship] >= distance
+                and ("*" in grant.categories or category in grant.categories)
+            ):
+                return Decision(
+                    True,
+                    f"{where}: role '{role_code}' grant {i} ({action} "
+                    f"{', '.join(grant.categories)} up to {grant.relationship.value})",
+                )
+        return Decision(
+            False,
+            f"{where}: no grant of role '{role_code}' allows {action} of '{category}' at "
+            f"{distance.name.lower()} distance",
+        )
+
+    def unheld_fields(self) -> frozenset[str]:
+        return FIELDS - set(self.category_of_field)

@@ -1,0 +1,239 @@
+"""What information we hold: people, the relationships between them, cases and their records.
+
+Models are thin. Every field that holds personal data is listed in `fields.py`, where a pack
+assigns it to one of its data categories; the gate reads and redacts by those categories.
+Reads go through `safehold.access.gate`, never straight through these managers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Tracked(models.Model):
+    """Who wrote a record, when, and under which pack version it was processed."""
+
+    pack_version = models.ForeignKey(
+        "policy.PackVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Person(Tracked):
+    """Anyone we hold information about: a young person, a parent, a victim, a volunteer."""
+
+    controller = models.ForeignKey("policy.Controller", on_delete=models.PROTECT, related_name="+")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=20, blank=True)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    school = models.CharField(max_length=200, blank=True)
+    health_needs = models.TextField(blank=True)
+    last_contact_on = models.DateField(null=True, blank=True)
+    restricted = models.BooleanField(
+        default=False, help_text="Restriction of processing (UK GDPR Article 18) is in force."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Person {self.pk}"
+
+
+class PersonFlag(models.Model):
+    """A pack flag (looked after, child protection plan, SEN, ...) held by a person for a time."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="flags")
+    flag = models.CharField(max_length=64)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["flag", "person"])]
+
+
+class Relationship(models.Model):
+    """How two people are connected: a parent of, a carer of, a sibling of, a social worker of."""
+
+    class Kind(models.TextChoices):
+        PARENT = "parent", "Parent"
+        CARER = "carer", "Carer"
+        SIBLING = "sibling", "Sibling"
+        FAMILY = "family", "Other family member"
+        SOCIAL_WORKER = "social-worker", "Social worker"
+        PROFESSIONAL = "professional", "Other professional"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="related_to")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    lives_with = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other", "kind"], name="relationship_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("other")), name="relationship_not_self"
+            ),
+        ]
+
+
+class Case(Tracked):
+    """One episode of one service for one young person, held by a team, allocated to a worker."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    controller = models.ForeignKey("policy.Controller", on_delete=models.PROTECT, related_name="+")
+    service = models.CharField(max_length=64, help_text="A service code from the pack.")
+    team = models.ForeignKey("access.Team", on_delete=models.PROTECT, related_name="cases")
+    allocated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="allocated_cases",
+    )
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    restricted = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["allocated_to", "closed_on"]),
+            models.Index(fields=["team", "closed_on"]),
+            models.Index(fields=["person"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk}"
+
+
+class CaseRecord(Tracked):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class Contact(CaseRecord):
+    class Kind(models.TextChoices):
+        HOME_VISIT = "home-visit", "Home visit"
+        OFFICE = "office", "Office appointment"
+        PHONE = "phone", "Phone call"
+        GROUP = "group", "Group work"
+        SCHOOL = "school", "School visit"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "occurred_at"])]
+
+
+class Assessment(CaseRecord):
+    class Kind(models.TextChoices):
+        ASSETPLUS = "assetplus", "AssetPlus"
+        CHAT = "chat", "CHAT health assessment"
+        EARLY_HELP = "early-help", "Early help assessment"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    completed_on = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    health_findings = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "completed_on"])]
+
+
+class Plan(CaseRecord):
+    class Kind(models.TextChoices):
+        INTERVENTION = "intervention", "Intervention plan"
+        SAFETY = "safety", "Safety and wellbeing plan"
+        FAMILY = "family", "Family support plan"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    starts_on = models.DateField()
+    review_on = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+
+class PlanAction(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    due_on = models.DateField(null=True, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+
+
+class Offence(CaseRecord):
+    committed_on = models.DateField(null=True, blank=True)
+    description = models.TextField()
+    offence_type = models.CharField(max_length=100, blank=True)
+    gravity = models.PositiveSmallIntegerField(null=True, blank=True)
+
+
+class VictimLink(models.Model):
+    """A victim of an offence, and whether they agreed to be contacted by the service."""
+
+    class Consent(models.TextChoices):
+        GIVEN = "given", "Agreed to contact"
+        REFUSED = "refused", "Refused contact"
+        UNKNOWN = "unknown", "Not yet asked"
+
+    offence = models.ForeignKey(Offence, on_delete=models.CASCADE, related_name="victims")
+    victim = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="victim_of")
+    contact_consent = models.CharField(max_length=10, choices=Consent.choices, default="unknown")
+    consent_recorded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offence", "victim"], name="victim_link_unique")
+        ]
+
+
+class Outcome(CaseRecord):
+    class Kind(models.TextChoices):
+        REFERRAL_ORDER = "referral-order", "Referral order"
+        YRO = "yro", "Youth rehabilitation order"
+        DTO = "dto", "Detention and training order"
+        YOUTH_CAUTION = "youth-caution", "Youth caution"
+        YCC = "youth-conditional-caution", "Youth conditional caution"
+        DIVERSION = "diversion", "Diversion"
+        BAIL = "bail", "Bail"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    requirements = models.TextField(blank=True)
+
+    COURT_ORDERS = frozenset({Kind.REFERRAL_ORDER, Kind.YRO, Kind.DTO})
+
+
+class Report(CaseRecord):
+    class Kind(models.TextChoices):
+        PSR = "psr", "Pre-sentence report"
+        PANEL = "panel", "Referral order panel report"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_on = models.DateField(null=True, blank=True)
+    body = models.TextField(blank=True)
+    copy_given_on = models.DateField(
+        null=True, blank=True, help_text="When the young person was given a copy, before court."
+    )

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "safehold.access",
     "safehold.policy",
+    "safehold.records",
+    "safehold.audit",
     "safehold.web",
 ]
 
@@ -117,6 +119,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+# Built by `npm run build` (frontend/build.mjs) from the GOV.UK and MOJ Frontend packages.
+STATICFILES_DIRS = [BASE_DIR / "safehold" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

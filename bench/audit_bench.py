@@ -1,0 +1,147 @@
+"""Benchmark the audit log: batched appends per second, then verify entries per second.
+
+    .venv/bin/python bench/audit_bench.py --events 200000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/audit_bench.py
+
+It runs against the database DATABASE_URL names, but in a scratch database of its own, created
+and migrated the way the test suite does it and dropped at the end (SQLite: a file in a
+temporary directory, so the figures include real disk writes; PostgreSQL: a new database
+`safehold_audit_bench_<pid>` on the same server). Targets: >= 10,000 appends/s batched and
+>= 100,000 entries/s verified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+CATEGORIES = ["identity", "contact", "health", "ethnicity", "offending", "education", "social-care"]
+PURPOSES = ["court-orders", "out-of-court-disposals", "prevention", "safeguarding"]
+RECORDS = ["contact", "assessment", "plan", "offence", "outcome", "report"]
+ACTIONS = ["read"] * 12 + ["list"] * 4 + ["update"] * 2 + ["create", "export", "disclose"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200_000, help="events to append")
+    parser.add_argument("--batch", type=int, default=5_000, help="events per append() call")
+    parser.add_argument("--chunk-size", type=int, default=5_000, help="verify fetch size")
+    parser.add_argument("--seed", type=int, default=62)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safehold.settings_test")
+    import django
+
+    django.setup()
+
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    scratch = tempfile.TemporaryDirectory(prefix="audit-bench-")
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test_settings["NAME"] = str(Path(scratch.name) / "audit-bench.sqlite3")
+    else:
+        test_settings["NAME"] = f"safehold_audit_bench_{os.getpid()}"
+    print(f"database: {connection.vendor}, scratch {test_settings['NAME']}")
+    old = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    try:
+        run(args)
+    finally:
+        connection.close()
+        teardown_databases(old, verbosity=0)
+        scratch.cleanup()
+
+
+def run(args: argparse.Namespace) -> None:
+    from django.contrib.auth import get_user_model
+
+    from safehold.audit import selectors
+    from safehold.audit.models import Action, Decision
+    from safehold.audit.services import AuditEntry, append, verify_chain
+
+    rng = random.Random(args.seed)  # noqa: S311 - sample data, not secrets
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"worker{i}") for i in range(50)
+    )
+    staff = [(u.pk, u.get_username()) for u in users]
+
+    def entry() -> AuditEntry:
+        action = Action(rng.choice(ACTIONS))
+        actor_id, label = rng.choice(staff)
+        refused = rng.random() < 0.03
+        return AuditEntry(
+            actor_id=actor_id,
+            actor_label=label,
+            action=action,
+            decision=Decision.REFUSED if refused else Decision.ALLOWED,
+            rule="not allocated" if refused else "role case-manager: allocated to case",
+            person_id=rng.randrange(1, 100_001),
+            case_id=rng.randrange(1, 150_001),
+            record_type=rng.choice(RECORDS),
+            record_id=rng.randrange(1, 1_000_001),
+            categories=rng.sample(CATEGORIES, rng.randint(1, 3)),
+            purpose=rng.choice(PURPOSES),
+            recipient="police" if action == Action.DISCLOSE else "",
+            pack_version_id=1,
+        )
+
+    appending = 0.0
+    done = 0
+    while done < args.events:
+        batch = [entry() for _ in range(min(args.batch, args.events - done))]
+        started = time.perf_counter()
+        append(batch)
+        appending += time.perf_counter() - started
+        done += len(batch)
+    print(
+        f"append: {done:,} events in batches of {args.batch:,}: {appending:.2f}s, "
+        f"{done / appending:,.0f} appends/s"
+    )
+
+    result = verify_chain(chunk_size=args.chunk_size)
+    status = "intact" if result.ok else f"BROKEN {result.problem} {result.unguarded}"
+    print(
+        f"verify: {result.checked:,} entries in {result.seconds:.2f}s, "
+        f"{result.rate:,.0f} entries/s ({status})"
+    )
+
+    person = rng.randrange(1, 100_001)
+    started = time.perf_counter()
+    seen = list(selectors.who_has_seen(person))
+    print(
+        f"who_has_seen({person}): {len(seen)} rows in {(time.perf_counter() - started) * 1000:.1f} ms"
+    )
+    size = storage_bytes()
+    if size:
+        print(f"storage: {size / done:,.0f} bytes per event (table and indexes)")
+
+
+def storage_bytes() -> int:
+    from django.db import DatabaseError, connection
+
+    with connection.cursor() as cursor:
+        try:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_total_relation_size('audit_event')")
+            else:  # needs SQLite built with the dbstat table
+                cursor.execute(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name IN"
+                    " (SELECT name FROM sqlite_master WHERE tbl_name = 'audit_event')"
+                )
+        except DatabaseError:
+            return 0
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+if __name__ == "__main__":
+    main()

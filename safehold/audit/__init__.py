@@ -1,0 +1,1 @@
+"""The record of every access and change: an append-only, hash-chained audit log."""

@@ -1,0 +1,353 @@
+"""Writing to the audit log, and proving it has not been changed since.
+
+`append` is the only way entries get into the log: the access gate calls it for every read,
+write, export, disclosure and refusal. `verify_chain` walks the whole chain and names the first
+entry that is not as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Collection, Generator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from safehold.audit import selectors
+from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher
+from safehold.audit.models import Action, AuditEvent, ChainHead, Decision
+
+HEAD_ID = 1
+CODE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+BIGINT = range(-(2**63), 2**63)
+
+
+class InvalidEntry(ValueError):
+    """An entry the log will not take: it would not say who, what, why or under which rule."""
+
+
+def _text(name: str, value: str, max_length: int | None = None) -> None:
+    if not isinstance(value, str):
+        raise InvalidEntry(f"{name} must be text, not {type(value).__name__}")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise InvalidEntry(f"{name} contains a NUL character")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidEntry(f"{name} is longer than {max_length} characters")
+
+
+def _code(name: str, value: str) -> None:
+    _text(name, value, 64)
+    if value and not CODE.match(value):
+        raise InvalidEntry(f"{name} {value!r} is not a code (lower-case letters, digits, '-')")
+
+
+def _bigint(name: str, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value not in BIGINT:
+        raise InvalidEntry(f"{name} must be a 64-bit integer or None, not {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    """One event to log: who, what, why, and what the gate decided.
+
+    `categories` may be any collection of data category codes; it is kept sorted and without
+    duplicates. `actor_id` is None for system jobs, which name themselves in `actor_label`.
+    """
+
+    actor_label: str
+    action: Action
+    decision: Decision
+    rule: str
+    actor_id: int | None = None
+    person_id: int | None = None
+    case_id: int | None = None
+    record_type: str = ""
+    record_id: int | None = None
+    categories: Collection[str] = ()
+    purpose: str = ""
+    reason: str = ""
+    recipient: str = ""
+    pack_version_id: int | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            action, decision = Action(self.action), Decision(self.decision)
+        except ValueError as exc:
+            raise InvalidEntry(str(exc)) from None
+        if isinstance(self.categories, str):
+            raise InvalidEntry("categories must be a collection of codes, not one string")
+        categories = tuple(sorted(set(self.categories)))
+        # Frozen: normalise through object.__setattr__, once, here.
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "decision", decision)
+        object.__setattr__(self, "categories", categories)
+
+        _text("actor_label", self.actor_label, 150)
+        _text("rule", self.rule)
+        _text("record_type", self.record_type, 64)
+        _text("reason", self.reason)
+        _code("purpose", self.purpose)
+        _code("recipient", self.recipient)
+        for code in categories:
+            _code("category", code)
+        for name in ("actor_id", "person_id", "case_id", "record_id", "pack_version_id"):
+            _bigint(name, getattr(self, name))
+
+        if not self.actor_label.strip():
+            raise InvalidEntry("actor_label is required: the log must say who")
+        if not self.rule.strip():
+            raise InvalidEntry("rule is required: every decision names the rule that made it")
+        if not (self.purpose or self.reason.strip()):
+            raise InvalidEntry("a purpose or a reason is required: the log must say why")
+        if action == Action.BREAK_GLASS and not self.reason.strip():
+            raise InvalidEntry("break-glass access needs the reason given for it")
+        if action == Action.DISCLOSE and not self.recipient:
+            raise InvalidEntry("a disclosure needs its recipient")
+        if action == Action.REFUSE and decision != Decision.REFUSED:
+            raise InvalidEntry("a refusal is a refused decision")
+
+    def hashed_values(self, seq: int, at: datetime) -> tuple[Any, ...]:
+        """The values the chain hashes, in chain.HASHED_FIELDS order."""
+        return (
+            seq,
+            at,
+            self.actor_id,
+            self.actor_label,
+            self.action.value,
+            self.decision.value,
+            self.rule,
+            self.person_id,
+            self.case_id,
+            self.record_type,
+            self.record_id,
+            ",".join(self.categories),
+            self.purpose,
+            self.reason,
+            self.recipient,
+            self.pack_version_id,
+        )
+
+
+def _lock_head() -> ChainHead:
+    if connection.vendor == "sqlite":
+        # select_for_update is a no-op on SQLite, and two deferred transactions that both read
+        # first deadlock when both then write. Writing first takes the write lock up front.
+        ChainHead.objects.filter(pk=HEAD_ID).update(seq=F("seq"))
+    locked = ChainHead.objects.select_for_update()
+    head = locked.filter(pk=HEAD_ID).first()
+    if head is None:
+        # The first append ever (or after a test database was flushed). If another appender
+        # creates the head at the same moment, its row wins and we wait for it below.
+        ChainHead.objects.bulk_create(
+            [ChainHead(pk=HEAD_ID, seq=0, hash=GENESIS)], ignore_conflicts=True
+        )
+        head = locked.get(pk=HEAD_ID)
+    return head
+
+
+def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Chain `events` onto the log, in order, in one transaction, and return the stored rows.
+
+    Appenders are serialised by the lock on the chain head, held until the transaction ends:
+    call this inside the transaction that does the work being logged (so neither commits
+    without the other), and keep that transaction short. All entries of one call share one
+    timestamp, taken after the lock so that sequence order is time order.
+    """
+    if not events:
+        return []
+    with transaction.atomic():
+        head = _lock_head()
+        at = timezone.now()
+        row_hash = RowHasher(UTC)
+        seq, prev = head.seq, head.hash
+        rows = []
+        for entry in events:
+            seq += 1
+            values = entry.hashed_values(seq, at)
+            digest = row_hash(prev, values)
+            # The row is made from the very values hashed: the model's columns are in
+            # CHAIN_COLUMNS order (a test holds them to it). The stubs misread *args.
+            rows.append(AuditEvent(*values, prev, digest))  # type: ignore[misc]
+            prev = digest
+        AuditEvent.objects.bulk_create(rows)
+        ChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
+    return rows
+
+
+def append_one(entry: AuditEntry) -> AuditEvent:
+    return append([entry])[0]
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """The first entry that is not as it was written, and what was done to it."""
+
+    seq: int
+    kind: str  # edited | deleted | inserted | reordered | head | anchor
+    detail: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.kind}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    checked: int
+    seconds: float
+    head_seq: int
+    head_hash: str
+    problem: ChainBreak | None = None
+    unguarded: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not self.unguarded
+
+    @property
+    def rate(self) -> float:
+        """Entries checked per second."""
+        return self.checked / self.seconds if self.seconds > 0 else float(self.checked)
+
+
+CHAIN_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+# As verify reads them: the timestamp as the database's text (see chain.RowHasher).
+STREAM_COLUMNS = tuple("at_text" if name == "at" else name for name in CHAIN_COLUMNS)
+Row = tuple[Any, ...]
+UNREADABLE = (ValueError, TypeError, OverflowError)
+
+
+def verify_chain(
+    *, chunk_size: int = 5_000, window: int = 200_000, anchor: tuple[int, str] | None = None
+) -> VerifyResult:
+    """Check every entry's hash, its link to the one before and the sequence's continuity, in
+    one ordered pass, then that the chain ends at the head. Stops at the first break.
+
+    `anchor` is a (seq, hash) recorded outside the database earlier (`safehold audit head`): it
+    catches a chain rewritten whole by someone able to recompute every hash, which no check
+    inside the database can.
+    """
+    started = time.perf_counter()
+    head_seq, head_hash = selectors.chain_head()
+    anchor_seq, anchor_hash = anchor if anchor is not None else (0, "")
+    expected, last, before_last = 1, GENESIS, ""
+    problem: ChainBreak | None = None
+    row_hash = RowHasher(connection.timezone or UTC)
+    rows = _rows(head_seq, chunk_size, window)
+    try:
+        for row in rows:
+            seq, prev_hash, stored = row[0], row[-2], row[-1]
+            if seq != expected:
+                problem = _gap(expected, seq)
+            elif prev_hash != last or row_hash(last, row) != stored:
+                problem = _diagnose(row_hash, row, last, before_last)
+            elif seq == anchor_seq and stored != anchor_hash:
+                problem = ChainBreak(seq, "anchor", "its hash is not the anchored one: rewritten")
+            if problem is not None:
+                break
+            before_last, last = last, stored
+            expected += 1
+        else:
+            problem = _check_ends(expected - 1, last, head_seq, head_hash, anchor_seq)
+    except UNREADABLE as exc:
+        # A value stored that is not of its column's type (SQLite stores anything).
+        problem = ChainBreak(expected, "edited", f"unreadable: {exc}")
+    finally:
+        rows.close()
+    return VerifyResult(
+        checked=expected - 1,
+        seconds=time.perf_counter() - started,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        problem=problem,
+        unguarded=selectors.missing_guards(),
+    )
+
+
+def _rows(head_seq: int, chunk_size: int, window: int) -> Generator[Row, None, None]:
+    # One short transaction per window of sequence numbers, not one for the whole chain: on
+    # PostgreSQL the server-side cursor streams inside it (outside a transaction it would be
+    # WITH HOLD, copied whole before the first row), and no snapshot or SQLite read lock is
+    # held for the length of a verify of tens of millions of rows.
+    for low in range(0, head_seq, window):
+        with transaction.atomic():
+            yield from (
+                AuditEvent.objects.filter(seq__gt=low, seq__lte=min(low + window, head_seq))
+                .annotate(at_text=Cast("at", output_field=TextField()))
+                .order_by("seq")
+                .values_list(*STREAM_COLUMNS)
+                .iterator(chunk_size=chunk_size)
+            )
+
+
+def _gap(expected: int, found: object) -> ChainBreak:
+    if found == expected + 1:
+        gone = f"entry {expected} is"
+    elif isinstance(found, int):
+        gone = f"entries {expected}-{found - 1} are"
+    else:
+        gone = f"entry {expected} is"
+    return ChainBreak(expected, "deleted", f"gap in sequence: {gone} missing (the next is {found})")
+
+
+def _diagnose(row_hash: RowHasher, row: Row, last: str, before_last: str) -> ChainBreak:
+    """Why an entry in its right place does not chain: edited, or something put before it."""
+    seq, prev_hash, stored = row[0], str(row[-2]), row[-1]
+    intact = row_hash(prev_hash, row) == stored
+    if prev_hash == before_last and (intact or row_hash(prev_hash, (seq - 1, *row[1:])) == stored):
+        # Chained to the entry two back (perhaps renumbered up by one to make room): the entry
+        # in between was never part of the chain.
+        return ChainBreak(
+            seq - 1,
+            "inserted",
+            f"it is not part of the chain: entry {seq} is chained to entry {seq - 2}",
+        )
+    if not intact:
+        return ChainBreak(
+            seq, "edited", "hash mismatch: its fields are not those it was chained with"
+        )
+    return ChainBreak(
+        seq,
+        "reordered",
+        f"prev_hash mismatch: it does not follow entry {seq - 1}; an entry was inserted, "
+        "replaced or moved",
+    )
+
+
+def _check_ends(
+    checked: int, last: str, head_seq: int, head_hash: str, anchor_seq: int
+) -> ChainBreak | None:
+    """The chain must end where the head says, with nothing after it."""
+    if checked < head_seq:
+        return ChainBreak(
+            checked + 1,
+            "deleted",
+            f"entries {checked + 1}-{head_seq} are missing: the chain head is entry {head_seq}",
+        )
+    if last != head_hash:
+        return ChainBreak(
+            head_seq, "head", "the chain head's hash is not this entry's: one of them was altered"
+        )
+    if anchor_seq > checked:
+        return ChainBreak(anchor_seq, "anchor", "the anchored entry is not in the chain")
+    # Read the first entry past the head, then the head again: a genuine append commits its
+    # rows and the head together, so an entry still past the head was put there by hand.
+    beyond = selectors.first_seq_after(head_seq)
+    if beyond is not None and beyond > selectors.chain_head()[0]:
+        return ChainBreak(
+            beyond,
+            "inserted",
+            f"it is past the chain head (entry {head_seq}): written around the log, "
+            "or the head was moved back",
+        )
+    return None

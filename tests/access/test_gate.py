@@ -1,0 +1,172 @@
+"""The gate, proved against each shipped pack: every role x category x distance x action.
+
+Expected outcomes are derived here from the pack's role grants, independently of the gate's
+own policy code, so a gate that drifts from the pack fails.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from safehold.access.gate import Gate, Refused, Withheld
+from safehold.access.models import BreakGlass
+from safehold.audit.models import AuditEvent
+from safehold.policy.schema import Pack, Role
+from safehold.records.fields import RECORD_FIELDS
+from safehold.records.models import Contact
+from tests.access.conftest import World
+
+REACH = {"allocated": 0, "team": 1, "service": 2, "controller": 3}
+# Where each case of the world stands from the member of staff under test.
+DISTANCE = {"allocated": 0, "same-team": 1, "other-team": 3}
+
+
+def may(pack: Pack, role: Role, action: str, category: str | None, where: str) -> bool:
+    if category is None:
+        return False
+    return any(
+        action in grant.actions
+        and ("*" in grant.categories or category in grant.categories)
+        and REACH[grant.relationship] >= DISTANCE[where]
+        for grant in role.grants
+    )
+
+
+def sees_case(pack: Pack, role: Role, where: str) -> bool:
+    return any(may(pack, role, "read", c.code, where) for c in pack.categories)
+
+
+def category_of(pack: Pack, record: str, name: str) -> str | None:
+    return next((c.code for c in pack.categories if f"{record}.{name}" in c.holds), None)
+
+
+def test_every_role_category_and_distance(world: World) -> None:
+    pack = world.pack
+    for role in pack.roles:
+        user = world.staff(role.code)
+        cases = {
+            "allocated": world.case(allocated_to=user),
+            "same-team": world.case(allocated_to=None),
+            "other-team": world.case(team=world.other_team),
+        }
+        gate = Gate(user)
+        visible = set(gate.cases().values_list("pk", flat=True))
+        for where, case in cases.items():
+            expected = sees_case(pack, role, where)
+            assert (case.pk in visible) == expected, (role.code, where)
+            if not expected:
+                with pytest.raises(Refused):
+                    gate.case(case.pk)
+                continue
+            shown = gate.case(case.pk)
+            for record, obj in (("person", shown.person), ("case", shown.case)):
+                for name in RECORD_FIELDS[record]:
+                    category = category_of(pack, record, name)
+                    readable = may(pack, role, "read", category, where)
+                    value = obj.values[name]
+                    assert isinstance(value, Withheld) != readable, (role.code, where, record, name)
+                    if isinstance(value, Withheld):
+                        assert value.reason, "a withheld field always says why"
+            # writes: a contact's notes, checked the same way
+            category = category_of(pack, "contact", "notes")
+            decision = gate.check_write("contact", ["notes"], case)
+            assert bool(decision) == may(pack, role, "write", category, where), (role.code, where)
+
+
+def test_reads_and_refusals_are_audited_with_the_rule(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    mine = cambridgeshire.case(allocated_to=officer)
+    theirs = cambridgeshire.case(team=cambridgeshire.other_team)
+    gate = Gate(officer)
+    gate.case(mine.pk)
+    with pytest.raises(Refused) as refused:
+        gate.case(theirs.pk)
+    assert "break glass" in refused.value.decision.rule
+    read = AuditEvent.objects.get(case_id=mine.pk)
+    assert (read.action, read.decision, read.person_id) == ("read", "allowed", mine.person_id)
+    assert "cambridgeshire-yos v1" in read.rule and read.purpose
+    refusal = AuditEvent.objects.get(case_id=theirs.pk)
+    assert (refusal.action, refusal.decision) == ("refuse", "refused")
+
+
+def test_caseload_costs_the_same_queries_whatever_its_length(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    someone_else = cambridgeshire.staff("youth-justice-officer")
+    cambridgeshire.case(allocated_to=someone_else)
+
+    def queries_for_caseload(expected: int) -> int:
+        gate = Gate(officer)
+        with CaptureQueriesContext(connection) as captured:
+            caseload = gate.caseload()
+        assert len(caseload) == expected
+        return len(captured)
+
+    for _ in range(2):
+        cambridgeshire.case(allocated_to=officer)
+    queries_for_caseload(2)  # the first append creates the chain head; measure after it
+    few = queries_for_caseload(2)
+    for _ in range(20):
+        cambridgeshire.case(allocated_to=officer)
+    assert queries_for_caseload(22) == few
+    # one audit entry per case shown, appended in one batch
+    assert AuditEvent.objects.filter(action="list", actor=officer).count() == 2 + 2 + 22
+
+
+def test_break_glass_needs_a_reason_expires_and_is_flagged(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    elsewhere = cambridgeshire.case(team=cambridgeshire.other_team)
+    gate = Gate(officer)
+    with pytest.raises(ValueError, match="reason"):
+        gate.break_glass(elsewhere.pk, "urgent")
+    gate.break_glass(elsewhere.pk, "Police report the young person missing tonight")
+    shown = gate.case(elsewhere.pk)
+    assert shown.break_glass
+    assert not isinstance(shown.person.values["health_needs"], Withheld)
+    assert not gate.check_write("contact", ["notes"], elsewhere), "break glass never writes"
+    event = AuditEvent.objects.filter(case_id=elsewhere.pk, action="read").get()
+    assert event.reason == "Police report the young person missing tonight"
+    assert AuditEvent.objects.filter(case_id=elsewhere.pk, action="break-glass").exists()
+    BreakGlass.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(Refused):
+        Gate(officer).case(elsewhere.pk)
+
+
+def test_a_role_without_break_glass_is_refused_and_audited(cambridgeshire: World) -> None:
+    dpo_less = cambridgeshire.staff("data-protection-officer")
+    case = cambridgeshire.case()
+    with pytest.raises(Refused):
+        Gate(dpo_less).break_glass(case.pk, "I would like to look at this case")
+    assert AuditEvent.objects.filter(case_id=case.pk, decision="refused").exists()
+
+
+def test_restricted_records_are_for_the_dpo_only(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    dpo = cambridgeshire.staff("data-protection-officer")
+    case = cambridgeshire.case(allocated_to=officer, person=cambridgeshire.person(restricted=True))
+    with pytest.raises(Refused) as refused:
+        Gate(officer).case(case.pk)
+    assert "restricted" in refused.value.decision.rule
+    assert Gate(dpo).case(case.pk).person.values["family_name"] == "Example"
+
+
+def test_writes_go_through_the_gate_and_are_audited(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    case = cambridgeshire.case(allocated_to=officer)
+    contact = Gate(officer).write(
+        Contact(case=case),
+        {"kind": "home-visit", "occurred_at": timezone.now(), "notes": "Seen at home"},
+        case=case,
+    )
+    assert contact.pack_version_id == cambridgeshire.version_id
+    event = AuditEvent.objects.get(action="create", record_type="contact")
+    assert event.record_id == contact.pk and event.person_id == case.person_id
+    manager = cambridgeshire.staff("team-manager")
+    with pytest.raises(Refused):
+        Gate(manager).write(Contact(case=case), {"notes": "Not mine to write"}, case=case)
+    assert AuditEvent.objects.filter(action="refuse", actor=manager).exists()
+    assert Contact.objects.count() == 1

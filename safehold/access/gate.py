@@ -26,7 +26,7 @@ from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
 from safehold.records.fields import RECORD_FIELDS
-from safehold.records.models import Case, Person
+from safehold.records.models import Case, CaseRecord, Person
 
 BREAK_GLASS_MINUTES = 60
 
@@ -97,8 +97,12 @@ class Gate:
         self.services = sorted(
             {s for ss in user.teams.values_list("services", flat=True) for s in ss}
         )
-        self.glass_case_ids = list(
-            BreakGlass.objects.active().filter(user=user).values_list("case_id", flat=True)
+        # Active break-glass per case, with its reason, in one query (newest wins).
+        self.glass_reasons: dict[int, str] = dict(
+            BreakGlass.objects.active()
+            .filter(user=user)
+            .order_by("started_at")
+            .values_list("case_id", "reason")
         )
         self._purposes = {
             service.code: next(
@@ -138,8 +142,8 @@ class Gate:
         """The cases this member of staff may see at all, with their distance, in SQL."""
         widest = self.policy.widest(self.role, "read")
         visible = Q(gate_distance__lte=int(widest)) if widest != Distance.NONE else Q(pk__in=[])
-        if self.glass_case_ids:
-            visible |= Q(pk__in=self.glass_case_ids)
+        if self.glass_reasons:
+            visible |= Q(pk__in=list(self.glass_reasons))
         qs = Case.objects.annotate(gate_distance=self.distance_expression()).filter(visible)
         if not self.is_dpo:
             qs = qs.filter(restricted=False, person__restricted=False)
@@ -194,7 +198,7 @@ class Gate:
         )
 
     def _show_case(self, case: Case) -> ShownCase:
-        glass = case.pk in self.glass_case_ids
+        glass = case.pk in self.glass_reasons
         true_distance = Distance(getattr(case, "gate_distance", Distance.NONE))
         # Break-glass reads as if allocated; it never grants writes.
         distance = Distance.ALLOCATED if glass else true_distance
@@ -230,8 +234,9 @@ class Gate:
         self, shown_case: ShownCase, model: type[models.Model], *, limit: int = 200
     ) -> list[Shown]:
         """The records of one model on a case already passed by the gate."""
-        record = model._meta.model_name
-        assert record in RECORD_FIELDS, f"{record} is not a record of personal data"
+        # Only records that hang off a case can be reached through one.
+        assert issubclass(model, CaseRecord), f"{model.__name__} is not a record of a case"
+        record = str(model._meta.model_name)
         distance = Distance.ALLOCATED if shown_case.break_glass else shown_case.distance
         objects = list(
             model._default_manager.filter(case_id=shown_case.case_id).order_by("-pk")[:limit]
@@ -304,9 +309,8 @@ class Gate:
                         decision.rule,
                         categories,
                         case_id=case.pk if case else None,
-                        person_id=person_id
-                        if person_id is not None
-                        else (obj.pk if isinstance(obj, Person) else None),
+                        # A new person has its id only now, after the save.
+                        person_id=obj.pk if isinstance(obj, Person) else person_id,
                         record=record,
                         record_id=obj.pk,
                         service=case.service if case else "",
@@ -356,7 +360,7 @@ class Gate:
                     )
                 ]
             )
-        self.glass_case_ids.append(case.pk)
+        self.glass_reasons[case.pk] = reason
         return glass
 
     # --- audit ------------------------------------------------------------------------------
@@ -413,7 +417,7 @@ class Gate:
                         person_id=item.person_id,
                         record="case",
                         record_id=item.case_id,
-                        reason=self._glass_reason(item.case_id) if glass else "",
+                        reason=self.glass_reasons[item.case_id] if glass else "",
                         service=item.service,
                     )
                 )
@@ -436,15 +440,6 @@ class Gate:
         if glass:
             return f"{self.policy.label}: break-glass access by role '{self.role}'"
         return f"{self.policy.label}: role '{self.role}' reads at {distance.name.lower()} distance"
-
-    def _glass_reason(self, case_id: int) -> str:
-        glass = (
-            BreakGlass.objects.active()
-            .filter(user=self.user, case_id=case_id)
-            .order_by("-started_at")
-            .first()
-        )
-        return glass.reason if glass else ""
 
     def _refuse(
         self,

@@ -6,12 +6,11 @@ from the pack alone, and the gate's tests can compute their expected outcomes th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from functools import cached_property
 
 from safehold.policy.schema import Pack, Role
-from safehold.records.fields import FIELDS
 
 
 class Distance(IntEnum):
@@ -31,8 +30,6 @@ DISTANCE_OF = {
     "controller": Distance.CONTROLLER,
 }
 
-ACTIONS = ("read", "write", "export")
-
 
 @dataclass(frozen=True)
 class Decision:
@@ -48,10 +45,6 @@ class AccessPolicy:
     pack: Pack
     pack_version_id: int | None = None
     label: str = ""
-    _roles: dict[str, Role] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._roles.update({role.code: role for role in self.pack.roles})
 
     # --- fields and categories ----------------------------------------------------------------
 
@@ -68,8 +61,12 @@ class AccessPolicy:
 
     # --- grants -------------------------------------------------------------------------------
 
+    @cached_property
+    def roles(self) -> dict[str, Role]:
+        return {role.code: role for role in self.pack.roles}
+
     def role(self, code: str) -> Role | None:
-        return self._roles.get(code)
+        return self.roles.get(code)
 
     def categories(self, role_code: str, action: str, distance: Distance) -> frozenset[str]:
         """The categories a role may act on at this distance from a case."""
@@ -116,6 +113,3 @@ class AccessPolicy:
             f"{where}: no grant of role '{role_code}' allows {action} of '{category}' at "
             f"{distance.name.lower()} distance",
         )
-
-    def unheld_fields(self) -> frozenset[str]:
-        return FIELDS - set(self.category_of_field)

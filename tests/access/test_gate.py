@@ -18,7 +18,7 @@ from safehold.access.models import BreakGlass
 from safehold.audit.models import AuditEvent
 from safehold.policy.schema import Pack, Role
 from safehold.records.fields import RECORD_FIELDS
-from safehold.records.models import Contact
+from safehold.records.models import Contact, Person
 from tests.access.conftest import World
 
 REACH = {"allocated": 0, "team": 1, "service": 2, "controller": 3}
@@ -170,3 +170,20 @@ def test_writes_go_through_the_gate_and_are_audited(cambridgeshire: World) -> No
         Gate(manager).write(Contact(case=case), {"notes": "Not mine to write"}, case=case)
     assert AuditEvent.objects.filter(action="refuse", actor=manager).exists()
     assert Contact.objects.count() == 1
+
+
+def test_records_of_a_case_are_redacted_and_audited(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    case = cambridgeshire.case(allocated_to=officer)
+    gate = Gate(officer)
+    gate.write(
+        Contact(case=case),
+        {"kind": "phone", "occurred_at": timezone.now(), "notes": "Called about school"},
+        case=case,
+    )
+    (contact,) = gate.records(gate.case(case.pk), Contact)
+    assert contact["notes"] == "Called about school"
+    event = AuditEvent.objects.get(action="read", record_type="contact")
+    assert (event.record_id, event.case_id) == (contact.pk, case.pk)
+    with pytest.raises(AssertionError, match="not a record of a case"):
+        gate.records(gate.case(case.pk), Person)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -277,7 +278,8 @@ class _Walker:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _all_field_names() -> set[str]:
+@cache
+def _all_field_names() -> frozenset[str]:
     names: set[str] = set()
     seen: set[type[BaseModel]] = set()
 
@@ -292,7 +294,7 @@ def _all_field_names() -> set[str]:
                     visit(arg)
 
     visit(Pack)
-    return names
+    return frozenset(names)
 
 
 def _types_in(annotation: Any) -> Iterator[Any]:
@@ -306,11 +308,7 @@ def _types_in(annotation: Any) -> Iterator[Any]:
         yield from _types_in(origin)
 
 
-_FIELD_NAMES: set[str] | None = None
-
-
 def _describe(err: Any, path: PathKey) -> str:
-    global _FIELD_NAMES
     kind = err["type"]
     loc = err["loc"]
     field_name = next((p for p in reversed(loc) if isinstance(p, str)), "value")
@@ -319,9 +317,7 @@ def _describe(err: Any, path: PathKey) -> str:
     if kind == "missing":
         return f"'{field_name}' is required here but is missing"
     if kind == "extra_forbidden":
-        if _FIELD_NAMES is None:
-            _FIELD_NAMES = _all_field_names()
-        hint = difflib.get_close_matches(str(field_name), _FIELD_NAMES, n=1)
+        hint = difflib.get_close_matches(str(field_name), _all_field_names(), n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
         return f"'{field_name}' is not something a pack can say here{suggestion}"
     if kind == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):

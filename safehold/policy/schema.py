@@ -316,6 +316,9 @@ class Role(Strict):
     grants: list[Grant] = []
     break_glass: bool = Field(False, description="May read outside allocation, with a reason.")
     approves_disclosures: bool = False
+    allocates_cases: bool = Field(
+        False, description="May allocate and reallocate the cases of its teams (a manager)."
+    )
     manages_policy: bool = False
     statistics_only: bool = False
 

@@ -1,0 +1,262 @@
+"""`safehold demo`: a synthetic population, in bulk, valid against the pack it is made for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, models, transaction
+from django.db.models import Count, Q
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from safehold.access.models import Team, User
+from safehold.audit.models import Action, AuditEvent
+from safehold.audit.services import verify_chain
+from safehold.policy import selectors
+from safehold.policy.models import Controller
+from safehold.policy.schema import Pack
+from safehold.policy.services import load_pack
+from safehold.records import demo
+from safehold.records.models import (
+    Assessment,
+    Case,
+    Contact,
+    Outcome,
+    Person,
+    PersonFlag,
+    Plan,
+    Relationship,
+    Report,
+    Tracked,
+    VictimLink,
+)
+from tests.builders import PACK_FILES
+
+PACKS = {path.stem: path for path in PACK_FILES}
+
+
+def age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@pytest.fixture
+def loaded(db: None) -> Callable[[str], Pack]:
+    def load(code: str) -> Pack:
+        return selectors.pack_of(load_pack(PACKS[code]).version)
+
+    return load
+
+
+@pytest.mark.parametrize("code", sorted(PACKS))
+def test_a_population_valid_against_its_pack(loaded: Callable[[str], Pack], code: str) -> None:
+    pack = loaded(code)
+    summary = demo.generate(100, pack=code)
+
+    controller = Controller.objects.get(pack_version__pack_code=code)
+    assert Person.objects.count() == summary.counts["person"] == 100
+    # Every record type appears (flags only where the pack has person flags).
+    expected = {m._meta.model_name for m in demo.RECORD_MODELS}
+    if not [f for f in pack.flags if f.of == "person"]:
+        expected.discard("personflag")
+    for model in demo.RECORD_MODELS:
+        count = model._default_manager.count()
+        assert count == summary.counts[str(model._meta.model_name)]
+        assert (count > 0) == (model._meta.model_name in expected), model
+    assert 5 <= summary.case_records / 100 <= 15, "about ten case records a person"
+
+    # Every record was made under the controller's current pack version, by the demo.
+    account = User.objects.get(username=demo.DEMO_USERNAME)
+    for model in demo.RECORD_MODELS:
+        if issubclass(model, Tracked):
+            qs = model._default_manager.all()
+            assert not qs.exclude(pack_version_id=controller.pack_version_id).exists(), model
+            assert not qs.exclude(created_by=account).exists(), model
+
+    # Only codes the pack knows, and only the record kinds the models allow.
+    services = {s.code for s in pack.services if s.controller == controller.code}
+    assert set(Case.objects.values_list("service", flat=True)) <= services
+    flags = {f.code for f in pack.flags if f.of == "person"}
+    assert set(PersonFlag.objects.values_list("flag", flat=True)) <= flags
+    for model, choices in (
+        (Contact, Contact.Kind),
+        (Assessment, Assessment.Kind),
+        (Plan, Plan.Kind),
+        (Outcome, Outcome.Kind),
+        (Report, Report.Kind),
+        (Relationship, Relationship.Kind),
+    ):
+        assert set(model._default_manager.values_list("kind", flat=True)) <= set(choices.values)
+    consents = set(VictimLink.objects.values_list("contact_consent", flat=True))
+    assert consents <= set(VictimLink.Consent.values)
+
+    # Staff for every role of the pack; teams with the pack's services.
+    roles = {r.code for r in pack.roles}
+    staff = User.objects.filter(controller=controller)
+    assert set(staff.values_list("role", flat=True)) == roles
+    assert not staff.filter(teams=None).exists()
+    for team in Team.objects.filter(controller=controller):
+        assert set(team.services) == services
+
+
+def test_young_people_are_10_to_18_and_cases_respect_dates(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    demo.generate(100, pack="cambridgeshire-yos")
+    today = timezone.localdate()
+    young = Person.objects.filter(Q(relationships__isnull=False) | Q(cases__service="court-orders"))
+    ages = {age(born, today) for born in young.values_list("date_of_birth", flat=True)}
+    assert ages and min(ages) >= 10 and max(ages) <= 18
+    assert not Case.objects.filter(closed_on__lt=models.F("opened_on")).exists()
+    assert not Case.objects.filter(opened_on__gt=today).exists()
+    # Family members and victims are not all children.
+    assert Person.objects.filter(
+        related_to__kind="parent", date_of_birth__lt=date(2000, 1, 1)
+    ).exists()
+
+
+def test_caseloads_go_to_case_managers_and_fill_up(
+    loaded: Callable[[str], Pack], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = loaded("luton-yps")
+    # A full caseload of 4 rather than 50, so that a small population fills some.
+    monkeypatch.setattr(demo, "FULL_CASELOAD", 4)
+    demo.generate(300, pack="luton-yps")
+    case_roles = {
+        r.code
+        for r in pack.roles
+        if any(g.relationship == "allocated" and "read" in g.actions for g in r.grants)
+    }
+    allocated = Case.objects.filter(allocated_to__isnull=False)
+    assert set(allocated.values_list("allocated_to__role", flat=True)) <= case_roles
+    loads = (
+        allocated.filter(closed_on__isnull=True)
+        .values("allocated_to")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    assert max(loads) == 4, "some caseloads are full, none is over"
+    # A case is held by its worker's team.
+    assert not allocated.exclude(team__members=models.F("allocated_to")).exists()
+
+
+def test_audited_in_batches(loaded: Callable[[str], Pack]) -> None:
+    loaded("leicestershire-cfws")
+    summary = demo.generate(120, pack="leicestershire-cfws", chunk_size=60)
+    events = AuditEvent.objects.filter(actor_label=demo.DEMO_ACTOR)
+    assert not events.exclude(action=Action.CREATE).exists()
+    assert all(demo.REASON in reason for reason in events.values_list("reason", flat=True))
+    # One event per record type per chunk (two chunks), and one for the teams.
+    by_type = dict(events.values_list("record_type").annotate(n=Count("pk")))
+    assert by_type.pop("team") == 1
+    assert set(by_type) == {name for name, n in summary.counts.items() if n and name != "team"}
+    assert by_type["person"] == 2 and by_type["contact"] == 2
+    contacts = events.filter(record_type="contact").first()
+    assert contacts is not None and "contact-records" in contacts.category_codes
+    assert verify_chain().ok
+
+
+def queries(people: int, chunk: int) -> int:
+    """Queries to generate `people`, rolled back so every count starts from the same state."""
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        demo.generate(people, pack="cambridgeshire-yos", chunk_size=chunk)
+        transaction.set_rollback(True)
+    return len(captured)
+
+
+def test_queries_grow_with_chunks_not_people(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    queries(10, 10)  # warm the pack cache
+    one_chunk = queries(20, 1_000)
+    assert queries(400, 1_000) == one_chunk
+    assert one_chunk < queries(400, 200) <= 2 * one_chunk
+
+
+def test_if_empty_does_nothing_the_second_time(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    out = StringIO()
+    call_command("demo", people=30, pack="cambridgeshire-yos", if_empty=True, stdout=out)
+    assert "chunk 1/1 cambridgeshire-cc: 30 people" in out.getvalue()
+    assert "Generated 30 people" in out.getvalue()
+    out = StringIO()
+    call_command("demo", people=30, pack="cambridgeshire-yos", if_empty=True, stdout=out)
+    assert "Nothing generated" in out.getvalue()
+    assert Person.objects.count() == 30
+
+
+def test_refuses_a_database_with_real_people_unless_forced(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    controller = Controller.objects.get()
+    Person.objects.create(
+        controller=controller,
+        pack_version_id=controller.pack_version_id,
+        given_name="Real",
+        family_name="Person",
+    )
+    with pytest.raises(CommandError, match="--force"):
+        call_command("demo", people=10, stdout=StringIO())
+    assert Person.objects.count() == 1
+    assert not User.objects.filter(username=demo.DEMO_USERNAME).exists()
+    call_command("demo", people=10, force=True, stdout=StringIO())
+    assert Person.objects.count() == 11
+    # Demo people alone are no reason to refuse.
+    Person.objects.filter(given_name="Real").delete()
+    call_command("demo", people=10, stdout=StringIO())
+    assert Person.objects.count() == 20
+
+
+def test_staff_passwords(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    with pytest.raises(CommandError, match="too weak"):
+        call_command("demo", people=10, password="demo", stdout=StringIO())
+    assert not Person.objects.exists()
+
+    demo.generate(10, pack="cambridgeshire-yos")
+    assert not any(u.has_usable_password() for u in User.objects.all())
+
+    strong = "correct horse battery staple 42"
+    demo.generate(10, pack="cambridgeshire-yos", password=strong)
+    newest = User.objects.exclude(username=demo.DEMO_USERNAME).order_by("-pk").first()
+    assert newest is not None and newest.check_password(strong)
+    assert not User.objects.get(username=demo.DEMO_USERNAME).has_usable_password()
+
+
+def test_a_weak_password_only_in_debug(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    with override_settings(DEBUG=True):
+        demo.generate(10, pack="cambridgeshire-yos", password="demo")
+    user = User.objects.filter(role="youth-justice-officer").first()
+    assert user is not None and user.check_password("demo")
+
+
+def test_every_loaded_pack_shares_the_people(loaded: Callable[[str], Pack]) -> None:
+    for code in PACKS:
+        loaded(code)
+    summary = demo.generate(31)
+    assert len(summary.controllers) == 3
+    shares = sorted(Person.objects.values_list("controller").annotate(n=Count("pk")))
+    assert sorted(n for _, n in shares) == [10, 10, 11]
+
+
+def test_same_seed_same_people(loaded: Callable[[str], Pack]) -> None:
+    loaded("luton-yps")
+
+    def names(seed: int) -> list[tuple[str, str]]:
+        with transaction.atomic():
+            demo.generate(20, pack="luton-yps", seed=seed)
+            found = list(Person.objects.order_by("pk").values_list("given_name", "family_name"))
+            transaction.set_rollback(True)
+        return found
+
+    assert names(1) == names(1) != names(2)
+
+
+def test_unknown_pack(db: None) -> None:
+    with pytest.raises(CommandError, match="no pack is loaded"):
+        call_command("demo", people=10, stdout=StringIO())
+    load_pack(PACKS["luton-yps"])
+    with pytest.raises(CommandError, match="loaded packs: luton-yps"):
+        call_command("demo", people=10, pack="nope", stdout=StringIO())

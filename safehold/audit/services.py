@@ -191,7 +191,9 @@ def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
 @functools.cache
 def _insert_statement(vendor: str, rows: int) -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in CHAIN_COLUMNS)
+    columns = ", ".join(
+        quote(str(AuditEvent._meta.get_field(name).column)) for name in CHAIN_COLUMNS
+    )
     row = "(" + ", ".join(["%s"] * len(CHAIN_COLUMNS)) + ")"
     values = ", ".join([row] * rows)
     # Only the model's own quoted names and placeholders go into the text; values are bound.

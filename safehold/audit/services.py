@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, TextField
+from django.db.models import F, Field, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -191,9 +191,8 @@ def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
 @functools.cache
 def _insert_statement(vendor: str, rows: int) -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(str(AuditEvent._meta.get_field(name).column)) for name in CHAIN_COLUMNS
-    )
+    fields = [AuditEvent._meta.get_field(name) for name in CHAIN_COLUMNS]
+    columns = ", ".join(quote(f.column) for f in fields if isinstance(f, Field))
     row = "(" + ", ".join(["%s"] * len(CHAIN_COLUMNS)) + ")"
     values = ", ".join([row] * rows)
     # Only the model's own quoted names and placeholders go into the text; values are bound.

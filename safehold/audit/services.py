@@ -192,7 +192,7 @@ def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
 def _insert_statement(vendor: str, rows: int) -> str:
     quote = connection.ops.quote_name
     fields = [AuditEvent._meta.get_field(name) for name in CHAIN_COLUMNS]
-    columns = ", ".join(quote(f.column) for f in fields if isinstance(f, Field))
+    columns = ", ".join(quote(f.column or f.attname) for f in fields if isinstance(f, Field))
     row = "(" + ", ".join(["%s"] * len(CHAIN_COLUMNS)) + ")"
     values = ", ".join([row] * rows)
     # Only the model's own quoted names and placeholders go into the text; values are bound.

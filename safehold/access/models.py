@@ -65,3 +65,27 @@ class BreakGlass(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "expires_at"])]
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self, at: datetime | None = None) -> ApiTokenQuerySet:
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=at, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration, acting as one member of staff through the gate.
+
+    Only a SHA-256 digest is stored: the token is shown once, when it is issued.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell it.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()

@@ -76,6 +76,22 @@ def test_every_role_category_and_distance(world: World) -> None:
             category = category_of(pack, "contact", "notes")
             decision = gate.check_write("contact", ["notes"], case)
             assert bool(decision) == may(pack, role, "write", category, where), (role.code, where)
+            # exports: only what the role's export grants reach, or refused
+            exportable = any(may(pack, role, "export", c.code, where) for c in pack.categories)
+            if not exportable:
+                with pytest.raises(Refused):
+                    gate.export(case.pk, [Contact])
+                continue
+            exported = gate.export(case.pk, [Contact])
+            for record, obj in (("person", exported.person), ("case", exported.case)):
+                for name in RECORD_FIELDS[record]:
+                    allowed = may(pack, role, "export", category_of(pack, record, name), where)
+                    assert isinstance(obj.values[name], Withheld) != allowed, (
+                        role.code,
+                        where,
+                        "export",
+                        name,
+                    )
 
 
 def test_reads_and_refusals_are_audited_with_the_rule(cambridgeshire: World) -> None:

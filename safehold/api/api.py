@@ -1,0 +1,291 @@
+"""The JSON API, version 1: people, cases and their records, read and written through the gate.
+
+Every operation builds a `Gate` for the caller and goes through it; the gate decides, redacts
+and writes the audit event. Errors are problem details (RFC 9457) naming the field.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.http import HttpRequest
+from ninja import Field, NinjaAPI, PatchDict, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from safehold.access.gate import Gate
+from safehold.access.models import Team, User
+from safehold.api import problems
+from safehold.api.auth import StaffSession, TokenAuth
+from safehold.api.schemas import (
+    AssessmentIn,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    ContactIn,
+    ExportOut,
+    OffenceIn,
+    OutcomeIn,
+    PersonIn,
+    PersonOut,
+    PlanIn,
+    RecordOut,
+    RecordPage,
+    ReportIn,
+    TokenOut,
+    case_out,
+    record_out,
+)
+from safehold.records import models as m
+from safehold.records.models import Case, CaseRecord, Person
+
+api = NinjaAPI(
+    title="Safehold",
+    version="1",
+    description=(
+        "Case records for youth justice and early-help services. Every read and write passes "
+        "the policy pack's access gate and is written to the audit log; fields the pack "
+        "withholds from the caller are listed under `withheld` with the rule that withholds "
+        "them. Errors are problem details (RFC 9457)."
+    ),
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), StaffSession()],
+    docs_url=None,
+)
+problems.install(api)
+
+# The record types of a case, by their name in the URL, with what a client may send.
+RECORD_TYPES: dict[str, tuple[type[CaseRecord], type[Schema]]] = {
+    "contacts": (m.Contact, ContactIn),
+    "assessments": (m.Assessment, AssessmentIn),
+    "plans": (m.Plan, PlanIn),
+    "offences": (m.Offence, OffenceIn),
+    "outcomes": (m.Outcome, OutcomeIn),
+    "reports": (m.Report, ReportIn),
+}
+MAX_LIMIT = 200
+
+
+def gate(request: HttpRequest) -> Gate:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return Gate(user)
+
+
+def clean(obj: models.Model, values: dict[str, Any]) -> None:
+    """Django's own field validation (choices, lengths, emails) for the fields being written."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+    names = {f.name for f in obj._meta.get_fields()}
+    try:
+        obj.clean_fields(exclude=names - set(values))
+    except DjangoValidationError as exc:
+        raise problems.FieldErrors(exc.message_dict) from exc
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    # Choices arrive as enum members; the database wants their values.
+    return {k: (v.value if isinstance(v, models.Choices) else v) for k, v in values.items()}
+
+
+# --- who am I ------------------------------------------------------------------------------------
+
+me = Router(tags=["me"])
+
+
+@me.get("/me", response=TokenOut, summary="The member of staff the credentials act for")
+def whoami(request: HttpRequest) -> TokenOut:
+    user = request.auth  # type: ignore[attr-defined]
+    return TokenOut(
+        username=user.get_username(),
+        role=user.role,
+        controller=user.controller.code if user.controller else "",
+    )
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+cases = Router(tags=["cases"])
+
+
+class CaseFilter(Schema):
+    mine: bool = True
+    open: bool = True
+    person_id: int | None = None
+    service: str | None = None
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+@cases.get("/cases", response=CasePage, summary="Cases the caller may see")
+def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
+    """By default the caller's own open caseload; `mine=false` widens to every case the
+    caller's role may see (a team, a service, the controller), still filtered in SQL."""
+    g = gate(request)
+    qs = g.cases()
+    if filters.mine:
+        qs = qs.filter(allocated_to=g.user)
+    if filters.open:
+        qs = qs.filter(closed_on__isnull=True)
+    if filters.person_id is not None:
+        qs = qs.filter(person_id=filters.person_id)
+    if filters.service:
+        qs = qs.filter(service=filters.service)
+    count = qs.count()
+    rows = qs.select_related("person").order_by("person__family_name", "pk")[
+        filters.offset : filters.offset + filters.limit
+    ]
+    items = [case_out(s) for s in g.show_cases(rows)]
+    return CasePage(count=count, limit=filters.limit, offset=filters.offset, items=items)
+
+
+@cases.get("/cases/{case_id}", response=CaseOut, summary="One case and its young person")
+def get_case(request: HttpRequest, case_id: int) -> CaseOut:
+    return case_out(gate(request).case(case_id))
+
+
+@cases.post("/cases", response={201: CaseOut}, summary="Open a case, for a person or someone new")
+def open_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
+    """Nobody is reached except through a case, so a new person is added with their first
+    case (`person`), and an existing one (`person_id`) only by staff who may already read them."""
+    g = gate(request)
+    controller = g.user.controller
+    assert controller is not None
+    errors: dict[str, list[str]] = {}
+    if (payload.person_id is None) == (payload.person is None):
+        errors["person_id"] = ["give either person_id (someone already recorded) or person"]
+    team = Team.objects.filter(pk=payload.team_id, controller=controller).first()
+    if team is None:
+        errors["team_id"] = ["no such team for this controller"]
+    codes = [s.code for s in g.policy.pack.services]
+    if payload.service not in codes:
+        errors["service"] = [
+            f"'{payload.service}' is not a service of the pack ({', '.join(codes)})"
+        ]
+    elif team is not None and team.services and payload.service not in team.services:
+        errors["service"] = [f"team '{team.name}' does not deliver '{payload.service}'"]
+    if errors:
+        raise problems.FieldErrors(errors)
+    case = Case(team=team, allocated_to_id=payload.allocated_to_id)
+    values = {"service": payload.service, "opened_on": payload.opened_on}
+    clean(case, values)
+    person_values = payload.person.dict() if payload.person is not None else None
+    if person_values is not None:
+        clean(Person(), person_values)
+    g.open_case(case, values, person_id=payload.person_id, person_values=person_values)
+    return Status(201, case_out(g.case(case.pk)))
+
+
+@cases.get("/cases/{case_id}/export", response=ExportOut, summary="Export a case")
+def export_case(request: HttpRequest, case_id: int) -> ExportOut:
+    """The case and all its records as the pack's export grants allow; audited as an export."""
+    shown = gate(request).export(case_id, [model for model, _ in RECORD_TYPES.values()])
+    base = case_out(shown)
+    return ExportOut(
+        **base.dict(),
+        records={name: [record_out(r) for r in items] for name, items in shown.records.items()},
+    )
+
+
+def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> None:
+    label = str(model._meta.verbose_name)
+
+    @cases.get(
+        f"/cases/{{case_id}}/{name}",
+        response=RecordPage,
+        summary=f"The {label} records of a case",
+        operation_id=f"list_{name}",
+    )
+    def list_records(request: HttpRequest, case_id: int) -> RecordPage:
+        g = gate(request)
+        shown_case = g.case(case_id)
+        items = [record_out(s) for s in g.records(shown_case, model, limit=MAX_LIMIT)]
+        return RecordPage(count=len(items), items=items)
+
+    @cases.post(
+        f"/cases/{{case_id}}/{name}",
+        response={201: RecordOut},
+        summary=f"Record a {label} on a case",
+        operation_id=f"create_{name}",
+    )
+    def create_record(request: HttpRequest, case_id: int, payload: schema) -> Status[RecordOut]:  # type: ignore[valid-type]
+        g = gate(request)
+        case = _case_for_write(g, case_id)
+        values = _plain(payload.dict())  # type: ignore[attr-defined]
+        obj = model(case=case, created_by=g.user)
+        clean(obj, values)
+        g.write(obj, values, case=case)
+        return Status(201, _shown_record(g, case, model, obj.pk))
+
+    @cases.patch(
+        f"/cases/{{case_id}}/{name}/{{record_id}}",
+        response=RecordOut,
+        summary=f"Change a {label} record",
+        operation_id=f"update_{name}",
+    )
+    def update_record(
+        request: HttpRequest,
+        case_id: int,
+        record_id: int,
+        payload: PatchDict[schema],  # type: ignore[valid-type]
+    ) -> RecordOut:
+        g = gate(request)
+        case = _case_for_write(g, case_id)
+        obj = model._default_manager.filter(case=case, pk=record_id).first()
+        if obj is None:
+            raise HttpError(404, f"case {case_id} has no {label} record {record_id}")
+        values = _plain(dict(payload))
+        if not values:
+            raise problems.FieldErrors({"": ["send at least one field to change"]})
+        clean(obj, values)
+        g.write(obj, values, case=case)
+        return _shown_record(g, case, model, obj.pk)
+
+
+def _case_for_write(g: Gate, case_id: int) -> Case:
+    """The case, if the caller may see it at all (so a refusal never confirms it exists)."""
+    shown = g.case(case_id)
+    return Case.objects.select_related("person").get(pk=shown.case_id)
+
+
+def _shown_record(g: Gate, case: Case, model: type[CaseRecord], pk: int) -> RecordOut:
+    # What was just written, shown back as the caller may read it; the write is the audit event.
+    obj = model._default_manager.get(pk=pk)
+    return record_out(g.show(str(model._meta.model_name), obj, g.distance_to(case.pk)))
+
+
+for _name, (_model, _schema) in RECORD_TYPES.items():
+    _record_routes(_name, _model, _schema)
+
+
+# --- people --------------------------------------------------------------------------------------
+
+people = Router(tags=["people"])
+
+
+@people.get("/people/{person_id}", response=PersonOut, summary="A person, through their cases")
+def get_person(request: HttpRequest, person_id: int) -> PersonOut:
+    shown = gate(request).young_person(person_id)
+    return PersonOut(
+        **record_out(shown.person).dict(),
+        case_ids=[c.case_id for c in shown.cases],
+        flags=[record_out(f) for f in shown.flags],
+    )
+
+
+@people.patch("/people/{person_id}", response=PersonOut, summary="Change a person's details")
+def update_person(request: HttpRequest, person_id: int, payload: PatchDict[PersonIn]) -> PersonOut:
+    g = gate(request)
+    # Written through the nearest of their cases; break-glass never writes.
+    case = Case.objects.select_related("person").get(pk=g.person(person_id).case_id)
+    values = dict(payload)
+    if not values:
+        raise problems.FieldErrors({"": ["send at least one field to change"]})
+    person = case.person
+    clean(person, values)
+    g.write(person, values, case=case)
+    return get_person(request, person_id)
+
+
+api.add_router("", me)
+api.add_router("", cases)
+api.add_router("", people)

@@ -1,0 +1,42 @@
+"""Who is calling: a bearer token for integrations, or the browser's signed-in session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from safehold.access.models import User
+from safehold.access.services import user_for_token
+
+
+def _staff(user: Any) -> User | None:
+    if isinstance(user, User) and user.is_active and user.controller_id is not None:
+        return user
+    return None
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer sht_...`, a token issued with `safehold token create`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = _staff(user_for_token(token))
+        if user is not None:
+            request.user = user
+        return user
+
+
+class StaffSession(SessionAuth):
+    """The browser's session, but only once it has passed two-factor sign-in (CSRF checked)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = _staff(request.user)
+        if user is None:
+            return None
+        # django-otp marks a session verified after the second factor; without its middleware
+        # installed nothing can be verified, so nothing passes.
+        is_verified = getattr(user, "is_verified", None)
+        if is_verified is None or not is_verified():
+            return None
+        return user

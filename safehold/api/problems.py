@@ -1,0 +1,148 @@
+"""Errors as problem details (RFC 9457): what went wrong, and where, in a form a client can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from safehold.access.gate import Refused
+
+CONTENT_TYPE = "application/problem+json"
+# Problem types are names, not pages: RFC 9457 allows a URN, and a client matches on it.
+TYPES = "urn:safehold:problem:"
+
+
+def problem(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": TYPES + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.get_full_path(),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    response = HttpResponse(
+        api.renderer.render(request, body, response_status=status),
+        status=status,
+        content_type=CONTENT_TYPE,
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def pointer(loc: list[Any] | tuple[Any, ...]) -> str:
+    """A JSON Pointer (RFC 6901) to the field, from pydantic's location."""
+    parts = list(loc)
+    # Ninja prefixes the source ("body", "query", "path") and, for a body, the parameter name.
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+    elif parts and parts[0] in {"query", "path"}:
+        parts = parts[1:]
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class FieldErrors(Exception):
+    """Input that parsed but is not valid for the record (a choice, a length, a date order)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {
+                "pointer": pointer(e.get("loc", ())),
+                "source": (e.get("loc") or ["body"])[0],
+                "detail": e.get("msg", "is not valid"),
+            }
+            for e in exc.errors
+        ]
+        fields = ", ".join(e["pointer"] for e in errors)
+        return problem(
+            api,
+            request,
+            422,
+            "Your request is not valid",
+            f"Check {fields}.",
+            kind="validation",
+            errors=errors,
+        )
+
+    @api.exception_handler(FieldErrors)
+    def field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
+        errors = [
+            {"pointer": f"/{name}", "source": "body", "detail": message}
+            for name, messages in exc.errors.items()
+            for message in messages
+        ]
+        fields = ", ".join(sorted({e["pointer"] for e in errors}))
+        return problem(
+            api,
+            request,
+            422,
+            "Your request is not valid",
+            f"Check {fields}.",
+            kind="validation",
+            errors=errors,
+        )
+
+    @api.exception_handler(Refused)
+    def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+        # The gate has already written the refusal to the audit log.
+        return problem(
+            api,
+            request,
+            403,
+            "The policy pack does not allow this",
+            exc.decision.rule,
+            kind="refused",
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return problem(
+            api,
+            request,
+            401,
+            "Sign in first",
+            "Send a bearer token (Authorization: Bearer sht_...) or use a signed-in, "
+            "two-factor verified browser session.",
+            kind="unauthenticated",
+            headers={"WWW-Authenticate": 'Bearer realm="safehold"'},
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed"}
+        return problem(
+            api,
+            request,
+            exc.status_code,
+            titles.get(exc.status_code, "Request failed"),
+            str(exc),
+            kind={400: "bad-request", 404: "not-found"}.get(exc.status_code, "error"),
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(
+            api, request, 404, "Not found", str(exc) or "There is nothing here.", kind="not-found"
+        )

@@ -1,0 +1,124 @@
+"""The gate's matrix through the API: every role x data category x relationship to the case x
+action (list, read, write, export), for every shipped pack.
+
+The expected outcome of each cell is derived here from the pack's grants (`tests/access/
+test_gate.may`), not from the gate's own policy code; every allowed response must leave an
+allowed audit event and every refusal a refused one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from safehold.access.gate import Gate
+from safehold.audit.models import AuditEvent
+from safehold.policy.schema import Pack, Role
+from safehold.records.fields import RECORD_FIELDS
+from safehold.records.models import Case, Contact
+from tests.access.conftest import World
+from tests.access.test_gate import category_of, may, sees_case
+from tests.api.conftest import token_api
+
+WHERE = ("allocated", "same-team", "other-team", "break-glass")
+
+
+def reach(role: Role, where: str, action: str) -> str:
+    """Break-glass reads as if allocated, and never writes or exports beyond true distance.
+    A role that may not break glass stands at its true distance (another team's case)."""
+    if where == "break-glass":
+        glass = role.break_glass and action in {"list", "read"}
+        return "allocated" if glass else "other-team"
+    return where
+
+
+def visible(pack: Pack, role: Role, where: str) -> bool:
+    return sees_case(pack, role, reach(role, where, "read"))
+
+
+def audited(user_id: int, case: Case, decision: str, after: int) -> bool:
+    return AuditEvent.objects.filter(
+        actor_id=user_id, case_id=case.pk, decision=decision, seq__gt=after
+    ).exists()
+
+
+def last_seq() -> int:
+    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def check_fields(pack: Pack, role: Role, action: str, where: str, shown: dict[str, Any]) -> None:
+    for record in ("case", "person"):
+        for name in RECORD_FIELDS[record]:
+            allowed = may(
+                pack, role, action, category_of(pack, record, name), reach(role, where, action)
+            )
+            assert (name in shown[record]["values"]) == allowed, (role.code, action, where, name)
+            assert (name in shown[record]["withheld"]) != allowed, (role.code, action, where, name)
+
+
+def test_matrix_through_the_api(world: World) -> None:
+    pack = world.pack
+    for role in pack.roles:
+        user = world.staff(role.code)
+        cases = {
+            "allocated": world.case(allocated_to=user),
+            "same-team": world.case(allocated_to=None),
+            "other-team": world.case(team=world.other_team),
+            "break-glass": world.case(team=world.other_team),
+        }
+        if role.break_glass:
+            Gate(user).break_glass(cases["break-glass"].pk, "Urgent safeguarding call from police")
+        api = token_api(user)
+
+        # list
+        listed = {item["id"] for item in api.get("/cases", mine="false", limit=200).json()["items"]}
+        for where, case in cases.items():
+            assert (case.pk in listed) == visible(pack, role, where), (role.code, "list", where)
+
+        for where, case in cases.items():
+            # read
+            before = last_seq()
+            response = api.get(f"/cases/{case.pk}")
+            if not visible(pack, role, where):
+                assert response.status_code == 403, (role.code, "read", where)
+                assert audited(user.pk, case, "refused", before)
+                continue
+            assert response.status_code == 200, (role.code, "read", where)
+            assert audited(user.pk, case, "allowed", before)
+            check_fields(pack, role, "read", where, response.json())
+
+            # write: a contact, all of whose fields must be writable
+            before = last_seq()
+            body = {"kind": "phone", "occurred_at": timezone.now(), "notes": "Matrix"}
+            response = api.post(f"/cases/{case.pk}/contacts", body)
+            writable = all(
+                may(
+                    pack,
+                    role,
+                    "write",
+                    category_of(pack, "contact", f),
+                    reach(role, where, "write"),
+                )
+                for f in body
+            )
+            assert (response.status_code == 201) == writable, (role.code, "write", where)
+            assert response.status_code in {201, 403}
+            assert audited(user.pk, case, "allowed" if writable else "refused", before)
+            assert Contact.objects.filter(case=case).exists() == writable
+
+            # export
+            before = last_seq()
+            response = api.get(f"/cases/{case.pk}/export")
+            exportable = any(
+                may(pack, role, "export", c.code, reach(role, where, "export"))
+                for c in pack.categories
+            )
+            assert (response.status_code == 200) == exportable, (role.code, "export", where)
+            if exportable:
+                assert AuditEvent.objects.filter(
+                    actor_id=user.pk, case_id=case.pk, action="export", seq__gt=before
+                ).exists()
+                check_fields(pack, role, "export", where, response.json())
+            else:
+                assert audited(user.pk, case, "refused", before)

@@ -1,0 +1,3 @@
+"""Fixtures every test package may use: the gate's worlds (a shipped pack, teams, staff)."""
+
+from tests.access.conftest import cambridgeshire, world  # noqa: F401

@@ -1,0 +1,252 @@
+"""Writes to retention: recomputing units when their anchors change, approving disposal,
+keeping a unit longer, and placing and lifting legal holds.
+
+Batch work lives beside this: `planner.plan` (every unit) and `sweep.sweep` (disposal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from safehold.access.models import User
+from safehold.policy import selectors as policy_selectors
+from safehold.policy.schema import Action
+from safehold.records.models import (
+    Case,
+    Person,
+    PersonFlag,
+    PlanAction,
+    Relationship,
+    VictimLink,
+)
+from safehold.retention import planner
+from safehold.retention.lookups import among
+from safehold.retention.models import (
+    HoldScope,
+    LegalHold,
+    RetentionUnit,
+    UnitKind,
+    UnitStatus,
+)
+
+
+class NotAllowed(PermissionDenied):
+    """Only the data protection officer (a pack role that manages the policy) decides."""
+
+
+def manages_policy(user: User) -> bool:
+    """Whether the member of staff holds a role that manages their controller's policy."""
+    if not user.is_authenticated or user.controller_id is None or not user.role:
+        return False
+    controller = user.controller
+    assert controller is not None
+    pack = policy_selectors.pack_of(controller.pack_version)
+    role = next((r for r in pack.roles if r.code == user.role), None)
+    return bool(role and role.manages_policy)
+
+
+def _require_dpo(user: User) -> int:
+    if not manages_policy(user):
+        raise NotAllowed("only the data protection officer may decide on retention")
+    assert user.controller_id is not None
+    return user.controller_id
+
+
+# --- recomputing when an anchor changes ---------------------------------------------------------
+
+
+def recompute_for_case(case_id: int) -> int:
+    """The case file of a case, and its person's (and victims') units. Units written."""
+    return planner.recompute(case_ids=[case_id])
+
+
+def recompute_for_person(person_id: int) -> int:
+    """A person's own units, the case files about them and those they are a victim in."""
+    cases = set(Case.objects.filter(person_id=person_id).values_list("pk", flat=True))
+    cases |= set(
+        VictimLink.objects.filter(victim_id=person_id).values_list("offence__case_id", flat=True)
+    )
+    return planner.recompute(case_ids=cases, person_ids=[person_id])
+
+
+def after_write(obj: models.Model) -> None:
+    """Called by the gate after every write (inside its transaction): a date of birth, a
+    closing date, an order's end, a flag ... may have moved a unit's keep-until date."""
+    if isinstance(obj, Person):
+        recompute_for_person(obj.pk)
+    elif isinstance(obj, Case):
+        recompute_for_case(obj.pk)
+    elif isinstance(obj, PersonFlag | Relationship):
+        recompute_for_person(obj.person_id)
+    elif isinstance(obj, VictimLink):
+        recompute_for_person(obj.victim_id)
+    elif isinstance(obj, PlanAction):
+        recompute_for_case(obj.plan.case_id)
+    elif getattr(obj, "case_id", None) is not None:
+        recompute_for_case(obj.case_id)  # type: ignore[attr-defined]
+
+
+# --- review: approve, or keep longer ------------------------------------------------------------
+
+
+def approve(units: Iterable[RetentionUnit | int], approver: User, *, action: str = "") -> int:
+    """Approve due units for disposal; the sweep disposes of them. A rule whose action is
+    'review' asks the approver to decide what happens: destroy, anonymise or archive. Units
+    not due, held, or of another controller are left as they are. Returns how many."""
+    controller_id = _require_dpo(approver)
+    ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+    if action and action not in (Action.DESTROY, Action.ANONYMISE, Action.ARCHIVE):
+        raise ValueError(
+            f"'{action}' is not something a reviewer can decide; use destroy, anonymise or archive"
+        )
+    due = RetentionUnit.objects.due().filter(
+        among("id", ids), controller_id=controller_id, held_by=""
+    )
+    if not action and due.filter(action=Action.REVIEW).exists():
+        raise ValueError(
+            "a unit under a 'review' rule needs a decision: destroy, anonymise or archive"
+        )
+    with transaction.atomic():
+        return due.update(
+            status=UnitStatus.APPROVED,
+            approved_by=approver,
+            approved_at=timezone.now(),
+            # For a review the reviewer's decision; otherwise the rule's own action stands.
+            approved_action=models.Case(
+                models.When(action=Action.REVIEW, then=models.Value(action)),
+                default=F("action"),
+            ),
+            revision=F("revision") + 1,
+        )
+
+
+def withdraw(units: Iterable[RetentionUnit | int], by: User) -> int:
+    """Take back approvals not yet swept: the units are due again."""
+    controller_id = _require_dpo(by)
+    ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+    return (
+        RetentionUnit.objects.approved()
+        .filter(among("id", ids), controller_id=controller_id)
+        .update(
+            status=UnitStatus.DUE,
+            approved_by=None,
+            approved_at=None,
+            approved_action="",
+            revision=F("revision") + 1,
+        )
+    )
+
+
+def retain(units: Iterable[RetentionUnit | int], by: User, *, until: date, reason: str) -> int:
+    """Keep due units longer ("in some cases this may be longer"): they are due again, for
+    review, on `until`. The reason is kept with the unit."""
+    controller_id = _require_dpo(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("say why the information is kept longer")
+    if until <= timezone.localdate():
+        raise ValueError("the date to review it again must be in the future")
+    ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+    return RetentionUnit.objects.filter(
+        pk__in=ids, controller_id=controller_id, status__in=[UnitStatus.DUE, UnitStatus.APPROVED]
+    ).update(
+        retain_until=until,
+        retain_reason=reason,
+        status=UnitStatus.ACTIVE,
+        approved_by=None,
+        approved_at=None,
+        approved_action="",
+        revision=F("revision") + 1,
+    )
+
+
+# --- legal holds --------------------------------------------------------------------------------
+
+
+def place_hold(
+    *,
+    by: User,
+    reason: str,
+    review_on: date,
+    person: Person | None = None,
+    case: Case | None = None,
+    service: str = "",
+) -> LegalHold:
+    """Suspend disposal of everything about a person, of a case, or of a whole service."""
+    controller_id = _require_dpo(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("say why the hold is placed")
+    targets = [t for t in (person, case, service) if t]
+    if len(targets) != 1:
+        raise ValueError("a hold is on one person, one case or one service")
+    if person is not None:
+        scope = HoldScope.PERSON
+        if person.controller_id != controller_id:
+            raise NotAllowed("the person is not this controller's")
+    elif case is not None:
+        scope = HoldScope.CASE
+        if case.controller_id != controller_id:
+            raise NotAllowed("the case is not this controller's")
+    else:
+        scope = HoldScope.SERVICE
+        controller = by.controller
+        assert controller is not None
+        pack = policy_selectors.pack_of(controller.pack_version)
+        if service not in {s.code for s in pack.services}:
+            raise ValueError(f"'{service}' is not a service of the pack")
+    with transaction.atomic():
+        hold = LegalHold.objects.create(
+            scope=scope,
+            controller_id=controller_id,
+            person=person,
+            case=case,
+            service=service,
+            reason=reason,
+            placed_by=by,
+            placed_at=timezone.now(),
+            review_on=review_on,
+        )
+        _recompute_hold(hold)
+    return hold
+
+
+def lift_hold(hold: LegalHold, by: User, *, reason: str = "") -> LegalHold:
+    controller_id = _require_dpo(by)
+    if hold.controller_id != controller_id:
+        raise NotAllowed("the hold is not this controller's")
+    with transaction.atomic():
+        updated = (
+            LegalHold.objects.active()
+            .filter(pk=hold.pk)
+            .update(lifted_by=by, lifted_at=timezone.now(), lift_reason=reason.strip())
+        )
+        if updated:
+            hold.refresh_from_db()
+            _recompute_hold(hold)
+    return hold
+
+
+def _recompute_hold(hold: LegalHold) -> None:
+    """Recompute what the hold covers, so the queue and dashboard show it at once. (The sweep
+    checks holds again itself, so nothing depends on this for safety.)"""
+    if hold.scope == HoldScope.PERSON:
+        assert hold.person_id is not None
+        recompute_for_person(hold.person_id)
+    elif hold.scope == HoldScope.CASE:
+        assert hold.case_id is not None
+        recompute_for_case(hold.case_id)
+    else:
+        where = Q(controller_id=hold.controller_id, service=hold.service)
+        for _, ids in planner.chunks(Case, where, planner.CHUNK):
+            planner.recompute(case_ids=ids)
+
+
+def units_of(kind: UnitKind, keys: Iterable[int]) -> models.QuerySet[RetentionUnit]:
+    return RetentionUnit.objects.filter(kind=kind, key__in=list(keys))

@@ -1,0 +1,313 @@
+"""How long we keep it: the data protection officer's retention pages.
+
+The review queue (due units grouped by rule; approve one, several or a whole group), legal
+holds (place and lift), destruction records, and a summary per service with what falls due in
+the next 24 months. Only a member of staff whose pack role manages the policy may see them.
+
+These pages show no names or other personal data: units are named by the case or person
+number, with the rule and the date the rule gives. The DPO opens a case through the case
+pages, where the gate decides and audits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safehold.access.models import User
+from safehold.policy.schema import Action
+from safehold.policy.wording import describe_action
+from safehold.records.models import Case, Person
+from safehold.retention import selectors, services
+from safehold.retention.models import HoldScope, LegalHold, UnitKind
+from safehold.web.forms import DateField, GovukForm, choice, long_text
+
+PER_GROUP = 50
+PER_PAGE = 50
+DECISIONS = [
+    (Action.DESTROY.value, "Destroy it"),
+    (Action.ANONYMISE.value, "Anonymise it"),
+    (Action.ARCHIVE.value, "Archive it (only the data protection officer can then see it)"),
+]
+
+
+def _dpo(request: HttpRequest) -> User | None:
+    user = request.user
+    assert isinstance(user, User)  # login is required for every view here
+    return user if services.manages_policy(user) else None
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/retention/not_allowed.html", status=403)
+
+
+def _page(request: HttpRequest, active: str) -> dict[str, Any]:
+    """What every retention page's layout needs: its tab, and the messages to show."""
+    return {
+        "nav_active": "retention",
+        "retention_tab": active,
+        "messages": messages.get_messages(request),
+    }
+
+
+# --- the summary and chart --------------------------------------------------------------------
+
+
+@require_GET
+def summary(request: HttpRequest) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    assert user.controller_id is not None
+    services_ = selectors.summary_by_service(user.controller_id)
+    service = request.GET.get("service")
+    known = {s.service for s in services_}
+    if service not in known:
+        service = None
+    months = selectors.due_by_month(user.controller_id, service=service)
+    chart_name = next((s.name for s in services_ if s.service == service), "every service")
+    return render(
+        request,
+        "web/retention/summary.html",
+        {
+            "services": services_,
+            "gaps": selectors.gaps(user.controller_id),
+            "months": months,
+            "chart": _chart(months),
+            "service": service,
+            "chart_name": chart_name,
+            "kind_words": dict(UnitKind.choices),
+            **_page(request, "summary"),
+        },
+    )
+
+
+def _chart(months: list[selectors.Month]) -> dict[str, Any]:
+    """An SVG bar chart's geometry, computed here so the template only draws it."""
+    top = max((m.units for m in months), default=0)
+    scale = _nice(top)
+    height, bar_gap, width = 200, 6, 28
+    bars = []
+    for i, month in enumerate(months):
+        h = round(height * month.units / scale) if scale else 0
+        bars.append(
+            {
+                "x": 50 + i * (width + bar_gap),
+                "y": 10 + height - h,
+                "width": width,
+                "height": h,
+                "month": month,
+            }
+        )
+    ticks = (
+        [{"value": scale * i // 4, "y": 10 + height - height * i // 4} for i in range(5)]
+        if scale
+        else []
+    )
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "width": 50 + len(months) * (width + bar_gap) + 10,
+        "height": height + 60,
+        "base": 10 + height,
+        "total": sum(m.units for m in months),
+    }
+
+
+def _nice(top: int) -> int:
+    """A round number at or above `top`, divisible by 4, for the chart's scale."""
+    if top <= 0:
+        return 0
+    step = 1
+    while step * 4 < top:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step * 4
+
+
+# --- the review queue -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    assert user.controller_id is not None
+    if request.method == "POST":
+        return _approve(request, user)
+    groups = []
+    for group in selectors.review_queue(user.controller_id):
+        units = list(selectors.queue_units(user.controller_id, group.kind, group.rule)[:PER_GROUP])
+        groups.append({"group": group, "units": units, "id": f"{group.kind}--{group.rule}"})
+    return render(
+        request,
+        "web/retention/queue.html",
+        {
+            "groups": groups,
+            "decisions": DECISIONS,
+            "per_group": PER_GROUP,
+            "action_words": {a.value: describe_action(a) for a in Action},
+            "kind_words": dict(UnitKind.choices),
+            **_page(request, "queue"),
+        },
+    )
+
+
+def _approve(request: HttpRequest, user: User) -> HttpResponse:
+    assert user.controller_id is not None
+    kind, rule = request.POST.get("kind", ""), request.POST.get("rule", "")
+    decision = request.POST.get("decision", "")
+    units = selectors.queue_units(user.controller_id, kind, rule).filter(status="due")
+    if request.POST.get("all") != "yes":
+        chosen = [int(pk) for pk in request.POST.getlist("unit") if pk.isdigit()]
+        units = units.filter(pk__in=chosen)
+    ids = list(units.values_list("pk", flat=True))
+    if not ids:
+        messages.error(request, "Select at least one item to approve")
+        return redirect(f"{request.path}#{kind}--{rule}")
+    try:
+        approved = services.approve(ids, user, action=decision)
+    except ValueError as error:
+        messages.error(request, str(error).capitalize())
+        return redirect(f"{request.path}#{kind}--{rule}")
+    messages.success(
+        request,
+        f"{approved:,} approved for disposal under '{rule}'. The next sweep disposes of them.",
+    )
+    return redirect(request.path)
+
+
+# --- legal holds ------------------------------------------------------------------------------
+
+
+class HoldForm(GovukForm):
+    scope = choice(
+        "What do you want to hold?",
+        [(s.value, s.label) for s in HoldScope],
+        required="Select what to hold",
+    )
+    person = forms.IntegerField(
+        label="Person number",
+        required=False,
+        min_value=1,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    case = forms.IntegerField(
+        label="Case number",
+        required=False,
+        min_value=1,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    service = choice("Service", [], required="Select the service", radios=False)
+    reason = long_text("Why is it held?", required="Enter why it is held", rows=3)
+    review_on = DateField(what="Review date", required_message="Enter the review date")
+
+    def __init__(self, *args: Any, controller_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.controller_id = controller_id
+        pack = selectors.pack_of(controller_id)
+        service = self.fields["service"]
+        assert isinstance(service, forms.ChoiceField)
+        service.choices = [("", "Choose a service"), *((s.code, s.name) for s in pack.services)]
+        service.required = False
+
+    def clean_review_on(self) -> date:
+        value: date = self.cleaned_data["review_on"]
+        if value <= timezone.localdate():
+            raise forms.ValidationError(
+                "Review date must be in the future", params={"parts": ["day", "month", "year"]}
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        scope = data.get("scope")
+        if scope == HoldScope.PERSON:
+            found = Person.objects.filter(
+                pk=data.get("person") or 0, controller_id=self.controller_id
+            ).first()
+            if found is None:
+                self.add_error("person", "Enter the number of a person your service holds")
+            data["target"] = {"person": found}
+        elif scope == HoldScope.CASE:
+            found_case = Case.objects.filter(
+                pk=data.get("case") or 0, controller_id=self.controller_id
+            ).first()
+            if found_case is None:
+                self.add_error("case", "Enter the number of a case your service holds")
+            data["target"] = {"case": found_case}
+        elif scope == HoldScope.SERVICE:
+            if not data.get("service"):
+                self.add_error("service", "Select the service")
+            data["target"] = {"service": data.get("service", "")}
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def holds(request: HttpRequest) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    assert user.controller_id is not None
+    form = HoldForm(
+        request.POST if request.method == "POST" else None, controller_id=user.controller_id
+    )
+    if request.method == "POST" and form.is_valid():
+        hold = services.place_hold(
+            by=user,
+            reason=form.cleaned_data["reason"],
+            review_on=form.cleaned_data["review_on"],
+            **form.cleaned_data["target"],
+        )
+        messages.success(request, f"Legal hold {hold.pk} placed on {hold.target}.")
+        return redirect(request.path)
+    return render(
+        request,
+        "web/retention/holds.html",
+        {
+            "form": form,
+            "active": list(selectors.holds(user.controller_id)),
+            "lifted": list(selectors.holds(user.controller_id, active=False)[:20]),
+            "suggested_review": timezone.localdate() + timedelta(days=180),
+            "today": timezone.localdate(),
+            **_page(request, "holds"),
+        },
+    )
+
+
+@require_POST
+def lift_hold(request: HttpRequest, hold_id: int) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    hold = get_object_or_404(LegalHold, pk=hold_id, controller_id=user.controller_id)
+    services.lift_hold(hold, user, reason=request.POST.get("reason", ""))
+    messages.success(request, f"Legal hold {hold.pk} on {hold.target} lifted.")
+    return redirect("web:retention-holds")
+
+
+# --- destruction records ----------------------------------------------------------------------
+
+
+@require_GET
+def disposals(request: HttpRequest) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    assert user.controller_id is not None
+    page = Paginator(selectors.disposals(user.controller_id), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "web/retention/disposals.html",
+        {"page": page, "kind_words": dict(UnitKind.choices), **_page(request, "disposals")},
+    )

@@ -1,0 +1,107 @@
+"""Review decisions and legal holds: only the DPO decides, and only about due units."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from safehold.policy.models import Controller
+from safehold.retention import planner, services
+from safehold.retention.models import LegalHold, RetentionUnit, UnitStatus
+from safehold.retention.services import NotAllowed
+from tests.retention.conftest import Place, case_file, make_place
+
+OLD = date(1990, 5, 1)
+CLOSED = date(2014, 3, 31)
+
+
+@pytest.fixture
+def due(yos: Place) -> RetentionUnit:
+    case = yos.case(yos.person(born=OLD), closed_on=CLOSED)
+    planner.plan()
+    return case_file(case)
+
+
+def test_only_the_dpo_approves(yos: Place, due: RetentionUnit):
+    officer = yos.staff("youth-justice-officer")
+    with pytest.raises(NotAllowed):
+        services.approve([due], officer)
+    assert services.manages_policy(yos.dpo) and not services.manages_policy(officer)
+    assert services.approve([due], yos.dpo) == 1
+    due.refresh_from_db()
+    assert (due.status, due.approved_by, due.approved_action) == ("approved", yos.dpo, "destroy")
+
+
+def test_approving_what_is_not_due_changes_nothing(yos: Place):
+    case = yos.case(yos.person(born=date(2010, 1, 1)), closed_on=CLOSED)
+    planner.plan()
+    assert services.approve([case_file(case)], yos.dpo) == 0
+    assert case_file(case).status == UnitStatus.ACTIVE
+
+
+def test_the_dpo_of_another_controller_cannot_approve(db: None, yos: Place, due: RetentionUnit):
+    other = make_place("luton-yps")
+    assert other.controller != yos.controller
+    assert services.approve([due], other.dpo, action="destroy") == 0
+
+
+def test_a_review_decision_is_one_of_three(yps: Place):
+    case = yps.case(yps.person(born=OLD), service="magpan-prevention", closed_on=CLOSED)
+    planner.plan()
+    with pytest.raises(ValueError, match="not something a reviewer can decide"):
+        services.approve([case_file(case)], yps.dpo, action="review")
+    assert services.approve([case_file(case)], yps.dpo, action="archive") == 1
+    assert case_file(case).final_action == "archive"
+
+
+def test_withdraw_an_approval(yos: Place, due: RetentionUnit):
+    services.approve([due], yos.dpo)
+    assert services.withdraw([due], yos.dpo) == 1
+    due.refresh_from_db()
+    assert (due.status, due.approved_by) == (UnitStatus.DUE, None)
+
+
+def test_keep_longer_then_due_again(yos: Place, due: RetentionUnit):
+    """'in some cases this may be longer': kept, with a reason, until a new review date."""
+    today = timezone.localdate()
+    with pytest.raises(ValueError, match="say why"):
+        services.retain([due], yos.dpo, until=today + timedelta(days=30), reason=" ")
+    with pytest.raises(ValueError, match="future"):
+        services.retain([due], yos.dpo, until=today, reason="Complaint pending")
+    assert (
+        services.retain([due], yos.dpo, until=today + timedelta(days=30), reason="Complaint") == 1
+    )
+    planner.plan()
+    due.refresh_from_db()
+    assert (due.status, due.retain_reason) == (UnitStatus.ACTIVE, "Complaint")
+    planner.plan(today=today + timedelta(days=30))
+    due.refresh_from_db()
+    assert due.status == UnitStatus.DUE
+
+
+def test_holds_name_one_target_of_the_controller(yos: Place):
+    case = yos.case(yos.person())
+    review = date(2027, 1, 1)
+    with pytest.raises(ValueError, match="one person, one case or one service"):
+        services.place_hold(by=yos.dpo, reason="x", review_on=review)
+    with pytest.raises(ValueError, match="one person, one case or one service"):
+        services.place_hold(
+            by=yos.dpo, reason="x", review_on=review, case=case, service="court-orders"
+        )
+    with pytest.raises(ValueError, match="not a service"):
+        services.place_hold(by=yos.dpo, reason="x", review_on=review, service="nope")
+    with pytest.raises(ValueError, match="say why"):
+        services.place_hold(by=yos.dpo, reason="", review_on=review, case=case)
+    with pytest.raises(NotAllowed):
+        services.place_hold(by=yos.staff("team-manager"), reason="x", review_on=review, case=case)
+    other = make_place("luton-yps")
+    with pytest.raises(NotAllowed):
+        services.place_hold(by=other.dpo, reason="x", review_on=review, case=case)
+    hold = services.place_hold(by=yos.dpo, reason="Claim", review_on=review, case=case)
+    assert (hold.scope, hold.target) == ("case", f"case {case.pk}")
+    assert LegalHold.objects.active().count() == 1
+    services.lift_hold(hold, yos.dpo, reason="Settled")
+    assert LegalHold.objects.active().count() == 0
+    assert Controller.objects.count() == 2

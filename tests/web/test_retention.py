@@ -1,0 +1,176 @@
+"""The data protection officer's retention pages: summary and chart, review queue, holds,
+destruction records. For the DPO only; no names on any of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from safehold.access.models import User
+from safehold.retention import planner, selectors, services
+from safehold.retention.models import LegalHold, RetentionUnit, UnitStatus
+from safehold.retention.sweep import sweep
+from tests.retention.conftest import Place, case_file, due_case, make_place
+
+PAGES = [
+    "/retention/",
+    "/retention/queue/",
+    "/retention/holds/",
+    "/retention/destruction-records/",
+]
+NAME = "Quillfeather"
+
+
+@pytest.fixture
+def yos(db: None) -> Place:
+    return make_place("cambridgeshire-yos")
+
+
+@pytest.fixture
+def dpo(yos: Place, verified_client: Callable[[User], Client]) -> Client:
+    return verified_client(yos.dpo)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_only_the_dpo_sees_retention(
+    yos: Place, verified_client: Callable[[User], Client], client: Client, path: str
+):
+    assert client.get(path).status_code == 302  # to sign in
+    officer = verified_client(yos.staff("team-manager"))
+    response = officer.get(path)
+    assert response.status_code == 403
+    assert "Only the data protection officer" in response.content.decode()
+    assert verified_client(yos.dpo).get(path).status_code == 200
+
+
+def test_summary_by_service_gaps_and_chart(yos: Place, dpo: Client):
+    today = timezone.localdate()
+    # Falls due in 3 months: the 25th birthday of someone born 24 years and 9 months ago.
+    soon = yos.person(born=date(today.year - 25, today.month, 1) + timedelta(days=95))
+    yos.case(soon, service="court-orders", closed_on=date(2020, 1, 1))
+    due_case(yos, person=yos.person(born=date(1990, 5, 1), family_name=NAME))
+    yos.case(yos.person(born=None), service="pre-court", closed_on=date(2020, 1, 1))  # no DOB
+    planner.plan()
+
+    response = dpo.get("/retention/")
+    body = response.content.decode()
+    assert NAME not in body
+    assert "Supervision of court orders" in body
+    assert "No period stated" in body and "not recorded: date-of-birth" in body
+    assert '<svg role="img"' in body and "Items falling due each month" in body
+    assert "1 items in all" in body
+    months = selectors.due_by_month(yos.controller.pk)
+    due_month = next(m for m in months if m.units)
+    assert f"{due_month.label}: 1" in body  # the bar's own title, and the table's row
+    # One service's chart.
+    body = dpo.get("/retention/?service=pre-court").content.decode()
+    assert "Due in the next 24 months: Pre-court disposals" in body
+    assert "0 items in all" in body
+
+
+def test_queue_groups_by_rule_and_approves_selected_or_all(yos: Place, dpo: Client):
+    cases = [due_case(yos) for _ in range(3)]
+    planner.plan()
+    response = dpo.get("/retention/queue/")
+    body = response.content.decode()
+    assert "Young offenders&#39; case files" in body
+    assert "Young Offenders case files are kept for 25years." in body
+    assert f"Case {cases[0].pk}" in body
+
+    units = [case_file(c).pk for c in cases]
+    response = dpo.post(
+        "/retention/queue/",
+        {"kind": "case-file", "rule": "case-file", "unit": [units[0]], "all": "no"},
+        follow=True,
+    )
+    assert "1 approved for disposal under &#39;case-file&#39;" in response.content.decode()
+    assert case_file(cases[0]).status == UnitStatus.APPROVED
+    assert case_file(cases[1]).status == UnitStatus.DUE
+    dpo.post("/retention/queue/", {"kind": "case-file", "rule": "case-file", "all": "yes"})
+    assert {case_file(c).status for c in cases} == {UnitStatus.APPROVED}
+
+
+def test_a_review_rule_needs_a_decision(db: None, verified_client: Callable[[User], Client]):
+    yps = make_place("luton-yps")
+    case = due_case(yps, service="magpan-prevention")
+    planner.plan()
+    client = verified_client(yps.dpo)
+    unit = case_file(case).pk
+    post = {"kind": "case-file", "rule": "magpan-prevention", "unit": [unit], "all": "no"}
+    response = client.post("/retention/queue/", post, follow=True)
+    assert "needs a decision" in response.content.decode()
+    assert case_file(case).status == UnitStatus.DUE
+    client.post("/retention/queue/", {**post, "decision": "anonymise"})
+    assert (case_file(case).status, case_file(case).approved_action) == ("approved", "anonymise")
+
+
+def test_nothing_selected(yos: Place, dpo: Client):
+    due_case(yos)
+    planner.plan()
+    response = dpo.post(
+        "/retention/queue/", {"kind": "case-file", "rule": "case-file", "all": "no"}, follow=True
+    )
+    assert "Select at least one item to approve" in response.content.decode()
+
+
+def test_place_and_lift_a_hold(yos: Place, dpo: Client):
+    case = due_case(yos)
+    planner.plan()
+    review = timezone.localdate() + timedelta(days=90)
+    response = dpo.post(
+        "/retention/holds/",
+        {
+            "scope": "case",
+            "case": case.pk,
+            "reason": "Civil claim",
+            "review_on-day": review.day,
+            "review_on-month": review.month,
+            "review_on-year": review.year,
+        },
+        follow=True,
+    )
+    hold = LegalHold.objects.get()
+    assert f"Legal hold {hold.pk} placed on case {case.pk}" in response.content.decode()
+    assert "Civil claim" in response.content.decode()
+    assert "legal hold" in case_file(case).held_by
+
+    response = dpo.post(f"/retention/holds/{hold.pk}/lift/", follow=True)
+    assert "lifted" in response.content.decode()
+    assert case_file(case).held_by == "" and case_file(case).status == UnitStatus.DUE
+
+
+def test_hold_form_errors(yos: Place, dpo: Client):
+    response = dpo.post(
+        "/retention/holds/",
+        {
+            "scope": "person",
+            "person": "999999",
+            "reason": "",
+            "review_on-day": "1",
+            "review_on-month": "1",
+            "review_on-year": "2001",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert "Enter the number of a person your service holds" in body
+    assert "Enter why it is held" in body
+    assert "Review date must be in the future" in body
+    assert not LegalHold.objects.exists()
+
+
+def test_destruction_records(yos: Place, dpo: Client):
+    person = yos.person(born=date(1990, 5, 1), family_name=NAME)
+    case = due_case(yos, person=person)
+    planner.plan()
+    services.approve(RetentionUnit.objects.due().filter(kind="case-file"), yos.dpo)
+    sweep()
+    body = dpo.get("/retention/destruction-records/").content.decode()
+    assert f"Case file {case.pk}" in body
+    assert "contact: 1" in body and "victimlink: 1" in body
+    assert NAME not in body

@@ -9,9 +9,15 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 STATIC_STAMP := safehold/static/css/app.css
 DEMO_PACK ?= packs/cambridgeshire-yos.yaml
+# `make run` adds a small synthetic population for the demo pack, once (--if-empty). Its staff
+# (e.g. youth-justice-officer.1) sign in with the password `demo`, which `safehold demo` accepts
+# only because this is DEBUG.
+DEMO_PEOPLE ?= 300
 HOST ?= 127.0.0.1:8000
+# The browser tests (tests/browser) drive Debian's Chromium; `.ci/run` installs it.
+CHROMIUM ?= $(or $(SAFEHOLD_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: setup run test lint pytest migrate demo clean
+.PHONY: setup run test lint pytest migrate demo clean chromium
 
 setup: $(PY_STAMP) $(STATIC_STAMP)
 
@@ -34,6 +40,7 @@ migrate: setup
 
 demo: migrate
 	for pack in packs/*.yaml; do SAFEHOLD_DEBUG=1 $(BIN)/safehold pack load "$$pack"; done
+	SAFEHOLD_DEBUG=1 $(BIN)/safehold demo --people $(DEMO_PEOPLE) --pack $(basename $(notdir $(DEMO_PACK))) --if-empty --password demo
 
 run: demo
 	@echo "Serving on http://$(HOST)/ (public notices at /privacy/)"
@@ -44,8 +51,13 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy safehold
 
-pytest: setup
+pytest: setup chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Fail loudly rather than let the browser tests go untested.
+chromium:
+	@test -x "$(CHROMIUM)" || { echo "make: the browser tests need Chromium at $(CHROMIUM):" \
+	  "install it (sudo apt-get install chromium) or set SAFEHOLD_CHROMIUM." >&2; exit 1; }
 
 test: lint pytest
 

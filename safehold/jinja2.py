@@ -8,6 +8,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
+from safehold.web.govuk import JINJA_GLOBALS as GOVUK_FORM_GLOBALS
+
 
 def environment(**options: Any) -> Environment:
     app_loader: BaseLoader = options.pop("loader")
@@ -22,4 +24,5 @@ def environment(**options: Any) -> Environment:
         **options,
     )
     env.globals.update({"static": static, "url": reverse})
+    env.globals.update(GOVUK_FORM_GLOBALS)  # Django forms into GOV.UK macros
     return env

@@ -7,6 +7,7 @@ SAFEHOLD_DEBUG is set, and outside DEBUG there is no fallback secret key.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,15 @@ INSTALLED_APPS = [
     "safehold.records",
     "safehold.audit",
     "safehold.web",
+    # Staff sign-in: TOTP two-factor for every account, and lockout after failed passwords.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "safehold.api",
+    # How long we keep it (retention units, holds, disposal) and the rights requests that
+    # suspend disposal.
+    "safehold.retention",
+    "safehold.rights",
 ]
 
 MIDDLEWARE = [
@@ -57,14 +67,24 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the login check: a signed-in session reaches no staff page until two-factor.
+    "safehold.web.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "safehold.urls"
 WSGI_APPLICATION = "safehold.wsgi.application"
 LOGIN_URL = "/sign-in/"
+# Axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_USER_MODEL = "access.User"
 
 TEMPLATES = [
@@ -72,7 +92,11 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "safehold.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "safehold.jinja2.environment",
+            # The staff layout: navigation by role and the break-glass banner.
+            "context_processors": ["safehold.web.staff.layout"],
+        },
     },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -151,6 +175,25 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SAFEHOLD_SESSION_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Sign-in (docs/adr/0004-staff-sign-in.md). After SAFEHOLD_LOGIN_FAILURES wrong passwords for
+# one username, that username is locked for SAFEHOLD_LOCKOUT_MINUTES, from any address, and
+# every further attempt restarts the wait; a right password clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("SAFEHOLD_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SAFEHOLD_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 wants the address too; but a council office shares one address, and a lock by
+# address that a success resets would let one member of staff reset a colleague's count.
+# Spraying from many addresses is the proxy's to throttle; the second factor stands anyway.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "safehold.web.account.locked_out"
+AXES_VERBOSE = False
+# Codes from the authenticator app: named in the app as "Safehold"; each wrong code doubles
+# the wait before the next one is checked.
+OTP_TOTP_ISSUER = os.environ.get("SAFEHOLD_TOTP_ISSUER", "Safehold")
+OTP_TOTP_THROTTLE_FACTOR = 1
+
 SECURE_SSL_REDIRECT = env_bool("SAFEHOLD_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SAFEHOLD_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

@@ -9,14 +9,14 @@ puts them in; every decision names the rule that made it and is written to the a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
@@ -25,8 +25,24 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
+from safehold.policy.models import PackVersion
 from safehold.records.fields import RECORD_FIELDS
-from safehold.records.models import Case, CaseRecord, Person
+from safehold.records.models import (
+    Assessment,
+    Case,
+    CaseRecord,
+    Contact,
+    Offence,
+    Outcome,
+    Person,
+    PersonFlag,
+    Plan,
+    PlanAction,
+    Relationship,
+    Report,
+    VictimLink,
+)
+from safehold.retention import services as retention
 
 BREAK_GLASS_MINUTES = 60
 
@@ -40,6 +56,15 @@ class Withheld:
 
     def __str__(self) -> str:
         return "Withheld"
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """How one kind of record is shown at one distance: each field, with the Withheld that
+    replaces it (None where it is shown), and the categories shown."""
+
+    fields: tuple[tuple[str, Withheld | None], ...]
+    categories: frozenset[str]
 
 
 @dataclass
@@ -76,6 +101,134 @@ class Refused(PermissionDenied):
         self.decision = decision
 
 
+class RefusedCase(Refused):
+    """A refusal about a case (or a person, through their latest case), saying whether this
+    member of staff could break glass into it."""
+
+    def __init__(self, decision: Decision, case_id: int | None, *, break_glass: bool) -> None:
+        super().__init__(decision)
+        self.case_id = case_id
+        self.break_glass = break_glass
+
+
+# Lists of cases sort by these: sort key -> (the field the role must be able to read to sort by
+# it, the SQL order). Sorting by a field one may not read would reveal it.
+CASE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "name": ("person.family_name", ("person__family_name", "person__given_name")),
+    "date_of_birth": ("person.date_of_birth", ("person__date_of_birth",)),
+    "service": ("case.service", ("service",)),
+    "opened": ("case.opened_on", ("opened_on",)),
+}
+CASE_STATUSES = ("open", "closed", "all")
+NAME_FIELDS = ("given_name", "family_name", "preferred_name")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """How a list of cases is filtered, sorted and paged; all of it is done in SQL."""
+
+    service: str = ""
+    status: str = "open"  # one of CASE_STATUSES
+    flag: str = ""  # a pack flag the person holds now
+    name: str = ""  # words found in the given, family or preferred name
+    sort: str = "name"  # a key of CASE_SORTS
+    descending: bool = False
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass
+class CasePage:
+    """One page of a list of cases, shown and audited, with the total the filters match."""
+
+    cases: list[ShownCase]
+    total: int
+    query: CaseQuery  # as applied: a filter or sort the role may not use is dropped
+    dropped: dict[str, str]  # filter or sort -> the rule that dropped it
+    workers: dict[int, str]  # case id -> the allocated worker (staff, not the subject's data)
+    teams: dict[int, str]  # case id -> the team holding it
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+@dataclass
+class ShownPerson:
+    """A young person as this member of staff may see them: through the cases they may read."""
+
+    person_id: int
+    person: Shown  # redacted at the nearest of the cases below
+    cases: list[ShownCase]  # open before closed, newest first
+    flags: list[Shown]
+    workers: dict[int, str]
+    teams: dict[int, str]
+
+    @property
+    def current(self) -> ShownCase | None:
+        return self.cases[0] if self.cases else None
+
+
+@dataclass
+class RelatedPerson:
+    """Someone around a young person: family, a professional, or the victim of an offence."""
+
+    kind: str  # family | professional | victim
+    person: Shown  # their name and contact details, as far as the role may see them
+    link: Shown  # the relationship, or the victim's link to the offence
+    case_id: int | None = None  # for victims: the case the offence is on
+
+
+@dataclass
+class TimelineEntry:
+    """A record of a case on a young person's timeline."""
+
+    record: Shown
+    case_id: int
+    recorded_at: datetime
+    recorded_by: str
+    # The record's own date where the role may read it; otherwise when it was recorded, so the
+    # order of the timeline never gives a withheld date away.
+    when: datetime
+    actions: list[Shown] = field(default_factory=list)
+
+
+@dataclass
+class Allocation:
+    """A case a manager may allocate, and the workers of its team who may take it."""
+
+    case: ShownCase
+    team_id: int
+    team_name: str
+    allocated_to_id: int | None
+    workers: list[tuple[int, str]]
+
+
+# The records on a young person's timeline, each with the field that dates it.
+TIMELINE_DATES: dict[type[CaseRecord], str] = {
+    Contact: "occurred_at",
+    Assessment: "completed_on",
+    Plan: "starts_on",
+    Offence: "committed_on",
+    Outcome: "starts_on",
+    Report: "due_on",
+}
+# What the people-around-them list shows of each person: who they are and how to reach them.
+RELATED_FIELDS = {
+    "family": (*NAME_FIELDS, "phone", "email"),
+    "professional": (*NAME_FIELDS, "phone", "email"),
+    "victim": NAME_FIELDS,
+}
+PROFESSIONAL_KINDS = frozenset({Relationship.Kind.SOCIAL_WORKER, Relationship.Kind.PROFESSIONAL})
+
+
+def staff_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
 class Gate:
     """The gate for one member of staff, for one request or job."""
 
@@ -83,9 +236,11 @@ class Gate:
         if not user.is_authenticated or user.controller_id is None:
             raise Refused(Decision(False, "only staff of a controller can reach personal data"))
         self.user = user
-        controller = user.controller
-        assert controller is not None
-        version = controller.pack_version
+        # One query, and only what names the version: its document (tens of KiB) is parsed
+        # once per process by selectors.pack_of, not fetched again for every gate.
+        version = PackVersion.objects.only("pack_code", "version", "digest").get(
+            controllers=user.controller_id
+        )
         pack = selectors.pack_of(version)
         self.policy = AccessPolicy(pack, version.pk, f"{pack.code} v{version.version}")
         self.role = user.role
@@ -93,10 +248,11 @@ class Gate:
         self.is_dpo = bool(role and role.manages_policy)
         self.may_break_glass = bool(role and role.break_glass)
         self.purpose_override = purpose
-        self.team_ids = list(user.teams.values_list("pk", flat=True))
-        self.services = sorted(
-            {s for ss in user.teams.values_list("services", flat=True) for s in ss}
-        )
+        teams = list(user.teams.values_list("pk", "services"))
+        self.team_ids = [pk for pk, _ in teams]
+        self.services = sorted({s for _, services in teams for s in services})
+        # How each kind of record is redacted at each distance, worked out once per gate.
+        self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
         # Active break-glass per case, with its reason, in one query (newest wins).
         self.glass_reasons: dict[int, str] = dict(
             BreakGlass.objects.active()
@@ -127,6 +283,24 @@ class Gate:
             *whens, default=Value(int(Distance.NONE)), output_field=models.IntegerField()
         )
 
+    def distance_to(self, case_id: int) -> Distance:
+        found = (
+            Case.objects.filter(pk=case_id)
+            .annotate(gate_distance=self.distance_expression())
+            .values_list("gate_distance", flat=True)
+            .first()
+        )
+        return Distance(found) if found is not None else Distance.NONE
+
+    def _distance_of_new(self, case: Case) -> Distance:
+        if case.allocated_to_id == self.user.pk:
+            return Distance.ALLOCATED
+        if case.team_id in self.team_ids:
+            return Distance.TEAM
+        if case.controller_id != self.user.controller_id:
+            return Distance.NONE
+        return Distance.SERVICE if case.service in self.services else Distance.CONTROLLER
+
     def purpose_for(self, service: str) -> str:
         # Without a service (a refusal before the case is known), the pack's first purpose:
         # the log must always say why, and that is why staff use the system at all.
@@ -138,20 +312,29 @@ class Gate:
 
     # --- lists ------------------------------------------------------------------------------
 
-    def cases(self) -> models.QuerySet[Case]:
-        """The cases this member of staff may see at all, with their distance, in SQL."""
+    def cases(self, *, allocated_only: bool = False) -> models.QuerySet[Case]:
+        """The cases this member of staff may see at all, with their distance, in SQL.
+
+        `allocated_only`: just those allocated to them. Their distance is 0 by definition, so
+        it is not worked out case by case: the CASE expression costs more to build and compile
+        than a caseload's query takes to run."""
         widest = self.policy.widest(self.role, "read")
         visible = Q(gate_distance__lte=int(widest)) if widest != Distance.NONE else Q(pk__in=[])
         if self.glass_reasons:
             visible |= Q(pk__in=list(self.glass_reasons))
-        qs = Case.objects.annotate(gate_distance=self.distance_expression()).filter(visible)
+        if allocated_only:
+            distance: SqlCase | Value = Value(int(Distance.ALLOCATED))
+            qs = Case.objects.filter(allocated_to=self.user)
+        else:
+            distance, qs = self.distance_expression(), Case.objects.all()
+        qs = qs.annotate(gate_distance=distance).filter(visible)
         if not self.is_dpo:
             qs = qs.filter(restricted=False, person__restricted=False)
         return qs
 
     def caseload(self, *, limit: int = 50, open_only: bool = True) -> list[ShownCase]:
         """My allocated cases, shown and audited in one batch."""
-        qs = self.cases().filter(allocated_to=self.user)
+        qs = self.cases(allocated_only=True)
         if open_only:
             qs = qs.filter(closed_on__isnull=True)
         rows = list(qs.select_related("person").order_by("person__family_name", "pk")[:limit])
@@ -160,6 +343,12 @@ class Gate:
             Action.LIST,
             [(s, s.case.categories | s.person.categories) for s in shown],
         )
+        return shown
+
+    def show_cases(self, rows: Iterable[Case], *, action: str = Action.LIST) -> list[ShownCase]:
+        """Show and audit, in one batch, cases already selected from `cases()`."""
+        shown = [self._show_case(case) for case in rows]
+        self._audit(action, [(s, s.case.categories | s.person.categories) for s in shown])
         return shown
 
     # --- one case ---------------------------------------------------------------------------
@@ -173,6 +362,22 @@ class Gate:
             raise Refused(decision)
         shown = self._show_case(case)
         self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
+        return shown
+
+    def person(self, person_id: int) -> ShownCase:
+        """A person through the nearest of their cases this member of staff may see: one
+        query, for a heading or a write. `young_person()` is the whole picture."""
+        case = (
+            self.cases()
+            .select_related("person")
+            .filter(person_id=person_id)
+            .order_by("gate_distance", "-opened_on", "pk")  # type: ignore[misc]
+            .first()
+        )
+        if case is None:
+            raise self._refuse_person(person_id)
+        shown = self._show_case(case)
+        self._audit(Action.READ, [(shown, shown.person.categories)])
         return shown
 
     def _why_not(self, case_id: int) -> Decision:
@@ -212,23 +417,41 @@ class Gate:
             service=case.service,
         )
 
-    def show(self, record: str, obj: models.Model, distance: Distance) -> Shown:
+    def show(
+        self, record: str, obj: models.Model, distance: Distance, *, action: str = "read"
+    ) -> Shown:
         """Redact a record's fields by category for this role at this distance."""
-        readable = self.policy.categories(self.role, "read", distance)
-        values: dict[str, Any] = {}
+        redaction = self._redaction(record, distance, action)
+        values = {
+            name: getattr(obj, name) if withheld is None else withheld
+            for name, withheld in redaction.fields
+        }
+        return Shown(record, obj.pk, values, redaction.categories)
+
+    def _redaction(self, record: str, distance: Distance, action: str) -> Redaction:
+        # The same for every record of a kind at one distance: decided once, not per field of
+        # every row (a caseload shows 50 cases and 50 people).
+        key = (record, distance, action)
+        found = self._redactions.get(key)
+        if found is not None:
+            return found
+        readable = self.policy.categories(self.role, action, distance)
+        fields: list[tuple[str, Withheld | None]] = []
         shown_categories: set[str] = set()
         for name in RECORD_FIELDS[record]:
             category = self.policy.category(record, name)
             if category is None:
-                values[name] = Withheld(None, "the pack puts this field in no data category")
+                fields.append(
+                    (name, Withheld(None, "the pack puts this field in no data category"))
+                )
             elif category in readable:
-                values[name] = getattr(obj, name)
+                fields.append((name, None))
                 shown_categories.add(category)
             else:
-                values[name] = Withheld(
-                    category, self.policy.decide(self.role, "read", category, distance).rule
-                )
-        return Shown(record, obj.pk, values, frozenset(shown_categories))
+                rule = self.policy.decide(self.role, action, category, distance).rule
+                fields.append((name, Withheld(category, rule)))
+        found = self._redactions[key] = Redaction(tuple(fields), frozenset(shown_categories))
+        return found
 
     def records(
         self, shown_case: ShownCase, model: type[models.Model], *, limit: int = 200
@@ -251,19 +474,70 @@ class Gate:
         )
         return shown
 
+    # --- exports ----------------------------------------------------------------------------
+
+    def export(self, case_id: int, models_: Sequence[type[CaseRecord]]) -> ShownCase:
+        """A case and its records as the role may export them (the pack's `export` grants).
+
+        Refused (and audited) when the role may export nothing at its distance; otherwise every
+        exported record is audited as an export with the categories that left.
+        """
+        case = self.cases().select_related("person").filter(pk=case_id).first()
+        if case is None:
+            decision = self._why_not(case_id)
+            self._refuse(decision, case_id=case_id, action=Action.REFUSE)
+            raise Refused(decision)
+        distance = Distance(case.gate_distance)  # type: ignore[attr-defined]
+        # Break-glass is for reading in an emergency; it never lets data leave.
+        if not self.policy.categories(self.role, "export", distance):
+            decision = Decision(
+                False,
+                f"{self.policy.label}: no grant of role '{self.role}' allows export at "
+                f"{distance.name.lower()} distance",
+            )
+            self._refuse(decision, case_id=case_id, person_id=case.person_id)
+            raise Refused(decision)
+        shown = ShownCase(
+            case=self.show("case", case, distance, action="export"),
+            person=self.show("person", case.person, distance, action="export"),
+            distance=distance,
+            break_glass=False,
+            case_id=case.pk,
+            person_id=case.person_id,
+            service=case.service,
+        )
+        audited: list[tuple[ShownCase | Shown, frozenset[str]]] = [
+            (shown, shown.case.categories | shown.person.categories)
+        ]
+        for model in models_:
+            record = str(model._meta.model_name)
+            objects = model._default_manager.filter(case_id=case.pk).order_by("pk")
+            shown.records[record] = [
+                self.show(record, obj, distance, action="export") for obj in objects
+            ]
+        self._audit(Action.EXPORT, audited)
+        for record, items in shown.records.items():
+            self._audit(
+                Action.EXPORT,
+                [(s, s.categories) for s in items],
+                case_id=case.pk,
+                person_id=case.person_id,
+                record=record,
+            )
+        return shown
+
     # --- writes -----------------------------------------------------------------------------
 
     def check_write(self, record: str, fields: Iterable[str], case: Case | None) -> Decision:
         distance = Distance.NONE
-        if case is not None:
-            row = Case.objects.filter(pk=case.pk).annotate(gate_distance=self.distance_expression())
-            found = row.values_list("gate_distance", flat=True).first()
-            distance = Distance(found) if found is not None else Distance.NONE
-            if (case.restricted or case.person.restricted) and not self.is_dpo:
-                return Decision(
-                    False, f"{self.policy.label}: processing is restricted (Article 18)"
-                )
-        else:
+        if case is not None and case.pk is None:
+            # A case being opened: the same rules as the SQL expression, on the unsaved row.
+            distance = self._distance_of_new(case)
+        elif case is not None:
+            distance = self.distance_to(case.pk)
+        if case is not None and (case.restricted or case.person.restricted) and not self.is_dpo:
+            return Decision(False, f"{self.policy.label}: processing is restricted (Article 18)")
+        if case is None:
             distance = Distance.CONTROLLER
         decisions = []
         for name in fields:
@@ -317,7 +591,620 @@ class Gate:
                     )
                 ]
             )
+            # Retention: a date of birth, closing date, order end or flag may have moved a
+            # unit's keep-until date; recomputed in this same transaction.
+            retention.after_write(obj)
         return obj
+
+    def write_all(
+        self, writes: Sequence[tuple[models.Model, dict[str, Any]]], *, case: Case
+    ) -> list[models.Model]:
+        """Records written together or not at all (a plan and its actions), each through
+        write(). Every one is checked first, so a refusal (audited) comes before anything is
+        saved, and no refusal's audit entry is lost with a rolled-back transaction."""
+        for obj, values in writes:
+            record = str(obj._meta.model_name)
+            decision = self.check_write(record, values, case)
+            if not decision:
+                self._refuse(decision, case_id=case.pk, person_id=case.person_id, record=record)
+                raise Refused(decision)
+        with transaction.atomic():
+            return [self.write(obj, values, case=case) for obj, values in writes]
+
+    # --- pages of cases ---------------------------------------------------------------------
+
+    def case_page(self, query: CaseQuery, *, team: bool = False) -> CasePage:
+        """My allocated cases (with `team`, the cases my teams hold), filtered, sorted and
+        paged in SQL, with the total the filters match; the page's cases are shown and
+        audited in one batch, as caseload() does. A filter or sort the role may not use (see
+        list_controls) is dropped, and `dropped` says by which rule."""
+        distance = Distance.TEAM if team else Distance.ALLOCATED
+        controls = self.list_controls(team=team)
+        dropped: dict[str, str] = {}
+
+        def usable(name: str) -> bool:
+            if not controls[name]:
+                dropped[name] = controls[name].rule
+            return bool(controls[name])
+
+        qs = self.cases()
+        qs = qs.filter(team_id__in=self.team_ids) if team else qs.filter(allocated_to=self.user)
+        pack = self.policy.pack
+        service = query.service
+        if service and (service not in {s.code for s in pack.services} or not usable("service")):
+            service = ""
+        if service:
+            qs = qs.filter(service=service)
+        status = query.status if query.status in CASE_STATUSES else "open"
+        if status != "all" and not usable("status"):
+            status = "all"
+        if status != "all":
+            qs = qs.filter(closed_on__isnull=status == "open")
+        flag = query.flag
+        if flag and (flag not in {f.code for f in pack.flags} or not usable("flag")):
+            flag = ""
+        if flag:
+            held_now = PersonFlag.objects.filter(person_id=OuterRef("person_id"), flag=flag).filter(
+                Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate())
+            )
+            qs = qs.filter(Exists(held_now))
+        words = query.name.split()[:5]
+        names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]
+        if words and usable("name"):
+            for word in words:
+                match = Q()
+                for name in names:
+                    match |= Q(**{f"person__{name}__icontains": word})
+                qs = qs.filter(match)
+        else:
+            words = []
+        sort = query.sort if query.sort in CASE_SORTS else "name"
+        order = CASE_SORTS[sort][1]
+        if not usable(f"sort:{sort}"):
+            sort, order = "", ()
+        ordering = [
+            F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
+            for name in order
+        ]
+        per_page = min(max(1, query.per_page), MAX_PER_PAGE)
+        total = qs.count()
+        page = min(max(1, query.page), max(1, -(-total // per_page)))
+        rows = list(
+            qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
+                (page - 1) * per_page : page * per_page
+            ]
+        )
+        shown = [self._show_case(case) for case in rows]
+        self._audit(Action.LIST, [(s, s.case.categories | s.person.categories) for s in shown])
+        applied = replace(
+            query,
+            service=service,
+            status=status,
+            flag=flag,
+            name=query.name if words else "",
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+        return CasePage(
+            cases=shown,
+            total=total,
+            query=applied,
+            dropped=dropped,
+            workers={case.pk: staff_name(case.allocated_to) for case in rows},
+            teams={case.pk: case.team.name for case in rows},
+        )
+
+    def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
+        """The filters (service, status, flag, name) and sorts (sort:<key>) a list of cases
+        may offer this member of staff. Each works on a field, which must be readable at the
+        farthest case on the list (allocated for my caseload, team for my teams' cases): to
+        filter or sort by a field one may not read would give it away."""
+        distance = Distance.TEAM if team else Distance.ALLOCATED
+        controls = {
+            "service": self._read_decision("case.service", distance),
+            "status": self._read_decision("case.closed_on", distance),
+            "flag": self._read_decision("personflag.flag", distance),
+        }
+        names = [self._read_decision(f"person.{n}", distance) for n in NAME_FIELDS]
+        controls["name"] = next((d for d in names if d), names[0])
+        for key, (dotted, _) in CASE_SORTS.items():
+            controls[f"sort:{key}"] = self._read_decision(dotted, distance)
+        return controls
+
+    def _read_decision(self, dotted: str, distance: Distance) -> Decision:
+        record, name = dotted.split(".")
+        category = self.policy.category(record, name)
+        if category is None:
+            return Decision(False, f"{self.policy.label}: {dotted} is in no data category")
+        return self.policy.decide(self.role, "read", category, distance)
+
+    @property
+    def _controller_id(self) -> int:
+        assert self.user.controller_id is not None  # __init__ refuses staff without one
+        return self.user.controller_id
+
+    @property
+    def _pack_version_id(self) -> int:
+        assert self.policy.pack_version_id is not None  # __init__ reads it from the controller
+        return self.policy.pack_version_id
+
+    # --- a young person ---------------------------------------------------------------------
+
+    def young_person(self, person_id: int, *, limit: int = 50) -> ShownPerson:
+        """A young person through those of their cases this member of staff may read, with
+        their flags, all audited in one batch; RefusedCase (audited) if there is none."""
+        rows = list(
+            self.cases()
+            .filter(person_id=person_id)
+            .select_related("person", "allocated_to", "team")
+            .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")[:limit]
+        )
+        if not rows:
+            raise self._refuse_person(person_id)
+        cases = [self._show_case(case) for case in rows]
+        # The person's own fields and flags are read through the nearest of their cases.
+        nearest = min(cases, key=self._reading_distance)
+        distance = self._reading_distance(nearest)
+        flags = [
+            self.show("personflag", flag, distance)
+            for flag in PersonFlag.objects.filter(person_id=person_id).order_by("-pk")[:limit]
+        ]
+        append(
+            [self._case_entry(Action.READ, shown) for shown in cases]
+            + [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: read through the case",
+                    flag.categories,
+                    case_id=nearest.case_id,
+                    person_id=person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=nearest.service,
+                )
+                for flag in flags
+            ]
+        )
+        return ShownPerson(
+            person_id=person_id,
+            person=nearest.person,
+            cases=cases,
+            flags=flags,
+            workers={case.pk: staff_name(case.allocated_to) for case in rows},
+            teams={case.pk: case.team.name for case in rows},
+        )
+
+    def may_break_glass_into(self, case_id: int) -> bool:
+        """Whether breaking glass would open this case: the role may, and the case is this
+        controller's and not restricted (restriction holds even against break-glass)."""
+        if not self.may_break_glass:
+            return False
+        return Case.objects.filter(
+            pk=case_id,
+            controller_id=self._controller_id,
+            restricted=False,
+            person__restricted=False,
+        ).exists()
+
+    def _refuse_person(self, person_id: int) -> RefusedCase:
+        latest = (
+            Case.objects.filter(person_id=person_id)
+            .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if latest is None:
+            decision = Decision(
+                False,
+                f"{self.policy.label}: staff reach a person only through one of their cases, "
+                "and there is none",
+            )
+        else:
+            decision = self._why_not(latest)
+        self._refuse(decision, case_id=latest, person_id=person_id, record="person")
+        return RefusedCase(
+            decision, latest, break_glass=latest is not None and self.may_break_glass_into(latest)
+        )
+
+    def related_people(
+        self, shown: ShownCase | Sequence[ShownCase], *, limit: int = 100
+    ) -> list[RelatedPerson]:
+        """The people around a young person: family and professionals (a Relationship whose
+        `other` is the person's `kind`), and the victims of the offences on these cases
+        (VictimLink). Each is redacted by category at the distance of the case read through,
+        and audited in one batch under the related person's own id, so that their record of
+        who has seen them is whole too."""
+        cases = [shown] if isinstance(shown, ShownCase) else list(shown)
+        if not cases:
+            return []
+        by_case = {c.case_id: c for c in cases}
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(cases, key=self._reading_distance, reverse=True):
+            nearest[case.person_id] = case
+        related: list[RelatedPerson] = []
+        relationships = (
+            Relationship.objects.filter(person_id__in=list(nearest))
+            .select_related("other")
+            .order_by("kind", "pk")[:limit]
+        )
+        for link in relationships:
+            via = nearest[link.person_id]
+            distance = self._reading_distance(via)
+            kind = "professional" if link.kind in PROFESSIONAL_KINDS else "family"
+            related.append(
+                RelatedPerson(
+                    kind,
+                    self._show_related(link.other, kind, distance),
+                    self.show("relationship", link, distance),
+                    via.case_id,
+                )
+            )
+        victims = (
+            VictimLink.objects.filter(offence__case_id__in=list(by_case))
+            .annotate(via_case=F("offence__case_id"))
+            .select_related("victim")
+            .order_by("via_case", "offence_id", "pk")[:limit]
+        )
+        for victim in victims:
+            via = by_case[victim.via_case]
+            distance = self._reading_distance(via)
+            related.append(
+                RelatedPerson(
+                    "victim",
+                    self._show_related(victim.victim, "victim", distance),
+                    self.show("victimlink", victim, distance),
+                    via.case_id,
+                )
+            )
+        if related:
+            append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        r.person.categories | r.link.categories,
+                        case_id=r.case_id,
+                        person_id=r.person.pk,
+                        record=r.link.record,
+                        record_id=r.link.pk,
+                        service=by_case[r.case_id].service if r.case_id in by_case else "",
+                    )
+                    for r in related
+                ]
+            )
+        return related
+
+    def _show_related(self, person: Person, kind: str, distance: Distance) -> Shown:
+        names = RELATED_FIELDS[kind]
+        if person.restricted and not self.is_dpo:
+            rule = (
+                f"{self.policy.label}: processing is restricted (UK GDPR Article 18); "
+                "only the DPO may read it"
+            )
+            return Shown(
+                "person",
+                person.pk,
+                {n: Withheld(self.policy.category("person", n), rule) for n in names},
+                frozenset(),
+            )
+        shown = self.show("person", person, distance)
+        values = {n: shown.values[n] for n in names}
+        categories = {
+            self.policy.category("person", n) or ""
+            for n, v in values.items()
+            if not isinstance(v, Withheld)
+        }
+        return Shown("person", person.pk, values, frozenset(categories - {""}))
+
+    def timeline(self, shown: Sequence[ShownCase], *, limit: int = 100) -> list[TimelineEntry]:
+        """Contacts, assessments, plans (with their actions), offences, outcomes and reports
+        on these cases, newest first: one query per kind of record whatever the number of
+        cases or records (the newest `limit` of each kind), each record redacted at the
+        distance of its case, all audited in one batch."""
+        by_case = {c.case_id: c for c in shown}
+        if not by_case:
+            return []
+        entries: list[TimelineEntry] = []
+        for model, dated_by in TIMELINE_DATES.items():
+            record = str(model._meta.model_name)
+            objects = (
+                model._default_manager.filter(case_id__in=list(by_case))
+                .select_related("created_by")
+                .order_by("-created_at", "-pk")[:limit]
+            )
+            for obj in objects:
+                via = by_case[obj.case_id]
+                item = self.show(record, obj, self._reading_distance(via))
+                entries.append(
+                    TimelineEntry(
+                        record=item,
+                        case_id=via.case_id,
+                        recorded_at=obj.created_at,
+                        recorded_by=staff_name(obj.created_by),
+                        when=self._when(item.values[dated_by], obj.created_at),
+                    )
+                )
+        plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
+        actions: list[tuple[TimelineEntry, Shown]] = []
+        if plans:
+            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by(
+                F("due_on").asc(nulls_last=True), "pk"
+            ):
+                entry = plans[action.plan_id]
+                shown_action = self.show(
+                    "planaction", action, self._reading_distance(by_case[entry.case_id])
+                )
+                entry.actions.append(shown_action)
+                actions.append((entry, shown_action))
+        audited = [(e, e.record) for e in entries] + actions
+        if audited:
+            append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        item.categories,
+                        case_id=entry.case_id,
+                        person_id=by_case[entry.case_id].person_id,
+                        record=item.record,
+                        record_id=item.pk,
+                        service=by_case[entry.case_id].service,
+                    )
+                    for entry, item in audited
+                ]
+            )
+        entries.sort(key=lambda e: (e.when, e.recorded_at), reverse=True)
+        return entries
+
+    @staticmethod
+    def _when(value: Any, recorded: datetime) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime.combine(value, time.min, tzinfo=timezone.get_current_timezone())
+        return recorded
+
+    @staticmethod
+    def _reading_distance(shown: ShownCase) -> Distance:
+        # Break-glass reads as if allocated (as records() does).
+        return Distance.ALLOCATED if shown.break_glass else shown.distance
+
+    def _case_entry(self, action: str, item: ShownCase) -> AuditEntry:
+        # As _audit() writes a shown case, for batches that hold other entries too.
+        return self._entry(
+            action,
+            self._read_rule(item.distance, item.break_glass),
+            item.case.categories | item.person.categories,
+            case_id=item.case_id,
+            person_id=item.person_id,
+            record="case",
+            record_id=item.case_id,
+            reason=self.glass_reasons[item.case_id] if item.break_glass else "",
+            service=item.service,
+        )
+
+    # --- what a form may offer --------------------------------------------------------------
+
+    def writable(self, record: str, shown: ShownCase | None = None) -> frozenset[str]:
+        """The fields of a record this member of staff may write on this case or, with no
+        case, on a new case allocated to them: forms offer only these. Break-glass never
+        writes, so the true distance counts."""
+        distance = shown.distance if shown is not None else Distance.ALLOCATED
+        categories = self.policy.categories(self.role, "write", distance)
+        return frozenset(
+            n for n in RECORD_FIELDS[record] if self.policy.category(record, n) in categories
+        )
+
+    def may_write(
+        self,
+        record: str,
+        fields: Iterable[str],
+        shown: ShownCase | None = None,
+        *,
+        audit: bool = False,
+    ) -> Decision:
+        """Whether these fields may be written (on this case or, with none, on a new case
+        allocated to oneself), and by which rule. A form asks before offering itself; the
+        write is checked and audited again. With `audit` (a form posted all the same), a
+        refusal is audited here, since write() will never be reached to audit it."""
+        distance = shown.distance if shown is not None else Distance.ALLOCATED
+        decision = self._decide_write(record, fields, distance)
+        if audit and not decision:
+            self._refuse(
+                decision,
+                case_id=shown.case_id if shown else None,
+                person_id=shown.person_id if shown else None,
+                record=record,
+            )
+        return decision
+
+    def case_to_write(self, shown: ShownCase) -> Case:
+        """The case behind a case already passed by the gate, as the target of `write()`;
+        never for display (what is shown comes from `case()`)."""
+        return self.cases().select_related("person").get(pk=shown.case_id)
+
+    def _decide_write(self, record: str, fields: Iterable[str], distance: Distance) -> Decision:
+        rules = []
+        for name in fields:
+            category = self.policy.category(record, name)
+            if category is None:
+                return Decision(
+                    False, f"{self.policy.label}: {record}.{name} is in no data category"
+                )
+            decision = self.policy.decide(self.role, "write", category, distance)
+            if not decision:
+                return decision
+            rules.append(decision.rule)
+        return Decision(True, rules[0] if rules else f"{self.policy.label}: nothing to write")
+
+    # --- opening a case ---------------------------------------------------------------------
+
+    def open_case(
+        self,
+        case: Case,
+        values: dict[str, Any],
+        *,
+        person_id: int | None = None,
+        person_values: dict[str, Any] | None = None,
+    ) -> Case:
+        """Open a case (its team and worker set on `case`, its fields in `values`) for the
+        person `person_id`, or for someone new described by `person_values`. Nobody reaches a
+        person except through a case, so a new person comes with their first case, and both
+        are checked at the distance the new case will stand from this member of staff; so are
+        the things write() cannot know: one's own team, a service of the pack, allocation to
+        someone else only by a role that allocates, and an existing person only if one may
+        read them. One transaction; refused, and the refusal audited, before anything is
+        written."""
+        person_values = person_values or {}
+        case.controller_id = self._controller_id
+        for name, value in values.items():
+            setattr(case, name, value)
+        person = (
+            Person.objects.filter(pk=person_id).first()
+            if person_id is not None
+            else Person(controller_id=self._controller_id, created_by=self.user)
+        )
+        decision = self._check_open(case, person, person_id, values, person_values)
+        if person is None or not decision:
+            self._refuse(decision, person_id=person_id, record="case")
+            raise Refused(decision)
+        with transaction.atomic():
+            # Both through write(), which checks an unsaved case at its would-be distance as
+            # _check_open() did, and audits each as a CREATE.
+            case.person = person
+            case.created_by = self.user
+            if person_id is None:
+                self.write(person, person_values, case=case)
+                case.person = person
+            self.write(case, values, case=case)
+        return case
+
+    def _check_open(
+        self,
+        case: Case,
+        person: Person | None,
+        person_id: int | None,
+        values: dict[str, Any],
+        person_values: dict[str, Any],
+    ) -> Decision:
+        where = self.policy.label
+        if case.team_id not in self.team_ids:
+            return Decision(False, f"{where}: cases are opened only in one's own teams")
+        if case.service not in {s.code for s in self.policy.pack.services}:
+            return Decision(False, f"{where}: '{case.service}' is not a service of this pack")
+        if case.allocated_to_id not in (None, self.user.pk):
+            if not self.allocates:
+                return Decision(False, f"{where}: role '{self.role}' does not allocate cases")
+            if not User.objects.filter(
+                pk=case.allocated_to_id, teams=case.team_id, is_active=True
+            ).exists():
+                return Decision(False, f"{where}: the worker is not a member of the case's team")
+        if person_id is not None:
+            # The same refusal whether the person does not exist or is out of reach.
+            if (
+                person is None
+                or person.controller_id != self._controller_id
+                or not self.cases().filter(person_id=person_id).exists()
+            ):
+                return Decision(
+                    False, f"{where}: a case is opened only for someone whose record one may read"
+                )
+        elif not person_values:
+            return Decision(False, f"{where}: a new person needs their details")
+        distance = self._distance_of_new(case)
+        decision = self._decide_write("case", values, distance)
+        if decision and person_values:
+            for_person = self._decide_write("person", person_values, distance)
+            if not for_person:
+                return for_person
+        return decision
+
+    # --- allocation -------------------------------------------------------------------------
+
+    @property
+    def allocates(self) -> bool:
+        role = self.policy.role(self.role)
+        return bool(role and role.allocates_cases)
+
+    def allocation(self, case_id: int) -> Allocation:
+        """A case this manager may allocate (read and audited), with the workers of its team;
+        RefusedCase (audited) otherwise."""
+        case = self._allocatable(case_id)
+        shown = self._show_case(case)
+        self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
+        workers = User.objects.filter(
+            teams=case.team_id, controller_id=self._controller_id, is_active=True
+        ).order_by("last_name", "first_name", "username")
+        return Allocation(
+            case=shown,
+            team_id=case.team_id,
+            team_name=case.team.name,
+            allocated_to_id=case.allocated_to_id,
+            workers=[(worker.pk, staff_name(worker)) for worker in workers],
+        )
+
+    def allocate(self, case_id: int, user_id: int) -> Case:
+        """Allocate a case to a worker of its team. Only a role that allocates cases, only for
+        a case held by one of its teams; audited as an UPDATE of the case with the rule, or
+        refused and audited."""
+        case = self._allocatable(case_id)
+        where = self.policy.label
+        worker = User.objects.filter(
+            pk=user_id,
+            teams=case.team_id,
+            controller_id=self._controller_id,
+            is_active=True,
+        ).first()
+        if worker is None:
+            decision = Decision(
+                False, f"{where}: user {user_id} is not a worker of the team holding the case"
+            )
+            self._refuse(decision, case_id=case.pk, person_id=case.person_id, record="case")
+            raise RefusedCase(decision, case.pk, break_glass=False)
+        with transaction.atomic():
+            case.allocated_to = worker
+            case.pack_version_id = self._pack_version_id
+            case.save(update_fields=["allocated_to", "pack_version", "updated_at"])
+            append(
+                [
+                    self._entry(
+                        Action.UPDATE,
+                        f"{where}: role '{self.role}' allocates the cases of its teams; "
+                        f"allocated to {worker.get_username()}",
+                        (),
+                        case_id=case.pk,
+                        person_id=case.person_id,
+                        record="case",
+                        record_id=case.pk,
+                        service=case.service,
+                    )
+                ]
+            )
+        return case
+
+    def _allocatable(self, case_id: int) -> Case:
+        where = self.policy.label
+        if self.allocates:
+            case = (
+                self.cases()
+                .select_related("person", "team")
+                .filter(pk=case_id, team_id__in=self.team_ids)
+                .first()
+            )
+            if case is not None:
+                return case
+            row = Case.objects.filter(pk=case_id).values("team_id", "controller_id").first()
+            if row is None or row["controller_id"] != self.user.controller_id:
+                decision = Decision(False, f"{where}: no such case for this controller")
+            elif row["team_id"] not in self.team_ids:
+                decision = Decision(False, f"{where}: the case is held by a team that is not yours")
+            else:
+                decision = self._why_not(case_id)
+        else:
+            decision = Decision(False, f"{where}: role '{self.role}' does not allocate cases")
+        self._refuse(decision, case_id=case_id, record="case")
+        raise RefusedCase(decision, case_id, break_glass=False)
 
     # --- break glass ------------------------------------------------------------------------
 
@@ -362,6 +1249,71 @@ class Gate:
             )
         self.glass_reasons[case.pk] = reason
         return glass
+
+    # --- who has seen this record ------------------------------------------------------------
+
+    def audit_trail(self, person_id: int) -> Shown:
+        """May this member of staff read who has seen a person's record? Managers (roles that
+        allocate cases) for people on a case they may read; the DPO (manages policy) for anyone
+        of the controller. Reading the trail is itself a read, so it is audited, and so is a
+        refusal. Returns the person's name as the role may see it, for the page's heading."""
+        role = self.policy.role(self.role)
+        if not (self.is_dpo or (role and role.allocates_cases)):
+            decision = Decision(
+                False,
+                f"{self.policy.label}: role '{self.role}' may not read who has seen a record; "
+                "only roles that allocate cases or manage the policy may",
+            )
+            self._refuse(decision, person_id=person_id, record="audit")
+            raise Refused(decision)
+        case = (
+            self.cases()
+            .select_related("person")
+            .filter(person_id=person_id)
+            .order_by("gate_distance", "pk")  # type: ignore[misc]
+            .first()
+        )
+        person = case.person if case is not None else None
+        glass = case is not None and case.pk in self.glass_reasons
+        distance = Distance(getattr(case, "gate_distance", Distance.NONE))
+        if glass:
+            distance = Distance.ALLOCATED
+        if person is None and self.is_dpo:
+            # The DPO answers for everyone the controller holds, with a case or without.
+            person = Person.objects.filter(pk=person_id, controller=self.user.controller).first()
+            distance = Distance.CONTROLLER
+        if person is None:
+            decision = Decision(
+                False, f"{self.policy.label}: no record of this person is open to '{self.role}'"
+            )
+            self._refuse(decision, person_id=person_id, record="audit")
+            raise Refused(decision)
+        full = self.show("person", person, distance)
+        names: dict[str, Any] = {
+            n: full.values[n] for n in ("given_name", "family_name") if n in full.values
+        }
+        categories = frozenset(
+            self.policy.category("person", n) or ""
+            for n, v in names.items()
+            if not isinstance(v, Withheld)
+        )
+        why = "manages the policy" if self.is_dpo else "allocates cases"
+        append(
+            [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: role '{self.role}' {why}; may read who has seen "
+                    "the record",
+                    categories,
+                    case_id=case.pk if glass and case is not None else None,
+                    person_id=person_id,
+                    record="audit",
+                    reason=self.glass_reasons[case.pk] if glass and case is not None else "",
+                    service=case.service if case is not None else "",
+                )
+            ]
+        )
+        return Shown("person", person.pk, names, categories - {""})
 
     # --- audit ------------------------------------------------------------------------------
 

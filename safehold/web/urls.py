@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from safehold.web import views
+from safehold.web import account, audit, breakglass, cases, people, retention, views
 
 app_name = "web"
 urlpatterns = [
@@ -24,4 +24,35 @@ urlpatterns = [
         views.record_of_processing_json,
         name="privacy-ropa-json",
     ),
+    # Staff sign-in, two-factor and sign-out (account.py).
+    path("sign-in/", account.sign_in, name="sign-in"),
+    path("sign-in/two-factor/", account.two_factor, name="two-factor"),
+    path("sign-in/two-factor/set-up/", account.two_factor_set_up, name="two-factor-set-up"),
+    path("sign-out/", account.sign_out, name="sign-out"),
+    path("signed-out/", account.signed_out, name="signed-out"),
+    # Break glass (breakglass.py) and who has seen a record (audit.py).
+    path("cases/<int:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
+    path("people/<int:person_id>/audit/", audit.who_has_seen, name="person-audit"),
+    # Caseloads, young people and the records of their cases (cases.py, people.py).
+    path("", cases.caseload, name="caseload"),
+    path("team/", cases.team_caseload, name="team-caseload"),
+    path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
+    path("people/new/", people.new_person, name="person-new"),
+    path("people/<int:person_id>/", people.person, name="person"),
+    path("people/<int:person_id>/cases/new/", people.new_case, name="case-new"),
+    *(
+        path(
+            f"cases/<int:case_id>/{kind}s/new/",
+            cases.new_record,
+            {"kind": kind},
+            name=f"{kind}-new",
+        )
+        for kind in cases.RECORDS
+    ),
+    # Retention, for the data protection officer (retention.py).
+    path("retention/", retention.summary, name="retention"),
+    path("retention/queue/", retention.queue, name="retention-queue"),
+    path("retention/holds/", retention.holds, name="retention-holds"),
+    path("retention/holds/<int:hold_id>/lift/", retention.lift_hold, name="retention-hold-lift"),
+    path("retention/destruction-records/", retention.disposals, name="retention-disposals"),
 ]

@@ -1,0 +1,59 @@
+"""Who has seen this record: the audit trail of one young person, for team managers and the
+data protection officer only.
+
+The gate decides who may read it and audits the reading (or the refusal) before any entry is
+shown, so the reader's own visit is the newest entry on the page.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from safehold.access.gate import Gate, Refused, Shown, Withheld
+from safehold.access.models import User
+from safehold.audit.selectors import who_has_seen as trail_of
+from safehold.web.staff import optional_url
+
+PER_PAGE = 50
+
+
+def display_name(person: Shown) -> str:
+    """The name as far as the role may see it; the record number where it may not."""
+    parts = [
+        str(value)
+        for value in (person.values.get("given_name"), person.values.get("family_name"))
+        if value and not isinstance(value, Withheld)
+    ]
+    return " ".join(parts) or f"person {person.pk}"
+
+
+@require_GET
+def who_has_seen(request: HttpRequest, person_id: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    gate = Gate(user)
+    try:
+        person = gate.audit_trail(person_id)
+    except Refused as refused:
+        return render(
+            request,
+            "web/audit/not_allowed.html",
+            {"person_id": person_id, "rule": str(refused)},
+            status=403,
+        )
+    paginator = Paginator(trail_of(person_id), PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/audit/who_has_seen.html",
+        {
+            "name": display_name(person),
+            "purposes": {p.code: p.name for p in gate.policy.pack.purposes},
+            "person_id": person_id,
+            "page": page,
+            "person_url": optional_url("web:person", person_id),
+        },
+    )

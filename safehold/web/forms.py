@@ -1,0 +1,644 @@
+"""The forms of the case pages, as Django forms rendered with GOV.UK Frontend macros.
+
+Every form here is a `GovukForm`: `form.macro(name)` names the macro a field needs and
+`form.params(name)` gives that macro its parameters (built on `safehold.web.govuk.field`), so
+the templates stay a list of fields. Dates are GOV.UK date inputs (`DateField`): three boxes,
+day, month and year, with the Design System's error messages, and what was typed in each box
+comes back after any error. Forms offer only the fields the gate lets this member of staff
+write (`Gate.writable`); the gate checks again when the record is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.utils import timezone
+
+from safehold.records.models import Assessment, Contact, Outcome, Plan
+from safehold.web import govuk
+
+DATE_PARTS = ("day", "month", "year")
+DATE_WIDTHS = {
+    "day": "govuk-input--width-2",
+    "month": "govuk-input--width-2",
+    "year": "govuk-input--width-4",
+}
+DATE_HINT = "For example, 27 3 2025"
+BIRTH_HINT = "For example, 27 3 2009"
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+class DateInput(forms.Widget):
+    """Three boxes named `<name>-day`, `<name>-month` and `<name>-year`, as govukDateInput
+    names them; the value is what was typed in each, kept as typed."""
+
+    def value_from_datadict(
+        self, data: Mapping[str, Any], files: Mapping[str, Any], name: str
+    ) -> tuple[str, ...]:
+        return tuple(str(data.get(f"{name}-{part}", "")).strip() for part in DATE_PARTS)
+
+    def value_omitted_from_data(
+        self, data: Mapping[str, Any], files: Mapping[str, Any], name: str
+    ) -> bool:
+        return not any(f"{name}-{part}" in data for part in DATE_PARTS)
+
+
+class DateField(forms.Field):
+    """A date typed as day, month and year, with the GOV.UK Design System's messages: "Enter
+    the date of birth", "Date of birth must include a month", "Date of birth must be a real
+    date", "Year must include 4 numbers", "Date of birth must be in the past". Each error
+    names the boxes to highlight (`params["parts"]`)."""
+
+    widget = DateInput
+
+    def __init__(
+        self,
+        *,
+        what: str,
+        required_message: str | None = None,
+        past: bool = False,
+        not_future: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("label", what if kwargs.get("required", True) else f"{what} (optional)")
+        kwargs.setdefault("help_text", DATE_HINT)
+        super().__init__(**kwargs)
+        self.what = what  # how the messages name it: "Date of birth"
+        self.required_message = required_message or f"Enter the {what[0].lower()}{what[1:]}"
+        self.past = past
+        self.not_future = not_future
+
+    def to_python(self, value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        parts = dict(zip(DATE_PARTS, value, strict=True))
+        if not any(parts.values()):
+            return None
+        missing = [p for p in DATE_PARTS if not parts[p]]
+        if missing:
+            raise ValidationError(
+                f"{self.what} must include a {' and '.join(missing)}",
+                code="incomplete",
+                params={"parts": missing},
+            )
+        wrong = [p for p in DATE_PARTS if not parts[p].isdigit()]
+        if wrong:
+            raise ValidationError(
+                f"{self.what} must be a real date", code="invalid", params={"parts": wrong}
+            )
+        if len(parts["year"]) != 4:
+            raise ValidationError(
+                "Year must include 4 numbers", code="year", params={"parts": ["year"]}
+            )
+        try:
+            return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            raise ValidationError(
+                f"{self.what} must be a real date",
+                code="invalid",
+                params={"parts": list(DATE_PARTS)},
+            ) from None
+
+    def validate(self, value: date | None) -> None:
+        if value is None:
+            if self.required:
+                raise ValidationError(
+                    self.required_message, code="required", params={"parts": list(DATE_PARTS)}
+                )
+            return
+        today = timezone.localdate()
+        if self.past and value >= today:
+            raise ValidationError(
+                f"{self.what} must be in the past", code="past", params={"parts": list(DATE_PARTS)}
+            )
+        if self.not_future and value > today:
+            raise ValidationError(
+                f"{self.what} must be today or in the past",
+                code="future",
+                params={"parts": list(DATE_PARTS)},
+            )
+
+
+def _typed_parts(bound: BoundField) -> dict[str, str]:
+    value = bound.value()
+    if isinstance(value, date):
+        return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+    if isinstance(value, (tuple, list)) and len(value) == len(DATE_PARTS):
+        return dict(zip(DATE_PARTS, (str(v) for v in value), strict=True))
+    return dict.fromkeys(DATE_PARTS, "")
+
+
+def _error_parts(bound: BoundField) -> list[str]:
+    """The boxes of a date input to highlight: those its first error names."""
+    errors = bound.form.errors.as_data().get(bound.name) if bound.form.is_bound else None
+    if not errors:
+        return []
+    params = errors[0].params or {}
+    return list(params.get("parts", DATE_PARTS))
+
+
+def time_of(text: str) -> time | None:
+    """A time as people type it: 14:30, 2:30pm, 2pm, 9.15."""
+    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap]\.?m\.?)?", text.strip().lower())
+    if not match:
+        raise ValueError(text)
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").replace(".", "")
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif match.group(2) is None:
+        raise ValueError(text)  # "14" alone is not a time
+    return time(hour, minute)  # ValueError beyond 23:59
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+class GovukForm(forms.Form):
+    """A form whose fields render through GOV.UK macros: see the module's docstring."""
+
+    label_classes = "govuk-label--s"
+
+    def macro(self, name: str) -> str:
+        """The macro the field needs: date, radios, select, textarea or input."""
+        field = self.fields[name]
+        widget = field.widget
+        if isinstance(field, DateField):
+            return "date"
+        if isinstance(widget, forms.RadioSelect):
+            return "radios"
+        if isinstance(widget, forms.Select):
+            return "select"
+        if isinstance(widget, forms.Textarea):
+            return "textarea"
+        return "input"
+
+    def params(self, name: str, **extra: Any) -> dict[str, Any]:
+        """The parameters of the field's GOV.UK macro; `extra` adds to or overrides them."""
+        bound = self[name]
+        kind = self.macro(name)
+        if kind == "date":
+            result = self._date_params(bound)
+        else:
+            result = govuk.field(bound, label={"text": bound.label, "classes": self.label_classes})
+            if kind in ("radios", "select"):
+                result.update(self._choice_params(bound, kind))
+            elif kind == "input" and isinstance(bound.field, forms.EmailField):
+                result.update({"type": "email", "spellcheck": False, "autocomplete": "off"})
+            elif kind == "textarea":
+                result["rows"] = bound.field.widget.attrs.get("rows", 5)
+            if bound.field.widget.attrs.get("class"):
+                result["classes"] = bound.field.widget.attrs["class"]
+            if isinstance(bound.field, forms.IntegerField):
+                result["inputmode"] = "numeric"
+        result.update(extra)
+        return result
+
+    def _choice_params(self, bound: BoundField, kind: str) -> dict[str, Any]:
+        value = bound.value()
+        chosen = "" if value is None else str(value)
+        choices = [(str(v), str(t)) for v, t in bound.field.choices]  # type: ignore[attr-defined]
+        if kind == "select":
+            return {
+                "items": [{"value": v, "text": t, "selected": v == chosen} for v, t in choices],
+                "value": chosen,
+            }
+        return {
+            "label": None,
+            "fieldset": {"legend": {"text": bound.label, "classes": "govuk-fieldset__legend--s"}},
+            "items": [{"value": v, "text": t, "checked": v == chosen} for v, t in choices],
+        }
+
+    def _date_params(self, bound: BoundField) -> dict[str, Any]:
+        typed = _typed_parts(bound)
+        wrong = _error_parts(bound)
+        result: dict[str, Any] = {
+            "id": bound.auto_id,
+            "namePrefix": bound.html_name,
+            "fieldset": {"legend": {"text": bound.label, "classes": "govuk-fieldset__legend--s"}},
+            "items": [
+                {
+                    "name": part,
+                    "value": typed[part],
+                    "classes": DATE_WIDTHS[part] + (" govuk-input--error" if part in wrong else ""),
+                }
+                for part in DATE_PARTS
+            ],
+        }
+        if bound.help_text:
+            result["hint"] = {"text": str(bound.help_text)}
+        message = govuk.error_message(bound)
+        if message is not None:
+            result["errorMessage"] = message
+        return result
+
+    def error_summary(self) -> dict[str, Any]:
+        """`govukErrorSummary` parameters: every error, linked to its field; for a date,
+        to the first box that is wrong."""
+        result = govuk.error_summary(self)
+        for item in result["errorList"]:
+            href = item.get("href", "")
+            for name in self.fields:
+                if href == f"#{self[name].auto_id}" and self.macro(name) == "date":
+                    item["href"] = f"{href}-{(_error_parts(self[name]) or ['day'])[0]}"
+        return result
+
+    # A form of a record: its fields -> the record's fields they fill (the rest are not
+    # personal data), and the record's fields it cannot be saved without.
+    record_fields: dict[str, str] = {}
+    needs: tuple[str, ...] = ()
+
+    def keep_only(self, writable: Iterable[str]) -> None:
+        """Offer only the record's fields this member of staff may write."""
+        allowed = set(writable)
+        for name in list(self.fields):
+            if self.record_fields.get(name, name) not in allowed:
+                del self.fields[name]
+
+    def values(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """The record's fields as cleaned, those given only: an empty optional field is not
+        written, so it needs no permission."""
+        if names is None:
+            names = dict.fromkeys(
+                self.record_fields[n] for n in self.fields if n in self.record_fields
+            )
+        return {
+            n: self.cleaned_data[n]
+            for n in names
+            if n in self.cleaned_data and self.cleaned_data[n] not in (None, "")
+        }
+
+
+def text(
+    label: str, *, required: str | None = None, max_length: int = 200, **kwargs: Any
+) -> forms.CharField:
+    """A text box; `required` is the message when it is left empty (None: optional)."""
+    if required is None:
+        label = f"{label} (optional)"
+    return forms.CharField(
+        label=label,
+        required=required is not None,
+        max_length=max_length,
+        error_messages={
+            "required": required or "",
+            "max_length": f"{label.removesuffix(' (optional)')} must be {max_length:,} characters "
+            "or fewer",
+        },
+        **kwargs,
+    )
+
+
+def width(chars: int) -> forms.TextInput:
+    """A text box as wide as its answer (GOV.UK's fixed-width inputs)."""
+    return forms.TextInput(attrs={"class": f"govuk-input--width-{chars}"})
+
+
+def long_text(
+    label: str, *, required: str | None = None, rows: int = 5, **kwargs: Any
+) -> forms.CharField:
+    return text(
+        label,
+        required=required,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+def choice(
+    label: str, choices: Iterable[tuple[str, str]], *, required: str, radios: bool = True
+) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=list(choices),
+        widget=forms.RadioSelect if radios else forms.Select,
+        error_messages={"required": required, "invalid_choice": required},
+    )
+
+
+# --- a young person and their cases ---------------------------------------------------------
+
+SEX_CHOICES = [
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("not-known", "Not known"),
+]
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+    "school",
+    "health_needs",
+)
+CASE_FIELDS = ("service", "opened_on")
+NOT_ALLOCATED = ""
+
+
+class CaseForm(GovukForm):
+    """Opening a case: the service, the team, the worker and the date it opened."""
+
+    service = choice("Service", [], required="Select the service")
+    team = forms.TypedChoiceField(
+        label="Team",
+        coerce=int,
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the team", "invalid_choice": "Select the team"},
+    )
+    allocated_to = forms.TypedChoiceField(
+        label="Allocate to",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[],
+        widget=forms.Select,
+        error_messages={"invalid_choice": "Select a worker of the team"},
+    )
+    opened_on = DateField(
+        what="Date the case opened",
+        required_message="Enter the date the case opened",
+        not_future=True,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        services: Sequence[tuple[str, str]],
+        teams: Sequence[tuple[int, str]],
+        workers: Sequence[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", {}).setdefault("opened_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = list(services)  # type: ignore[attr-defined]
+        self.fields["team"].choices = list(teams)  # type: ignore[attr-defined]
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0][0]
+        if workers is None:
+            # A role that does not allocate opens cases for itself.
+            del self.fields["allocated_to"]
+        else:
+            self.fields["allocated_to"].choices = [  # type: ignore[attr-defined]
+                (NOT_ALLOCATED, "Not allocated yet"),
+                *workers,
+            ]
+
+
+class PersonForm(CaseForm):
+    """A young person new to the service, with their first case."""
+
+    given_name = text("First name", required="Enter their first name", max_length=100)
+    family_name = text("Last name", required="Enter their last name", max_length=100)
+    preferred_name = text("Preferred name", max_length=100)
+    date_of_birth = DateField(
+        what="Date of birth",
+        required_message="Enter their date of birth",
+        past=True,
+        help_text=BIRTH_HINT,
+    )
+    sex = forms.ChoiceField(
+        label="Sex (optional)",
+        choices=SEX_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select their sex"},
+    )
+    ethnicity = text("Ethnicity", max_length=100)
+    address = long_text("Address")
+    postcode = text("Postcode", max_length=10, widget=width(10))
+    phone = text("Phone number", max_length=40, widget=width(20))
+    email = forms.EmailField(
+        label="Email address (optional)",
+        required=False,
+        max_length=254,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+    )
+    school = text("School or college", max_length=200)
+    health_needs = long_text("Health needs")
+
+    field_order = [*PERSON_FIELDS, "service", "team", "allocated_to", "opened_on"]
+
+
+# --- records of a case ----------------------------------------------------------------------
+
+
+class ContactForm(GovukForm):
+    kind = choice("Type of contact", Contact.Kind.choices, required="Select the type of contact")
+    occurred_on = DateField(
+        what="Date of the contact",
+        required_message="Enter the date of the contact",
+        not_future=True,
+    )
+    occurred_time = forms.CharField(
+        label="Time (optional)",
+        required=False,
+        max_length=10,
+        help_text="For example, 14:30 or 2:30pm",
+        widget=width(5),
+    )
+    notes = long_text("Notes")
+
+    # The form's date and time make the record's one field, occurred_at.
+    record_fields = {
+        "kind": "kind",
+        "occurred_on": "occurred_at",
+        "occurred_time": "occurred_at",
+        "notes": "notes",
+    }
+    needs = ("kind", "occurred_at")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = data.get("occurred_time", "")
+        moment = time(12, 0)  # a contact on a day, at no stated time: midday, not midnight
+        if typed:
+            try:
+                moment = time_of(typed)  # type: ignore[assignment]
+            except ValueError:
+                self.add_error("occurred_time", "Enter a real time, like 14:30 or 2:30pm")
+                return data
+        on = data.get("occurred_on")
+        if on is not None:
+            at = timezone.make_aware(datetime.combine(on, moment))
+            if at > timezone.now():
+                self.add_error("occurred_time", "Time of the contact must be in the past")
+            data["occurred_at"] = at
+        return data
+
+
+class AssessmentForm(GovukForm):
+    kind = choice(
+        "Type of assessment", Assessment.Kind.choices, required="Select the type of assessment"
+    )
+    completed_on = DateField(what="Date completed", required=False, not_future=True)
+    summary = long_text("Summary")
+    health_findings = long_text("Health findings")
+
+    record_fields = {n: n for n in ("kind", "completed_on", "summary", "health_findings")}
+    needs = ("kind",)
+
+
+class PlanForm(GovukForm):
+    kind = choice("Type of plan", Plan.Kind.choices, required="Select the type of plan")
+    starts_on = DateField(what="Start date", required_message="Enter the start date")
+    review_on = DateField(what="Review date", required=False)
+    summary = long_text("Summary")
+
+    record_fields = {n: n for n in ("kind", "starts_on", "review_on", "summary")}
+    needs = ("kind", "starts_on")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, review = data.get("starts_on"), data.get("review_on")
+        if starts and review and review <= starts:
+            self.add_error(
+                "review_on",
+                ValidationError(
+                    "Review date must be after the start date",
+                    code="order",
+                    params={"parts": list(DATE_PARTS)},
+                ),
+            )
+        return data
+
+
+class PlanActionForm(GovukForm):
+    description = long_text("What will be done", rows=2)
+    due_on = DateField(what="Date due", required=False)
+
+    record_fields = {"description": "description", "due_on": "due_on"}
+    needs = ("description",)
+    label_classes = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("due_on") and not data.get("description"):
+            self.add_error("description", "Enter what will be done, or remove the date due")
+        return data
+
+
+class BasePlanActionFormSet(forms.BaseFormSet):
+    def actions(self) -> list[dict[str, Any]]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data.get("description")]
+
+
+PlanActionFormSet = forms.formset_factory(
+    PlanActionForm, formset=BasePlanActionFormSet, extra=3, max_num=3, absolute_max=3
+)
+
+
+class OffenceForm(GovukForm):
+    description = long_text("What happened", required="Enter what happened")
+    offence_type = text(
+        "Type of offence", max_length=100, help_text="For example, theft or assault"
+    )
+    committed_on = DateField(
+        what="Date of the offence", required=False, past=False, not_future=True
+    )
+    gravity = forms.IntegerField(
+        label="Gravity score (optional)",
+        help_text="From 1 to 8, as the Youth Justice Board's gravity matrix scores it",
+        required=False,
+        min_value=1,
+        max_value=8,
+        widget=width(2),  # GOV.UK asks for text with a numeric keyboard, never type=number
+        error_messages={
+            "invalid": "Gravity score must be a whole number from 1 to 8",
+            "min_value": "Gravity score must be a whole number from 1 to 8",
+            "max_value": "Gravity score must be a whole number from 1 to 8",
+        },
+    )
+
+    record_fields = {n: n for n in ("description", "offence_type", "committed_on", "gravity")}
+    needs = ("description",)
+
+
+class OutcomeForm(GovukForm):
+    kind = choice("Outcome", Outcome.Kind.choices, required="Select the outcome")
+    starts_on = DateField(what="Start date", required_message="Enter the start date")
+    ends_on = DateField(what="End date", required=False)
+    requirements = long_text("Requirements", help_text="What the order or disposal requires")
+
+    record_fields = {n: n for n in ("kind", "starts_on", "ends_on", "requirements")}
+    needs = ("kind", "starts_on")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error(
+                "ends_on",
+                ValidationError(
+                    "End date must be the same as or after the start date",
+                    code="order",
+                    params={"parts": list(DATE_PARTS)},
+                ),
+            )
+        return data
+
+
+# --- allocation and lists -------------------------------------------------------------------
+
+
+class AllocateForm(GovukForm):
+    worker = forms.TypedChoiceField(
+        label="Who should hold this case?",
+        coerce=int,
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select who should hold this case",
+            "invalid_choice": "Select who should hold this case",
+        },
+    )
+
+    def __init__(self, *args: Any, workers: Sequence[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = list(workers)  # type: ignore[attr-defined]
+
+
+class CaseFilterForm(GovukForm):
+    """The filter of a caseload (MOJ filter pattern), read from the query string."""
+
+    name = forms.CharField(label="Name", required=False, max_length=100)
+    status = forms.ChoiceField(
+        label="Cases",
+        required=False,
+        choices=[("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")],
+        widget=forms.RadioSelect,
+    )
+    service = forms.ChoiceField(
+        label="Service", required=False, choices=[], widget=forms.RadioSelect
+    )
+    flag = forms.ChoiceField(label="Flag", required=False, choices=[], widget=forms.RadioSelect)
+
+    def __init__(
+        self,
+        *args: Any,
+        services: Sequence[tuple[str, str]],
+        flags: Sequence[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "Any service"), *services]  # type: ignore[attr-defined]
+        self.fields["flag"].choices = [("", "Any or none"), *flags]  # type: ignore[attr-defined]

@@ -1,0 +1,398 @@
+"""A young person's page, and adding a young person or a case.
+
+The page shows who they are, the people around them and a timeline of the work across their
+cases, all as far as the gate lets this member of staff see, each read audited; a person out of
+reach is a 403 page that says why and offers break-glass where the role may use it. A young
+person is added with their first case: nobody reaches a person except through a case.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from safehold.access.gate import (
+    TIMELINE_DATES,
+    Gate,
+    Refused,
+    RelatedPerson,
+    ShownCase,
+    ShownPerson,
+    TimelineEntry,
+    Withheld,
+)
+from safehold.access.models import User
+from safehold.access.policy import Distance
+from safehold.records.models import (
+    Assessment,
+    Case,
+    Contact,
+    Outcome,
+    Plan,
+    Relationship,
+    Report,
+    VictimLink,
+)
+from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
+from safehold.web.display import Cell, Display, age, label_of
+from safehold.web.forms import CASE_FIELDS, PERSON_FIELDS, CaseForm, PersonForm
+from safehold.web.govuk import date_time, day
+
+# --- the young person's page ----------------------------------------------------------------
+
+
+@require_GET
+@with_gate
+def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
+    # Through the gate: the cases of theirs this member of staff may read (RefusedCase, and
+    # the 403 page, if none), the people around them and the timeline, each read audited.
+    shown = gate.young_person(person_id)
+    related = gate.related_people(shown.cases)
+    timeline = gate.timeline(shown.cases)
+    display = Display(gate.policy.pack)
+    current = shown.current
+    summary = _summary(shown, timeline, display)
+    cases = [_case_row(case, shown, display) for case in shown.cases]
+    people = {
+        kind: [_related_row(r, display) for r in related if r.kind == kind]
+        for kind in ("family", "professional", "victim")
+    }
+    items = [_timeline_item(entry, shown, display) for entry in timeline]
+    cells = [
+        *(c for _, c in summary),
+        *(c for row in cases for c in row["cells"]),
+        *(c for rows in people.values() for row in rows for c in row["cells"]),
+        *(c for item in items for _, c in item["fields"]),
+    ]
+    return render(
+        request,
+        "web/people/person.html",
+        {
+            "name": label_of(shown.person, display),
+            "person_id": person_id,
+            "summary": summary,
+            "cases": cases,
+            "people": people,
+            "timeline": items,
+            "actions": _actions(gate, current) if current is not None else [],
+            "open_case_url": reverse("web:case-new", args=[person_id])
+            if gate.may_write("case", CASE_FIELDS)
+            else None,
+            "audit_url": reverse("web:person-audit", args=[person_id])
+            if gate.is_dpo or gate.allocates
+            else None,
+            "break_glass_url": _break_glass_offer(gate, current),
+            "reasons": display.reasons(cells),
+            "messages": messages.get_messages(request),
+        },
+    )
+
+
+def _summary(
+    shown: ShownPerson, timeline: list[TimelineEntry], display: Display
+) -> list[tuple[str, Cell]]:
+    person = shown.person.values
+    today = timezone.localdate()
+    born = display(person["date_of_birth"])
+    years = age(person["date_of_birth"], today)
+    if years is not None:
+        born = Cell(f"{born.text} (age {years})")
+    rows = [
+        ("Name", display.name(shown.person)),
+        ("Date of birth", born),
+        ("Flags", _flags(shown, display, today)),
+    ]
+    current = shown.current
+    if current is not None:
+        values = current.case.values
+        opened = display(values["opened_on"])
+        service = display.service(values["service"])
+        rows.append(
+            (
+                "Current case",
+                service
+                if service.is_withheld
+                else Cell(
+                    f"{service.text}, case {current.case_id}"
+                    + (f", opened {opened.text}" if opened.text else "")
+                    + (" (closed)" if values["closed_on"] else "")
+                ),
+            )
+        )
+        rows.append(("Team", Cell(shown.teams.get(current.case_id, ""))))
+        rows.append(
+            ("Allocated worker", Cell(shown.workers.get(current.case_id) or "Not allocated"))
+        )
+        outcome = next(
+            (e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"),
+            None,
+        )
+        rows.append(("Outcome", _outcome(outcome, display)))
+    return rows
+
+
+def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
+    names = set()
+    for flag in shown.flags:
+        value, ended = flag.values["flag"], flag.values["ended_on"]
+        if isinstance(value, Withheld):
+            return display(value)
+        if ended and not isinstance(ended, Withheld) and ended < today:
+            continue  # held once, not now
+        names.add(display.flag(value).text)
+    return Cell(", ".join(sorted(names)) or "None")
+
+
+def _outcome(entry: TimelineEntry | None, display: Display) -> Cell:
+    if entry is None:
+        return Cell("None recorded")
+    values = entry.record.values
+    kind = display.choice(values["kind"], Outcome.Kind.choices)
+    if kind.is_withheld:
+        return kind
+    starts, ends = display(values["starts_on"]), display(values["ends_on"])
+    dates = f" from {starts.text}" if starts.text else ""
+    dates += f" to {ends.text}" if ends.text else ""
+    return Cell(kind.text + dates)
+
+
+def _case_row(case: ShownCase, shown: ShownPerson, display: Display) -> dict[str, Any]:
+    values = case.case.values
+    how = {
+        Distance.ALLOCATED: "Allocated to you",
+        Distance.TEAM: "Your team's case",
+        Distance.SERVICE: "Your service's case",
+        Distance.CONTROLLER: "Your organisation's case",
+    }.get(case.distance, "")
+    if case.break_glass:
+        how = "Break-glass access"
+    return {
+        "case_id": case.case_id,
+        "cells": [
+            display.service(values["service"]),
+            display(values["opened_on"]),
+            display(values["closed_on"]),
+        ],
+        "team": shown.teams.get(case.case_id, ""),
+        "worker": shown.workers.get(case.case_id) or "Not allocated",
+        "how": how,
+    }
+
+
+def _related_row(related: RelatedPerson, display: Display) -> dict[str, Any]:
+    values = related.person.values
+    if related.kind == "victim":
+        link = display.choice(related.link.values["contact_consent"], VictimLink.Consent.choices)
+        cells = [display.name(related.person), link]
+    else:
+        kind = display.choice(related.link.values["kind"], Relationship.Kind.choices)
+        lives = display(related.link.values["lives_with"])
+        cells = [
+            display.name(related.person),
+            kind,
+            lives,
+            display(values.get("phone")),
+        ]
+    return {"cells": cells}
+
+
+# What each kind of record shows on the timeline: its title field and the fields under it.
+TIMELINE_FIELDS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
+    "contact": ("Contact", "kind", [("Notes", "notes")]),
+    "assessment": (
+        "Assessment",
+        "kind",
+        [
+            ("Completed", "completed_on"),
+            ("Summary", "summary"),
+            ("Health findings", "health_findings"),
+        ],
+    ),
+    "plan": ("Plan", "kind", [("Review", "review_on"), ("Summary", "summary")]),
+    "offence": (
+        "Offence",
+        "offence_type",
+        [("What happened", "description"), ("Gravity score", "gravity")],
+    ),
+    "outcome": ("Outcome", "kind", [("Ends", "ends_on"), ("Requirements", "requirements")]),
+    "report": ("Report", "kind", [("Due", "due_on"), ("Copy given", "copy_given_on")]),
+}
+KIND_CHOICES = {
+    "contact": Contact.Kind.choices,
+    "assessment": Assessment.Kind.choices,
+    "plan": Plan.Kind.choices,
+    "outcome": Outcome.Kind.choices,
+    "report": Report.Kind.choices,
+}
+
+
+def _timeline_item(entry: TimelineEntry, shown: ShownPerson, display: Display) -> dict[str, Any]:
+    record = entry.record.record
+    title, title_field, fields = TIMELINE_FIELDS[record]
+    values = entry.record.values
+    heading = display.choice(values[title_field], KIND_CHOICES.get(record, []))
+    case = next((c for c in shown.cases if c.case_id == entry.case_id), None)
+    service = display.service(case.case.values["service"]) if case is not None else Cell()
+    shown_fields = [(label, display(values[name])) for label, name in fields]
+    shown_fields = [(label, cell) for label, cell in shown_fields if cell.text or cell.is_withheld]
+    return {
+        "title": title,
+        "heading": heading,
+        "byline": entry.recorded_by,
+        "when": entry.when,
+        "when_text": _when_text(entry),
+        "recorded_at": entry.recorded_at,
+        "case_id": entry.case_id,
+        "service": service,
+        "fields": shown_fields,
+        "actions": [
+            (display(a.values["description"]), display(a.values["due_on"])) for a in entry.actions
+        ],
+        "anchor": f"{record}-{entry.record.pk}",
+    }
+
+
+DATED_BY = {str(model._meta.model_name): name for model, name in TIMELINE_DATES.items()}
+
+
+def _when_text(entry: TimelineEntry) -> str:
+    """The record's own date (and time, for a contact); when it was recorded, if withheld."""
+    value = entry.record.values[DATED_BY[entry.record.record]]
+    if isinstance(value, datetime):
+        return date_time(value)
+    if isinstance(value, date):
+        return day(value)
+    return f"Recorded {date_time(entry.recorded_at)}"
+
+
+def _actions(gate: Gate, current: ShownCase) -> list[dict[str, str]]:
+    """The records this member of staff may add to the current case."""
+    return [
+        {"href": record_url(kind, current.case_id), "text": f"Record {what}"}
+        for kind, (form_class, model, what, _) in RECORDS.items()
+        if gate.may_write(str(model._meta.model_name), form_class.needs, current)
+    ]
+
+
+def _break_glass_offer(gate: Gate, current: ShownCase | None) -> str | None:
+    # A case seen from a distance, with much withheld: breaking glass would show it whole.
+    if (
+        current is None
+        or current.break_glass
+        or current.distance == Distance.ALLOCATED
+        or not gate.may_break_glass
+    ):
+        return None
+    return reverse("web:break-glass", args=[current.case_id])
+
+
+# --- adding a young person, or a case -------------------------------------------------------
+
+
+def _placement(gate: Gate) -> dict[str, Any]:
+    """What a new case may be: the pack's services the member of staff's teams deliver, their
+    teams, and (for a role that allocates) the workers of those teams."""
+    user = gate.user
+    teams = list(user.teams.order_by("name").values_list("pk", "name", "services"))
+    delivered = {code for _, _, codes in teams for code in codes}
+    services = [
+        (s.code, s.name) for s in gate.policy.pack.services if not delivered or s.code in delivered
+    ]
+    workers = None
+    if gate.allocates:
+        workers = [
+            (u.pk, u.get_full_name() or u.get_username())
+            for u in User.objects.filter(teams__in=[pk for pk, _, _ in teams], is_active=True)
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        ]
+    return {
+        "services": services,
+        "teams": [(pk, name) for pk, name, _ in teams],
+        "workers": workers,
+    }
+
+
+def _new_case(gate: Gate, form: CaseForm) -> Case:
+    data = form.cleaned_data
+    return Case(
+        team_id=data["team"],
+        allocated_to_id=data.get("allocated_to", gate.user.pk) if gate.allocates else gate.user.pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
+    # The first case is allocated to the one who adds the person (or, for a manager, to the
+    # worker they choose): may they write a person and a case there at all?
+    for record, needs in (("person", ("given_name", "family_name")), ("case", CASE_FIELDS)):
+        may = gate.may_write(record, needs, audit=request.method == "POST")
+        if not may:
+            return refused_page(request, may.rule, heading="You cannot add a young person")
+    form = PersonForm(request.POST if request.method == "POST" else None, **_placement(gate))
+    writable = gate.writable("person")
+    for name in PERSON_FIELDS:
+        if name not in writable:
+            del form.fields[name]
+    status = 200
+    if form.is_valid():
+        person_values = form.values([n for n in PERSON_FIELDS if n in form.fields])
+        try:
+            case = gate.open_case(
+                _new_case(gate, form), form.values(CASE_FIELDS), person_values=person_values
+            )
+        except Refused as refused:
+            form.add_error(None, f"You cannot add this young person: {refused.decision.rule}")
+            status = 403
+        else:
+            messages.success(request, "Young person added, with their first case")
+            return redirect("web:person", person_id=case.person_id)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "web/people/person_form.html",
+        {"form": form, "person_fields": [n for n in PERSON_FIELDS if n in form.fields]},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def new_case(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
+    shown = gate.person(person_id)  # through their nearest case; refused if none is in reach
+    display = Display(gate.policy.pack)
+    may = gate.may_write("case", CASE_FIELDS, audit=request.method == "POST")
+    if not may:
+        return refused_page(request, may.rule, heading="You cannot open a case")
+    form = CaseForm(request.POST if request.method == "POST" else None, **_placement(gate))
+    status = 200
+    if form.is_valid():
+        try:
+            gate.open_case(_new_case(gate, form), form.values(CASE_FIELDS), person_id=person_id)
+        except Refused as refused:
+            form.add_error(None, f"You cannot open this case: {refused.decision.rule}")
+            status = 403
+        else:
+            messages.success(request, "Case opened")
+            return redirect("web:person", person_id=person_id)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "web/people/case_form.html",
+        {
+            "form": form,
+            "name": label_of(shown.person, display),
+            "person_url": reverse("web:person", args=[person_id]),
+        },
+        status=status,
+    )

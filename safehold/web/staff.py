@@ -1,0 +1,116 @@
+"""The staff layout: what every page shows a signed-in member of staff (navigation by role,
+the break-glass banner), and the role a member of staff holds in their controller's pack.
+
+`layout` is a context processor of the Jinja2 engine; its values are computed only when a
+template asks for them, so public pages cost no query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from safehold.access.models import BreakGlass, User
+from safehold.policy import selectors
+from safehold.policy.models import PackVersion
+from safehold.policy.schema import Role
+from safehold.web.govuk import time_of_day
+from safehold.web.middleware import is_verified
+
+
+def role_of(user: User) -> Role | None:
+    """The pack role of a member of staff, from their controller's current pack version (one
+    query; the parsed pack is cached)."""
+    if user.controller_id is None or not user.role:
+        return None
+    version = (
+        PackVersion.objects.filter(controllers=user.controller_id).only("pk", "digest").first()
+    )
+    if version is None:
+        return None
+    return next((r for r in selectors.pack_of(version).roles if r.code == user.role), None)
+
+
+def optional_url(name: str, *args: Any) -> str | None:
+    """The address of a page another part of the service may not have routed yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def home_url() -> str:
+    """Where a member of staff lands after signing in: their caseload."""
+    return optional_url("web:caseload") or "/"
+
+
+def person_url(person_id: int) -> str:
+    """The young person's page, or the caseload while that page is not routed."""
+    return optional_url("web:person", person_id) or home_url()
+
+
+@dataclass(frozen=True)
+class ActiveGlass:
+    """A break-glass grant still running: which case, whose, until when."""
+
+    case_id: int
+    person_id: int
+    expires_at: datetime
+
+    @property
+    def person_url(self) -> str:
+        return person_url(self.person_id)
+
+    @property
+    def until(self) -> str:
+        return time_of_day(self.expires_at)
+
+
+class StaffLayout:
+    """The parts of the page layout that depend on who is signed in."""
+
+    def __init__(self, user: User, verified: bool) -> None:
+        self.user = user
+        self.verified = verified
+        self.sign_out_url = reverse("web:sign-out")
+
+    @cached_property
+    def role(self) -> Role | None:
+        return role_of(self.user)
+
+    @cached_property
+    def caseload_url(self) -> str | None:
+        return optional_url("web:caseload") if self.verified else None
+
+    @cached_property
+    def team_caseload_url(self) -> str | None:
+        if not self.verified or self.role is None or not self.role.allocates_cases:
+            return None
+        return optional_url("web:team-caseload")
+
+    @cached_property
+    def break_glass(self) -> list[ActiveGlass]:
+        """Every active break-glass grant of this member of staff, in one query."""
+        if not self.verified:
+            return []
+        rows = (
+            BreakGlass.objects.active()
+            .filter(user=self.user)
+            .order_by("expires_at")
+            .values_list("case_id", "case__person_id", "expires_at")
+        )
+        return [ActiveGlass(*row) for row in rows]
+
+
+def layout(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: `staff` is None for visitors who have not signed in."""
+    user = request.user
+    if not user.is_authenticated:
+        return {"staff": None}
+    assert isinstance(user, User)
+    return {"staff": StaffLayout(user, is_verified(user))}

@@ -1,0 +1,71 @@
+"""Retention, in a browser: the DPO reads the summary and its chart, approves a due case file
+from the queue, places a hold, and reads the destruction record; every page passes axe."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from safehold.records.models import Contact
+from safehold.retention import planner
+from safehold.retention.sweep import sweep
+
+pytestmark = pytest.mark.browser
+
+
+def test_dpo_reviews_and_approves_then_reads_the_record(
+    browser_page: Page, browser_world, staff, signed_in, axe
+) -> None:
+    page = browser_page
+    world = browser_world
+    due = world.case(
+        person=world.person(date_of_birth=date(1990, 5, 1)), closed_on=date(2014, 3, 31)
+    )
+    Contact.objects.create(
+        case=due, kind="office", occurred_at=timezone.now(), pack_version_id=world.version_id
+    )
+    soon = date(timezone.localdate().year - 25, 1, 1) + timedelta(days=400)
+    world.case(person=world.person(date_of_birth=soon), closed_on=date(2020, 1, 1))
+    planner.plan()
+    dpo = staff("data-protection-officer", username="dana")
+
+    signed_in(page, dpo)
+    page.get_by_role("link", name="Retention").click()
+    expect(page.get_by_role("heading", name="Retention summary")).to_be_visible()
+    expect(page.get_by_role("img", name="Items falling due each month")).to_be_visible()
+    page.get_by_text("The chart's figures as a table").click()
+    expect(
+        page.get_by_role("table", name="Items falling due each month: every service")
+    ).to_be_visible()
+    axe(page)
+
+    page.get_by_role("link", name="Review queue").click()
+    expect(page.get_by_role("heading", name="Young offenders' case files")).to_be_visible()
+    page.get_by_label(f"Case {due.pk}").check()
+    page.get_by_role("button", name="Approve selected").click()
+    expect(page.get_by_text("1 approved for disposal under 'case-file'")).to_be_visible()
+    axe(page)
+
+    page.get_by_role("link", name="Legal holds").click()
+    expect(page.get_by_role("heading", name="Place a hold")).to_be_visible()
+    axe(page)
+
+    sweep()
+    page.get_by_role("link", name="Destruction records").click()
+    table = page.get_by_role("table")
+    expect(table.get_by_role("row").nth(1)).to_contain_text(f"Case file {due.pk}")
+    expect(table.get_by_role("row").nth(1)).to_contain_text("contact: 1")
+    axe(page)
+
+
+def test_others_are_refused(browser_page: Page, browser_world, staff, signed_in, axe) -> None:
+    page = browser_page
+    signed_in(page, staff("team-manager", username="morgan"))
+    expect(page.get_by_role("link", name="Retention")).to_have_count(0)
+    response = page.goto("/retention/")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", name="You cannot see retention")).to_be_visible()
+    axe(page)

@@ -1,0 +1,262 @@
+"""A young person's page: what each role sees of them ("Withheld", with the reason, where the
+pack says so), the people around them, the timeline, the refusals and their break-glass offer,
+the audit of every read, and the same queries whatever the number of records. Then adding a
+young person with their first case, and opening another case."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from safehold.access.models import User
+from safehold.audit.models import Action, AuditEvent
+from safehold.records.models import Case, Person
+from tests.access.conftest import World
+from tests.web.casework import add_records, count_queries, luton_world
+
+
+@pytest.fixture
+def officer(cambridgeshire: World) -> User:
+    return cambridgeshire.staff("youth-justice-officer", username="casey")
+
+
+@pytest.fixture
+def case(cambridgeshire: World, officer: User) -> Case:
+    person = cambridgeshire.person(given_name="Jordan", family_name="Whitlock")
+    case = cambridgeshire.case(allocated_to=officer, person=person)
+    add_records(cambridgeshire, case, 1, by=officer)
+    return case
+
+
+def page(client: Client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, response.content.decode()[:2000]
+    return response.content.decode()
+
+
+def test_the_allocated_worker_sees_the_whole_record(
+    officer: User, case: Case, verified_client
+) -> None:
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    assert "<h1" in html and "Jordan Whitlock" in html
+    assert "1 May 2009 (age" in html
+    assert "Looked after by the Local Authority" in html  # the flag, by the pack's name
+    assert "Supervision of court orders, case" in html and "casey" in html
+    assert "Referral order from 1 March 2025" in html  # the outcome
+    # The people around them, and the timeline of every kind of record.
+    assert "Parent0 Example" in html and "Victim0 Person" in html and "Agreed to contact" in html
+    for text in ("Contact: Home visit", "Visit 0", "Findings 0", "Action 0", "Offence 0"):
+        assert text in html
+    assert 'class="moj-timeline"' in html
+    assert "Withheld" not in html
+    assert f'href="/cases/{case.pk}/contacts/new/"' in html
+    assert f'href="/people/{case.person_id}/cases/new/"' in html
+    assert "/audit/" not in html  # who has seen it: managers and the DPO only
+
+
+def test_every_read_on_the_page_is_audited(officer: User, case: Case, verified_client) -> None:
+    page(verified_client(officer), f"/people/{case.person_id}/")
+    reads = AuditEvent.objects.filter(actor=officer, action=Action.READ)
+    kinds = sorted(reads.values_list("record_type", flat=True))
+    assert kinds == sorted(
+        [
+            "case",
+            "personflag",
+            "relationship",
+            "victimlink",
+            "contact",
+            "assessment",
+            "plan",
+            "planaction",
+            "offence",
+            "outcome",
+        ]
+    )
+    related = reads.filter(record_type__in=["relationship", "victimlink"])
+    assert case.person_id not in set(related.values_list("person_id", flat=True))
+    assert set(reads.values_list("case_id", flat=True)) == {case.pk}
+
+
+def test_a_colleague_in_the_team_sees_it_withheld_with_the_reason(
+    cambridgeshire: World, case: Case, verified_client
+) -> None:
+    colleague = cambridgeshire.staff("youth-justice-officer", username="kim")
+    html = page(verified_client(colleague), f"/people/{case.person_id}/")
+    assert "Jordan Whitlock" in html and "Offence 0" in html  # identity and offending
+    assert "Visit 0" not in html and "Findings 0" not in html  # contact records, support
+    assert "Withheld" in html
+    assert "Contact records" in html or "contact-records" in html  # the category, named
+    assert "no grant of role &#39;youth-justice-officer&#39; allows read" in html
+    assert "Why some information is withheld" in html
+    assert f'href="/cases/{case.pk}/break-glass/"' in html  # it would show the case whole
+    assert "/contacts/new/" not in html  # and no writing from the team's distance
+
+
+def test_a_manager_is_offered_who_has_seen_it(
+    cambridgeshire: World, case: Case, verified_client
+) -> None:
+    manager = cambridgeshire.staff("team-manager")
+    html = page(verified_client(manager), f"/people/{case.person_id}/")
+    assert f'href="/people/{case.person_id}/audit/"' in html
+
+
+def test_out_of_reach_is_refused_with_the_rule_and_break_glass(
+    cambridgeshire: World, case: Case, verified_client
+) -> None:
+    southern = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
+    html = page(verified_client(southern), f"/people/{case.person_id}/", status=403)
+    assert "Jordan" not in html
+    assert "may not read cases at controller distance" in html
+    assert f'href="/cases/{case.pk}/break-glass/"' in html
+    refusal = AuditEvent.objects.get(actor=southern)
+    assert (refusal.action, refusal.person_id) == (Action.REFUSE, case.person_id)
+
+
+def test_no_break_glass_offer_where_it_would_not_open_the_case(db: None, verified_client) -> None:
+    luton = luton_world()
+    case = luton.case()
+    worker = luton.staff("youth-worker", team=luton.other_team)  # may not break glass
+    html = page(verified_client(worker), f"/people/{case.person_id}/", status=403)
+    assert "break-glass" not in html and "ask your team manager" in html
+    officer = luton.staff("youth-justice-officer", team=luton.other_team)
+    restricted = luton.case(person=luton.person(restricted=True))
+    html = page(verified_client(officer), f"/people/{restricted.person_id}/", status=403)
+    assert "restricted" in html and "break-glass" not in html
+
+
+def test_the_page_costs_the_same_queries_whatever_the_records(
+    cambridgeshire: World,
+    officer: User,
+    case: Case,
+    verified_client,
+    django_assert_num_queries,
+) -> None:
+    client = verified_client(officer)
+    url = f"/people/{case.person_id}/"
+    page(client, url)
+    few = count_queries(lambda: page(client, url))
+    add_records(cambridgeshire, case, 5, by=officer)
+    cambridgeshire.case(person=case.person, allocated_to=officer)  # and another case
+    with django_assert_num_queries(few):
+        html = page(client, url)
+    # Six of each of five kinds of record on the timeline, six parents around them.
+    assert html.count('class="moj-timeline__item') == 30
+    assert html.count("Example</td>") >= 6 and html.count(">Parent</td>") == 6
+
+
+# --- adding a young person, or a case -------------------------------------------------------
+
+PERSON = {
+    "given_name": "Ada",
+    "family_name": "Lovelace",
+    "date_of_birth-day": "10",
+    "date_of_birth-month": "12",
+    "date_of_birth-year": "2010",
+    "health_needs": "Asthma",
+    "service": "court-orders",
+    "opened_on-day": "1",
+    "opened_on-month": "5",
+    "opened_on-year": "2025",
+}
+
+
+def test_add_a_young_person_with_their_first_case(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    client = verified_client(officer)
+    html = page(client, "/people/new/")
+    assert 'name="date_of_birth-day"' in html and 'name="health_needs"' in html
+    response = client.post("/people/new/", {**PERSON, "team": cambridgeshire.team.pk})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = Person.objects.get(family_name="Lovelace")
+    assert response["Location"] == f"/people/{person.pk}/"
+    assert (person.date_of_birth, person.health_needs, person.created_by) == (
+        date(2010, 12, 10),
+        "Asthma",
+        officer,
+    )
+    case = Case.objects.get(person=person)
+    assert (case.allocated_to, case.team, case.opened_on) == (
+        officer,
+        cambridgeshire.team,
+        date(2025, 5, 1),
+    )
+    created = AuditEvent.objects.filter(action=Action.CREATE).order_by("seq")
+    assert [e.record_type for e in created] == ["person", "case"]
+    assert "Young person added" in page(client, response["Location"])
+
+
+def test_adding_keeps_what_was_typed_and_says_what_is_wrong(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    client = verified_client(officer)
+    typed = {
+        **PERSON,
+        "family_name": "",
+        "date_of_birth-month": "",
+        "email": "not-an-email",
+        "team": cambridgeshire.team.pk,
+    }
+    response = client.post("/people/new/", typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<title>Error: Add a young person" in html
+    assert 'href="#id_family_name"' in html and "Enter their last name" in html
+    assert 'href="#id_date_of_birth-month"' in html
+    assert "Date of birth must include a month" in html
+    assert "Enter an email address in the correct format" in html
+    assert 'value="Ada"' in html and 'value="not-an-email"' in html
+    assert 'name="date_of_birth-day" type="text" value="10"' in html
+    assert 'name="date_of_birth-year" type="text" value="2010"' in html
+    assert ">Asthma</textarea>" in html
+    assert not Person.objects.filter(given_name="Ada").exists()
+
+
+def test_a_role_that_may_not_open_cases_is_refused(cambridgeshire: World, verified_client) -> None:
+    manager = cambridgeshire.staff("team-manager")  # writes identity, not the case (support)
+    client = verified_client(manager)
+    html = page(client, "/people/new/", status=403)
+    assert "You cannot add a young person" in html and "support" in html
+    response = client.post("/people/new/", {**PERSON, "team": cambridgeshire.team.pk})
+    assert response.status_code == 403
+    assert not Person.objects.filter(given_name="Ada").exists()
+    assert AuditEvent.objects.filter(actor=manager, action=Action.REFUSE).exists()
+
+
+def test_open_another_case_for_a_young_person(
+    cambridgeshire: World, officer: User, case: Case, verified_client
+) -> None:
+    client = verified_client(officer)
+    url = f"/people/{case.person_id}/cases/new/"
+    assert "Jordan Whitlock" in page(client, url)
+    response = client.post(
+        url,
+        {
+            "service": "prevention",
+            "team": cambridgeshire.team.pk,
+            "opened_on-day": "31",
+            "opened_on-month": "2",
+            "opened_on-year": "2025",
+        },
+    )
+    assert response.status_code == 400
+    assert "Date the case opened must be a real date" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "service": "prevention",
+            "team": cambridgeshire.team.pk,
+            "opened_on-day": "28",
+            "opened_on-month": "2",
+            "opened_on-year": "2025",
+        },
+    )
+    assert response.status_code == 302
+    assert set(Case.objects.filter(person=case.person).values_list("service", flat=True)) == {
+        case.service,
+        "prevention",
+    }
+    southern = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
+    assert verified_client(southern).get(url).status_code == 403

@@ -1,0 +1,75 @@
+"""The staff layout: navigation by role, the break-glass banner's grants, the pack role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from safehold.access.models import BreakGlass, User
+from safehold.web.staff import StaffLayout, role_of
+from tests.access.conftest import World
+
+REASON = "Police report he is missing from home tonight"
+
+
+@pytest.fixture
+def officer(cambridgeshire: World) -> User:
+    return cambridgeshire.staff("youth-justice-officer", username="casey")
+
+
+def test_navigation_by_role(cambridgeshire: World, officer: User, verified_client) -> None:
+    manager = cambridgeshire.staff("team-manager")
+    officer_html = verified_client(officer).get("/sign-out/").content.decode()
+    manager_html = verified_client(manager).get("/sign-out/").content.decode()
+    for html in (officer_html, manager_html):
+        assert "My caseload" in html
+        assert 'href="/sign-out/"' in html
+        assert html.count('href="/privacy/"') == 1  # in the footer only
+    assert "Team caseload" not in officer_html
+    assert 'href="/team/"' in manager_html and "Team caseload" in manager_html
+
+
+def test_visitors_get_the_public_navigation(db: None, client) -> None:
+    html = client.get("/sign-in/").content.decode()
+    assert "My caseload" not in html and 'href="/sign-out/"' not in html
+    assert html.count('href="/privacy/"') == 2  # the navigation and the footer
+
+
+def test_half_signed_in_staff_see_only_sign_out(officer: User, unverified_client) -> None:
+    html = unverified_client(officer).get("/sign-in/two-factor/set-up/").content.decode()
+    assert 'href="/sign-out/"' in html
+    assert "My caseload" not in html
+
+
+def test_banner_grants_in_one_query(
+    cambridgeshire: World, officer: User, django_assert_num_queries
+) -> None:
+    now = timezone.now()
+    for _ in range(3):
+        BreakGlass.objects.create(
+            user=officer,
+            case=cambridgeshire.case(team=cambridgeshire.other_team),
+            reason=REASON,
+            expires_at=now + timedelta(minutes=30),
+        )
+    layout = StaffLayout(officer, verified=True)
+    with django_assert_num_queries(1):
+        grants = layout.break_glass
+        assert [g.person_url for g in grants]  # no further query per grant
+    assert len(grants) == 3
+
+
+def test_no_banner_or_caseload_before_the_second_factor(officer: User) -> None:
+    layout = StaffLayout(officer, verified=False)
+    assert layout.break_glass == []
+    assert layout.caseload_url is None and layout.team_caseload_url is None
+
+
+def test_role_of_reads_the_pack(cambridgeshire: World, officer: User) -> None:
+    manager = cambridgeshire.staff("team-manager")
+    officer_role, manager_role = role_of(officer), role_of(manager)
+    assert officer_role is not None and not officer_role.allocates_cases
+    assert manager_role is not None and manager_role.allocates_cases
+    assert role_of(User(username="nobody")) is None

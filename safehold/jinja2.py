@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, PrefixLoader
@@ -23,6 +24,10 @@ def environment(**options: Any) -> Environment:
         ),
         **options,
     )
-    env.globals.update({"static": static, "url": reverse})
+    # The GOV.UK template builds favicon and manifest addresses under `assetPath`, a folder:
+    # folders have no entry in the hashed-static manifest, so it is the unhashed prefix.
+    env.globals.update(
+        {"static": static, "url": reverse, "govuk_assets": f"{settings.STATIC_URL}govuk/assets"}
+    )
     env.globals.update(GOVUK_FORM_GLOBALS)  # Django forms into GOV.UK macros
     return env

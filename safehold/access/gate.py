@@ -337,13 +337,9 @@ class Gate:
         qs = self.cases(allocated_only=True)
         if open_only:
             qs = qs.filter(closed_on__isnull=True)
-        rows = list(qs.select_related("person").order_by("person__family_name", "pk")[:limit])
-        shown = [self._show_case(case) for case in rows]
-        self._audit(
-            Action.LIST,
-            [(s, s.case.categories | s.person.categories) for s in shown],
+        return self.show_cases(
+            qs.select_related("person").order_by("person__family_name", "pk")[:limit]
         )
-        return shown
 
     def show_cases(self, rows: Iterable[Case], *, action: str = Action.LIST) -> list[ShownCase]:
         """Show and audit, in one batch, cases already selected from `cases()`."""
@@ -460,7 +456,7 @@ class Gate:
         # Only records that hang off a case can be reached through one.
         assert issubclass(model, CaseRecord), f"{model.__name__} is not a record of a case"
         record = str(model._meta.model_name)
-        distance = Distance.ALLOCATED if shown_case.break_glass else shown_case.distance
+        distance = self._reading_distance(shown_case)
         objects = list(
             model._default_manager.filter(case_id=shown_case.case_id).order_by("-pk")[:limit]
         )
@@ -506,24 +502,20 @@ class Gate:
             person_id=case.person_id,
             service=case.service,
         )
-        audited: list[tuple[ShownCase | Shown, frozenset[str]]] = [
-            (shown, shown.case.categories | shown.person.categories)
-        ]
+        entries = [self._case_entry(Action.EXPORT, shown)]
         for model in models_:
             record = str(model._meta.model_name)
             objects = model._default_manager.filter(case_id=case.pk).order_by("pk")
-            shown.records[record] = [
-                self.show(record, obj, distance, action="export") for obj in objects
-            ]
-        self._audit(Action.EXPORT, audited)
-        for record, items in shown.records.items():
-            self._audit(
+            items = [self.show(record, obj, distance, action="export") for obj in objects]
+            shown.records[record] = items
+            entries += self._entries(
                 Action.EXPORT,
                 [(s, s.categories) for s in items],
                 case_id=case.pk,
                 person_id=case.person_id,
                 record=record,
             )
+        append(entries)  # what left, in one batch
         return shown
 
     # --- writes -----------------------------------------------------------------------------
@@ -539,20 +531,7 @@ class Gate:
             return Decision(False, f"{self.policy.label}: processing is restricted (Article 18)")
         if case is None:
             distance = Distance.CONTROLLER
-        decisions = []
-        for name in fields:
-            category = self.policy.category(record, name)
-            if category is None:
-                return Decision(
-                    False, f"{self.policy.label}: {record}.{name} is in no data category"
-                )
-            decision = self.policy.decide(self.role, "write", category, distance)
-            if not decision:
-                return decision
-            decisions.append(decision.rule)
-        return Decision(
-            True, decisions[0] if decisions else f"{self.policy.label}: nothing to write"
-        )
+        return self._decide_write(record, fields, distance)
 
     def write(
         self, obj: models.Model, values: dict[str, Any], *, case: Case | None
@@ -674,8 +653,7 @@ class Gate:
                 (page - 1) * per_page : page * per_page
             ]
         )
-        shown = [self._show_case(case) for case in rows]
-        self._audit(Action.LIST, [(s, s.case.categories | s.person.categories) for s in shown])
+        shown = self.show_cases(rows)
         applied = replace(
             query,
             service=service,
@@ -970,12 +948,14 @@ class Gate:
         # Break-glass reads as if allocated (as records() does).
         return Distance.ALLOCATED if shown.break_glass else shown.distance
 
-    def _case_entry(self, action: str, item: ShownCase) -> AuditEntry:
-        # As _audit() writes a shown case, for batches that hold other entries too.
+    def _case_entry(
+        self, action: str, item: ShownCase, categories: frozenset[str] | None = None
+    ) -> AuditEntry:
+        """A shown case's audit entry: by default for all it showed of the case and person."""
         return self._entry(
             action,
             self._read_rule(item.distance, item.break_glass),
-            item.case.categories | item.person.categories,
+            item.case.categories | item.person.categories if categories is None else categories,
             case_id=item.case_id,
             person_id=item.person_id,
             record="case",
@@ -1257,8 +1237,7 @@ class Gate:
         allocate cases) for people on a case they may read; the DPO (manages policy) for anyone
         of the controller. Reading the trail is itself a read, so it is audited, and so is a
         refusal. Returns the person's name as the role may see it, for the page's heading."""
-        role = self.policy.role(self.role)
-        if not (self.is_dpo or (role and role.allocates_cases)):
+        if not (self.is_dpo or self.allocates):
             decision = Decision(
                 False,
                 f"{self.policy.label}: role '{self.role}' may not read who has seen a record; "
@@ -1356,37 +1335,33 @@ class Gate:
         person_id: int | None = None,
         record: str = "",
     ) -> None:
-        entries = []
-        for item, categories in shown:
-            if isinstance(item, ShownCase):
-                glass = item.break_glass
-                entries.append(
-                    self._entry(
-                        action,
-                        self._read_rule(item.distance, glass),
-                        categories,
-                        case_id=item.case_id,
-                        person_id=item.person_id,
-                        record="case",
-                        record_id=item.case_id,
-                        reason=self.glass_reasons[item.case_id] if glass else "",
-                        service=item.service,
-                    )
-                )
-            else:
-                entries.append(
-                    self._entry(
-                        action,
-                        f"{self.policy.label}: read through the case",
-                        categories,
-                        case_id=case_id,
-                        person_id=person_id,
-                        record=record,
-                        record_id=item.pk,
-                    )
-                )
+        entries = self._entries(action, shown, case_id=case_id, person_id=person_id, record=record)
         if entries:
             append(entries)
+
+    def _entries(
+        self,
+        action: str,
+        shown: Sequence[tuple[ShownCase | Shown, frozenset[str]]],
+        *,
+        case_id: int | None = None,
+        person_id: int | None = None,
+        record: str = "",
+    ) -> list[AuditEntry]:
+        return [
+            self._case_entry(action, item, categories)
+            if isinstance(item, ShownCase)
+            else self._entry(
+                action,
+                f"{self.policy.label}: read through the case",
+                categories,
+                case_id=case_id,
+                person_id=person_id,
+                record=record,
+                record_id=item.pk,
+            )
+            for item, categories in shown
+        ]
 
     def _read_rule(self, distance: Distance, glass: bool) -> str:
         if glass:

@@ -209,7 +209,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
     )
     def create_record(request: HttpRequest, case_id: int, payload: schema) -> Status[RecordOut]:  # type: ignore[valid-type]
         g = gate(request)
-        case = _case_for_write(g, case_id)
+        case = g.case_to_write(g.case(case_id))
         values = _plain(payload.dict())  # type: ignore[attr-defined]
         obj = model(case=case, created_by=g.user)
         clean(obj, values)
@@ -229,7 +229,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         payload: PatchDict[schema],  # type: ignore[valid-type]
     ) -> RecordOut:
         g = gate(request)
-        case = _case_for_write(g, case_id)
+        case = g.case_to_write(g.case(case_id))
         obj = model._default_manager.filter(case=case, pk=record_id).first()
         if obj is None:
             raise HttpError(404, f"case {case_id} has no {label} record {record_id}")
@@ -239,12 +239,6 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         clean(obj, values)
         g.write(obj, values, case=case)
         return _shown_record(g, case, model, obj.pk)
-
-
-def _case_for_write(g: Gate, case_id: int) -> Case:
-    """The case, if the caller may see it at all (so a refusal never confirms it exists)."""
-    shown = g.case(case_id)
-    return Case.objects.select_related("person").get(pk=shown.case_id)
 
 
 def _shown_record(g: Gate, case: Case, model: type[CaseRecord], pk: int) -> RecordOut:
@@ -276,7 +270,7 @@ def get_person(request: HttpRequest, person_id: int) -> PersonOut:
 def update_person(request: HttpRequest, person_id: int, payload: PatchDict[PersonIn]) -> PersonOut:
     g = gate(request)
     # Written through the nearest of their cases; break-glass never writes.
-    case = Case.objects.select_related("person").get(pk=g.person(person_id).case_id)
+    case = g.case_to_write(g.person(person_id))
     values = dict(payload)
     if not values:
         raise problems.FieldErrors({"": ["send at least one field to change"]})

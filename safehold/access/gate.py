@@ -350,12 +350,13 @@ class Gate:
     # --- one case ---------------------------------------------------------------------------
 
     def case(self, case_id: int) -> ShownCase:
-        """One case with its person, or Refused (and the refusal is audited too)."""
+        """One case with its person, or RefusedCase, audited, saying whether breaking glass
+        would open it."""
         case = self.cases().select_related("person").filter(pk=case_id).first()
         if case is None:
             decision = self._why_not(case_id)
             self._refuse(decision, case_id=case_id)
-            raise Refused(decision)
+            raise RefusedCase(decision, case_id, break_glass=self.may_break_glass_into(case_id))
         shown = self._show_case(case)
         self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
         return shown

@@ -116,19 +116,6 @@ def with_gate(
     return wrapper
 
 
-def read_case(gate: Gate, case_id: int) -> ShownCase:
-    """The case through the gate (audited); refused with the offer of break-glass if it would
-    open the case."""
-    try:
-        return gate.case(case_id)
-    except RefusedCase:
-        raise
-    except Refused as refused:
-        raise RefusedCase(
-            refused.decision, case_id, break_glass=gate.may_break_glass_into(case_id)
-        ) from None
-
-
 # --- caseloads ------------------------------------------------------------------------------
 
 
@@ -391,7 +378,7 @@ def record_url(kind: str, case_id: int) -> str:
 def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> HttpResponse:
     form_class, model, what, title = RECORDS[kind]
     record = str(model._meta.model_name)
-    shown = read_case(gate, case_id)  # audited; the page names the young person
+    shown = gate.case(case_id)  # audited; the page names the young person
     display = Display(gate.policy.pack)
     may = gate.may_write(record, form_class.needs, shown, audit=request.method == "POST")
     if not may:

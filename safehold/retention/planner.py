@@ -466,6 +466,22 @@ def live_cases() -> models.QuerySet[Case]:
     return Case.objects.exclude(Exists(disposed))
 
 
+def _rows(
+    model: type[models.Model], scope: Scope, read: rules.Needs, columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """The rows of `scope`, with the days they were recorded and changed where a rule needs
+    them, in key order."""
+    return list(
+        model._default_manager.filter(scope.q("pk"))
+        .annotate(
+            created_on=_day("created_at", "record-created" in read.events),
+            updated_on=_day("updated_at", "record-updated" in read.events),
+        )
+        .order_by("pk")
+        .values_list(*columns)
+    )
+
+
 def _day(field: str, needed: bool) -> Any:
     """A timestamp as the day it fell on in the service's time zone, computed by the database
     (far cheaper than loading timestamps), or nothing when no rule reads it."""
@@ -591,15 +607,7 @@ def propose_case_files(
     """The case-file units of the cases in `scope` whose answer may have changed (`every`:
     all of them, as they now are)."""
     read = packs.needs(UnitKind.CASE_FILE)
-    rows = list(
-        Case.objects.filter(scope.q("pk"))
-        .annotate(
-            created_on=_day("created_at", "record-created" in read.events),
-            updated_on=_day("updated_at", "record-updated" in read.events),
-        )
-        .order_by("pk")
-        .values_list(*CASE_COLUMNS)
-    )
+    rows = _rows(Case, scope, read, CASE_COLUMNS)
     if not rows:
         return []
     existing = _existing([UnitKind.CASE_FILE], scope)
@@ -706,15 +714,7 @@ def propose_people(
     """The person and non-case-file units of the people in `scope` whose answer may have
     changed (`every`: all of them)."""
     read = packs.needs(UnitKind.PERSON)
-    rows = list(
-        Person.objects.filter(scope.q("pk"))
-        .annotate(
-            created_on=_day("created_at", "record-created" in read.events),
-            updated_on=_day("updated_at", "record-updated" in read.events),
-        )
-        .order_by("pk")
-        .values_list(*PERSON_COLUMNS)
-    )
+    rows = _rows(Person, scope, read, PERSON_COLUMNS)
     if not rows:
         return []
     existing = _existing([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)

@@ -25,7 +25,6 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
-from safehold.policy.models import PackVersion
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -236,11 +235,7 @@ class Gate:
         if not user.is_authenticated or user.controller_id is None:
             raise Refused(Decision(False, "only staff of a controller can reach personal data"))
         self.user = user
-        # One query, and only what names the version: its document (tens of KiB) is parsed
-        # once per process by selectors.pack_of, not fetched again for every gate.
-        version = PackVersion.objects.only("pack_code", "version", "digest").get(
-            controllers=user.controller_id
-        )
+        version = selectors.controller_version(user.controller_id)
         pack = selectors.pack_of(version)
         self.policy = AccessPolicy(pack, version.pk, f"{pack.code} v{version.version}")
         self.role = user.role

@@ -19,6 +19,16 @@ def pack_of(version: PackVersion) -> Pack:
     return _pack_of(version.pk, version.digest)
 
 
+def controller_version(controller_id: int) -> PackVersion:
+    """The pack version a controller works under now, by name only: its document is parsed
+    once per process by pack_of, not fetched again on every request."""
+    return PackVersion.objects.only("pack_code", "version", "digest").get(controllers=controller_id)
+
+
+def controller_pack(controller_id: int) -> Pack:
+    return pack_of(controller_version(controller_id))
+
+
 def current_version(code: str) -> PackVersion | None:
     return PackVersion.objects.of(code).order_by("-version").defer("source_text").first()
 

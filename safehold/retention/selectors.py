@@ -15,7 +15,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from safehold.policy import selectors as policy_selectors
-from safehold.policy.models import Controller
 from safehold.policy.schema import Pack
 from safehold.policy.wording import describe_keep
 from safehold.retention.models import (
@@ -32,8 +31,7 @@ PEOPLE = ""  # the "service" of person-level units: they belong to no one servic
 
 
 def pack_of(controller_id: int) -> Pack:
-    controller = Controller.objects.select_related("pack_version").get(pk=controller_id)
-    return policy_selectors.pack_of(controller.pack_version)
+    return policy_selectors.controller_pack(controller_id)
 
 
 @dataclass

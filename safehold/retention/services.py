@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from safehold.access.models import User
+from safehold.access.selectors import role_of
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.schema import Action
 from safehold.records.models import (
@@ -42,12 +43,7 @@ class NotAllowed(PermissionDenied):
 
 def manages_policy(user: User) -> bool:
     """Whether the member of staff holds a role that manages their controller's policy."""
-    if not user.is_authenticated or user.controller_id is None or not user.role:
-        return False
-    controller = user.controller
-    assert controller is not None
-    pack = policy_selectors.pack_of(controller.pack_version)
-    role = next((r for r in pack.roles if r.code == user.role), None)
+    role = role_of(user) if user.is_authenticated else None
     return bool(role and role.manages_policy)
 
 
@@ -196,9 +192,7 @@ def place_hold(
             raise NotAllowed("the case is not this controller's")
     else:
         scope = HoldScope.SERVICE
-        controller = by.controller
-        assert controller is not None
-        pack = policy_selectors.pack_of(controller.pack_version)
+        pack = policy_selectors.controller_pack(controller_id)
         if service not in {s.code for s in pack.services}:
             raise ValueError(f"'{service}' is not a service of the pack")
     with transaction.atomic():

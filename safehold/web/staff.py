@@ -16,24 +16,10 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from safehold.access.models import BreakGlass, User
-from safehold.policy import selectors
-from safehold.policy.models import PackVersion
+from safehold.access.selectors import role_of
 from safehold.policy.schema import Role
 from safehold.web.govuk import time_of_day
 from safehold.web.middleware import is_verified
-
-
-def role_of(user: User) -> Role | None:
-    """The pack role of a member of staff, from their controller's current pack version (one
-    query; the parsed pack is cached)."""
-    if user.controller_id is None or not user.role:
-        return None
-    version = (
-        PackVersion.objects.filter(controllers=user.controller_id).only("pk", "digest").first()
-    )
-    if version is None:
-        return None
-    return next((r for r in selectors.pack_of(version).roles if r.code == user.role), None)
 
 
 def optional_url(name: str, *args: Any) -> str | None:

@@ -1,0 +1,16 @@
+"""Reads about staff: the pack role a member of staff holds."""
+
+from __future__ import annotations
+
+from safehold.access.models import User
+from safehold.policy import selectors
+from safehold.policy.schema import Role
+
+
+def role_of(user: User) -> Role | None:
+    """The pack role of a member of staff, from their controller's current pack version (one
+    query; the parsed pack is cached)."""
+    if user.controller_id is None or not user.role:
+        return None
+    pack = selectors.controller_pack(user.controller_id)
+    return next((r for r in pack.roles if r.code == user.role), None)

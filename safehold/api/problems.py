@@ -65,17 +65,8 @@ class FieldErrors(Exception):
 
 
 def install(api: NinjaAPI) -> None:
-    @api.exception_handler(ValidationError)
-    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = [
-            {
-                "pointer": pointer(e.get("loc", ())),
-                "source": (e.get("loc") or ["body"])[0],
-                "detail": e.get("msg", "is not valid"),
-            }
-            for e in exc.errors
-        ]
-        fields = ", ".join(e["pointer"] for e in errors)
+    def invalid_fields(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
+        fields = ", ".join(sorted({e["pointer"] for e in errors}))
         return problem(
             api,
             request,
@@ -86,22 +77,29 @@ def install(api: NinjaAPI) -> None:
             errors=errors,
         )
 
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return invalid_fields(
+            request,
+            [
+                {
+                    "pointer": pointer(e.get("loc", ())),
+                    "source": (e.get("loc") or ["body"])[0],
+                    "detail": e.get("msg", "is not valid"),
+                }
+                for e in exc.errors
+            ],
+        )
+
     @api.exception_handler(FieldErrors)
     def field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
-        errors = [
-            {"pointer": f"/{name}", "source": "body", "detail": message}
-            for name, messages in exc.errors.items()
-            for message in messages
-        ]
-        fields = ", ".join(sorted({e["pointer"] for e in errors}))
-        return problem(
-            api,
+        return invalid_fields(
             request,
-            422,
-            "Your request is not valid",
-            f"Check {fields}.",
-            kind="validation",
-            errors=errors,
+            [
+                {"pointer": f"/{name}", "source": "body", "detail": message}
+                for name, messages in exc.errors.items()
+                for message in messages
+            ],
         )
 
     @api.exception_handler(Refused)

@@ -1331,9 +1331,7 @@ class Gate:
         person_id: int | None = None,
         record: str = "",
     ) -> None:
-        entries = self._entries(action, shown, case_id=case_id, person_id=person_id, record=record)
-        if entries:
-            append(entries)
+        append(self._entries(action, shown, case_id=case_id, person_id=person_id, record=record))
 
     def _entries(
         self,

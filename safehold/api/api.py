@@ -214,7 +214,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         obj = model(case=case, created_by=g.user)
         clean(obj, values)
         g.write(obj, values, case=case)
-        return Status(201, _shown_record(g, case, model, obj.pk))
+        return Status(201, _shown_record(g, case, obj))
 
     @cases.patch(
         f"/cases/{{case_id}}/{name}/{{record_id}}",
@@ -238,13 +238,12 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
             raise problems.FieldErrors({"": ["send at least one field to change"]})
         clean(obj, values)
         g.write(obj, values, case=case)
-        return _shown_record(g, case, model, obj.pk)
+        return _shown_record(g, case, obj)
 
 
-def _shown_record(g: Gate, case: Case, model: type[CaseRecord], pk: int) -> RecordOut:
+def _shown_record(g: Gate, case: Case, obj: CaseRecord) -> RecordOut:
     # What was just written, shown back as the caller may read it; the write is the audit event.
-    obj = model._default_manager.get(pk=pk)
-    return record_out(g.show(str(model._meta.model_name), obj, g.distance_to(case.pk)))
+    return record_out(g.show(str(obj._meta.model_name), obj, g.distance_to(case.pk)))
 
 
 for _name, (_model, _schema) in RECORD_TYPES.items():

@@ -373,6 +373,9 @@ class Gate:
         return shown
 
     def _why_not(self, case_id: int) -> Decision:
+        statistics = self.policy.statistics_only(self.role)
+        if statistics is not None:
+            return statistics
         row = (
             Case.objects.filter(pk=case_id)
             .annotate(gate_distance=self.distance_expression())
@@ -762,14 +765,17 @@ class Gate:
         ).exists()
 
     def _refuse_person(self, person_id: int) -> RefusedCase:
+        # A statistics-only role is told only that it reaches no one, whoever is asked for.
         latest = (
-            Case.objects.filter(person_id=person_id)
+            None
+            if self.policy.statistics_only(self.role)
+            else Case.objects.filter(person_id=person_id)
             .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
             .values_list("pk", flat=True)
             .first()
         )
         if latest is None:
-            decision = Decision(
+            decision = self.policy.statistics_only(self.role) or Decision(
                 False,
                 f"{self.policy.label}: staff reach a person only through one of their cases, "
                 "and there is none",

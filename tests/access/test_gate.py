@@ -27,7 +27,9 @@ DISTANCE = {"allocated": 0, "same-team": 1, "other-team": 3}
 
 
 def may(pack: Pack, role: Role, action: str, category: str | None, where: str) -> bool:
-    if category is None:
+    # A statistics-only role sees aggregate statistics, never a person or a case: whatever
+    # grants a pack gives it.
+    if category is None or role.statistics_only:
         return False
     return any(
         action in grant.actions
@@ -92,6 +94,40 @@ def test_every_role_category_and_distance(world: World) -> None:
                         "export",
                         name,
                     )
+
+
+def test_a_statistics_role_reaches_no_one_even_with_grants(statistics_world: World) -> None:
+    world = statistics_world
+    for role in (r for r in world.pack.roles if r.statistics_only):
+        analyst = world.staff(role.code)
+        cases = [
+            world.case(allocated_to=analyst),
+            world.case(allocated_to=None),
+            world.case(team=world.other_team),
+        ]
+        gate = Gate(analyst)
+        assert not (gate.is_dpo or gate.allocates or gate.may_break_glass)
+        assert not gate.cases().exists()
+        assert gate.caseload() == []
+        for case in cases:
+            for attempt in (
+                lambda: gate.case(case.pk),
+                lambda: gate.person(case.person_id),
+                lambda: gate.young_person(case.person_id),
+                lambda: gate.export(case.pk, [Contact]),
+                lambda: gate.audit_trail(case.person_id),
+                lambda: gate.allocation(case.pk),
+                lambda: gate.break_glass(case.pk, "A safeguarding emergency tonight"),
+            ):
+                with pytest.raises(Refused):
+                    attempt()
+            assert not gate.check_write("contact", ["notes"], case)
+            with pytest.raises(Refused) as refused:
+                gate.case(case.pk)
+            assert "statistics only" in refused.value.decision.rule
+        assert not AuditEvent.objects.filter(actor=analyst, decision="allowed").exists()
+        refusals = AuditEvent.objects.filter(actor=analyst, decision="refused")
+        assert refusals.count() == 3 * 8
 
 
 def test_reads_and_refusals_are_audited_with_the_rule(cambridgeshire: World) -> None:

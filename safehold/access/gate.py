@@ -373,9 +373,8 @@ class Gate:
         return shown
 
     def _why_not(self, case_id: int) -> Decision:
-        statistics = self.policy.statistics_only(self.role)
-        if statistics is not None:
-            return statistics
+        if self.policy.statistics_only(self.role):
+            return self.policy.statistics_refusal(self.role)
         row = (
             Case.objects.filter(pk=case_id)
             .annotate(gate_distance=self.distance_expression())
@@ -766,16 +765,19 @@ class Gate:
 
     def _refuse_person(self, person_id: int) -> RefusedCase:
         # A statistics-only role is told only that it reaches no one, whoever is asked for.
+        statistics = self.policy.statistics_only(self.role)
         latest = (
             None
-            if self.policy.statistics_only(self.role)
+            if statistics
             else Case.objects.filter(person_id=person_id)
             .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
             .values_list("pk", flat=True)
             .first()
         )
-        if latest is None:
-            decision = self.policy.statistics_only(self.role) or Decision(
+        if statistics:
+            decision = self.policy.statistics_refusal(self.role)
+        elif latest is None:
+            decision = Decision(
                 False,
                 f"{self.policy.label}: staff reach a person only through one of their cases, "
                 "and there is none",

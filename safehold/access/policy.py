@@ -74,11 +74,14 @@ class AccessPolicy:
     def roles(self) -> dict[str, Role]:
         return {role.code: effective_role(role) for role in self.pack.roles}
 
-    def statistics_only(self, role_code: str) -> Decision | None:
-        """The refusal of every record to a statistics-only role, or None for other roles."""
+    def statistics_only(self, role_code: str) -> bool:
+        """Whether the role sees aggregate statistics only, never a person or a case."""
         role = self.role(role_code)
-        if role is None or not role.statistics_only:
-            return None
+        return role is not None and role.statistics_only
+
+    def statistics_refusal(self, role_code: str) -> Decision:
+        """The refusal of every record to a statistics-only role: the same for every case and
+        person, so that it tells the role nothing about any of them."""
         return Decision(
             False,
             f"{self.label or self.pack.code}: role '{role_code}' is for statistics only: it "
@@ -115,9 +118,8 @@ class AccessPolicy:
         role = self.role(role_code)
         if role is None:
             return Decision(False, f"{where}: '{role_code}' is not a role of this pack")
-        statistics = self.statistics_only(role_code)
-        if statistics is not None:
-            return statistics
+        if role.statistics_only:
+            return self.statistics_refusal(role_code)
         if distance == Distance.NONE:
             return Decision(False, f"{where}: role '{role_code}' has no relationship to the case")
         for i, grant in enumerate(role.grants, 1):

@@ -122,6 +122,9 @@ def with_gate(
 @require_GET
 @with_gate
 def caseload(request: HttpRequest, gate: Gate) -> HttpResponse:
+    if gate.policy.statistics_only(gate.role):
+        # A statistics-only role has no caseload and reaches no one: its home is statistics.
+        return redirect("web:statistics")
     return _case_list(request, gate, team=False)
 
 

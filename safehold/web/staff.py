@@ -70,8 +70,21 @@ class StaffLayout:
         return role_of(self.user)
 
     @cached_property
+    def statistics_only(self) -> bool:
+        return self.role is not None and self.role.statistics_only
+
+    @cached_property
     def caseload_url(self) -> str | None:
-        return optional_url("web:caseload") if self.verified else None
+        if not self.verified or self.statistics_only:
+            return None
+        return optional_url("web:caseload")
+
+    @cached_property
+    def statistics_url(self) -> str | None:
+        """Statistics, for a statistics-only role: its home, in place of a caseload."""
+        if not self.verified or not self.statistics_only:
+            return None
+        return optional_url("web:statistics")
 
     @cached_property
     def team_caseload_url(self) -> str | None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from safehold.web import account, audit, breakglass, cases, people, retention, views
+from safehold.web import account, audit, breakglass, cases, people, retention, statistics, views
 
 app_name = "web"
 urlpatterns = [
@@ -36,6 +36,8 @@ urlpatterns = [
     # Caseloads, young people and the records of their cases (cases.py, people.py).
     path("", cases.caseload, name="caseload"),
     path("team/", cases.team_caseload, name="team-caseload"),
+    # Aggregate statistics: a statistics-only role's home (statistics.py).
+    path("statistics/", statistics.statistics, name="statistics"),
     path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/new/", people.new_person, name="person-new"),
     path("people/<int:person_id>/", people.person, name="person"),

@@ -122,12 +122,22 @@ def test_a_statistics_role_reaches_no_one_even_with_grants(statistics_world: Wor
                 with pytest.raises(Refused):
                     attempt()
             assert not gate.check_write("contact", ["notes"], case)
-            with pytest.raises(Refused) as refused:
-                gate.case(case.pk)
-            assert "statistics only" in refused.value.decision.rule
+            # Told the same, and nothing more, whichever case or person is asked for.
+            for attempt in (
+                lambda: gate.case(case.pk),
+                lambda: gate.young_person(case.person_id),
+                lambda: gate.young_person(999_999),
+                lambda: gate.export(999_999, [Contact]),
+            ):
+                with pytest.raises(Refused) as refused:
+                    attempt()
+                assert refused.value.decision.rule == (
+                    f"{gate.policy.label}: role '{role.code}' is for statistics only: it sees "
+                    "aggregate statistics, never a single person or case"
+                )
         assert not AuditEvent.objects.filter(actor=analyst, decision="allowed").exists()
         refusals = AuditEvent.objects.filter(actor=analyst, decision="refused")
-        assert refusals.count() == 3 * 8
+        assert refusals.count() == 3 * 11
 
 
 def test_reads_and_refusals_are_audited_with_the_rule(cambridgeshire: World) -> None:

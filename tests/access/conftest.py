@@ -97,7 +97,11 @@ def has_statistics_role(path: Path) -> bool:
 
 STATISTICS_PACKS = [p for p in PACK_FILES if has_statistics_role(p)]
 # Every grant there is: what a pack author might give a statistics-only role by mistake.
-EVERY_GRANT = {"categories": ["*"], "actions": ["read", "write", "export"], "relationship": "controller"}
+EVERY_GRANT = {
+    "categories": ["*"],
+    "actions": ["read", "write", "export"],
+    "relationship": "controller",
+}
 
 
 def grant_statistics_roles(world: World) -> World:

@@ -265,7 +265,11 @@ def test_missing_file_and_folder(tmp_path) -> None:
 # --- statistics-only roles -------------------------------------------------------------------
 
 ANALYST = {"code": "analyst", "name": "Performance analyst", "statistics_only": True}
-HEALTH_GRANT = {"categories": ["health"], "actions": ["read", "export"], "relationship": "controller"}
+HEALTH_GRANT = {
+    "categories": ["health"],
+    "actions": ["read", "export"],
+    "relationship": "controller",
+}
 
 
 def test_grants_on_a_statistics_role_are_warned_of_at_their_line() -> None:

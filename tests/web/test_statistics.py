@@ -20,7 +20,7 @@ def test_a_statistics_role_lands_on_statistics_not_a_refusal(
     response = client.get("/statistics/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1 class=\"govuk-heading-xl\">Statistics</h1>" in html
+    assert '<h1 class="govuk-heading-xl">Statistics</h1>' in html
     assert "Statistics will appear here" in html
     assert f"Your role, {role.name}, is for statistics only" in html
     # Their navigation leads to statistics, not to a caseload they cannot have.

@@ -373,27 +373,43 @@ class Gate:
         return shown
 
     def _why_not(self, case_id: int) -> Decision:
+        """Why this member of staff may not read a case, saying no more than they may know.
+
+        Another controller's case is refused exactly as a case that does not exist, so that
+        no answer tells one council what another holds; a restriction (Article 18) is named
+        only to someone who could otherwise see the case, and a statistics-only role is told
+        only that it reaches no case."""
         if self.policy.statistics_only(self.role):
             return self.policy.statistics_refusal(self.role)
         row = (
-            Case.objects.filter(pk=case_id)
+            Case.objects.filter(pk=case_id, controller_id=self._controller_id)
             .annotate(gate_distance=self.distance_expression())
             .values("gate_distance", "restricted", "person__restricted")
             .first()
         )
         where = self.policy.label
         if row is None:
-            return Decision(False, f"{where}: no such case")
-        if (row["restricted"] or row["person__restricted"]) and not self.is_dpo:
+            return Decision(False, f"{where}: no such case for this controller")
+        distance = Distance(row["gate_distance"])
+        restricted = row["restricted"] or row["person__restricted"]
+        if restricted and not self.is_dpo and self._could_see(case_id, distance):
             return Decision(
                 False,
                 f"{where}: processing is restricted (UK GDPR Article 18); only the DPO may read it",
             )
-        distance = Distance(row["gate_distance"])
         return Decision(
             False,
             f"{where}: role '{self.role}' may not read cases at {distance.name.lower()} distance"
             + ("; break glass with a reason if it is urgent" if self.may_break_glass else ""),
+        )
+
+    def _could_see(self, case_id: int, distance: Distance) -> bool:
+        """Whether this member of staff could see a case of their controller were it not
+        restricted: at a distance their role reads, or by breaking glass."""
+        return (
+            distance <= self.policy.widest(self.role, "read")
+            or self.may_break_glass
+            or case_id in self.glass_reasons
         )
 
     def _show_case(self, case: Case) -> ShownCase:
@@ -764,26 +780,28 @@ class Gate:
         ).exists()
 
     def _refuse_person(self, person_id: int) -> RefusedCase:
-        # A statistics-only role is told only that it reaches no one, whoever is asked for.
+        """Refuse (and audit) a person out of reach, through their latest case of this
+        controller: someone another controller holds is refused as someone nobody holds. A
+        statistics-only role is told only that it reaches no one, whoever is asked for."""
         statistics = self.policy.statistics_only(self.role)
         latest = (
             None
             if statistics
-            else Case.objects.filter(person_id=person_id)
+            else Case.objects.filter(person_id=person_id, controller_id=self._controller_id)
             .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
             .values_list("pk", flat=True)
             .first()
         )
         if statistics:
             decision = self.policy.statistics_refusal(self.role)
-        elif latest is None:
+        elif latest is not None:
+            decision = self._why_not(latest)
+        else:
             decision = Decision(
                 False,
                 f"{self.policy.label}: staff reach a person only through one of their cases, "
                 "and there is none",
             )
-        else:
-            decision = self._why_not(latest)
         self._refuse(decision, case_id=latest, person_id=person_id, record="person")
         return RefusedCase(
             decision, latest, break_glass=latest is not None and self.may_break_glass_into(latest)

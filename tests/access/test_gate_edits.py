@@ -101,12 +101,12 @@ def test_the_old_value_is_never_taken_from_the_object(cambridgeshire: World) -> 
 
 def test_closing_a_case_recomputes_retention_and_keeps_history(cambridgeshire: World) -> None:
     officer = cambridgeshire.staff("youth-justice-officer")
-    # Born in 2000: six years after the case closed outlasts the 25th birthday.
-    person = cambridgeshire.person(date_of_birth=date(2000, 1, 1))
-    case = cambridgeshire.case(allocated_to=officer, person=person)
+    # Support for a victim is kept for 6 years after the service ended.
+    case = cambridgeshire.case(allocated_to=officer)
+    Case.objects.filter(pk=case.pk).update(service="victim-support")
+    case.refresh_from_db()
     retention.recompute_for_case(case.pk)
-    # Until it closes, only the 25th birthday gives a date.
-    assert RetentionUnit.objects.get(kind="case-file", key=case.pk).keep_until == date(2025, 1, 1)
+    assert RetentionUnit.objects.get(kind="case-file", key=case.pk).keep_until is None
     Gate(officer).write(
         case,
         {"closed_on": date(2025, 6, 30), "closed_reason": Case.ClosedReason.COMPLETED},

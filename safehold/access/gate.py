@@ -76,6 +76,9 @@ class Shown:
     pk: int
     values: dict[str, Any]
     categories: frozenset[str]
+    # The record's version (docs/adr/0007): an edit names it, and the API's ETag is made of
+    # it. Not personal data; None for records that have none.
+    version: int | None = None
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -459,7 +462,7 @@ class Gate:
             name: getattr(obj, name) if withheld is None else withheld
             for name, withheld in redaction.fields
         }
-        return Shown(record, obj.pk, values, redaction.categories)
+        return Shown(record, obj.pk, values, redaction.categories, getattr(obj, "version", None))
 
     def _redaction(self, record: str, distance: Distance, action: str) -> Redaction:
         # The same for every record of a kind at one distance: decided once, not per field of
@@ -501,6 +504,23 @@ class Gate:
         self._audit(
             Action.READ,
             [(s, s.categories) for s in shown],
+            case_id=shown_case.case_id,
+            person_id=shown_case.person_id,
+            record=record,
+        )
+        return shown
+
+    def record(self, shown_case: ShownCase, model: type[CaseRecord], pk: int) -> Shown | None:
+        """One record of a case already passed by the gate, shown and audited; None if the
+        case has no such record."""
+        record = str(model._meta.model_name)
+        obj = model._default_manager.filter(case_id=shown_case.case_id, pk=pk).first()
+        if obj is None:
+            return None
+        shown = self.show(record, obj, self._reading_distance(shown_case))
+        self._audit(
+            Action.READ,
+            [(shown, shown.categories)],
             case_id=shown_case.case_id,
             person_id=shown_case.person_id,
             record=record,

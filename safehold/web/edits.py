@@ -24,6 +24,7 @@ from safehold.records.models import Case, Person
 from safehold.web.cases import RECORDS, refused_page, with_gate
 from safehold.web.display import Cell, Display, label_of
 from safehold.web.forms import (
+    SEX_CHOICES,
     CloseCaseForm,
     GovukForm,
     PersonDetailsForm,
@@ -44,6 +45,8 @@ def value_cell(display: Display, record: str, field: str, value: Any) -> Cell:
         return display.service(value)
     if record == "personflag" and field == "flag":
         return display.flag(value)
+    if record == "person" and field == "sex":
+        return display.choice(value, SEX_CHOICES)
     model = _model(record)
     choices = getattr(model._meta.get_field(field), "choices", None) if model else None
     if choices:

@@ -111,8 +111,9 @@ def _details(gate: Gate, shown: ShownPerson, display: Display) -> list[dict[str,
     """Every field of the person's own record, shown or withheld (never silently missing),
     each with a change link where this member of staff may correct it."""
     values = shown.person.values
-    current = shown.current
-    writable = gate.writable("person", current) if current is not None else frozenset()
+    # Written through the nearest of their cases, as the edit page does (Gate.person).
+    nearest = min(shown.cases, key=lambda c: c.distance, default=None)
+    writable = gate.writable("person", nearest) if nearest is not None else frozenset()
     edit = reverse("web:person-edit", args=[shown.person_id])
     rows = []
     for name in DETAIL_FIELDS:
@@ -124,7 +125,7 @@ def _details(gate: Gate, shown: ShownPerson, display: Display) -> list[dict[str,
             {
                 "key": label,
                 "value": cell,
-                "change": f"{edit}#{name}" if may_change else None,
+                "change": f"{edit}#id_{name}" if may_change else None,
             }
         )
     return rows

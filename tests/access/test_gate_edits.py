@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from safehold.access.gate import Gate, Refused, Stale, Withheld
 from safehold.audit.models import AuditEvent

@@ -74,7 +74,7 @@ def test_the_page_shows_every_field_and_every_flag_with_its_dates(
     # The flag held before, with when it began and ended, and the one held now.
     assert "6 January 2020" in html and "1 March 2022" in html
     assert "2 September 2024" in html and "Current" in html
-    assert f'href="/people/{case.person_id}/edit/#address"' in html
+    assert f'href="/people/{case.person_id}/edit/#id_address"' in html
     assert f'href="/cases/{case.pk}/close/"' in html
 
 

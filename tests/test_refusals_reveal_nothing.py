@@ -1,7 +1,7 @@
 """A refusal tells nobody what another controller holds, nor that a record is restricted.
 
-For every id-taking page (from the URL patterns) and API operation (from the OpenAPI schema,
-path parameters and the `*_id` fields of request bodies), a member of staff of one council
+For every id-taking page (from the URL patterns) and API operation (from the OpenAPI schema:
+path parameters, and `*_id` query parameters and body fields), a member of staff of one council
 asks for a record of another council and for an id that exists nowhere: the two answers must
 be the same, status, headers that matter and body byte for byte, once the id itself (and the
 per-response CSRF token and nonce) are set aside. Then, inside the caller's own controller, a
@@ -90,8 +90,9 @@ class Own:
 
 
 def other_council(caller: World) -> None:
-    """Another council's records, with the ids `other(kind)`: a case, its young person, a
-    record, a team, a member of staff and a legal hold; and nothing at `missing(kind)`."""
+    """Another council's records, with the ids `other(kind)`: a case (restricted, which must
+    not show either), its young person, a record, a team, a member of staff and a legal hold;
+    and nothing at `missing(kind)`."""
     path = next(p for p in PACK_FILES if p.stem != caller.pack.code)
     them = make_world(path)
     team = Team.objects.create(pk=other("team"), controller=them.controller, name="Elsewhere")
@@ -102,7 +103,9 @@ def other_council(caller: World) -> None:
     worker.save()
     worker.teams.add(team)
     person = them.person(pk=other("person"), given_name="Otherwhere")
-    case = them.case(pk=other("case"), person=person, team=team, allocated_to=worker)
+    case = them.case(
+        pk=other("case"), person=person, team=team, allocated_to=worker, restricted=True
+    )
     model, _schema = RECORD_TYPES["contacts"]
     model._default_manager.create(
         pk=other("record"),

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, F, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
@@ -201,7 +201,8 @@ class Allocation:
     team_id: int
     team_name: str
     allocated_to_id: int | None
-    workers: list[tuple[int, str]]
+    workers: list[tuple[int, str]]  # staff of the team whose role holds cases
+    caseloads: dict[int, int] = field(default_factory=dict)  # worker id -> open cases held
 
 
 # The records on a young person's timeline, each with the field that dates it.
@@ -1076,6 +1077,8 @@ class Gate:
                 pk=case.allocated_to_id, teams=case.team_id, is_active=True
             ).exists():
                 return Decision(False, f"{where}: the worker is not a member of the case's team")
+            if not self.case_holders([case.team_id]).filter(pk=case.allocated_to_id).exists():
+                return Decision(False, f"{where}: the worker's role does not hold cases")
         if person_id is not None:
             # The same refusal whether the person does not exist or is out of reach.
             if (
@@ -1109,15 +1112,33 @@ class Gate:
         case = self._allocatable(case_id)
         shown = self._show_case(case)
         self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
-        workers = User.objects.filter(
-            teams=case.team_id, controller_id=self._controller_id, is_active=True
-        ).order_by("last_name", "first_name", "username")
+        # Each worker's open caseload (all their teams) comes with them: one query.
+        workers = list(
+            self.case_holders([case.team_id])
+            .annotate(
+                open_cases=Count(
+                    "allocated_cases", filter=Q(allocated_cases__closed_on__isnull=True)
+                )
+            )
+            .order_by("last_name", "first_name", "username")
+        )
         return Allocation(
             case=shown,
             team_id=case.team_id,
             team_name=case.team.name,
             allocated_to_id=case.allocated_to_id,
             workers=[(worker.pk, staff_name(worker)) for worker in workers],
+            caseloads={worker.pk: worker.open_cases for worker in workers},
+        )
+
+    def case_holders(self, team_ids: Sequence[int]) -> models.QuerySet[User]:
+        """The active staff of these teams whose role holds cases (the pack's `holds_cases`):
+        the only people a case may be allocated to."""
+        return User.objects.filter(
+            pk__in=User.objects.filter(teams__in=team_ids).values("pk"),
+            controller_id=self._controller_id,
+            is_active=True,
+            role__in=[role.code for role in self.policy.pack.roles if role.holds_cases],
         )
 
     def allocate(self, case_id: int, user_id: int) -> Case:
@@ -1132,9 +1153,15 @@ class Gate:
             controller_id=self._controller_id,
             is_active=True,
         ).first()
-        if worker is None:
+        role = self.policy.role(worker.role) if worker is not None else None
+        if worker is None or role is None or not role.holds_cases:
+            # The form offers only those who may hold the case; the gate holds to it too.
             decision = Decision(
-                False, f"{where}: user {user_id} is not a worker of the team holding the case"
+                False,
+                f"{where}: user {user_id} is not a worker of the team holding the case"
+                if worker is None
+                else f"{where}: role '{worker.role}' does not hold cases, so "
+                f"{worker.get_username()} cannot be allocated one",
             )
             self._refuse(decision, case_id=case.pk, person_id=case.person_id, record="case")
             raise RefusedCase(decision, case.pk, break_glass=False)

@@ -326,6 +326,7 @@ def allocate(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
     form = AllocateForm(
         request.POST if request.method == "POST" else None,
         workers=allocation.workers,
+        caseloads=allocation.caseloads,
         initial={"worker": allocation.allocated_to_id},
     )
     status = 200

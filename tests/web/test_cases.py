@@ -174,8 +174,13 @@ def test_a_manager_allocates_and_reallocates(
 ) -> None:
     case = cambridgeshire.case(person=cambridgeshire.person(given_name="Waiting"))
     client = verified_client(manager)
+    cambridgeshire.staff("data-protection-officer", username="dana")
+    cambridgeshire.case(allocated_to=officer)
     html = html_of(client, f"/team/cases/{case.pk}/allocate/")
     assert "Waiting Example" in html and "casey" in html
+    # Only those whose role holds cases, each with their current caseload.
+    assert "dana" not in html and f'value="{manager.pk}"' not in html
+    assert "Holds 1 open case" in html
     response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": officer.pk})
     assert response.status_code == 302 and response["Location"] == "/team/"
     case.refresh_from_db()
@@ -183,9 +188,10 @@ def test_a_manager_allocates_and_reallocates(
     html = html_of(client, "/team/")
     assert f"Case {case.pk} (Waiting Example) is now held by casey" in html
     assert AuditEvent.objects.filter(action=Action.UPDATE, case_id=case.pk).count() == 1
-    response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": manager.pk})
+    other = cambridgeshire.staff("youth-justice-officer", username="robin")
+    response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": other.pk})
     case.refresh_from_db()
-    assert case.allocated_to == manager
+    assert case.allocated_to == other
 
 
 def test_allocation_errors_and_refusals(
@@ -230,3 +236,20 @@ def test_every_page_showing_personal_data_is_audited(
         count = before.count()
         html_of(verified_client(user), url)
         assert before.count() > count, url
+
+
+def test_allocation_queries_do_not_grow_with_the_team(
+    cambridgeshire: World, manager: User, verified_client, django_assert_num_queries
+) -> None:
+    case = cambridgeshire.case()
+    client = verified_client(manager)
+    cambridgeshire.staff("youth-justice-officer")
+    html_of(client, f"/team/cases/{case.pk}/allocate/")
+    few = count_queries(lambda: html_of(client, f"/team/cases/{case.pk}/allocate/"))
+    for _ in range(5):
+        worker = cambridgeshire.staff("youth-justice-officer")
+        cambridgeshire.case(allocated_to=worker)
+        cambridgeshire.case(allocated_to=worker, closed_on=date(2025, 2, 1))
+    with django_assert_num_queries(few):
+        html = html_of(client, f"/team/cases/{case.pk}/allocate/")
+    assert html.count("Holds 1 open case") == 5

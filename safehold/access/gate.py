@@ -135,6 +135,11 @@ class CaseQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 25
+    # The team caseload only: "unallocated" or "allocated" ("" for both).
+    allocation: str = ""
+
+
+ALLOCATIONS = ("unallocated", "allocated")
 
 
 @dataclass
@@ -147,6 +152,8 @@ class CasePage:
     dropped: dict[str, str]  # filter or sort -> the rule that dropped it
     workers: dict[int, str]  # case id -> the allocated worker (staff, not the subject's data)
     teams: dict[int, str]  # case id -> the team holding it
+    # The team caseload: how many of the cases the other filters match wait for allocation.
+    unallocated: int = 0
 
     @property
     def pages(self) -> int:
@@ -643,7 +650,30 @@ class Gate:
             for name in order
         ]
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
-        total = qs.count()
+        # On the team caseload, cases waiting for allocation come first (a manager's first
+        # job), and may be shown alone; both counts come from one query.
+        allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
+        unallocated = 0
+        if team:
+            counts = qs.aggregate(
+                all=Count("pk"), unallocated=Count("pk", filter=Q(allocated_to__isnull=True))
+            )
+            unallocated = counts["unallocated"]
+            total = {
+                "": counts["all"],
+                "unallocated": unallocated,
+                "allocated": counts["all"] - unallocated,
+            }[allocation]
+            if allocation:
+                qs = qs.filter(allocated_to__isnull=allocation == "unallocated")
+            waiting = SqlCase(
+                When(allocated_to__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=models.IntegerField(),
+            )
+            ordering.insert(0, waiting.asc())
+        else:
+            total = qs.count()
         page = min(max(1, query.page), max(1, -(-total // per_page)))
         rows = list(
             qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
@@ -660,6 +690,7 @@ class Gate:
             sort=sort,
             page=page,
             per_page=per_page,
+            allocation=allocation,
         )
         return CasePage(
             cases=shown,
@@ -668,6 +699,7 @@ class Gate:
             dropped=dropped,
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
+            unallocated=unallocated,
         )
 
     def list_controls(self, *, team: bool = False) -> dict[str, Decision]:

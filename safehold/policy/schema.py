@@ -329,7 +329,7 @@ class Role(Strict):
             "is not statistics-only; so a manager or a DPO holds none unless the pack says so."
         ),
         # The default depends on the grants (below), so the schema states none.
-        json_schema_extra=lambda schema: schema.pop("default", None),  # type: ignore[arg-type, misc]
+        json_schema_extra=lambda schema: schema.pop("default", None),  # type: ignore[arg-type]
     )
 
     @model_validator(mode="before")

@@ -648,14 +648,24 @@ class CaseFilterForm(GovukForm):
         label="Service", required=False, choices=[], widget=forms.RadioSelect
     )
     flag = forms.ChoiceField(label="Flag", required=False, choices=[], widget=forms.RadioSelect)
+    # The team caseload only (see `team`).
+    allocation = forms.ChoiceField(
+        label="Allocation",
+        required=False,
+        choices=[("", "Any"), ("unallocated", "Not allocated"), ("allocated", "Allocated")],
+        widget=forms.RadioSelect,
+    )
 
     def __init__(
         self,
         *args: Any,
         services: Sequence[tuple[str, str]],
         flags: Sequence[tuple[str, str]],
+        team: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [("", "Any service"), *services]  # type: ignore[attr-defined]
         self.fields["flag"].choices = [("", "Any or none"), *flags]  # type: ignore[attr-defined]
+        if not team:
+            del self.fields["allocation"]

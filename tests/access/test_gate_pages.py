@@ -10,9 +10,9 @@ import pytest
 
 from safehold.access.gate import CaseQuery, Gate, Refused, RefusedCase, Withheld
 from safehold.access.policy import Distance
+from safehold.audit.models import Action, AuditEvent, Decision
 from safehold.policy.schema import Grant
 from safehold.policy.schema import Relationship as GrantRelationship
-from safehold.audit.models import Action, AuditEvent, Decision
 from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
 from tests.access.conftest import World
 from tests.web.casework import add_records, count_queries, luton_world, make_case

@@ -156,6 +156,33 @@ def test_team_caseload_is_for_roles_that_allocate(
     assert "does not allocate cases" in html
 
 
+def test_team_caseload_puts_unallocated_cases_first_and_filters_by_allocation(
+    cambridgeshire: World, officer: User, manager: User, verified_client
+) -> None:
+    for family in ("Adams", "Brown"):
+        cambridgeshire.case(allocated_to=officer, person=cambridgeshire.person(family_name=family))
+    for family in ("Young", "Zeller"):
+        cambridgeshire.case(person=cambridgeshire.person(family_name=family))
+    cambridgeshire.case(
+        person=cambridgeshire.person(family_name="Closed"), closed_on=date(2025, 2, 1)
+    )
+    client = verified_client(manager)
+    html = html_of(client, "/team/")
+    order = [html.index(f"Sam {family}") for family in ("Young", "Zeller", "Adams", "Brown")]
+    assert order == sorted(order)  # waiting first, then by name
+    assert "2 cases are waiting for allocation" in html
+    assert 'href="?allocation=unallocated"' in html
+    assert 'name="allocation"' in html  # the filter offers it
+    html = html_of(client, "/team/?allocation=unallocated")
+    assert "Sam Young" in html and "Sam Zeller" in html and "Sam Adams" not in html
+    assert "2 cases" in html and "Not allocated" in html  # a selected filter, removable
+    html = html_of(client, "/team/?allocation=allocated&sort=-name")
+    assert html.index("Sam Brown") < html.index("Sam Adams") and "Sam Young" not in html
+    # A value that is not a choice is ignored; my caseload has no such filter.
+    assert "Sam Young" in html_of(client, "/team/?allocation=bogus")
+    assert 'name="allocation"' not in html_of(verified_client(officer), "/caseload/")
+
+
 def test_team_caseload_queries_do_not_grow_with_the_list(
     cambridgeshire: World, manager: User, verified_client, django_assert_num_queries
 ) -> None:

@@ -1144,9 +1144,24 @@ class Gate:
         case = self._allocatable(case_id)
         shown = self._show_case(case)
         self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
-        # Each worker's open caseload (all their teams) comes with them: one query.
-        workers = list(
-            self.case_holders([case.team_id])
+        workers = self.caseloads([case.team_id])
+        return Allocation(
+            case=shown,
+            team_id=case.team_id,
+            team_name=case.team.name,
+            allocated_to_id=case.allocated_to_id,
+            workers=[(pk, name) for pk, name, _ in workers],
+            caseloads={pk: count for pk, _, count in workers},
+        )
+
+    def caseloads(self, team_ids: Sequence[int] | None = None) -> list[tuple[int, str, int]]:
+        """The staff of these teams (by default, mine) whose role holds cases, each with the
+        open cases allocated to them in any team, in one query; for a role that allocates.
+        Staff names and counts only: nothing about the people we serve."""
+        if not self.allocates:
+            return []
+        workers = (
+            self.case_holders(self.team_ids if team_ids is None else team_ids)
             .annotate(
                 open_cases=Count(
                     "allocated_cases", filter=Q(allocated_cases__closed_on__isnull=True)
@@ -1154,14 +1169,7 @@ class Gate:
             )
             .order_by("last_name", "first_name", "username")
         )
-        return Allocation(
-            case=shown,
-            team_id=case.team_id,
-            team_name=case.team.name,
-            allocated_to_id=case.allocated_to_id,
-            workers=[(worker.pk, staff_name(worker)) for worker in workers],
-            caseloads={worker.pk: worker.open_cases for worker in workers},
-        )
+        return [(worker.pk, staff_name(worker), worker.open_cases) for worker in workers]
 
     def case_holders(self, team_ids: Sequence[int]) -> models.QuerySet[User]:
         """The active staff of these teams whose role holds cases (the pack's `holds_cases`):

@@ -220,6 +220,7 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "selected": _selected_filters(request, applied, dict(services), dict(flags)),
             "clear_url": reverse(url_name),
             "waiting_url": _with(request, allocation="unallocated", page=None),
+            "caseloads": gate.caseloads() if team else [],
             "sorts": _sort_headings(applied, controls),
             "current_sort": ("-" if applied.descending else "") + applied.sort,
             "pagination": _pagination(request, result),

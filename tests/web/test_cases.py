@@ -173,6 +173,9 @@ def test_team_caseload_puts_unallocated_cases_first_and_filters_by_allocation(
     assert "2 cases are waiting for allocation" in html
     assert 'href="?allocation=unallocated"' in html
     assert 'name="allocation"' in html  # the filter offers it
+    # Each worker's open caseload, where the manager allocates; not the manager's own.
+    caseloads = html[html.index('id="caseloads"') :]
+    assert "casey" in caseloads and ">2<" in caseloads and "morgan" not in caseloads
     html = html_of(client, "/team/?allocation=unallocated")
     assert "Sam Young" in html and "Sam Zeller" in html and "Sam Adams" not in html
     assert "2 cases" in html and "Not allocated" in html  # a selected filter, removable
@@ -190,10 +193,15 @@ def test_team_caseload_queries_do_not_grow_with_the_list(
     cambridgeshire.case()
     html_of(client, "/team/")
     few = count_queries(lambda: html_of(client, "/team/"))
-    for _ in range(10):
+    for _ in range(5):
         cambridgeshire.case(allocated_to=manager)
+        cambridgeshire.case(allocated_to=cambridgeshire.staff("youth-justice-officer"))
+        cambridgeshire.case()  # waiting for allocation
     with django_assert_num_queries(few):
-        html_of(client, "/team/")
+        html = html_of(client, "/team/")
+    assert "6 cases are waiting for allocation" in html
+    with django_assert_num_queries(few):
+        html_of(client, "/team/?allocation=unallocated&sort=-opened")
 
 
 def test_a_manager_allocates_and_reallocates(

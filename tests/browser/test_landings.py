@@ -43,10 +43,13 @@ def test_a_manager_lands_on_the_team_caseload_and_allocates_to_a_case_worker(
 
     signed_in(page, manager)
     expect(page.get_by_role("heading", name="Team caseload")).to_be_visible()  # no click
-    rows = page.get_by_role("table").get_by_role("row")
+    rows = page.locator("#cases").get_by_role("row")
     expect(rows.nth(1)).to_contain_text("Sam Zeller")  # waiting first, though Z
     expect(rows.nth(1)).to_contain_text("Not allocated")
     expect(rows.nth(2)).to_contain_text("Sam Adams")
+    caseloads = page.get_by_role("table", name="Open cases each worker holds")
+    expect(caseloads.get_by_role("row", name="casey 1")).to_be_visible()
+    expect(caseloads).not_to_contain_text("dana")
     check(page, axe, "team-caseload-landing")
 
     page.get_by_role("link", name="1 case is waiting for allocation").click()

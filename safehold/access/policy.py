@@ -46,7 +46,9 @@ def effective_role(role: Role) -> Role:
     (`policy.checks` warns of such grants and refuses such powers)."""
     if not role.statistics_only:
         return role
-    return role.model_copy(update={"grants": [], **dict.fromkeys(ROLE_POWERS, False)})
+    return role.model_copy(
+        update={"grants": [], "holds_cases": False, **dict.fromkeys(ROLE_POWERS, False)}
+    )
 
 
 @dataclass(frozen=True)

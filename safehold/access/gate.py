@@ -25,6 +25,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
+from safehold.records import search
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -202,6 +203,27 @@ class Allocation:
     team_name: str
     allocated_to_id: int | None
     workers: list[tuple[int, str]]
+
+
+@dataclass
+class FoundPeople:
+    """People a search found, as far as this member of staff may find them: each through the
+    nearest of their cases they may read, closest match first."""
+
+    terms: search.Terms
+    people: list[ShownCase]
+    workers: dict[int, str]  # case id -> the allocated worker
+    teams: dict[int, str]  # case id -> the team holding it
+    dropped: dict[str, str]  # a term the role may not search by -> the rule
+
+
+@dataclass
+class Duplicates:
+    """Young people already held who may be the one being added: those this member of staff
+    may read, and whether there are others they may not (never who they are)."""
+
+    shown: list[ShownCase]
+    hidden: bool
 
 
 # The records on a young person's timeline, each with the field that dates it.
@@ -1289,6 +1311,149 @@ class Gate:
             ]
         )
         return Shown("person", person.pk, names, categories - {""})
+
+    # --- finding people ---------------------------------------------------------------------
+
+    def find_people(self, text: str, *, limit: int = 20) -> FoundPeople:
+        """People of this controller found by name (any order, small typos), date of birth or
+        reference (a person's or a case's number), across every case this member of staff may
+        read. A term counts only through the cases at whose distance the role may read the
+        field it matches, so a search never finds someone by a field withheld from the role.
+        Matching is the database's index (`records.search`); what is shown is audited as a
+        list, in one batch, as a caseload is."""
+        terms = search.parse(text)
+        dropped: dict[str, str] = {}
+        people = Person.objects.filter(controller_id=self._controller_id)
+        if terms.words:
+            reach = self._reach("person.given_name", "person.family_name")
+            if isinstance(reach, Decision):
+                dropped["name"] = reach.rule
+                terms = replace(terms, words=())
+            else:
+                people = search.name_query(people.filter(self._reachable(reach)), terms.name)
+        if terms.born:
+            reach = self._reach("person.date_of_birth")
+            if isinstance(reach, Decision):
+                dropped["date_of_birth"] = reach.rule
+                terms = replace(terms, born=None)
+            else:
+                people = people.filter(self._reachable(reach), date_of_birth=terms.born)
+        if terms.people or terms.cases:
+            people = people.filter(
+                Q(pk__in=list(terms.people))
+                | Exists(self.cases().filter(pk__in=list(terms.cases), person_id=OuterRef("pk")))
+            )
+        if terms.empty:
+            return FoundPeople(terms, [], {}, {}, dropped)
+        people = people.filter(self._reachable(Q()))
+        if terms.words:
+            found = search.closest(people, terms.name, limit)
+        else:
+            found = list(people.order_by("family_name", "given_name", "pk")[:limit])
+        rows = self._nearest_cases([p.pk for p in found])
+        return FoundPeople(
+            terms,
+            self.show_cases(rows),
+            {case.pk: staff_name(case.allocated_to) for case in rows},
+            {case.pk: case.team.name for case in rows},
+            dropped,
+        )
+
+    def possible_duplicates(
+        self, given_name: str, family_name: str, born: date | None, *, limit: int = 10
+    ) -> Duplicates:
+        """Before a young person is added: those of this controller with a close name (and the
+        same date of birth, or none recorded) who already have a case. Those this member of
+        staff may read are shown and audited as a list; the others are never named, but each
+        is audited as a refused read, so the DPO can see who asked about whom."""
+        name = f"{given_name} {family_name}".strip()
+        if not search.trigrams(name):
+            return Duplicates([], False)
+        candidates = Person.objects.filter(
+            Exists(Case.objects.filter(person_id=OuterRef("pk"))),
+            controller_id=self._controller_id,
+        )
+        if not self.is_dpo:
+            # Restricted processing (Article 18) is not processed to answer this.
+            candidates = candidates.filter(restricted=False)
+        if born is not None:
+            candidates = candidates.filter(Q(date_of_birth=born) | Q(date_of_birth__isnull=True))
+        matches = search.closest(search.name_query(candidates, name), name, limit)
+        ids = [p.pk for p in matches]
+        reach = self._reach("person.given_name", "person.family_name")
+        visible: set[int] = set()
+        if ids and not isinstance(reach, Decision):
+            visible = set(
+                self.cases()
+                .filter(reach, person_id__in=ids)
+                .values_list("person_id", flat=True)
+                .distinct()
+            )
+        hidden = [pk for pk in ids if pk not in visible]
+        if hidden:
+            rule = (
+                f"{self.policy.label}: a possible duplicate of a young person being added, "
+                f"on a case role '{self.role}' may not read; not shown"
+            )
+            append(
+                [
+                    self._entry(
+                        Action.REFUSE,
+                        rule,
+                        (),
+                        decision=AuditDecision.REFUSED,
+                        person_id=pk,
+                        record="person",
+                    )
+                    for pk in hidden
+                ]
+            )
+        rows = self._nearest_cases([pk for pk in ids if pk in visible])
+        return Duplicates(self.show_cases(rows), bool(hidden))
+
+    def _reach(self, *fields: str) -> Q | Decision:
+        """The cases through which all these fields may be read: those at a distance where
+        the role reads them (and any it has broken glass into, read as if allocated); or the
+        refusal, where the role reads them nowhere."""
+        decision = Decision(False, "")
+        for distance in (
+            Distance.CONTROLLER,
+            Distance.SERVICE,
+            Distance.TEAM,
+            Distance.ALLOCATED,
+        ):
+            decisions = [self._read_decision(f, distance) for f in fields]
+            decision = next((d for d in decisions if not d), decisions[0])
+            if decision:
+                reach = Q(gate_distance__lte=int(distance))
+                if self.glass_reasons:
+                    reach |= Q(pk__in=list(self.glass_reasons))
+                return reach
+        return decision
+
+    def _reachable(self, reach: Q) -> Exists:
+        return Exists(self.cases().filter(reach, person_id=OuterRef("pk")))
+
+    def _nearest_cases(self, person_ids: list[int]) -> list[Case]:
+        """For each person, in the order given, the nearest of their cases this member of
+        staff may read (open before closed, newest first): one query."""
+        if not person_ids:
+            return []
+        nearest: dict[int, Case] = {}
+        for case in (
+            self.cases()
+            .filter(person_id__in=person_ids)
+            .select_related("person", "allocated_to", "team")
+            .order_by(
+                "person_id",
+                "gate_distance",  # type: ignore[misc]
+                F("closed_on").desc(nulls_first=True),
+                "-opened_on",
+                "-pk",
+            )
+        ):
+            nearest.setdefault(case.person_id, case)
+        return [nearest[pk] for pk in person_ids if pk in nearest]
 
     # --- audit ------------------------------------------------------------------------------
 

@@ -80,6 +80,11 @@ class StaffLayout:
         return optional_url("web:team-caseload")
 
     @cached_property
+    def find_url(self) -> str | None:
+        """The search box on every staff page, once signed in with both factors."""
+        return optional_url("web:find-person") if self.verified else None
+
+    @cached_property
     def break_glass(self) -> list[ActiveGlass]:
         """Every active break-glass grant of this member of staff, in one query."""
         if not self.verified:

@@ -178,9 +178,7 @@ def name_query(people: QuerySet[Person], name: str) -> QuerySet[Person]:
         full = FullName()
         query = Value(name, output_field=TextField())
         return (
-            people.filter(
-                _Operator(full, "%%>", query) | _Operator(full, "%%", query)  # type: ignore[operator]
-            )
+            people.filter(_Operator(full, "%%>", query) | _Operator(full, "%%", query))
             .annotate(
                 closeness=Func(query, full, function="word_similarity", output_field=FloatField()),
                 likeness=Func(query, full, function="similarity", output_field=FloatField()),

@@ -343,8 +343,22 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         if name not in writable:
             del form.fields[name]
     status = 200
+    duplicates = None
+    checked = ""
     if form.is_valid():
         person_values = form.values([n for n in PERSON_FIELDS if n in form.fields])
+        # First, anyone already held who may be this young person: shown if the role may
+        # read them, never named otherwise. Asked again whenever the name or date changes.
+        checked = _duplicate_key(form.cleaned_data)
+        if request.POST.get("checked") != checked:
+            duplicates = gate.possible_duplicates(
+                form.cleaned_data.get("given_name", ""),
+                form.cleaned_data.get("family_name", ""),
+                form.cleaned_data.get("date_of_birth"),
+            )
+            if not (duplicates.shown or duplicates.hidden):
+                duplicates = None
+    if form.is_valid() and duplicates is None:
         try:
             case = gate.open_case(
                 _new_case(gate, form), form.values(CASE_FIELDS), person_values=person_values
@@ -355,14 +369,42 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         else:
             messages.success(request, "Young person added, with their first case")
             return redirect("web:person", person_id=case.person_id)
-    elif request.method == "POST":
+    elif request.method == "POST" and duplicates is None:
         status = 400
+    display = Display(gate.policy.pack)
     return render(
         request,
         "web/people/person_form.html",
-        {"form": form, "person_fields": [n for n in PERSON_FIELDS if n in form.fields]},
+        {
+            "form": form,
+            "person_fields": [n for n in PERSON_FIELDS if n in form.fields],
+            "duplicates": [_duplicate_row(d, display) for d in duplicates.shown]
+            if duplicates
+            else [],
+            "hidden_duplicates": bool(duplicates and duplicates.hidden),
+            "checked": checked if duplicates else "",
+        },
         status=status,
     )
+
+
+def _duplicate_key(data: dict[str, Any]) -> str:
+    """The name and date of birth the duplicate check was made for."""
+    born = data.get("date_of_birth")
+    names = (data.get("given_name", ""), data.get("family_name", ""))
+    return "|".join([*(n.strip().lower() for n in names), born.isoformat() if born else ""])
+
+
+def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
+    return {
+        "label": label_of(shown, display),
+        "person_url": reverse("web:person", args=[shown.person_id]),
+        "new_case_url": reverse("web:case-new", args=[shown.person_id]),
+        "reference": f"P{shown.person_id}",
+        "born": display(shown.person.values["date_of_birth"]),
+        "service": display.service(shown.case.values["service"]),
+        "closed": bool(shown.case.values["closed_on"]),
+    }
 
 
 @require_http_methods(["GET", "POST"])

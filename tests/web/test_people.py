@@ -260,3 +260,59 @@ def test_open_another_case_for_a_young_person(
     }
     southern = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
     assert verified_client(southern).get(url).status_code == 403
+
+
+def test_adding_first_shows_possible_duplicates(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    # Ada Lovelace, born 10/12/2010, is already on the officer's team; another Ada Lovelace
+    # with the same birthday is on a case of another team, which the officer may not read.
+    seen = cambridgeshire.case(
+        person=cambridgeshire.person(
+            given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+        )
+    )
+    unseen = cambridgeshire.case(
+        team=cambridgeshire.other_team,
+        person=cambridgeshire.person(
+            given_name="Adah",
+            family_name="Lovelace",
+            date_of_birth=date(2010, 12, 10),
+            school="Secret",
+        ),
+    )
+    client = verified_client(officer)
+    form = {**PERSON, "team": cambridgeshire.team.pk}
+    response = client.post("/people/new/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "They may already be known to the service" in html
+    assert f'href="/people/{seen.person_id}/"' in html
+    assert f'href="/people/{seen.person_id}/cases/new/"' in html
+    assert "a case your role cannot see" in html
+    assert f"P{unseen.person_id}" not in html and "Adah" not in html
+    assert Person.objects.filter(family_name="Lovelace").count() == 2  # nothing added yet
+    refused = AuditEvent.objects.get(actor=officer, action=Action.REFUSE)
+    assert refused.person_id == unseen.person_id
+    # Confirmed as someone else: added.
+    checked = 'name="checked" value="'
+    key = html.split(checked, 1)[1].split('"', 1)[0]
+    response = client.post("/people/new/", {**form, "checked": key})
+    assert response.status_code == 302
+    assert Person.objects.filter(family_name="Lovelace").count() == 3
+    # A changed name is checked again.
+    response = client.post("/people/new/", {**form, "given_name": "Adda", "checked": key})
+    assert response.status_code == 200
+    assert "They may already be known" in response.content.decode()
+
+
+def test_no_possible_duplicate_adds_at_once(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    cambridgeshire.case(person=cambridgeshire.person(given_name="Ada", family_name="Lovelace"))
+    client = verified_client(officer)
+    # The same name, another date of birth: someone else.
+    response = client.post(
+        "/people/new/", {**PERSON, "date_of_birth-year": "2011", "team": cambridgeshire.team.pk}
+    )
+    assert response.status_code == 302

@@ -16,7 +16,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, F, OuterRef, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
@@ -118,7 +119,19 @@ CASE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "date_of_birth": ("person.date_of_birth", ("person__date_of_birth",)),
     "service": ("case.service", ("service",)),
     "opened": ("case.opened_on", ("opened_on",)),
+    # The first date due on the case (see Gate.due_annotations); usable where any of the dates
+    # it is made of may be read, and made of only those.
+    "due": ("planaction.due_on", ("next_due",)),
 }
+DUE_FILTERS = ("overdue", "soon")
+DUE_SOON_DAYS = 14
+# What falls due on a case: the annotation, the field it comes from, what a page calls it.
+DUE_PARTS: dict[str, tuple[str, str]] = {
+    "due_action": ("planaction.due_on", "Plan action"),
+    "due_review": ("plan.review_on", "Plan review"),
+    "due_order_end": ("outcome.ends_on", "Order ends"),
+}
+FAR_FUTURE = date(9999, 12, 31)
 CASE_STATUSES = ("open", "closed", "all")
 NAME_FIELDS = ("given_name", "family_name", "preferred_name")
 MAX_PER_PAGE = 100
@@ -132,10 +145,25 @@ class CaseQuery:
     status: str = "open"  # one of CASE_STATUSES
     flag: str = ""  # a pack flag the person holds now
     name: str = ""  # words found in the given, family or preferred name
+    due: str = ""  # one of DUE_FILTERS: overdue, or due within DUE_SOON_DAYS
     sort: str = "name"  # a key of CASE_SORTS
     descending: bool = False
     page: int = 1
     per_page: int = 25
+
+
+@dataclass(frozen=True)
+class Due:
+    """The first thing due on an open case: when, and what (a key of DUE_PARTS)."""
+
+    on: date
+    part: str
+
+    def overdue(self, today: date) -> bool:
+        return self.on < today
+
+    def soon(self, today: date) -> bool:
+        return today <= self.on <= today + timedelta(days=DUE_SOON_DAYS)
 
 
 @dataclass
@@ -148,6 +176,7 @@ class CasePage:
     dropped: dict[str, str]  # filter or sort -> the rule that dropped it
     workers: dict[int, str]  # case id -> the allocated worker (staff, not the subject's data)
     teams: dict[int, str]  # case id -> the team holding it
+    due: dict[int, Due] = field(default_factory=dict)  # case id -> what falls due first
 
     @property
     def pages(self) -> int:
@@ -645,6 +674,18 @@ class Gate:
                 Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate())
             )
             qs = qs.filter(Exists(held_now))
+        due_parts, due_categories = self.due_annotations(distance)
+        if due_parts:
+            qs = qs.annotate(**due_parts)
+        due = query.due if query.due in DUE_FILTERS else ""
+        if due and (not due_parts or not usable("due")):
+            due = ""
+        today = timezone.localdate()
+        if due == "overdue":
+            qs = qs.filter(Q(next_due__lt=today))
+        elif due == "soon":
+            soon = today + timedelta(DUE_SOON_DAYS)
+            qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=soon))
         words = query.name.split()[:5]
         names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]
         if words and usable("name"):
@@ -657,7 +698,7 @@ class Gate:
             words = []
         sort = query.sort if query.sort in CASE_SORTS else "name"
         order = CASE_SORTS[sort][1]
-        if not usable(f"sort:{sort}"):
+        if not usable(f"sort:{sort}") or (sort == "due" and not due_parts):
             sort, order = "", ()
         ordering = [
             F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
@@ -671,12 +712,27 @@ class Gate:
                 (page - 1) * per_page : page * per_page
             ]
         )
-        shown = self.show_cases(rows)
+        dues = {case.pk: found for case in rows if (found := self._due_of(case)) is not None}
+        shown = [self._show_case(case) for case in rows]
+        # The dates due are read too: their categories are in each case's list entry.
+        self._audit(
+            Action.LIST,
+            [
+                (
+                    s,
+                    s.case.categories
+                    | s.person.categories
+                    | (due_categories if s.case_id in dues else frozenset()),
+                )
+                for s in shown
+            ],
+        )
         applied = replace(
             query,
             service=service,
             status=status,
             flag=flag,
+            due=due,
             name=query.name if words else "",
             sort=sort,
             page=page,
@@ -689,6 +745,7 @@ class Gate:
             dropped=dropped,
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
+            due=dues,
         )
 
     def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
@@ -706,7 +763,108 @@ class Gate:
         controls["name"] = next((d for d in names if d), names[0])
         for key, (dotted, _) in CASE_SORTS.items():
             controls[f"sort:{key}"] = self._read_decision(dotted, distance)
+        dues = [self._read_decision(dotted, distance) for dotted, _ in DUE_PARTS.values()]
+        controls["due"] = controls["sort:due"] = next((d for d in dues if d), dues[0])
         return controls
+
+    # --- what falls due ---------------------------------------------------------------------
+
+    def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
+        """SQL for what falls due on each open case, made only of the dates this role may
+        read at `distance`: the first plan action not done, the review of the latest plan,
+        and the end of an order not yet ended; `next_due` the first of them. With the
+        categories those dates are in, for the audit."""
+        today = timezone.localdate()
+        parts: dict[str, Any] = {}
+        categories: set[str] = set()
+        queries = {
+            "due_action": PlanAction.objects.filter(
+                plan__case_id=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
+            )
+            .order_by("due_on")
+            .values("due_on"),
+            "due_review": Plan.objects.filter(case_id=OuterRef("pk"))
+            .order_by("-starts_on", "-pk")
+            .values("review_on"),
+            "due_order_end": Outcome.objects.filter(case_id=OuterRef("pk"), ends_on__gte=today)
+            .order_by("ends_on")
+            .values("ends_on"),
+        }
+        for name, (dotted, _) in DUE_PARTS.items():
+            if not self._read_decision(dotted, distance):
+                continue
+            if name == "due_action" and not self._read_decision("planaction.done_on", distance):
+                continue  # "not done" is read too
+            parts[name] = SqlCase(
+                When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
+                default=None,
+                output_field=models.DateField(),
+            )
+            categories.add(self.policy.category(*dotted.split(".")) or "")
+        if not parts:
+            return {}, frozenset()
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        dates = [Coalesce(F(name), far) for name in parts]
+        first = Least(*dates) if len(dates) > 1 else dates[0]
+        return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
+
+    @staticmethod
+    def _due_of(case: Case) -> Due | None:
+        on = getattr(case, "next_due", None)
+        if on is None:
+            return None
+        if isinstance(on, str):  # SQLite's CASE/MIN returns the date as text
+            on = date.fromisoformat(on)
+        part = next(
+            (n for n in DUE_PARTS if str(getattr(case, n, None) or "") == on.isoformat()),
+            "due_action",
+        )
+        return Due(on, part)
+
+    # --- safeguarding alerts ----------------------------------------------------------------
+
+    def alerts(
+        self, shown: Sequence[ShownCase], *, action: str = Action.READ
+    ) -> dict[int, list[Shown]]:
+        """The safeguarding alerts (pack flags marked `alert`) each person of these cases
+        holds now, as far as the role may read flags through the nearest of their cases; one
+        query, audited in one batch. A person whose flags are withheld has none here: an
+        alert is never shown, nor its absence implied, without the category."""
+        codes = [f.code for f in self.policy.pack.flags if f.alert and f.of == "person"]
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(shown, key=self._reading_distance, reverse=True):
+            if self._read_decision("personflag.flag", self._reading_distance(case)):
+                nearest[case.person_id] = case
+        if not codes or not nearest:
+            return {}
+        today = timezone.localdate()
+        flags = (
+            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+            .order_by("person_id", "flag", "-pk")
+        )
+        found: dict[int, list[Shown]] = {}
+        entries = []
+        for flag in flags:
+            via = nearest[flag.person_id]
+            item = self.show("personflag", flag, self._reading_distance(via))
+            found.setdefault(flag.person_id, []).append(item)
+            entries.append(
+                self._entry(
+                    action,
+                    f"{self.policy.label}: read through the case",
+                    item.categories,
+                    case_id=via.case_id,
+                    person_id=flag.person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=via.service,
+                )
+            )
+        if entries:
+            append(entries)
+        return found
 
     def _read_decision(self, dotted: str, distance: Distance) -> Decision:
         record, name = dotted.split(".")

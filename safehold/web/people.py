@@ -75,6 +75,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         request,
         "web/people/person.html",
         {
+            "alerts": _alerts(shown, display, timezone.localdate()),
             "name": label_of(shown.person, display),
             "person_id": person_id,
             "summary": summary,
@@ -130,11 +131,16 @@ def _summary(
         rows.append(
             ("Allocated worker", Cell(shown.workers.get(current.case_id) or "Not allocated"))
         )
-        outcome = next(
-            (e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"),
-            None,
-        )
-        rows.append(("Outcome", _outcome(outcome, display)))
+        outcomes = [
+            e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"
+        ]
+        # An outcome that has ended is not the current one (one whose end is withheld may be).
+        live = next((e for e in outcomes if not _ended(e, today)), None)
+        if live is None and outcomes:
+            ended = display(outcomes[0].record.values["ends_on"])
+            rows.append(("Outcome", Cell(f"None current (the last ended on {ended.text})")))
+        else:
+            rows.append(("Outcome", _outcome(live, display)))
     return rows
 
 
@@ -148,6 +154,34 @@ def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
             continue  # held once, not now
         names.add(display.flag(value).text)
     return Cell(", ".join(sorted(names)) or "None")
+
+
+def _alerts(shown: ShownPerson, display: Display, today: date) -> list[dict[str, str]]:
+    """Safeguarding first: the pack's alert flags the young person holds now, from the flags
+    the gate has shown (none where the role may not read them)."""
+    alert = {f.code: f for f in display.pack.flags if f.alert}
+    found = []
+    for flag in shown.flags:
+        code, started, ended = (flag.values[n] for n in ("flag", "started_on", "ended_on"))
+        if isinstance(code, Withheld) or code not in alert:
+            continue
+        if (isinstance(ended, date) and ended < today) or (
+            isinstance(started, date) and started > today
+        ):
+            continue
+        since = f"Since {day(started)}" if isinstance(started, date) else ""
+        found.append(
+            {
+                "name": alert[code].name,
+                "detail": ". ".join(t for t in (since, alert[code].description or "") if t),
+            }
+        )
+    return sorted(found, key=lambda a: a["name"])
+
+
+def _ended(entry: TimelineEntry, today: date) -> bool:
+    ends = entry.record.values["ends_on"]
+    return isinstance(ends, date) and ends < today
 
 
 def _outcome(entry: TimelineEntry | None, display: Display) -> Cell:

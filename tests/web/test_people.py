@@ -316,3 +316,47 @@ def test_no_possible_duplicate_adds_at_once(
         "/people/new/", {**PERSON, "date_of_birth-year": "2011", "team": cambridgeshire.team.pk}
     )
     assert response.status_code == 302
+
+
+def test_safeguarding_alerts_stand_out_at_the_top(
+    cambridgeshire: World, officer: User, case: Case, verified_client
+) -> None:
+    from safehold.records.models import PersonFlag
+
+    PersonFlag.objects.create(
+        person=case.person, flag="child-protection-plan", started_on=date(2025, 4, 2)
+    )
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    alert = html.split('id="safeguarding"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "Subject of a Child Protection Plan" in alert and "Since 2 April 2025" in alert
+    assert "Looked after by the Local Authority" in alert  # add_records' flag, still held
+    assert html.index('id="safeguarding"') < html.index('id="summary"')
+
+
+def test_no_alert_where_the_role_may_not_read_flags(db: None, verified_client) -> None:
+    from safehold.records.models import PersonFlag
+
+    luton = luton_world()
+    worker = luton.staff("youth-worker")  # reads no care status
+    case = luton.case(allocated_to=worker)
+    PersonFlag.objects.create(person=case.person, flag="looked-after")
+    html = page(verified_client(worker), f"/people/{case.person_id}/")
+    assert 'id="safeguarding"' not in html and "Looked After by a Local Authority" not in html
+
+
+def test_an_outcome_that_has_ended_is_not_current(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    from safehold.records.models import Outcome
+
+    case = cambridgeshire.case(allocated_to=officer)
+    Outcome.objects.create(
+        case=case,
+        pack_version_id=cambridgeshire.version_id,
+        kind="referral-order",
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2024, 12, 31),
+    )
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    assert "None current (the last ended on 31 December 2024)" in html
+    assert "Referral order from 1 January 2024" not in html

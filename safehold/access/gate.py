@@ -1488,7 +1488,7 @@ class Gate:
                 dropped["name"] = reach.rule
                 terms = replace(terms, words=())
             else:
-                people = search.name_query(people.filter(self._reachable(reach)), terms.name)
+                people = people.filter(self._reachable(reach))
         if terms.born:
             reach = self._reach("person.date_of_birth")
             if isinstance(reach, Decision):
@@ -1503,12 +1503,17 @@ class Gate:
             )
         if terms.empty:
             return FoundPeople(terms, [], {}, {}, dropped)
-        people = people.filter(self._reachable(Q()))
+        if not (terms.words or terms.born):
+            people = people.filter(self._reachable(Q()))  # the others reach through a field
         if terms.words:
             found = search.closest(people, terms.name, limit)
         else:
-            found = list(people.order_by("family_name", "given_name", "pk")[:limit])
-        rows = self._nearest_cases([p.pk for p in found])
+            found = list(
+                people.order_by("family_name", "given_name", "pk").values_list("pk", flat=True)[
+                    :limit
+                ]
+            )
+        rows = self._nearest_cases(found)
         return FoundPeople(
             terms,
             self.show_cases(rows),
@@ -1536,8 +1541,7 @@ class Gate:
             candidates = candidates.filter(restricted=False)
         if born is not None:
             candidates = candidates.filter(Q(date_of_birth=born) | Q(date_of_birth__isnull=True))
-        matches = search.closest(search.name_query(candidates, name), name, limit)
-        ids = [p.pk for p in matches]
+        ids = search.closest(candidates, name, limit)
         reach = self._reach("person.given_name", "person.family_name")
         visible: set[int] = set()
         if ids and not isinstance(reach, Decision):

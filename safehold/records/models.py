@@ -237,23 +237,3 @@ class Report(CaseRecord):
     copy_given_on = models.DateField(
         null=True, blank=True, help_text="When the young person was given a copy, before court."
     )
-
-
-class PersonSearch(models.Model):
-    """SQLite only: the FTS5 trigram index of people's names (migration 0002), kept in step by
-    triggers; `records.search` joins it to find people. PostgreSQL uses a pg_trgm index on
-    the person table instead, and has no such table. Never written from Python."""
-
-    person = models.OneToOneField(
-        Person,
-        primary_key=True,
-        db_column="rowid",
-        on_delete=models.DO_NOTHING,
-        related_name="search",
-    )
-    name = models.TextField()
-    rank = models.FloatField()
-
-    class Meta:
-        managed = False
-        db_table = "records_person_search"

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import BooleanField, FloatField
 
 from safehold.records.models import Person
@@ -28,8 +29,10 @@ from safehold.records.models import Person
 # pg_trgm's defaults (pg_trgm.similarity_threshold, pg_trgm.word_similarity_threshold).
 SIMILARITY = 0.3
 WORD_SIMILARITY = 0.6
-# SQLite: how many of the best-ranked candidates are scored in Python.
-CANDIDATES = 300
+# SQLite: how many of the query's rarest trigrams find candidates, and how many of the
+# candidates sharing most of them are scored in Python.
+RAREST = 8
+CANDIDATES = 1000
 MAX_WORDS = 5
 
 WORD = re.compile(r"[^\W_]+")
@@ -171,42 +174,77 @@ class _Operator(Func):
         self.arg_joiner = f" {operator} "
 
 
-def name_query(people: QuerySet[Person], name: str) -> QuerySet[Person]:
-    """People whose name may be `name`, closest first: matched by the database's index.
-    On SQLite the order is the index's rank; `closest()` scores and trims them."""
+def closest(people: QuerySet[Person], name: str, limit: int) -> list[int]:
+    """The ids of those of `people` whose name may be `name`, closest first, at most `limit`:
+    matched by the database's own index."""
     if connection.vendor == "postgresql":
-        full = FullName()
-        query = Value(name, output_field=TextField())
-        return (
-            people.filter(_Operator(full, "%%>", query) | _Operator(full, "%%", query))
-            .annotate(
-                closeness=Func(query, full, function="word_similarity", output_field=FloatField()),
-                likeness=Func(query, full, function="similarity", output_field=FloatField()),
-            )
-            .order_by("-closeness", "-likeness", "family_name", "pk")
+        return _closest_postgresql(people, name, limit)
+    return _closest_sqlite(people, name, limit)
+
+
+def _closest_postgresql(people: QuerySet[Person], name: str, limit: int) -> list[int]:
+    full = FullName()
+    query = Value(name, output_field=TextField())
+    return list(
+        people.filter(_Operator(full, "%%>", query) | _Operator(full, "%%", query))
+        .annotate(
+            closeness=Func(query, full, function="word_similarity", output_field=FloatField()),
+            likeness=Func(query, full, function="similarity", output_field=FloatField()),
         )
-    grams = trigrams(name)
-    if not grams:
-        return people.none()
-    match = " OR ".join(f'"{g}"' for g in sorted(grams))
-    return (
-        people.filter(_Operator(F("search__name"), "MATCH", Value(match)), search__isnull=False)
-        .annotate(rank=F("search__rank"))
-        .order_by("rank", "pk")
+        .order_by("-closeness", "-likeness", "family_name", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
-def closest(people: QuerySet[Person], name: str, limit: int) -> list[Person]:
-    """The people (of `name_query`) closest to `name`, at most `limit`, closest first."""
-    if connection.vendor == "postgresql":
-        return list(people[:limit])
-    candidates = list(people[:CANDIDATES])
-    scored = [(p, _score(name, p)) for p in candidates]
-    kept = [(p, s) for p, s in scored if s[0] >= WORD_SIMILARITY or s[1] >= SIMILARITY]
-    kept.sort(key=lambda ps: (-ps[1][0], -ps[1][1], ps[0].family_name, ps[0].pk))
-    return [p for p, _ in kept[:limit]]
-
-
-def _score(name: str, person: Person) -> tuple[float, float]:
-    full = " ".join((person.given_name, person.preferred_name, person.family_name))
-    return word_similarity(name, full), similarity(name, full)
+def _closest_sqlite(people: QuerySet[Person], name: str, limit: int) -> list[int]:
+    """Candidates from the FTS5 index by each word's most telling trigrams (the rarest
+    held at all, by the index's own counts; a letter alone at the start of a word says too
+    little), ranked by how many of them each shares, in SQL; then those the caller may reach,
+    scored with pg_trgm's measure. Every word has its say, so a misspelt one cannot keep a
+    close name out."""
+    words = [trigrams(w) for w in WORD.findall(name.lower())[:MAX_WORDS]]
+    telling = [
+        sorted(g for g in grams if not g.startswith("  ")) or sorted(grams) for grams in words
+    ]
+    every = sorted({g for grams in telling for g in grams})
+    if not every:
+        return []
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(every))
+        cursor.execute(
+            f"SELECT term, doc FROM records_person_search_terms WHERE term IN ({marks})",  # noqa: S608 - placeholders only
+            every,
+        )
+        held = {term: doc for term, doc in cursor.fetchall() if doc}
+        each = max(2, -(-RAREST // len(telling)))
+        chosen = sorted(
+            {
+                g
+                for grams in telling
+                for g in sorted((g for g in grams if g in held), key=lambda g: held[g])[:each]
+            }
+        )
+        if not chosen:
+            return []
+        union = " UNION ALL ".join(
+            ["SELECT rowid AS id FROM records_person_search WHERE records_person_search MATCH %s"]
+            * len(chosen)
+        )
+    # The candidates as a subquery: SQLite builds it once, and the ids never leave it.
+    candidates = RawSQL(  # noqa: S611 - placeholders only
+        f"SELECT id FROM ({union}) GROUP BY id ORDER BY count(*) DESC, id LIMIT %s",  # noqa: S608 - placeholders only
+        [*(f'"{g}"' for g in chosen), CANDIDATES],
+    )
+    rows = people.filter(pk__in=candidates).values_list(
+        "pk", "given_name", "preferred_name", "family_name"
+    )
+    query = trigrams(name)
+    scored = []
+    for pk, given, preferred, family in rows:
+        theirs = trigrams(f"{given} {preferred} {family}")
+        shared = len(query & theirs)
+        closeness, likeness = shared / len(query), shared / len(query | theirs)
+        if closeness >= WORD_SIMILARITY or likeness >= SIMILARITY:
+            scored.append((-closeness, -likeness, family, pk))
+    scored.sort()
+    return [pk for *_, pk in scored[:limit]]

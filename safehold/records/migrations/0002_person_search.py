@@ -7,7 +7,7 @@ write (the gate's, the demo's bulk INSERT, a disposal) keeps it true without Pyt
 """
 
 from django.contrib.postgres.operations import TrigramExtension
-from django.db import migrations, models
+from django.db import migrations
 
 # Each word padded as pg_trgm pads it ("  john  smith "), so that the trigrams match the
 # first letters of a word as pg_trgm's do.
@@ -17,6 +17,8 @@ SQLITE_NAME = (
 )
 SQLITE_FORWARDS = [
     "CREATE VIRTUAL TABLE records_person_search USING fts5(name, tokenize='trigram')",
+    # How many names hold each trigram: the search picks the query's rarest.
+    "CREATE VIRTUAL TABLE records_person_search_terms USING fts5vocab(records_person_search, row)",
     "INSERT INTO records_person_search (rowid, name) SELECT id, "
     + SQLITE_NAME.format(p="records_person")
     + " FROM records_person",
@@ -35,6 +37,7 @@ SQLITE_BACKWARDS = [
     "DROP TRIGGER IF EXISTS records_person_search_insert",
     "DROP TRIGGER IF EXISTS records_person_search_update",
     "DROP TRIGGER IF EXISTS records_person_search_delete",
+    "DROP TABLE IF EXISTS records_person_search_terms",
     "DROP TABLE IF EXISTS records_person_search",
 ]
 # Must be character for character the expression records.search.full_name() builds.
@@ -67,23 +70,4 @@ class Migration(migrations.Migration):
         # Does nothing on SQLite.
         TrigramExtension(),
         migrations.RunPython(forwards, backwards),
-        migrations.CreateModel(
-            name="PersonSearch",
-            fields=[
-                (
-                    "person",
-                    models.OneToOneField(
-                        db_column="rowid",
-                        on_delete=models.DO_NOTHING,
-                        primary_key=True,
-                        related_name="search",
-                        serialize=False,
-                        to="records.person",
-                    ),
-                ),
-                ("name", models.TextField()),
-                ("rank", models.FloatField()),
-            ],
-            options={"db_table": "records_person_search", "managed": False},
-        ),
     ]

@@ -7,6 +7,7 @@ may read. The gate finds, redacts and audits the results as a list (`Gate.find_p
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -59,7 +60,7 @@ def find(request: HttpRequest, gate: Gate) -> HttpResponse:
 
 def _row(shown: ShownCase, found: FoundPeople, display: Display) -> dict[str, Any]:
     values = shown.case.values
-    closed = values["closed_on"]
+    closed = values["closed_on"] if isinstance(values["closed_on"], date) else None
     return {
         "person_url": reverse("web:person", args=[shown.person_id]),
         "label": label_of(shown, display),

@@ -437,7 +437,8 @@ def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
         "reference": f"P{shown.person_id}",
         "born": display(shown.person.values["date_of_birth"]),
         "service": display.service(shown.case.values["service"]),
-        "closed": bool(shown.case.values["closed_on"]),
+        # A closing date, if the role may read it (a withheld one says nothing).
+        "closed": isinstance(shown.case.values["closed_on"], date),
     }
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from safehold.access.gate import FoundPeople, Gate, ShownCase
+from safehold.audit.models import Action
 from safehold.web.cases import with_gate
 from safehold.web.display import Display, label_of
 
@@ -34,7 +35,19 @@ def find(request: HttpRequest, gate: Gate) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     found = gate.find_people(text, limit=LIMIT) if text else None
     display = Display(gate.policy.pack)
-    rows = [_row(shown, found, display) for shown in found.people] if found else []
+    # Safeguarding first, here too: the alerts of those found, where the role reads flags.
+    rows = []
+    if found is not None:
+        alerts = gate.alerts(found.people, action=Action.LIST)
+        rows = [
+            _row(shown, found, display)
+            | {
+                "alerts": [
+                    display.flag(a.values["flag"]).text for a in alerts.get(shown.person_id, [])
+                ]
+            }
+            for shown in found.people
+        ]
     error = None
     if found is not None and found.terms.bad_date:
         error = "Enter a real date of birth, for example 27/3/2010"

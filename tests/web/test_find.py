@@ -61,3 +61,15 @@ def test_the_results_cost_the_same_queries_however_many(
     many = count_queries(lambda: client.get("/people/find/", {"q": "Lowe"}))
     assert many == few
     assert "11 people found" in client.get("/people/find/", {"q": "Lowe"}).content.decode()
+
+
+def test_results_show_safeguarding_alerts(cambridgeshire: World, verified_client) -> None:
+    from safehold.records.models import PersonFlag
+
+    officer = cambridgeshire.staff("youth-justice-officer")
+    case = cambridgeshire.case(
+        allocated_to=officer, person=cambridgeshire.person(family_name="Pemberton")
+    )
+    PersonFlag.objects.create(person=case.person, flag="looked-after")
+    html = verified_client(officer).get("/people/find/", {"q": "Pemberton"}).content.decode()
+    assert "Looked after by the Local Authority" in html

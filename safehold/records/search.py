@@ -4,9 +4,9 @@ by the database's own index (docs/adr/0007-finding-people.md).
 - PostgreSQL: pg_trgm's word similarity (`%>`) and similarity (`%`) on the normalised full
   name, answered from the GIN trigram index of migration records/0002 (the expression here
   must stay the index's expression).
-- SQLite: the FTS5 trigram table of the same migration finds the candidates (any trigram of
-  the query, best bm25 rank first); the few hundred best are scored here with pg_trgm's
-  measure, so both databases keep the same threshold.
+- SQLite: the FTS5 trigram table of the same migration (and its fts5vocab counts) finds the
+  candidates sharing most of each word's rarest trigrams, in SQL; those the caller may reach
+  are scored here with pg_trgm's measure, so both databases keep the same thresholds.
 
 Names match whatever their order, and with a letter or two wrong or swapped. The gate
 (`Gate.find_people`) decides whom a member of staff may find; this module only matches.

@@ -1,8 +1,8 @@
 """Finding people: what the text typed into a search box means, and fuzzy name matching done
 by the database's own index (docs/adr/0007-finding-people.md).
 
-- PostgreSQL: pg_trgm's word similarity (`%>`) and similarity (`%`) on the normalised full
-  name, answered from the GIN trigram index of migration records/0002 (the expression here
+- PostgreSQL: pg_trgm's word similarity (`%>`) on the normalised full name (ranked by it,
+  then by similarity), answered from the GIN trigram index of migration records/0002 (the expression here
   must stay the index's expression).
 - SQLite: the FTS5 trigram table of the same migration (and its fts5vocab counts) finds the
   candidates sharing most of each word's rarest trigrams, in SQL; those the caller may reach
@@ -26,9 +26,9 @@ from django.db.models.fields import BooleanField, FloatField
 
 from safehold.records.models import Person
 
-# pg_trgm's defaults (pg_trgm.similarity_threshold, pg_trgm.word_similarity_threshold).
-SIMILARITY = 0.3
-WORD_SIMILARITY = 0.6
+# pg_trgm.word_similarity_threshold, set on every PostgreSQL connection (records/apps.py):
+# lower than pg_trgm's 0.6, so that a letter wrong in each of two names still matches.
+WORD_SIMILARITY = 0.5
 # SQLite: how many of the query's rarest trigrams find candidates, and how many of the
 # candidates sharing most of them are scored in Python.
 RAREST = 8
@@ -144,7 +144,7 @@ def word_similarity(query: str, name: str) -> float:
 
 
 def close(query: str, name: str) -> bool:
-    return word_similarity(query, name) >= WORD_SIMILARITY or similarity(query, name) >= SIMILARITY
+    return word_similarity(query, name) >= WORD_SIMILARITY
 
 
 # --- the database's index ---------------------------------------------------------------------
@@ -186,7 +186,9 @@ def _closest_postgresql(people: QuerySet[Person], name: str, limit: int) -> list
     full = FullName()
     query = Value(name, output_field=TextField())
     return list(
-        people.filter(_Operator(full, "%%>", query) | _Operator(full, "%%", query))
+        # Word similarity alone: the index answers it; similarity (%) too would match so
+        # loosely that the planner gives the index up for a scan of the controller's people.
+        people.filter(_Operator(full, "%%>", query))
         .annotate(
             closeness=Func(query, full, function="word_similarity", output_field=FloatField()),
             likeness=Func(query, full, function="similarity", output_field=FloatField()),
@@ -244,7 +246,7 @@ def _closest_sqlite(people: QuerySet[Person], name: str, limit: int) -> list[int
         theirs = trigrams(f"{given} {preferred} {family}")
         shared = len(query & theirs)
         closeness, likeness = shared / len(query), shared / len(query | theirs)
-        if closeness >= WORD_SIMILARITY or likeness >= SIMILARITY:
+        if closeness >= WORD_SIMILARITY:
             scored.append((-closeness, -likeness, family, pk))
     scored.sort()
     return [pk for *_, pk in scored[:limit]]

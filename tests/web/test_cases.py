@@ -268,3 +268,37 @@ def test_caseload_shows_safeguarding_and_what_is_due(
     html = html_of(client, "/?sort=due")
     assert html.index("Late") < html.index("Flagged")
     assert 'name="due"' in html
+
+
+def test_caseload_with_alerts_and_due_dates_costs_the_same_queries(
+    cambridgeshire: World, officer: User, verified_client, django_assert_num_queries
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from safehold.records.models import PersonFlag, Plan, PlanAction
+
+    today = timezone.localdate()
+
+    def flagged_and_due() -> None:
+        case = cambridgeshire.case(allocated_to=officer)
+        PersonFlag.objects.create(person=case.person, flag="looked-after")
+        plan = Plan.objects.create(
+            case=case,
+            pack_version_id=cambridgeshire.version_id,
+            kind="intervention",
+            starts_on=today,
+            review_on=today + timedelta(days=3),
+        )
+        PlanAction.objects.create(plan=plan, description="x", due_on=today - timedelta(days=1))
+
+    client = verified_client(officer)
+    flagged_and_due()
+    html_of(client, "/?sort=due")
+    few = count_queries(lambda: html_of(client, "/?sort=due"))
+    for _ in range(10):
+        flagged_and_due()
+    with django_assert_num_queries(few):
+        html = html_of(client, "/?sort=due")
+    assert html.count("Overdue") >= 11

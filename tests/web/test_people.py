@@ -360,3 +360,30 @@ def test_an_outcome_that_has_ended_is_not_current(
     html = page(verified_client(officer), f"/people/{case.person_id}/")
     assert "None current (the last ended on 31 December 2024)" in html
     assert "Referral order from 1 January 2024" not in html
+
+
+def test_possible_duplicates_cost_the_same_queries_however_many(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    def namesake() -> None:
+        cambridgeshire.case(
+            person=cambridgeshire.person(
+                given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+            )
+        )
+        cambridgeshire.case(
+            team=cambridgeshire.other_team,
+            person=cambridgeshire.person(
+                given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+            ),
+        )
+
+    client = verified_client(officer)
+    form = {**PERSON, "team": cambridgeshire.team.pk}
+    namesake()
+    client.post("/people/new/", form)
+    few = count_queries(lambda: client.post("/people/new/", form))
+    for _ in range(4):
+        namesake()
+    assert count_queries(lambda: client.post("/people/new/", form)) == few
+    assert client.post("/people/new/", form).content.decode().count("Open a new case") == 5

@@ -168,7 +168,7 @@ def measure(args: argparse.Namespace) -> None:
         f"database: {connection.vendor}, {Person.objects.count():,} people, "
         f"{Case.objects.count():,} cases"
     )
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed)  # noqa: S311 - typos for a benchmark, not secrets
     users = []
     for controller_id in (
         User.objects.filter(controller__isnull=False, is_active=True)

@@ -1,8 +1,8 @@
 """Finding people: what the text typed into a search box means, and fuzzy name matching done
-by the database's own index (docs/adr/0007-finding-people.md).
+by the database's own index (docs/adr/0008-finding-people-safeguarding-due.md).
 
 - PostgreSQL: pg_trgm's word similarity (`%>`) on the normalised full name (ranked by it,
-  then by similarity), answered from the GIN trigram index of migration records/0002 (the expression here
+  then by similarity), answered from the GIN trigram index of migration records/0003 (the expression here
   must stay the index's expression).
 - SQLite: the FTS5 trigram table of the same migration (and its fts5vocab counts) finds the
   candidates sharing most of each word's rarest trigrams, in SQL; those the caller may reach
@@ -151,7 +151,7 @@ def close(query: str, name: str) -> bool:
 
 
 class FullName(Func):
-    """The normalised full name, exactly as migration records/0002 indexes it on PostgreSQL."""
+    """The normalised full name, exactly as migration records/0003 indexes it on PostgreSQL."""
 
     template = "lower(%(expressions)s)"
     arg_joiner = " || ' ' || "

@@ -1,4 +1,4 @@
-"""Find a person by name with the database's own fuzzy matching (docs/adr/0007).
+"""Find a person by name with the database's own fuzzy matching (docs/adr/0008).
 
 PostgreSQL: the pg_trgm extension and a GIN trigram index on the normalised full name, the
 same expression `records.search.full_name` queries. SQLite: an FTS5 table with the trigram
@@ -70,7 +70,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("records", "0001_initial"),
+        ("records", "0002_edit_history"),
     ]
 
     operations = [

@@ -1,5 +1,5 @@
 """Finding people: what the text typed into a search box means, and fuzzy name matching done
-by the database's own index (docs/adr/0008-finding-people-safeguarding-due.md).
+by the database's own index (docs/adr/0009-finding-people-safeguarding-due.md).
 
 - PostgreSQL: pg_trgm's word similarity (`%>`) on the normalised full name (ranked by it,
   then by similarity), answered from the GIN trigram index of migration records/0003 (the expression here

@@ -1,4 +1,4 @@
-"""Find a person by name with the database's own fuzzy matching (docs/adr/0008).
+"""Find a person by name with the database's own fuzzy matching (docs/adr/0009).
 
 PostgreSQL: the pg_trgm extension and a GIN trigram index on the normalised full name, the
 same expression `records.search.full_name` queries. SQLite: an FTS5 table with the trigram

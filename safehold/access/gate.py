@@ -231,7 +231,10 @@ def staff_name(user: User | None) -> str:
 class Gate:
     """The gate for one member of staff, for one request or job."""
 
-    def __init__(self, user: User, *, purpose: str = "") -> None:
+    def __init__(self, user: User, *, purpose: str = "", emergency: bool = True) -> None:
+        """`emergency`: whether this member of staff's break-glass grants count. They are for
+        the person at the browser who typed the reason; an API token acting for them (an
+        integration) never inherits them."""
         if not user.is_authenticated or user.controller_id is None:
             raise Refused(Decision(False, "only staff of a controller can reach personal data"))
         self.user = user
@@ -248,13 +251,20 @@ class Gate:
         self.services = sorted({s for _, services in teams for s in services})
         # How each kind of record is redacted at each distance, worked out once per gate.
         self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
-        # Active break-glass per case, with its reason, in one query (newest wins).
-        self.glass_reasons: dict[int, str] = dict(
-            BreakGlass.objects.active()
-            .filter(user=user)
-            .order_by("started_at")
-            .values_list("case_id", "reason")
+        # Break-glass in force per case, with its reason, in one query (newest wins).
+        self.glass_reasons: dict[int, str] = (
+            dict(
+                BreakGlass.objects.in_force()
+                .filter(user=user)
+                .order_by("started_at")
+                .values_list("case_id", "reason")
+            )
+            if emergency
+            else {}
         )
+        # The cases this gate has shown under break-glass: every audit entry about them then
+        # carries the reason, whatever record of the case was read.
+        self._under_glass: set[int] = set()
         self._purposes = {
             service.code: next(
                 (p.code for p in pack.purposes if not p.services or service.code in p.services), ""
@@ -399,6 +409,8 @@ class Gate:
         true_distance = Distance(getattr(case, "gate_distance", Distance.NONE))
         # Break-glass reads as if allocated; it never grants writes.
         distance = Distance.ALLOCATED if glass else true_distance
+        if glass and true_distance > Distance.ALLOCATED:
+            self._under_glass.add(case.pk)
         return ShownCase(
             case=self.show("case", case, distance),
             person=self.show("person", case.person, distance),
@@ -1187,6 +1199,11 @@ class Gate:
     def break_glass(
         self, case_id: int, reason: str, *, minutes: int = BREAK_GLASS_MINUTES
     ) -> BreakGlass:
+        """Open a case outside one's reach for `minutes`, with a typed reason, flagged for the
+        DPO; or Refused, audited with what was typed: a role without break-glass (checked
+        first, so even an attempt without a reason is logged), or a case that is not there,
+        another controller's, or restricted (Article 18 holds against break-glass). Those three
+        are refused alike, so a refusal reveals neither existence nor restriction."""
         reason = reason.strip()
         if not self.may_break_glass:
             decision = Decision(
@@ -1196,9 +1213,16 @@ class Gate:
             raise Refused(decision)
         if len(reason) < 10:
             raise ValueError("Give the reason for breaking glass in at least 10 characters.")
-        case = Case.objects.filter(pk=case_id, controller=self.user.controller).first()
+        case = Case.objects.filter(
+            pk=case_id,
+            controller_id=self._controller_id,
+            restricted=False,
+            person__restricted=False,
+        ).first()
         if case is None:
-            decision = Decision(False, f"{self.policy.label}: no such case for this controller")
+            decision = Decision(
+                False, f"{self.policy.label}: no case of this controller that break-glass opens"
+            )
             self._refuse(decision, case_id=case_id, action=Action.BREAK_GLASS, reason=reason)
             raise Refused(decision)
         now = timezone.now()
@@ -1306,6 +1330,8 @@ class Gate:
         reason: str = "",
         service: str = "",
     ) -> AuditEntry:
+        if not reason and case_id in self._under_glass:
+            reason = self.glass_reasons[case_id]
         return AuditEntry(
             actor_label=self.user.get_username(),
             actor_id=self.user.pk,

@@ -110,13 +110,23 @@ class RefusedCase(Refused):
         self.break_glass = break_glass
 
 
-# Lists of cases sort by these: sort key -> (the field the role must be able to read to sort by
-# it, the SQL order). Sorting by a field one may not read would reveal it.
-CASE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "name": ("person.family_name", ("person__family_name", "person__given_name")),
-    "date_of_birth": ("person.date_of_birth", ("person__date_of_birth",)),
-    "service": ("case.service", ("service",)),
-    "opened": ("case.opened_on", ("opened_on",)),
+# Lists of cases sort by these: sort key -> (every field the SQL order reads, which the role
+# must be able to read to sort by it; the SQL order). Sorting by a field one may not read would
+# reveal it.
+CASE_SORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "name": (
+        ("person.family_name", "person.given_name"),
+        ("person__family_name", "person__given_name"),
+    ),
+    "date_of_birth": (("person.date_of_birth",), ("person__date_of_birth",)),
+    "service": (("case.service",), ("service",)),
+    "opened": (("case.opened_on",), ("opened_on",)),
+}
+# What each filter of a list of cases reads: a flag is "held now" by its end date.
+CASE_FILTERS: dict[str, tuple[str, ...]] = {
+    "service": ("case.service",),
+    "status": ("case.closed_on",),
+    "flag": ("personflag.flag", "personflag.ended_on"),
 }
 CASE_STATUSES = ("open", "closed", "all")
 NAME_FIELDS = ("given_name", "family_name", "preferred_name")
@@ -135,6 +145,7 @@ class CaseQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 25
+    offset: int | None = None  # for the API: where the slice starts, instead of a page
 
 
 @dataclass
@@ -600,13 +611,23 @@ class Gate:
 
     # --- pages of cases ---------------------------------------------------------------------
 
-    def case_page(self, query: CaseQuery, *, team: bool = False) -> CasePage:
-        """My allocated cases (with `team`, the cases my teams hold), filtered, sorted and
-        paged in SQL, with the total the filters match; the page's cases are shown and
-        audited in one batch, as caseload() does. A filter or sort the role may not use (see
-        list_controls) is dropped, and `dropped` says by which rule."""
-        distance = Distance.TEAM if team else Distance.ALLOCATED
-        controls = self.list_controls(team=team)
+    def case_page(
+        self,
+        query: CaseQuery,
+        *,
+        team: bool = False,
+        everything: bool = False,
+        person_id: int | None = None,
+        most: int = MAX_PER_PAGE,
+    ) -> CasePage:
+        """My allocated cases (with `team`, the cases my teams hold; with `everything`, every
+        case I may see; with `person_id`, only theirs), filtered, sorted and paged in SQL,
+        with the total the filters match; the page's cases are shown and audited in one batch,
+        as caseload() does. A filter or sort the role may not use (see list_controls) is
+        dropped, and `dropped` says by which rule: neither the cases listed nor their count
+        may depend on a value the role may not read."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = self.list_controls(team=team, everything=everything)
         dropped: dict[str, str] = {}
 
         def usable(name: str) -> bool:
@@ -615,7 +636,12 @@ class Gate:
             return bool(controls[name])
 
         qs = self.cases()
-        qs = qs.filter(team_id__in=self.team_ids) if team else qs.filter(allocated_to=self.user)
+        if team:
+            qs = qs.filter(team_id__in=self.team_ids)
+        elif not everything:
+            qs = qs.filter(allocated_to=self.user)
+        if person_id is not None:
+            qs = qs.filter(person_id=person_id)
         pack = self.policy.pack
         service = query.service
         if service and (service not in {s.code for s in pack.services} or not usable("service")):
@@ -653,12 +679,13 @@ class Gate:
             F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
             for name in order
         ]
-        per_page = min(max(1, query.per_page), MAX_PER_PAGE)
+        per_page = min(max(1, query.per_page), most)
         total = qs.count()
         page = min(max(1, query.page), max(1, -(-total // per_page)))
+        start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
         rows = list(
             qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
-                (page - 1) * per_page : page * per_page
+                start : start + per_page
             ]
         )
         shown = self.show_cases(rows)
@@ -681,22 +708,30 @@ class Gate:
             teams={case.pk: case.team.name for case in rows},
         )
 
-    def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
+    def list_controls(self, *, team: bool = False, everything: bool = False) -> dict[str, Decision]:
         """The filters (service, status, flag, name) and sorts (sort:<key>) a list of cases
-        may offer this member of staff. Each works on a field, which must be readable at the
-        farthest case on the list (allocated for my caseload, team for my teams' cases): to
-        filter or sort by a field one may not read would give it away."""
-        distance = Distance.TEAM if team else Distance.ALLOCATED
-        controls = {
-            "service": self._read_decision("case.service", distance),
-            "status": self._read_decision("case.closed_on", distance),
-            "flag": self._read_decision("personflag.flag", distance),
-        }
+        may offer this member of staff. Each works on fields, which must all be readable at
+        the farthest case on the list (allocated for my caseload, team for my teams' cases,
+        the widest reach of the role for everything): to filter or sort by a field one may
+        not read would give it away."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = {name: self._read_all(fields, distance) for name, fields in CASE_FILTERS.items()}
         names = [self._read_decision(f"person.{n}", distance) for n in NAME_FIELDS]
         controls["name"] = next((d for d in names if d), names[0])
-        for key, (dotted, _) in CASE_SORTS.items():
-            controls[f"sort:{key}"] = self._read_decision(dotted, distance)
+        for key, (fields, _) in CASE_SORTS.items():
+            controls[f"sort:{key}"] = self._read_all(fields, distance)
         return controls
+
+    def _list_distance(self, *, team: bool, everything: bool) -> Distance:
+        """The farthest a case on a list can stand, as it is read (break-glass as allocated)."""
+        if everything:
+            widest = self.policy.widest(self.role, "read")
+            return Distance.ALLOCATED if widest == Distance.NONE else widest
+        return Distance.TEAM if team else Distance.ALLOCATED
+
+    def _read_all(self, fields: Iterable[str], distance: Distance) -> Decision:
+        decisions = [self._read_decision(dotted, distance) for dotted in fields]
+        return next((d for d in decisions if not d), decisions[0])
 
     def _read_decision(self, dotted: str, distance: Distance) -> Decision:
         record, name = dotted.split(".")

@@ -184,7 +184,7 @@ class ShownPerson:
 class RelatedPerson:
     """Someone around a young person: family, a professional, or the victim of an offence."""
 
-    kind: str  # family | professional | victim
+    kind: str  # family | professional | victim | related (the kind of relationship is withheld)
     person: Shown  # their name and contact details, as far as the role may see them
     link: Shown  # the relationship, or the victim's link to the offence
     case_id: int | None = None  # for victims: the case the offence is on
@@ -227,6 +227,8 @@ TIMELINE_DATES: dict[type[CaseRecord], str] = {
 # What the people-around-them list shows of each person: who they are and how to reach them.
 RELATED_FIELDS = {
     "family": (*NAME_FIELDS, "phone", "email"),
+    # Family or professional: the role may not read which, so it is not told by grouping.
+    "related": (*NAME_FIELDS, "phone", "email"),
     "professional": (*NAME_FIELDS, "phone", "email"),
     "victim": NAME_FIELDS,
 }
@@ -384,7 +386,8 @@ class Gate:
             self.cases()
             .select_related("person")
             .filter(person_id=person_id)
-            .order_by("gate_distance", "-opened_on", "pk")  # type: ignore[misc]
+            # Newest by id, not by opening date: the date may be withheld at that distance.
+            .order_by("gate_distance", "-pk")  # type: ignore[misc]
             .first()
         )
         if case is None:
@@ -759,11 +762,13 @@ class Gate:
             self.cases()
             .filter(person_id=person_id)
             .select_related("person", "allocated_to", "team")
-            .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")[:limit]
+            .order_by("-pk")[:limit]
         )
         if not rows:
             raise self._refuse_person(person_id)
-        cases = [self._show_case(case) for case in rows]
+        # Open before closed, newest first, by dates only where the role may read them: a
+        # case whose dates are withheld comes after, newest first, so the order tells nothing.
+        cases = sorted((self._show_case(case) for case in rows), key=self._case_order)
         # The person's own fields and flags are read through the nearest of their cases.
         nearest = min(cases, key=self._reading_distance)
         distance = self._reading_distance(nearest)
@@ -794,6 +799,17 @@ class Gate:
             flags=flags,
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
+        )
+
+    @staticmethod
+    def _case_order(shown: ShownCase) -> tuple[int, int, int]:
+        closed, opened = shown.case.values["closed_on"], shown.case.values["opened_on"]
+        if isinstance(closed, Withheld) or isinstance(opened, Withheld):
+            return (2, 0, 0)
+        return (
+            0 if closed is None else 1,
+            -closed.toordinal() if closed else 0,
+            -opened.toordinal() if opened else 0,
         )
 
     def may_break_glass_into(self, case_id: int) -> bool:
@@ -844,21 +860,24 @@ class Gate:
         for case in sorted(cases, key=self._reading_distance, reverse=True):
             nearest[case.person_id] = case
         related: list[RelatedPerson] = []
+        # In the order they were recorded: ordering by kind would tell a withheld kind.
         relationships = (
             Relationship.objects.filter(person_id__in=list(nearest))
             .select_related("other")
-            .order_by("kind", "pk")[:limit]
+            .order_by("pk")[:limit]
         )
         for link in relationships:
             via = nearest[link.person_id]
             distance = self._reading_distance(via)
-            kind = "professional" if link.kind in PROFESSIONAL_KINDS else "family"
+            shown_link = self.show("relationship", link, distance)
+            kind_value = shown_link.values["kind"]
+            if isinstance(kind_value, Withheld):
+                kind = "related"
+            else:
+                kind = "professional" if kind_value in PROFESSIONAL_KINDS else "family"
             related.append(
                 RelatedPerson(
-                    kind,
-                    self._show_related(link.other, kind, distance),
-                    self.show("relationship", link, distance),
-                    via.case_id,
+                    kind, self._show_related(link.other, kind, distance), shown_link, via.case_id
                 )
             )
         victims = (
@@ -949,15 +968,20 @@ class Gate:
         plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
         actions: list[tuple[TimelineEntry, Shown]] = []
         if plans:
-            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by(
-                F("due_on").asc(nulls_last=True), "pk"
-            ):
+            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
                 entry = plans[action.plan_id]
                 shown_action = self.show(
                     "planaction", action, self._reading_distance(by_case[entry.case_id])
                 )
                 entry.actions.append(shown_action)
                 actions.append((entry, shown_action))
+            # By due date where the role may read it (the same for every action of a plan),
+            # otherwise in the order they were recorded.
+            for entry in plans.values():
+                if entry.actions and not isinstance(entry.actions[0].values["due_on"], Withheld):
+                    entry.actions.sort(
+                        key=lambda a: (a.values["due_on"] is None, a.values["due_on"] or date.min)
+                    )
         audited = [(e, e.record) for e in entries] + actions
         if audited:
             append(

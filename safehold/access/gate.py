@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, OuterRef, Q, Value, When
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
 from safehold.access.policy import AccessPolicy, Decision, Distance
+from safehold.audit import selectors as audit_selectors
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
@@ -233,6 +235,40 @@ RELATED_FIELDS = {
     "victim": NAME_FIELDS,
 }
 PROFESSIONAL_KINDS = frozenset({Relationship.Kind.SOCIAL_WORKER, Relationship.Kind.PROFESSIONAL})
+
+
+@dataclass
+class GlassRead:
+    """What was done under a break-glass access, by kind: from the audit log."""
+
+    record: str  # the record type ("case", "contact", ...)
+    action: str  # an audit Action
+    decision: str  # allowed or refused
+    count: int
+    categories: tuple[str, ...]
+
+
+@dataclass
+class GlassUse:
+    """A break-glass access, for the DPO to review: who, which child, why, when, what was read."""
+
+    pk: int
+    staff: str
+    person: Shown  # the child's names and date of birth, as the DPO may see them
+    case: Shown  # the case's service and dates
+    case_id: int
+    person_id: int
+    reason: str
+    started_at: datetime
+    expires_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str
+    note: str
+    reads: list[GlassRead] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_at is not None
 
 
 def staff_name(user: User | None) -> str:
@@ -1308,6 +1344,153 @@ class Gate:
             )
         self.glass_reasons[case.pk] = reason
         return glass
+
+    # --- the DPO's review of break-glass ---------------------------------------------------
+
+    def break_glass_review(
+        self, page: int | str | None, *, per_page: int = 25
+    ) -> tuple[Page, list[GlassUse]]:
+        """Every break-glass access into this controller's cases, those still to review
+        first, newest first, a page at a time: the DPO only (refused and audited otherwise).
+        The child's name is read at the DPO's distance and audited as a list; what was done
+        during each access comes from the audit log, in one query for the page."""
+        self._require_reviewer()
+        rows = (
+            BreakGlass.objects.filter(case__controller_id=self._controller_id)
+            .select_related("user", "reviewed_by", "case", "case__person")
+            .annotate(gate_distance=self.distance_expression("case__"))
+            .order_by(F("reviewed_at").asc(nulls_first=True), "-started_at", "-pk")
+        )
+        found = Paginator(rows, per_page).get_page(page)
+        return found, self._glass_uses(list(found.object_list), Action.LIST)
+
+    def break_glass_use(self, glass_id: int) -> GlassUse:
+        """One break-glass access, for the DPO to review: read and audited."""
+        return self._glass_uses([self._reviewable(glass_id)], Action.READ)[0]
+
+    def review_break_glass(self, glass_id: int, note: str) -> GlassUse:
+        """Mark a break-glass access reviewed, with the DPO's note; audited as an update of
+        the access, the note kept in the log in the DPO's words. Reviewed once."""
+        note = note.strip()
+        glass = self._reviewable(glass_id)
+        if glass.reviewed_at is not None:
+            raise ValueError("This break-glass access has already been reviewed.")
+        if not note:
+            raise ValueError("Say what you found.")
+        with transaction.atomic():
+            glass.reviewed_at = timezone.now()
+            glass.reviewed_by = self.user
+            glass.review_note = note
+            glass.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+            append(
+                [
+                    self._entry(
+                        Action.UPDATE,
+                        f"{self.policy.label}: role '{self.role}' manages the policy; reviewed "
+                        f"the break-glass access of {glass.user.get_username()}",
+                        (),
+                        case_id=glass.case_id,
+                        person_id=glass.case.person_id,
+                        record="breakglass",
+                        record_id=glass.pk,
+                        reason=note,
+                        service=glass.case.service,
+                    )
+                ]
+            )
+        return self._glass_uses([glass], None)[0]
+
+    def _require_reviewer(self) -> None:
+        if not self.is_dpo:
+            decision = Decision(
+                False,
+                f"{self.policy.label}: role '{self.role}' may not review break-glass access; "
+                "only the role that manages the policy may",
+            )
+            self._refuse(decision, record="breakglass")
+            raise Refused(decision)
+
+    def _reviewable(self, glass_id: int) -> BreakGlass:
+        self._require_reviewer()
+        glass = (
+            BreakGlass.objects.filter(pk=glass_id, case__controller_id=self._controller_id)
+            .select_related("user", "reviewed_by", "case", "case__person")
+            .annotate(gate_distance=self.distance_expression("case__"))
+            .first()
+        )
+        if glass is None:
+            decision = Decision(False, f"{self.policy.label}: no such break-glass access")
+            self._refuse(decision, record="breakglass")
+            raise Refused(decision)
+        return glass
+
+    def _glass_uses(self, rows: list[BreakGlass], action: str | None) -> list[GlassUse]:
+        done: dict[int, dict[tuple[str, str, str], tuple[int, set[str]]]] = {r.pk: {} for r in rows}
+        windows = [(r.user_id, r.case_id, r.started_at, r.expires_at) for r in rows]
+        for event in audit_selectors.during(windows).exclude(action=Action.BREAK_GLASS):
+            for r in rows:
+                if (event.actor_id, event.case_id) == (r.user_id, r.case_id) and (
+                    r.started_at <= event.at < r.expires_at
+                ):
+                    key = (event.record_type or "case", event.action, event.decision)
+                    count, categories = done[r.pk].get(key, (0, set()))
+                    done[r.pk][key] = (count + 1, categories | set(event.category_codes))
+        uses = []
+        for r in rows:
+            distance = Distance(r.gate_distance)  # type: ignore[attr-defined]
+            person = self.show("person", r.case.person, distance)
+            names = ("given_name", "family_name", "preferred_name", "date_of_birth")
+            shown_person = Shown(
+                "person",
+                person.pk,
+                {n: person.values[n] for n in names},
+                frozenset(
+                    c
+                    for n in names
+                    if not isinstance(person.values[n], Withheld)
+                    and (c := self.policy.category("person", n))
+                ),
+            )
+            uses.append(
+                GlassUse(
+                    pk=r.pk,
+                    staff=staff_name(r.user),
+                    person=shown_person,
+                    case=self.show("case", r.case, distance),
+                    case_id=r.case_id,
+                    person_id=r.case.person_id,
+                    reason=r.reason,
+                    started_at=r.started_at,
+                    expires_at=r.expires_at,
+                    reviewed_at=r.reviewed_at,
+                    reviewed_by=staff_name(r.reviewed_by),
+                    note=r.review_note,
+                    reads=[
+                        GlassRead(record, act, decision, count, tuple(sorted(categories)))
+                        for (record, act, decision), (count, categories) in sorted(
+                            done[r.pk].items()
+                        )
+                    ],
+                )
+            )
+        if action is not None:
+            append(
+                [
+                    self._entry(
+                        action,
+                        f"{self.policy.label}: role '{self.role}' manages the policy; reviews "
+                        "break-glass access",
+                        use.person.categories | use.case.categories,
+                        case_id=use.case_id,
+                        person_id=use.person_id,
+                        record="breakglass",
+                        record_id=use.pk,
+                        service=r.case.service,
+                    )
+                    for use, r in zip(uses, rows, strict=True)
+                ]
+            )
+        return uses
 
     # --- who has seen this record ------------------------------------------------------------
 

@@ -65,11 +65,16 @@ class BreakGlass(models.Model):
     reviewed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    review_note = models.TextField(blank=True, help_text="What the DPO found on review.")
 
     objects = BreakGlassQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["user", "expires_at"])]
+        indexes = [
+            models.Index(fields=["user", "expires_at"]),
+            # The DPO's review list: those still to review first, newest first.
+            models.Index(fields=["reviewed_at", "started_at"], name="breakglass_review_idx"),
+        ]
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

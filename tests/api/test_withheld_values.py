@@ -47,6 +47,7 @@ class Furnished:
 
     case: m.Case
     values: list[tuple[str, str, Any]] = field(default_factory=list)  # (record, field, value)
+    records: dict[str, int] = field(default_factory=dict)  # record type -> its id
 
 
 class Furnisher:
@@ -116,6 +117,7 @@ class Furnisher:
             values = self.values(record, tag)
             obj = model._default_manager.create(case=case, pack_version_id=v, **fixed, **values)
             note(record, obj, values)
+            made.records[record] = obj.pk
             if model is m.Plan:
                 action_values = self.values("planaction", tag)
                 m.PlanAction.objects.create(plan=obj, **action_values)
@@ -189,6 +191,14 @@ class Caller:
                     f"/people/{case.person_id}/audit/",
                     f"/team/cases/{case.pk}/allocate/",
                     *(f"/cases/{case.pk}/{kind}s/new/" for kind in ("contact", "plan")),
+                    # The correction forms open on the values they change (not an outcome's:
+                    # its kinds share words with services' names).
+                    f"/people/{case.person_id}/edit/",
+                    f"/cases/{case.pk}/close/",
+                    *(
+                        f"/cases/{case.pk}/{kind}s/{made.records[kind]}/edit/"
+                        for kind in ("contact", "plan", "offence", "report")
+                    ),
                 ]
             for path in paths:
                 response = self.web.get(path)

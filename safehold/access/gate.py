@@ -1681,7 +1681,12 @@ class Gate:
     def _glass_uses(self, rows: list[BreakGlass], action: str | None) -> list[GlassUse]:
         done: dict[int, dict[tuple[str, str, str], tuple[int, set[str]]]] = {r.pk: {} for r in rows}
         windows = [(r.user_id, r.case_id, r.started_at, r.expires_at) for r in rows]
-        for event in audit_selectors.during(windows).exclude(action=Action.BREAK_GLASS):
+        events = (
+            audit_selectors.during(windows)
+            .exclude(action=Action.BREAK_GLASS)
+            .only("actor_id", "case_id", "at", "action", "decision", "record_type", "categories")
+        )
+        for event in events:
             for r in rows:
                 if (event.actor_id, event.case_id) == (r.user_id, r.case_id) and (
                     r.started_at <= event.at < r.expires_at

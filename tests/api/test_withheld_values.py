@@ -183,7 +183,7 @@ class Caller:
             for name in RECORD_TYPES:
                 api_get(f"/cases/{case.pk}/{name}")
         if self.web is not None:
-            paths = ["/", "/?status=all", "/team/", "/team/?status=all"]
+            paths = ["/", "/caseload/", "/caseload/?status=all", "/team/", "/team/?status=all"]
             for made in cases.values():
                 case = made.case
                 paths += [

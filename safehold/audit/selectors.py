@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from safehold.audit.chain import GENESIS
 from safehold.audit.models import AuditEvent, ChainHead
@@ -40,6 +43,18 @@ def case_history(case_id: int) -> QuerySet[AuditEvent]:
 def actor_history(actor_id: int) -> QuerySet[AuditEvent]:
     """Everything one member of staff did or tried, newest first (the (actor, at) index)."""
     return AuditEvent.objects.by_actor(actor_id).newest_first()
+
+
+def during(windows: Sequence[tuple[int, int, datetime, datetime]]) -> QuerySet[AuditEvent]:
+    """What each member of staff did about each case within a window of time: (actor, case,
+    from, until) for each window, all in one query (each term on the (case_id, at) index),
+    in chain order."""
+    if not windows:
+        return AuditEvent.objects.none()
+    match = Q()
+    for actor_id, case_id, start, end in windows:
+        match |= Q(actor_id=actor_id, case_id=case_id, at__gte=start, at__lt=end)
+    return AuditEvent.objects.filter(match).in_chain_order()
 
 
 def chain_head() -> tuple[int, str]:

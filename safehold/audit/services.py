@@ -108,7 +108,12 @@ class AuditEntry:
             raise InvalidEntry("rule is required: every decision names the rule that made it")
         if not (self.purpose or self.reason.strip()):
             raise InvalidEntry("a purpose or a reason is required: the log must say why")
-        if action == Action.BREAK_GLASS and not self.reason.strip():
+        # An access granted must say why; a refused attempt is logged with whatever was typed.
+        if (
+            action == Action.BREAK_GLASS
+            and decision == Decision.ALLOWED
+            and not self.reason.strip()
+        ):
             raise InvalidEntry("break-glass access needs the reason given for it")
         if action == Action.DISCLOSE and not self.recipient:
             raise InvalidEntry("a disclosure needs its recipient")

@@ -62,7 +62,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     cases = [_case_row(case, shown, display) for case in shown.cases]
     people = {
         kind: [_related_row(r, display) for r in related if r.kind == kind]
-        for kind in ("family", "professional", "victim")
+        for kind in ("family", "professional", "related", "victim")
     }
     items = [_timeline_item(entry, shown, display) for entry in timeline]
     details = _details(gate, shown, display)

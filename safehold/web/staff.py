@@ -129,7 +129,7 @@ class StaffLayout:
         if not self.verified:
             return []
         rows = (
-            BreakGlass.objects.active()
+            BreakGlass.objects.in_force()
             .filter(user=self.user)
             .order_by("expires_at")
             .values_list("case_id", "case__person_id", "expires_at")

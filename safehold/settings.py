@@ -205,6 +205,27 @@ SECURE_PROXY_SSL_HEADER = (
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("SAFEHOLD_CSRF_TRUSTED_ORIGINS")
 
+# Signed checkpoints of the audit chain's head, kept outside the database so that someone who
+# can rewrite the database cannot cut or rewrite the log unseen (docs/adr/0007). The key is an
+# Ed25519 private key the database never sees (`safehold audit keygen FILE` makes one); outside
+# DEBUG it must be given, and the server will not start without it. In DEBUG one is made in the
+# data dir if absent.
+AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("SAFEHOLD_AUDIT_KEY_FILE") or (
+    str(DATA_DIR / "audit-checkpoint.key") if DEBUG else ""
+)
+AUDIT_CHECKPOINT_KEY_GENERATE = DEBUG
+# One append-only file per database in this directory; put it where the database's
+# administrators cannot write (another host or mount; `chattr +a` on Linux).
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("SAFEHOLD_AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit-checkpoints")
+)
+# A checkpoint after any append that crosses a multiple of this many entries, or that comes
+# this many seconds after the process's last one: at most that much can be cut off unseen.
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFEHOLD_AUDIT_CHECKPOINT_EVERY", "1000"))
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("SAFEHOLD_AUDIT_CHECKPOINT_SECONDS", "60"))
+# Public keys (PEM files) of earlier signing keys whose checkpoints verify still trusts.
+AUDIT_CHECKPOINT_TRUSTED_KEYS = env_list("SAFEHOLD_AUDIT_TRUSTED_KEYS")
+
 # A pack is a few hundred KiB at most; anything larger is refused before parsing.
 SAFEHOLD_PACK_MAX_BYTES = int(os.environ.get("SAFEHOLD_PACK_MAX_BYTES", str(1024 * 1024)))
 SAFEHOLD_PACK_MAX_NODES = int(os.environ.get("SAFEHOLD_PACK_MAX_NODES", "50000"))

@@ -355,7 +355,7 @@ def checkpoint(*, chunk_size: int = 5_000) -> tuple[VerifyResult, checkpoints.Ch
     result = verify_chain(chunk_size=chunk_size, start=start)
     if not result.ok:
         return result, None
-    return result, checkpoints.write(result.head_seq, result.head_hash)
+    return result, checkpoints.write(result.head_seq, result.head_hash, sync=True)
 
 
 def _rows(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[Row, None, None]:

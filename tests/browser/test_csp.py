@@ -28,9 +28,12 @@ def console(browser_page: Page) -> Iterator[list[str]]:
     def on_console(message: ConsoleMessage) -> None:
         # A page answered 4xx on purpose (a form with errors, a refusal) is logged as a failed
         # load of the document itself: that is the page, not a resource the policy blocked.
-        refused_page = message.text.startswith(
-            "Failed to load resource: the server responded with a status of 4"
-        ) and message.location.get("url") == browser_page.url
+        refused_page = (
+            message.text.startswith(
+                "Failed to load resource: the server responded with a status of 4"
+            )
+            and message.location.get("url") == browser_page.url
+        )
         if message.type == "error" and not refused_page:
             errors.append(f"{browser_page.url}: {message.text}")
 
@@ -108,7 +111,10 @@ def test_manager_and_dpo_pages_run_under_the_policy(
     manager = staff("team-manager", username="morgan")
     case = browser_world.case(allocated_to=manager)
     Contact.objects.create(
-        case=case, kind="office", occurred_at=timezone.now(), pack_version_id=browser_world.version_id
+        case=case,
+        kind="office",
+        occurred_at=timezone.now(),
+        pack_version_id=browser_world.version_id,
     )
     signed_in(page, manager)
     for path in ("/team/", f"/people/{case.person_id}/audit/"):

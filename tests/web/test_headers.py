@@ -5,7 +5,6 @@ page's inline scripts, `Cache-Control: no-store` on everything that may hold per
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -31,8 +30,9 @@ def test_production_settings_carry_the_policy_and_no_store() -> None:
     assert "safehold.web.headers.NoStoreMiddleware" in settings.MIDDLEWARE
 
 
+@pytest.mark.usefixtures("hashed_static")
 def test_a_staff_page_is_no_store_and_its_inline_scripts_carry_the_policys_nonce(
-    hashed_static: Path, cambridgeshire: World
+    cambridgeshire: World,
 ) -> None:
     officer = cambridgeshire.staff("youth-justice-officer")
     case = cambridgeshire.case(allocated_to=officer)
@@ -84,9 +84,8 @@ def test_api_answers_are_no_store(cambridgeshire: World) -> None:
         assert response["Cache-Control"] == "no-store", response.status_code
 
 
-def test_the_public_notices_stay_cacheable_for_visitors_only(
-    hashed_static: Path, cambridgeshire: World
-) -> None:
+@pytest.mark.usefixtures("hashed_static")
+def test_the_public_notices_stay_cacheable_for_visitors_only(cambridgeshire: World) -> None:
     visitor = Client()
     for path in (
         "/privacy/",
@@ -106,7 +105,8 @@ def test_the_public_notices_stay_cacheable_for_visitors_only(
     assert response["Cache-Control"] == "no-store"
 
 
-def test_static_assets_stay_cacheable(hashed_static: Path, cambridgeshire: World) -> None:
+@pytest.mark.usefixtures("hashed_static")
+def test_static_assets_stay_cacheable(cambridgeshire: World) -> None:
     page = Client().get("/privacy/").content.decode()
     stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', page)
     assert stylesheet is not None

@@ -113,6 +113,7 @@ class Command(BaseCommand):
             return f"No signed checkpoints yet in {where}: nothing anchors the chain's end."
         since = result.head_seq - result.checkpointed_seq
         return (
-            f"Checked against {result.checkpoints:,} signed checkpoints in {where}; the last "
+            f"Checked against {result.checkpoints:,} signed "
+            f"checkpoint{'' if result.checkpoints == 1 else 's'} in {where}; the last "
             f"covers entry {result.checkpointed_seq} ({since:,} entries since)."
         )

@@ -353,7 +353,7 @@ def checkpoint(*, chunk_size: int = 5_000) -> tuple[VerifyResult, checkpoints.Ch
     last = max(loaded.by_seq.values(), key=lambda c: c.seq, default=None)
     start = (last.seq, last.hash) if last is not None else (0, GENESIS)
     result = verify_chain(chunk_size=chunk_size, start=start)
-    if not result.ok:
+    if not result.ok or result.head_seq == 0:  # broken, or nothing yet to sign
         return result, None
     return result, checkpoints.write(result.head_seq, result.head_hash, sync=True)
 

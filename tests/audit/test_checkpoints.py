@@ -169,6 +169,21 @@ def test_the_checkpoint_command_verifies_since_the_last_one_before_signing(
     assert [c["seq"] for c in lines()] == [2]  # nothing signed over the edit
 
 
+def test_an_empty_log_is_not_signed() -> None:
+    out = StringIO()
+    call_command("audit", "checkpoint", stdout=out)
+    assert "empty: nothing to sign" in out.getvalue()
+    assert not checkpoints.checkpoint_file().exists()
+
+
+def test_a_log_emptied_whole_is_caught_by_its_checkpoints(chain) -> None:
+    with as_dba():
+        AuditEvent.objects.all().delete()
+        ChainHead.objects.all().delete()
+    problem = verify_chain().problem
+    assert problem is not None and (problem.seq, problem.kind) == (1, "truncated")
+
+
 def test_in_development_and_tests_a_key_is_made_in_the_data_dir(settings, tmp_path) -> None:
     settings.AUDIT_CHECKPOINT_KEY_FILE = str(tmp_path / "data" / "audit-checkpoint.key")
     checkpoints.write(1, "a" * 64)

@@ -125,4 +125,6 @@ def test_manager_and_dpo_pages_run_under_the_policy(
     for path in ("/retention/", "/retention/queue/", "/retention/holds/"):
         visit(page, path, console)
         if SHOTS:
-            page.screenshot(path=str(Path(SHOTS) / f"csp{path.replace('/', '-')}.png"))
+            page.screenshot(
+                path=str(Path(SHOTS) / f"csp{path.replace('/', '-')}.png"), full_page=True
+            )

@@ -84,7 +84,9 @@ class Command(BaseCommand):
         except (checkpoints.CheckpointKeyError, OSError) as exc:
             raise CommandError(f"no checkpoint written: {exc}") from None
         self.fail_unless_ok(result, f"{result.checked:,} entries since the last checkpoint")
-        assert made is not None
+        if made is None:
+            self.stdout.write("The audit log is empty: nothing to sign yet.")
+            return
         self.stdout.write(
             f"Checkpoint of entry {made.seq} signed and written to {checkpoints.checkpoint_file()}"
             f" ({result.checked:,} entries verified since the one before)"

@@ -37,8 +37,10 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not public_cacheable(request, response):
-            if "Cache-Control" in response:
-                del response["Cache-Control"]
-            patch_cache_control(response, no_store=True)
+        cache = response.get("Cache-Control", "")
+        if "no-store" in cache or public_cacheable(request, response):
+            return response  # already kept from every cache (never_cache), or public
+        # Replaced, not added to: a `public` or `max-age` must not survive next to it.
+        del response["Cache-Control"]
+        patch_cache_control(response, no_store=True)
         return response

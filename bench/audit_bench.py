@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> None:
     )
     size = storage_bytes()
     if size:
-        print(f"storage: {size / done:,.0f} bytes per event (table and indexes)")
+        events = selectors.chain_head()[0]  # the checkpoint batches too
+        print(f"storage: {size / events:,.0f} bytes per event (table and indexes)")
 
 
 def checkpoint_cost(entry: Callable[[], Any], args: argparse.Namespace) -> None:

@@ -97,6 +97,8 @@ def test_staff_pages_run_under_the_policy(
         f"/people/{case.person_id}/",
         f"/cases/{case.pk}/contacts/new/",
         f"/cases/{other.pk}/break-glass/",
+        f"/people/{case.person_id}/edit/",
+        f"/cases/{case.pk}/close/",
     ):
         visit(page, path, console)
     page.goto(f"/cases/{case.pk}/contacts/new/")

@@ -106,7 +106,19 @@ def _pg_guard_problems(expected: dict[str, str]) -> tuple[str, ...]:
             " AND t.tgrelid IN ('audit_event'::regclass, 'audit_chainhead'::regclass)"
         )
         found = {row[0]: row[1:] for row in cursor.fetchall()}
-    problems = []
+        # Two other ways to change what a session sees or writes without touching a trigger:
+        # row-level security can hide entries from the application's role, and a rule can
+        # rewrite an INSERT or UPDATE into something else. Neither belongs on these tables.
+        cursor.execute(
+            "SELECT c.relname || ' (row-level security enabled: entries can be hidden)'"
+            " FROM pg_class c WHERE c.relrowsecurity"
+            " AND c.oid IN ('audit_event'::regclass, 'audit_chainhead'::regclass)"
+            " UNION ALL"
+            " SELECT r.rulename || ' (a rule on ' || c.relname || ': statements rewritten)'"
+            " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
+            " WHERE r.ev_class IN ('audit_event'::regclass, 'audit_chainhead'::regclass)"
+        )
+        problems = [text for (text,) in cursor.fetchall()]
     for name, table in expected.items():
         if name not in found:
             problems.append(f"{name} (missing)")

@@ -129,6 +129,14 @@ def test_a_guard_enabled_for_replication_only_lets_updates_through_and_is_report
             "audit_event_append_only (redefined: not the trigger migration 0002 made)",
         ),
         (
+            "ALTER TABLE audit_event ENABLE ROW LEVEL SECURITY",
+            "audit_event (row-level security enabled: entries can be hidden)",
+        ),
+        (
+            "CREATE RULE audit_event_drop AS ON INSERT TO audit_event DO INSTEAD NOTHING",
+            "audit_event_drop (a rule on audit_event: statements rewritten)",
+        ),
+        (
             "CREATE TRIGGER audit_event_extra BEFORE INSERT ON audit_event"
             " FOR EACH ROW EXECUTE FUNCTION audit_chainhead_guard()",
             "audit_event_extra (a trigger migration 0002 did not make)",

@@ -124,7 +124,7 @@ def test_manager_and_dpo_pages_run_under_the_policy(
     page.context.clear_cookies()
 
     signed_in(page, staff("data-protection-officer", username="dana"))
-    for path in ("/retention/", "/retention/queue/", "/retention/holds/"):
+    for path in ("/data-protection/", "/retention/", "/retention/queue/", "/retention/holds/"):
         visit(page, path, console)
         if SHOTS:
             page.screenshot(

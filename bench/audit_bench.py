@@ -8,7 +8,7 @@ and migrated the way the test suite does it and dropped at the end (SQLite: a fi
 temporary directory, so the figures include real disk writes; PostgreSQL: a new database
 `safehold_audit_bench_<pid>` on the same server). Targets: >= 10,000 appends/s batched and
 >= 100,000 entries/s verified. It also measures what signing a checkpoint of the chain head
-after an append costs it (docs/adr/0009), on batches interleaved with and without: target
+after an append costs it (docs/adr/0010), on batches interleaved with and without: target
 a few percent at most.
 """
 

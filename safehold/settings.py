@@ -230,7 +230,7 @@ CONTENT_SECURITY_POLICY = {
 CSRF_TRUSTED_ORIGINS = env_list("SAFEHOLD_CSRF_TRUSTED_ORIGINS")
 
 # Signed checkpoints of the audit chain's head, kept outside the database so that someone who
-# can rewrite the database cannot cut or rewrite the log unseen (docs/adr/0009). The key is an
+# can rewrite the database cannot cut or rewrite the log unseen (docs/adr/0010). The key is an
 # Ed25519 private key the database never sees (`safehold audit keygen FILE` makes one); outside
 # DEBUG it must be given, and the server will not start without it. In DEBUG one is made in the
 # data dir if absent.

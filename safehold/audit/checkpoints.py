@@ -1,4 +1,4 @@
-"""Signed checkpoints of the chain head, kept outside the database (docs/adr/0009).
+"""Signed checkpoints of the chain head, kept outside the database (docs/adr/0010).
 
 The chain proves that no entry was changed *relative to the ones after it*; someone who can
 write to the database can still cut its end off, or rewrite it from some entry on and hash it
@@ -104,7 +104,7 @@ def signing_key() -> Ed25519PrivateKey:
         raise CheckpointKeyError(
             "SAFEHOLD_AUDIT_KEY_FILE is not set: the audit log's checkpoints must be signed with "
             "a key the database does not hold. Create one with `safehold audit keygen FILE` and "
-            "point SAFEHOLD_AUDIT_KEY_FILE at it (docs/adr/0009-audit-checkpoints.md)."
+            "point SAFEHOLD_AUDIT_KEY_FILE at it (docs/adr/0010-audit-checkpoints.md)."
         )
     return _load_key(str(path), bool(settings.AUDIT_CHECKPOINT_KEY_GENERATE))
 

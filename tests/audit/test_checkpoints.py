@@ -1,5 +1,5 @@
 """Signed checkpoints outside the database catch what the chain alone cannot: its end cut off,
-or the chain rewritten from some entry on and hashed again (docs/adr/0009)."""
+or the chain rewritten from some entry on and hashed again (docs/adr/0010)."""
 
 from __future__ import annotations
 

@@ -401,7 +401,8 @@ def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> Htt
             status = 403
         else:
             messages.success(request, f"{title} recorded")
-            return redirect(reverse("web:person", args=[shown.person_id]) + "#timeline")
+            # The top of the page, where the success banner is (not #timeline below it).
+            return redirect("web:person", shown.person_id)
     elif request.method == "POST":
         status = 400
     return render(

@@ -84,8 +84,11 @@ def test_find_a_young_person_and_record_a_contact(
     page.get_by_label("Month").fill(str(day.month))
     page.get_by_label("Year").fill(str(day.year))
     page.get_by_role("button", name="Save contact").click()
-    expect(page).to_have_url(re.compile(rf"/people/{jordan.pk}/#timeline$"))
-    expect(page.get_by_text("Contact recorded")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/people/{jordan.pk}/$"))
+    # After saving, the success banner is what the user sees and hears first.
+    banner = page.get_by_role("alert").filter(has_text="Contact recorded")
+    expect(banner).to_be_focused()
+    expect(banner).to_be_in_viewport()
     expect(page.get_by_text("Seen at home with his mother")).to_be_visible()
     check(page, axe, "person-after-contact")
     assert Contact.objects.filter(notes="Seen at home with his mother", created_by=officer).exists()

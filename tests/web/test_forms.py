@@ -116,7 +116,7 @@ def test_record_a_contact(officer: User, case: Case, client: Client) -> None:
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/people/{case.person_id}/#timeline"
+    assert response["Location"] == f"/people/{case.person_id}/"
     contact = Contact.objects.get()
     assert timezone.localtime(contact.occurred_at).replace(tzinfo=None) == datetime.combine(
         yesterday, time(14, 30)

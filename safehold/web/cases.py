@@ -393,6 +393,12 @@ def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> Htt
             action_form.keep_only(gate.writable("planaction", shown))
     status = 200
     valid = form.is_valid() and (actions is None or actions.is_valid())
+    if actions is not None and not actions.forms:
+        # Sent without the formset's management form (not from our page): invalid, and the
+        # page is shown again with empty actions to fill in.
+        actions = PlanActionFormSet(prefix="action")
+        for action_form in actions.forms:
+            action_form.keep_only(gate.writable("planaction", shown))
     if request.method == "POST" and valid:
         try:
             _write(request, gate, shown, form, model, actions)

@@ -147,7 +147,9 @@ def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
         if ended and not isinstance(ended, Withheld) and ended < today:
             continue  # held once, not now
         names.add(display.flag(value).text)
-    return Cell(", ".join(sorted(names)) or "None")
+    return Cell(
+        ", ".join(sorted(names)) or "No flags"
+    )  # not "None", which reads like a missing value
 
 
 def _outcome(entry: TimelineEntry | None, display: Display) -> Cell:

@@ -99,7 +99,9 @@ def test_a_success_banner_shows_its_words(
             follow=True,
         )
     html = response.content.decode()
-    assert re.search(r'<p class="govuk-notification-banner__heading">\s*Contact recorded\s*</p>', html)
+    assert re.search(
+        r'<p class="govuk-notification-banner__heading">\s*Contact recorded\s*</p>', html
+    )
     assert "&lt;p" not in html.replace("Rang &lt;Sam&gt;", "")
     assert "Rang &lt;Sam&gt; &amp; mum" in html  # what staff typed is still escaped
 

@@ -293,3 +293,20 @@ def test_a_living_service_gives_every_dpo_page_something(loaded: Callable[[str],
     )
     assert reads.exists()
     assert verify_chain().ok
+
+
+def test_make_run_prints_who_can_sign_in(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    out = StringIO()
+    call_command("demo", people=30, pack="cambridgeshire-yos", living=True, stdout=out)
+    assert "former young people, 2 legal holds and 1 break-glass use" in out.getvalue()
+    out = StringIO()
+    call_command("staff", pack="cambridgeshire-yos", per_role=1, stdout=out)
+    listing = out.getvalue()
+    assert "Cambridgeshire County Council (cambridgeshire-yos):" in listing
+    officer = User.objects.filter(role="youth-justice-officer").order_by("pk").first()
+    assert officer is not None
+    assert f"Youth offending case manager  {officer.username} ({officer.get_full_name()})" in (
+        listing
+    )
+    assert "Data Protection Officer" in listing and "safehold-demo" not in listing

@@ -16,6 +16,7 @@ from jinja2 import (
     Undefined,
 )
 
+from safehold.access.gate import staff_name
 from safehold.web.govuk import JINJA_GLOBALS as GOVUK_FORM_GLOBALS
 
 
@@ -42,4 +43,5 @@ def environment(**options: Any) -> Environment:
         {"static": static, "url": reverse, "govuk_assets": f"{settings.STATIC_URL}govuk/assets"}
     )
     env.globals.update(GOVUK_FORM_GLOBALS)  # Django forms into GOV.UK macros
+    env.globals["staff_name"] = staff_name  # people's names, never their usernames
     return env

@@ -31,6 +31,7 @@ from safehold.access.gate import (
 )
 from safehold.access.models import User
 from safehold.access.policy import Decision
+from safehold.policy.selectors import controller_pack
 from safehold.records.models import (
     Assessment,
     CaseRecord,
@@ -40,7 +41,7 @@ from safehold.records.models import (
     Plan,
     PlanAction,
 )
-from safehold.web.display import Display, label_of
+from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import (
     AllocateForm,
     AssessmentForm,
@@ -74,13 +75,21 @@ def refused_page(
     case_id: int | None = None,
     break_glass: bool = False,
 ) -> HttpResponse:
-    """403: which rule refused and, where breaking glass would open the case, the way to it."""
+    """403: which rule refused (in words, and as the gate wrote it) and, where breaking glass
+    would open the case, the way to it."""
+    user = request.user
+    pack = (
+        controller_pack(user.controller_id)
+        if isinstance(user, User) and user.controller_id is not None
+        else None
+    )
     return render(
         request,
         "web/cases/refused.html",
         {
             "heading": heading,
             "rule": rule,
+            "because": explain(rule, pack) if pack is not None else "",
             "break_glass_url": (
                 reverse("web:break-glass", args=[case_id])
                 if break_glass and case_id is not None

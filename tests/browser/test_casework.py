@@ -110,6 +110,13 @@ def test_another_role_sees_it_withheld(
     expect(page.get_by_text("Visit 0")).to_have_count(0)
     expect(page.get_by_text("Withheld", exact=True).first).to_be_visible()
     page.get_by_text("Why some information is withheld").click()
+    # The rule in words, and the rule itself one click further.
+    expect(
+        page.get_by_text(
+            "A Youth offending case manager may not read records of the contact we have"
+        ).first
+    ).to_be_visible()
+    page.get_by_text("The rules in the privacy policy").click()
     expect(
         page.get_by_text("allows read of 'contact-records' at team distance").first
     ).to_be_visible()

@@ -22,6 +22,11 @@ class RecordOut(Schema):
     withheld: dict[str, WithheldOut] = Field(
         description="The fields withheld from this member of staff, each with the reason."
     )
+    version: int | None = Field(
+        None,
+        description="Raised by one on every change; the record's ETag is made of it "
+        "(send it back in If-Match to change the record).",
+    )
 
 
 class PersonOut(RecordOut):
@@ -68,7 +73,9 @@ def record_out(shown: Shown) -> RecordOut:
         for k, v in shown.values.items()
         if isinstance(v, Withheld)
     }
-    return RecordOut(type=shown.record, id=shown.pk, values=values, withheld=withheld)
+    return RecordOut(
+        type=shown.record, id=shown.pk, values=values, withheld=withheld, version=shown.version
+    )
 
 
 def case_out(shown: ShownCase) -> CaseOut:
@@ -152,3 +159,8 @@ class ReportIn(Schema):
     copy_given_on: date | None = Field(
         None, description="When the young person was given a copy, before court."
     )
+
+
+class CaseClose(Schema):
+    closed_on: date = Field(description="When the service ended.")
+    closed_reason: m.Case.ClosedReason = Field(description="Why the case closed.")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from safehold.web import account, audit, breakglass, cases, people, retention, views
+from safehold.web import account, audit, breakglass, cases, edits, people, retention, views
 
 app_name = "web"
 urlpatterns = [
@@ -46,6 +46,18 @@ urlpatterns = [
             cases.new_record,
             {"kind": kind},
             name=f"{kind}-new",
+        )
+        for kind in cases.RECORDS
+    ),
+    # Correcting what is recorded, and closing a case (edits.py).
+    path("people/<int:person_id>/edit/", edits.edit_person, name="person-edit"),
+    path("cases/<int:case_id>/close/", edits.close_case, name="case-close"),
+    *(
+        path(
+            f"cases/<int:case_id>/{kind}s/<int:record_id>/edit/",
+            edits.edit_record,
+            {"kind": kind},
+            name=f"{kind}-edit",
         )
         for kind in cases.RECORDS
     ),

@@ -32,7 +32,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-PER_ROUTE = 2
+PER_ROUTE = 1
 MAX_PAGES = 200
 DEBRIS = ("{{", "}}", "no such element", "Undefined")
 ESCAPED_MARKUP = ("&lt;p", "&lt;/")

@@ -60,12 +60,20 @@ migrate: setup
 	mkdir -p var
 	SAFEHOLD_DEBUG=1 $(BIN)/safehold migrate --no-input
 
+# --living adds what a service running for years holds (records due for disposal, legal holds,
+# a break-glass use); the retention plan then dates every unit, so the DPO's pages have work.
 demo: migrate
 	for pack in packs/*.yaml; do SAFEHOLD_DEBUG=1 $(BIN)/safehold pack load "$$pack"; done
-	SAFEHOLD_DEBUG=1 $(BIN)/safehold demo --people $(DEMO_PEOPLE) --pack $(basename $(notdir $(DEMO_PACK))) --if-empty --password demo
+	SAFEHOLD_DEBUG=1 $(BIN)/safehold demo --people $(DEMO_PEOPLE) --pack $(basename $(notdir $(DEMO_PACK))) --if-empty --password demo --living
+	SAFEHOLD_DEBUG=1 $(BIN)/safehold retention plan
 
 run: demo
-	@echo "Serving on http://$(HOST)/ (public notices at /privacy/)"
+	@echo
+	@echo "Safehold is at http://$(HOST)/ (public privacy notices at http://$(HOST)/privacy/)."
+	@echo "Sign in at http://$(HOST)/sign-in/ as one of these, with the password: demo"
+	@echo "(the first sign-in sets up an authenticator app: any TOTP app will do)."
+	@SAFEHOLD_DEBUG=1 $(BIN)/safehold staff --pack $(basename $(notdir $(DEMO_PACK))) --per-role 2
+	@echo
 	SAFEHOLD_DEBUG=1 $(BIN)/safehold runserver $(HOST)
 
 lint: setup

@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
-from safehold.access.models import Team, User
+from safehold.access.models import BreakGlass, Team, User
 from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
 from safehold.records.models import Case, Person
@@ -42,7 +42,7 @@ from tests.test_every_url import RECORD_BODIES
 # another number on the page: another controller's records, and ids that exist nowhere.
 OTHER, MISSING, OWN = 7_100_000, 7_300_000, 7_500_000
 # Each kind of id a URL or a body may take, and its offset from the bases above.
-ID_KINDS = {"case": 1, "person": 2, "record": 3, "team": 4, "user": 5, "hold": 6}
+ID_KINDS = {"case": 1, "person": 2, "record": 3, "team": 4, "user": 5, "hold": 6, "glass": 7}
 # What each parameter or body field names.
 ID_NAMES = {
     "case_id": "case",
@@ -51,6 +51,7 @@ ID_NAMES = {
     "team_id": "team",
     "allocated_to_id": "user",
     "hold_id": "hold",
+    "glass_id": "glass",
 }
 # Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
 FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -91,7 +92,7 @@ class Own:
 
 def other_council(caller: World) -> None:
     """Another council's records, with the ids `other(kind)`: a case (restricted, which must
-    not show either), its young person, a record, a team, a member of staff and a legal hold;
+    not show either), its young person, a record, a team, a member of staff, a legal hold and a use of break-glass;
     and nothing at `missing(kind)`."""
     path = next(p for p in PACK_FILES if p.stem != caller.pack.code)
     them = make_world(path)
@@ -125,6 +126,14 @@ def other_council(caller: World) -> None:
         placed_at=timezone.now(),
         review_on=REVIEW,
     )
+    BreakGlass.objects.create(
+        pk=other("glass"),
+        user=worker,
+        case=case,
+        reason="A safeguarding emergency",
+        started_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     for kind in ID_KINDS:
         assert not _exists(kind, missing(kind))
 
@@ -137,6 +146,7 @@ def _exists(kind: str, pk: int) -> bool:
         "team": Team,
         "user": User,
         "hold": LegalHold,
+        "glass": BreakGlass,
     }
     return bool(models[kind]._default_manager.filter(pk=pk).exists())
 

@@ -92,8 +92,8 @@ class Own:
 
 def other_council(caller: World) -> None:
     """Another council's records, with the ids `other(kind)`: a case (restricted, which must
-    not show either), its young person, a record, a team, a member of staff, a legal hold and a use of break-glass;
-    and nothing at `missing(kind)`."""
+    not show either), its young person, a record, a team, a member of staff, a legal hold
+    and a use of break-glass; and nothing at `missing(kind)`."""
     path = next(p for p in PACK_FILES if p.stem != caller.pack.code)
     them = make_world(path)
     team = Team.objects.create(pk=other("team"), controller=them.controller, name="Elsewhere")

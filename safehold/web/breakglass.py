@@ -24,6 +24,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.web.cases import with_gate
 from safehold.web.display import Display, label_of
+from safehold.web.find import reference
 from safehold.web.staff import person_url
 
 MIN_REASON = 10
@@ -133,6 +134,7 @@ def _use_row(use: GlassUse, display: Display) -> dict[str, Any]:
         "born": display(use.person.values["date_of_birth"]),
         "service": display.service(use.case.values["service"]),
         "person_url": person_url(use.person_id),
+        "reference": reference(use.person_id),
         "review_url": reverse("web:break-glass-use", args=[use.pk]),
         "reads": reads,
     }

@@ -52,6 +52,7 @@ def test_the_dpo_sees_who_which_child_why_when_and_what_was_read(
     html = response.content.decode()
     assert "Casey Jones" in html
     assert "Sam Faraway" in html and f"/people/{case.person_id}/" in html
+    assert f"Reference P{case.person_id}" in html  # a name and reference, as staff quote it
     assert REASON in html
     assert "Read the case" in html and "Read contacts" in html
     assert "To review" in html

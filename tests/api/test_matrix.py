@@ -104,7 +104,7 @@ def run_matrix(world: World, roles: list[Role], caller: str) -> None:
         # list
         page = api.get("/cases", mine="false", open="false", limit=200).json()
         listed = {item["id"] for item in page["items"]}
-        if not any(visible(pack, role, where) for where in cases):
+        if not any(visible(pack, role, where, caller) for where in cases):
             assert page["count"] == 0, (role.code, "count")
         for where, case in cases.items():
             assert (case.pk in listed) == visible(pack, role, where, caller), (

@@ -25,6 +25,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
+from safehold.records import validation
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -547,6 +548,9 @@ class Gate:
             creating = obj.pk is None
             for name, value in values.items():
                 setattr(obj, name, value)
+            # Whoever sends it (API, form, command), nothing is saved that the record cannot
+            # hold or that makes no sense for it: ValidationError, by field.
+            validation.check(obj, values)
             if hasattr(obj, "pack_version_id"):
                 # Every record remembers the pack version it was written under.
                 obj.pack_version_id = self.policy.pack_version_id

@@ -23,6 +23,7 @@ from safehold.api.schemas import (
     CasePage,
     ContactIn,
     ExportOut,
+    Id,
     OffenceIn,
     OutcomeIn,
     PersonIn,
@@ -31,11 +32,13 @@ from safehold.api.schemas import (
     RecordOut,
     RecordPage,
     ReportIn,
+    Text,
     TokenOut,
     case_out,
     record_out,
 )
 from safehold.records import models as m
+from safehold.records import validation
 from safehold.records.models import Case, CaseRecord, Person
 
 api = NinjaAPI(
@@ -63,6 +66,7 @@ RECORD_TYPES: dict[str, tuple[type[CaseRecord], type[Schema]]] = {
     "reports": (m.Report, ReportIn),
 }
 MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000_000  # far past any list, and well inside SQL's integers
 
 
 def gate(request: HttpRequest) -> Gate:
@@ -71,15 +75,19 @@ def gate(request: HttpRequest) -> Gate:
     return Gate(user)
 
 
-def clean(obj: models.Model, values: dict[str, Any]) -> None:
-    """Django's own field validation (choices, lengths, emails) for the fields being written."""
+def clean(obj: models.Model, values: dict[str, Any], *, at: str = "") -> None:
+    """The record's rules (`records.validation`: Django's field checks, date ranges, text a
+    database can hold, dates in order) for the fields being written, as a 422 naming each.
+    `Gate.write` checks the same again; checking here first reports a new person's fields and
+    their case's together, at their place in the body (`at`)."""
     for name, value in values.items():
         setattr(obj, name, value)
-    names = {f.name for f in obj._meta.get_fields()}
     try:
-        obj.clean_fields(exclude=names - set(values))
+        validation.check(obj, values)
     except DjangoValidationError as exc:
-        raise problems.FieldErrors(exc.message_dict) from exc
+        raise problems.FieldErrors(
+            {f"{at}{name}": messages for name, messages in exc.message_dict.items()}
+        ) from exc
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -110,10 +118,10 @@ cases = Router(tags=["cases"])
 class CaseFilter(Schema):
     mine: bool = True
     open: bool = True
-    person_id: int | None = None
-    service: str | None = None
+    person_id: Id | None = None
+    service: Text | None = None
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @cases.get("/cases", response=CasePage, summary="Cases the caller may see")
@@ -139,7 +147,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
 
 
 @cases.get("/cases/{case_id}", response=CaseOut, summary="One case and its young person")
-def get_case(request: HttpRequest, case_id: int) -> CaseOut:
+def get_case(request: HttpRequest, case_id: Id) -> CaseOut:
     return case_out(gate(request).case(case_id))
 
 
@@ -170,13 +178,13 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     clean(case, values)
     person_values = payload.person.dict() if payload.person is not None else None
     if person_values is not None:
-        clean(Person(), person_values)
+        clean(Person(), person_values, at="person/")
     g.open_case(case, values, person_id=payload.person_id, person_values=person_values)
     return Status(201, case_out(g.case(case.pk)))
 
 
 @cases.get("/cases/{case_id}/export", response=ExportOut, summary="Export a case")
-def export_case(request: HttpRequest, case_id: int) -> ExportOut:
+def export_case(request: HttpRequest, case_id: Id) -> ExportOut:
     """The case and all its records as the pack's export grants allow; audited as an export."""
     shown = gate(request).export(case_id, [model for model, _ in RECORD_TYPES.values()])
     base = case_out(shown)
@@ -195,7 +203,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         summary=f"The {label} records of a case",
         operation_id=f"list_{name}",
     )
-    def list_records(request: HttpRequest, case_id: int) -> RecordPage:
+    def list_records(request: HttpRequest, case_id: Id) -> RecordPage:
         g = gate(request)
         shown_case = g.case(case_id)
         items = [record_out(s) for s in g.records(shown_case, model, limit=MAX_LIMIT)]
@@ -207,7 +215,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         summary=f"Record a {label} on a case",
         operation_id=f"create_{name}",
     )
-    def create_record(request: HttpRequest, case_id: int, payload: schema) -> Status[RecordOut]:  # type: ignore[valid-type]
+    def create_record(request: HttpRequest, case_id: Id, payload: schema) -> Status[RecordOut]:  # type: ignore[valid-type]
         g = gate(request)
         case = g.case_to_write(g.case(case_id))
         values = _plain(payload.dict())  # type: ignore[attr-defined]
@@ -224,8 +232,8 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
     )
     def update_record(
         request: HttpRequest,
-        case_id: int,
-        record_id: int,
+        case_id: Id,
+        record_id: Id,
         payload: PatchDict[schema],  # type: ignore[valid-type]
     ) -> RecordOut:
         g = gate(request)
@@ -256,7 +264,7 @@ people = Router(tags=["people"])
 
 
 @people.get("/people/{person_id}", response=PersonOut, summary="A person, through their cases")
-def get_person(request: HttpRequest, person_id: int) -> PersonOut:
+def get_person(request: HttpRequest, person_id: Id) -> PersonOut:
     shown = gate(request).young_person(person_id)
     return PersonOut(
         **record_out(shown.person).dict(),
@@ -266,7 +274,7 @@ def get_person(request: HttpRequest, person_id: int) -> PersonOut:
 
 
 @people.patch("/people/{person_id}", response=PersonOut, summary="Change a person's details")
-def update_person(request: HttpRequest, person_id: int, payload: PatchDict[PersonIn]) -> PersonOut:
+def update_person(request: HttpRequest, person_id: Id, payload: PatchDict[PersonIn]) -> PersonOut:
     g = gate(request)
     # Written through the nearest of their cases; break-glass never writes.
     case = g.case_to_write(g.person(person_id))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -16,7 +19,6 @@ TYPES = "urn:safehold:problem:"
 
 
 def problem(
-    api: NinjaAPI,
     request: HttpRequest,
     status: int,
     title: str,
@@ -25,7 +27,10 @@ def problem(
     kind: str,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    audited: bool = False,
 ) -> HttpResponse:
+    """A problem document. `audited`: the refusal is already in the audit log (the gate wrote
+    it), so `ProblemMiddleware` does not log it again."""
     body: dict[str, Any] = {
         "type": TYPES + kind,
         "title": title,
@@ -36,12 +41,11 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     response = HttpResponse(
-        api.renderer.render(request, body, response_status=status),
-        status=status,
-        content_type=CONTENT_TYPE,
+        json.dumps(body, cls=DjangoJSONEncoder), status=status, content_type=CONTENT_TYPE
     )
     for name, value in (headers or {}).items():
         response[name] = value
+    response.audited = audited  # type: ignore[attr-defined]
     return response
 
 
@@ -68,7 +72,6 @@ def install(api: NinjaAPI) -> None:
     def invalid_fields(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
         fields = ", ".join(sorted({e["pointer"] for e in errors}))
         return problem(
-            api,
             request,
             422,
             "Your request is not valid",
@@ -102,22 +105,27 @@ def install(api: NinjaAPI) -> None:
             ],
         )
 
+    @api.exception_handler(DjangoValidationError)
+    def record_rules(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        # A record's own rules (records.validation), as Gate.write found them.
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return field_errors(request, FieldErrors(errors))
+
     @api.exception_handler(Refused)
     def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
         # The gate has already written the refusal to the audit log.
         return problem(
-            api,
             request,
             403,
             "The policy pack does not allow this",
             exc.decision.rule,
             kind="refused",
+            audited=True,
         )
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem(
-            api,
             request,
             401,
             "Sign in first",
@@ -131,7 +139,6 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed"}
         return problem(
-            api,
             request,
             exc.status_code,
             titles.get(exc.status_code, "Request failed"),
@@ -142,5 +149,5 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(
-            api, request, 404, "Not found", str(exc) or "There is nothing here.", kind="not-found"
+            request, 404, "Not found", str(exc) or "There is nothing here.", kind="not-found"
         )

@@ -2,12 +2,27 @@
 with the reason, never a silent gap."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from safehold.access.gate import Shown, ShownCase, Withheld
 from safehold.records import models as m
+from safehold.records import validation
+
+
+def _storable(value: str) -> str:
+    problem = validation.text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Every id a client sends, in a path, a query or a body: a bigint, so never an overflow.
+Id = Annotated[int, Field(ge=1, le=validation.MAX_ID)]
+# Every text a client sends: what both databases can store (no NUL, no lone surrogate).
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 class WithheldOut(Schema):
@@ -87,54 +102,54 @@ def case_out(shown: ShownCase) -> CaseOut:
 
 
 class PersonIn(Schema):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    preferred_name: str = Field("", max_length=100)
+    given_name: Text = Field(min_length=1, max_length=100)
+    family_name: Text = Field(min_length=1, max_length=100)
+    preferred_name: Text = Field("", max_length=100)
     date_of_birth: date | None = None
-    sex: str = Field("", max_length=20)
-    ethnicity: str = Field("", max_length=100)
-    address: str = ""
-    postcode: str = Field("", max_length=10)
-    phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    school: str = Field("", max_length=200)
-    health_needs: str = ""
+    sex: Text = Field("", max_length=20)
+    ethnicity: Text = Field("", max_length=100)
+    address: Text = ""
+    postcode: Text = Field("", max_length=10)
+    phone: Text = Field("", max_length=40)
+    email: Text = Field("", max_length=254)
+    school: Text = Field("", max_length=200)
+    health_needs: Text = ""
     last_contact_on: date | None = None
 
 
 class CaseIn(Schema):
-    person_id: int | None = Field(None, description="Someone already recorded, or:")
+    person_id: Id | None = Field(None, description="Someone already recorded, or:")
     person: PersonIn | None = Field(None, description="someone new, recorded with this case.")
-    service: str = Field(min_length=1, max_length=64, description="A service code of the pack.")
-    team_id: int
-    allocated_to_id: int | None = None
+    service: Text = Field(min_length=1, max_length=64, description="A service code of the pack.")
+    team_id: Id
+    allocated_to_id: Id | None = None
     opened_on: date
 
 
 class ContactIn(Schema):
     kind: m.Contact.Kind
     occurred_at: datetime
-    notes: str = ""
+    notes: Text = ""
 
 
 class AssessmentIn(Schema):
     kind: m.Assessment.Kind
     completed_on: date | None = None
-    summary: str = ""
-    health_findings: str = ""
+    summary: Text = ""
+    health_findings: Text = ""
 
 
 class PlanIn(Schema):
     kind: m.Plan.Kind
     starts_on: date
     review_on: date | None = None
-    summary: str = ""
+    summary: Text = ""
 
 
 class OffenceIn(Schema):
     committed_on: date | None = None
-    description: str = Field(min_length=1)
-    offence_type: str = Field("", max_length=100)
+    description: Text = Field(min_length=1)
+    offence_type: Text = Field("", max_length=100)
     gravity: int | None = Field(None, ge=1, le=8, description="The YJB gravity score, 1 to 8.")
 
 
@@ -142,13 +157,13 @@ class OutcomeIn(Schema):
     kind: m.Outcome.Kind
     starts_on: date
     ends_on: date | None = None
-    requirements: str = ""
+    requirements: Text = ""
 
 
 class ReportIn(Schema):
     kind: m.Report.Kind
     due_on: date | None = None
-    body: str = ""
+    body: Text = ""
     copy_given_on: date | None = Field(
         None, description="When the young person was given a copy, before court."
     )

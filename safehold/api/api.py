@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, PatchDict, Query, Router, Schema, Status
+from ninja import Field, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from safehold.access.gate import Gate
@@ -35,13 +35,20 @@ from safehold.api.schemas import (
     Text,
     TokenOut,
     case_out,
+    patch_of,
     record_out,
 )
 from safehold.records import models as m
 from safehold.records import validation
 from safehold.records.models import Case, CaseRecord, Person
 
-api = NinjaAPI(
+
+class SafeholdAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return problems.document(super().get_openapi_schema(**kwargs))
+
+
+api = SafeholdAPI(
     title="Safehold",
     version="1",
     description=(
@@ -196,6 +203,7 @@ def export_case(request: HttpRequest, case_id: Id) -> ExportOut:
 
 def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> None:
     label = str(model._meta.verbose_name)
+    change = patch_of(schema)
 
     @cases.get(
         f"/cases/{{case_id}}/{name}",
@@ -234,14 +242,14 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         request: HttpRequest,
         case_id: Id,
         record_id: Id,
-        payload: PatchDict[schema],  # type: ignore[valid-type]
+        payload: change,  # type: ignore[valid-type]
     ) -> RecordOut:
         g = gate(request)
         case = g.case_to_write(g.case(case_id))
         obj = model._default_manager.filter(case=case, pk=record_id).first()
         if obj is None:
             raise HttpError(404, f"case {case_id} has no {label} record {record_id}")
-        values = _plain(dict(payload))
+        values = _plain(payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
         if not values:
             raise problems.FieldErrors({"": ["send at least one field to change"]})
         clean(obj, values)
@@ -258,7 +266,9 @@ for _name, (_model, _schema) in RECORD_TYPES.items():
     _record_routes(_name, _model, _schema)
 
 
-# --- people --------------------------------------------------------------------------------------
+# --- people ---------------------------------------------------------------------------------------
+
+PersonChange = patch_of(PersonIn)
 
 people = Router(tags=["people"])
 
@@ -274,11 +284,15 @@ def get_person(request: HttpRequest, person_id: Id) -> PersonOut:
 
 
 @people.patch("/people/{person_id}", response=PersonOut, summary="Change a person's details")
-def update_person(request: HttpRequest, person_id: Id, payload: PatchDict[PersonIn]) -> PersonOut:
+def update_person(
+    request: HttpRequest,
+    person_id: Id,
+    payload: PersonChange,  # type: ignore[valid-type]
+) -> PersonOut:
     g = gate(request)
     # Written through the nearest of their cases; break-glass never writes.
     case = g.case_to_write(g.person(person_id))
-    values = dict(payload)
+    values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     if not values:
         raise problems.FieldErrors({"": ["send at least one field to change"]})
     person = case.person

@@ -151,3 +151,63 @@ def install(api: NinjaAPI) -> None:
         return problem(
             request, 404, "Not found", str(exc) or "There is nothing here.", kind="not-found"
         )
+
+
+# --- in the OpenAPI schema -----------------------------------------------------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "A problem document (RFC 9457).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:safehold:problem:<kind>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "What went wrong; for a refusal, the rule."},
+        "instance": {"type": "string", "description": "The request's path and query."},
+        "errors": {
+            "type": "array",
+            "description": "For 422: each field that is not valid.",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "detail"],
+                "properties": {
+                    "pointer": {"type": "string", "description": "JSON Pointer to the field."},
+                    "source": {"type": "string", "enum": ["body", "query", "path"]},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+WHY = {
+    400: "The body is not JSON.",
+    401: "No valid bearer token or two-factor verified session.",
+    403: "The policy pack refuses it (the rule is the detail), or a session write lacks CSRF.",
+    404: "No such record.",
+    413: "The body is larger than this service accepts.",
+    422: "A parameter or field is not valid; `errors` names each.",
+}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's 4xx answers, as problem documents: which ones depends on what the
+    operation takes (a body can be malformed or too large; a path names a record)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            params = operation.get("parameters", [])
+            statuses = {401, 403}
+            if params or "requestBody" in operation:
+                statuses.add(422)
+            if any(p.get("in") == "path" for p in params):
+                statuses.add(404)
+            if "requestBody" in operation:
+                statuses |= {400, 413}
+            for status in sorted(statuses):
+                operation["responses"].setdefault(
+                    str(status), {"description": WHY[status], "content": content}
+                )
+    return schema

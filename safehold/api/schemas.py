@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, Strict, create_model
+from pydantic.fields import FieldInfo
 
 from safehold.access.gate import Shown, ShownCase, Withheld
 from safehold.records import models as m
@@ -19,10 +20,21 @@ def _storable(value: str) -> str:
     return value
 
 
+def _iso(value: Any) -> Any:
+    # JSON has no dates: one is text, as the schema says (pydantic would take 0 as 1970).
+    if not isinstance(value, str | date):
+        raise ValueError("must be text in ISO 8601 form, like 2026-01-05 or 2026-01-05T10:00:00Z")
+    return value
+
+
 # Every id a client sends, in a path, a query or a body: a bigint, so never an overflow.
 Id = Annotated[int, Field(ge=1, le=validation.MAX_ID)]
+# In a body, a number, not text that looks like one.
+BodyId = Annotated[int, Strict(), Field(ge=1, le=validation.MAX_ID)]
 # Every text a client sends: what both databases can store (no NUL, no lone surrogate).
-Text = Annotated[str, AfterValidator(_storable)]
+Text = Annotated[str, Strict(), AfterValidator(_storable)]
+Day = Annotated[date, BeforeValidator(_iso)]
+Moment = Annotated[datetime, BeforeValidator(_iso)]
 
 
 class WithheldOut(Schema):
@@ -105,7 +117,7 @@ class PersonIn(Schema):
     given_name: Text = Field(min_length=1, max_length=100)
     family_name: Text = Field(min_length=1, max_length=100)
     preferred_name: Text = Field("", max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     sex: Text = Field("", max_length=20)
     ethnicity: Text = Field("", max_length=100)
     address: Text = ""
@@ -114,56 +126,72 @@ class PersonIn(Schema):
     email: Text = Field("", max_length=254)
     school: Text = Field("", max_length=200)
     health_needs: Text = ""
-    last_contact_on: date | None = None
+    last_contact_on: Day | None = None
 
 
 class CaseIn(Schema):
-    person_id: Id | None = Field(None, description="Someone already recorded, or:")
+    person_id: BodyId | None = Field(None, description="Someone already recorded, or:")
     person: PersonIn | None = Field(None, description="someone new, recorded with this case.")
     service: Text = Field(min_length=1, max_length=64, description="A service code of the pack.")
-    team_id: Id
-    allocated_to_id: Id | None = None
-    opened_on: date
+    team_id: BodyId
+    allocated_to_id: BodyId | None = None
+    opened_on: Day
 
 
 class ContactIn(Schema):
-    kind: m.Contact.Kind
-    occurred_at: datetime
+    kind: m.ContactKind
+    occurred_at: Moment
     notes: Text = ""
 
 
 class AssessmentIn(Schema):
-    kind: m.Assessment.Kind
-    completed_on: date | None = None
+    kind: m.AssessmentKind
+    completed_on: Day | None = None
     summary: Text = ""
     health_findings: Text = ""
 
 
 class PlanIn(Schema):
-    kind: m.Plan.Kind
-    starts_on: date
-    review_on: date | None = None
+    kind: m.PlanKind
+    starts_on: Day
+    review_on: Day | None = None
     summary: Text = ""
 
 
 class OffenceIn(Schema):
-    committed_on: date | None = None
+    committed_on: Day | None = None
     description: Text = Field(min_length=1)
     offence_type: Text = Field("", max_length=100)
-    gravity: int | None = Field(None, ge=1, le=8, description="The YJB gravity score, 1 to 8.")
+    gravity: Annotated[int, Strict()] | None = Field(
+        None, ge=1, le=8, description="The YJB gravity score, 1 to 8."
+    )
 
 
 class OutcomeIn(Schema):
-    kind: m.Outcome.Kind
-    starts_on: date
-    ends_on: date | None = None
+    kind: m.OutcomeKind
+    starts_on: Day
+    ends_on: Day | None = None
     requirements: Text = ""
 
 
 class ReportIn(Schema):
-    kind: m.Report.Kind
-    due_on: date | None = None
+    kind: m.ReportKind
+    due_on: Day | None = None
     body: Text = ""
-    copy_given_on: date | None = Field(
+    copy_given_on: Day | None = Field(
         None, description="When the young person was given a copy, before court."
+    )
+
+
+def patch_of(schema: type[Schema]) -> type[Schema]:
+    """The schema of a change (PATCH): every field may be left out, but `null` only where the
+    field itself may be empty; a text field sent as null is a 422, not a 500 from the database.
+    (django-ninja's PatchDict makes every field nullable.) The view reads only the fields sent,
+    `payload.model_dump(exclude_unset=True)`."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        for name, info in schema.model_fields.items()
+    }
+    return create_model(
+        f"{schema.__name__.removesuffix('In')}Change", __base__=Schema, **fields
     )

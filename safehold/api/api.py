@@ -45,7 +45,53 @@ from safehold.records.models import Case, CaseRecord, Person
 
 class SafeholdAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return problems.document(super().get_openapi_schema(**kwargs))
+        return problems.document(links(super().get_openapi_schema(**kwargs)))
+
+
+def links(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI links: what a client (or schemathesis's stateful tests) can do next with what it
+    was just given, e.g. a case just opened is read, written to and exported by its id."""
+    paths = schema.get("paths", {})
+
+    def add(path: str, method: str, found: dict[str, dict[str, Any]]) -> None:
+        # Ninja keys responses by int until the schema is rendered as JSON.
+        operation = paths.get(path, {}).get(method)
+        if operation is not None and 201 in operation["responses"]:
+            operation["responses"][201]["links"] = found
+
+    prefix = next((p.removesuffix("/cases") for p in paths if p.endswith("/cases")), "")
+    ids = {op["operationId"]: op for item in paths.values() for op in item.values()}
+    get_case, get_person, export = (
+        next(i for i in ids if i.endswith(name))
+        for name in ("get_case", "get_person", "export_case")
+    )
+    case_id = {"case_id": "$response.body#/id"}
+    opened: dict[str, dict[str, Any]] = {
+        "case": {"operationId": get_case, "parameters": case_id},
+        "export": {"operationId": export, "parameters": case_id},
+        "person": {
+            "operationId": get_person,
+            "parameters": {"person_id": "$response.body#/person_id"},
+        },
+    }
+    for name in RECORD_TYPES:
+        opened[f"list_{name}"] = {"operationId": f"list_{name}", "parameters": case_id}
+        opened[f"create_{name}"] = {"operationId": f"create_{name}", "parameters": case_id}
+        add(
+            f"{prefix}/cases/{{case_id}}/{name}",
+            "post",
+            {
+                "change": {
+                    "operationId": f"update_{name}",
+                    "parameters": {
+                        "case_id": "$request.path.case_id",
+                        "record_id": "$response.body#/id",
+                    },
+                }
+            },
+        )
+    add(f"{prefix}/cases", "post", opened)
+    return schema
 
 
 api = SafeholdAPI(

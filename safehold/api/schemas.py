@@ -192,6 +192,4 @@ def patch_of(schema: type[Schema]) -> type[Schema]:
         name: (info.annotation, FieldInfo.merge_field_infos(info, default=None))
         for name, info in schema.model_fields.items()
     }
-    return create_model(
-        f"{schema.__name__.removesuffix('In')}Change", __base__=Schema, **fields
-    )
+    return create_model(f"{schema.__name__.removesuffix('In')}Change", __base__=Schema, **fields)

@@ -11,6 +11,7 @@ and listed). Runs on SQLite and on PostgreSQL like the rest of the suite.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from safehold.records import models as m
 from tests.access.conftest import World
 from tests.api.conftest import token_api
 
+STATEFUL_RUNS = 20  # scenarios of up to 8 linked calls
 EXAMPLES = 25  # per operation and mode: the whole schema in about a minute per database
 SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -76,7 +78,20 @@ schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=EXAMPLES
 )
 # The caller's real ids, set for each test by `caller`, for the hook below.
-REAL: dict[str, list[int]] = {}
+REAL: dict[str, list[Any]] = {}
+TOKEN: list[str] = []
+
+
+@schema.auth(refresh_interval=None)
+class Token:
+    """The caller's bearer token, fresh for each test; schemathesis knows it as the schema's
+    authentication, so its own checks (a request without it, with a wrong one) are meaningful."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return TOKEN[0] if TOKEN else "not-yet"  # at collection, before any test
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 @schema.hook
@@ -90,8 +105,49 @@ def flatmap_path_parameters(context: Any, path: dict[str, Any] | None) -> Any:
     return st.one_of(st.just(path), st.fixed_dictionaries(real).map(lambda r: path | r))
 
 
+# Every call made, by operation and status: what the figures in the report count.
+CALLS: Counter[tuple[str, int]] = Counter()
+
+
+@schema.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    CALLS[(f"{case.method} {case.path.removeprefix('/api/v1')}", response.status_code)] += 1
+
+
+@pytest.fixture(scope="module", autouse=True)
+def figures() -> Iterator[None]:
+    """Printed at the end (pytest -s): operations, calls, and answers by status."""
+    CALLS.clear()
+    yield
+    statuses = Counter[int]()
+    for (_operation, status), n in CALLS.items():
+        statuses[status] += n
+    operations = {operation for operation, _status in CALLS}
+    print(
+        f"\nschemathesis: {len(operations)} operations, {sum(CALLS.values())} calls; "
+        + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+    )
+
+
+@schema.hook
+def flatmap_body(context: Any, body: Any) -> Any:
+    # Opening a case: as often in the caller's own team, for a service of the pack, for
+    # someone they can read or someone new, as with whatever was generated.
+    if not (isinstance(body, dict) and "team_id" in body and REAL.get("team_id")):
+        return st.just(body)
+    own = {
+        "team_id": REAL["team_id"][0],
+        "service": REAL["service"][0],
+        "opened_on": "2026-01-05",
+        "allocated_to_id": None,
+    }
+    known = {**body, **own, "person_id": REAL["person_id"][0], "person": None}
+    new = {**body, **own, "person_id": None, "person": {"given_name": "Al", "family_name": "New"}}
+    return st.sampled_from([body, known, new])
+
+
 @pytest.fixture
-def caller(cambridgeshire: World, wsgi: None) -> Iterator[dict[str, str]]:
+def caller(cambridgeshire: World, wsgi: None) -> Iterator[None]:
     """A youth justice officer with two cases and a record of every kind on each, and a case
     of another team out of reach; the bearer token that acts for them."""
     user = cambridgeshire.staff("youth-justice-officer")
@@ -104,15 +160,49 @@ def caller(cambridgeshire: World, wsgi: None) -> Iterator[dict[str, str]]:
         case_id=[c.pk for c in [*mine, theirs]],
         person_id=[c.person_id for c in [*mine, theirs]],
         record_id=records,
+        team_id=[cambridgeshire.team.pk],
+        service=[mine[0].service],
     )
-    yield {"Authorization": token_api(user).headers["Authorization"]}
+    TOKEN[:] = [token_api(user).headers["Authorization"].removeprefix("Bearer ")]
+    yield
     REAL.clear()
+    TOKEN.clear()
 
 
 @schema.parametrize()
 @SETTINGS
-def test_every_operation(case: Any, caller: dict[str, str]) -> None:
+def test_every_operation(case: Any, caller: None) -> None:
     # Every check but one: "a schema-valid request is accepted" cannot hold where the record's
     # rules say more than a schema can (a date of birth in range, a review after the start, a
     # service of the pack). Those rules have their own tests (test_bad_input.py).
-    case.call_and_validate(headers=caller, excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+def test_stateful_links(caller: None) -> None:
+    """Schemathesis follows the schema's links (and those it infers): a record written on a
+    case, then changed; a case listed, then read."""
+    workflow = schema.as_state_machine()
+
+    class Calls(workflow):  # type: ignore[misc, valid-type]
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(
+                response, excluded_checks=[positive_data_acceptance], transport_kwargs=kwargs
+            )
+
+    before = Counter(CALLS)
+    Calls.run(
+        settings=settings(
+            max_examples=STATEFUL_RUNS,
+            stateful_step_count=8,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # It followed the links: records written on a case, then changed through the link from
+    # their 201. (POST /cases is no starting point for it: it finds no operation that makes
+    # teams. test_every_operation opens cases with real teams.)
+    made = CALLS - before
+    assert any(op.startswith("POST /cases/") and status == 201 for op, status in made), made
+    assert any(op.startswith("PATCH") and status == 200 for op, status in made), made

@@ -1,8 +1,11 @@
 """Web pages. The public privacy notices need no sign-in."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from safehold.web import account, audit, breakglass, cases, people, retention, views
+from safehold.web.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 app_name = "web"
 urlpatterns = [
@@ -31,18 +34,18 @@ urlpatterns = [
     path("sign-out/", account.sign_out, name="sign-out"),
     path("signed-out/", account.signed_out, name="signed-out"),
     # Break glass (breakglass.py) and who has seen a record (audit.py).
-    path("cases/<int:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
-    path("people/<int:person_id>/audit/", audit.who_has_seen, name="person-audit"),
+    path("cases/<id:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
+    path("people/<id:person_id>/audit/", audit.who_has_seen, name="person-audit"),
     # Caseloads, young people and the records of their cases (cases.py, people.py).
     path("", cases.caseload, name="caseload"),
     path("team/", cases.team_caseload, name="team-caseload"),
-    path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
+    path("team/cases/<id:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/new/", people.new_person, name="person-new"),
-    path("people/<int:person_id>/", people.person, name="person"),
-    path("people/<int:person_id>/cases/new/", people.new_case, name="case-new"),
+    path("people/<id:person_id>/", people.person, name="person"),
+    path("people/<id:person_id>/cases/new/", people.new_case, name="case-new"),
     *(
         path(
-            f"cases/<int:case_id>/{kind}s/new/",
+            f"cases/<id:case_id>/{kind}s/new/",
             cases.new_record,
             {"kind": kind},
             name=f"{kind}-new",
@@ -53,6 +56,6 @@ urlpatterns = [
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),
-    path("retention/holds/<int:hold_id>/lift/", retention.lift_hold, name="retention-hold-lift"),
+    path("retention/holds/<id:hold_id>/lift/", retention.lift_hold, name="retention-hold-lift"),
     path("retention/destruction-records/", retention.disposals, name="retention-disposals"),
 ]

@@ -111,7 +111,7 @@ CALLS: Counter[tuple[str, int]] = Counter()
 
 @schema.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
-    CALLS[(f"{case.method} {case.path.removeprefix('/api/v1')}", response.status_code)] += 1
+    CALLS[(case.operation.label.replace("/api/v1", "", 1), response.status_code)] += 1
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -23,8 +23,6 @@ BIG = 2**63
         f"/people/{10**40}/",
     ],
 )
-def test_an_id_past_bigint_is_not_found(
-    cambridgeshire: World, verified_client, path: str
-) -> None:
+def test_an_id_past_bigint_is_not_found(cambridgeshire: World, verified_client, path: str) -> None:
     client: Client = verified_client(cambridgeshire.staff("youth-justice-officer"))
     assert client.get(path).status_code == 404

@@ -119,7 +119,17 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
             "youth-justice-officer",
             lambda s, kind=kind: f"/cases/{s.case.pk}/{kind}s/new/",
         )
-        for kind in ("contact", "assessment", "plan", "offence", "outcome")
+        for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
+    },
+    # Correcting what is recorded (each form opens on the values it changes).
+    "web:person-edit": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/edit/"),
+    "web:case-close": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/close/"),
+    **{
+        f"web:{kind}-edit": (
+            "youth-justice-officer",
+            lambda s, kind=kind: f"/cases/{s.case.pk}/{kind}s/{s.records[kind + 's']}/edit/",
+        )
+        for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
     },
 }
 
@@ -145,6 +155,8 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
             "allocated_to_id": s.user.pk,
             "opened_on": "2025-03-01",
         }
+    elif method == "patch" and template == "/api/v1/cases/{case_id}":
+        body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
     elif method == "patch" and template.startswith("/api/v1/people/"):
         body = {"phone": "01234 567890"}
     return path, body

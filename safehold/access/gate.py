@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
@@ -31,6 +32,7 @@ from safehold.records.models import (
     Assessment,
     Case,
     CaseRecord,
+    Change,
     Contact,
     Offence,
     Outcome,
@@ -75,6 +77,9 @@ class Shown:
     pk: int
     values: dict[str, Any]
     categories: frozenset[str]
+    # The record's version (docs/adr/0007): an edit names it, and the API's ETag is made of
+    # it. Not personal data; None for records that have none.
+    version: int | None = None
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -93,6 +98,35 @@ class ShownCase:
     person_id: int
     service: str
     records: dict[str, list[Shown]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """One field of a record changed: its value before and after, or Withheld for both."""
+
+    record: str
+    record_id: int
+    field: str
+    old: Any
+    new: Any
+    version: int
+    at: datetime
+    by: str
+    audit_seq: int
+    case_id: int | None
+    category: str | None  # the category shown, None where withheld
+
+
+class Stale(Exception):
+    """An edit made from an older version of a record: someone saved it since, so it is not
+    written (nothing is silently lost). `current` is None when the record is gone."""
+
+    def __init__(self, record: str, pk: int, expected: int | None, current: int | None) -> None:
+        super().__init__(f"{record} {pk} is at version {current}, not {expected}")
+        self.record = record
+        self.pk = pk
+        self.expected = expected
+        self.current = current
 
 
 class Refused(PermissionDenied):
@@ -220,7 +254,17 @@ RELATED_FIELDS = {
     "professional": (*NAME_FIELDS, "phone", "email"),
     "victim": NAME_FIELDS,
 }
+# Records that belong to the person, not a case: their history goes with the person.
+PERSON_RECORDS = frozenset({"person", "personflag", "relationship"})
 PROFESSIONAL_KINDS = frozenset({Relationship.Kind.SOCIAL_WORKER, Relationship.Kind.PROFESSIONAL})
+
+
+def _typed(record: str, name: str, stored: Any) -> Any:
+    """A value from the history (stored as JSON: dates as ISO text) as the field's own type."""
+    if stored is None:
+        return None
+    field = apps.get_model("records", record)._meta.get_field(name)
+    return field.to_python(stored)
 
 
 def staff_name(user: User | None) -> str:
@@ -419,7 +463,7 @@ class Gate:
             name: getattr(obj, name) if withheld is None else withheld
             for name, withheld in redaction.fields
         }
-        return Shown(record, obj.pk, values, redaction.categories)
+        return Shown(record, obj.pk, values, redaction.categories, getattr(obj, "version", None))
 
     def _redaction(self, record: str, distance: Distance, action: str) -> Redaction:
         # The same for every record of a kind at one distance: decided once, not per field of
@@ -461,6 +505,23 @@ class Gate:
         self._audit(
             Action.READ,
             [(s, s.categories) for s in shown],
+            case_id=shown_case.case_id,
+            person_id=shown_case.person_id,
+            record=record,
+        )
+        return shown
+
+    def record(self, shown_case: ShownCase, model: type[CaseRecord], pk: int) -> Shown | None:
+        """One record of a case already passed by the gate, shown and audited; None if the
+        case has no such record."""
+        record = str(model._meta.model_name)
+        obj = model._default_manager.filter(case_id=shown_case.case_id, pk=pk).first()
+        if obj is None:
+            return None
+        shown = self.show(record, obj, self._reading_distance(shown_case))
+        self._audit(
+            Action.READ,
+            [(shown, shown.categories)],
             case_id=shown_case.case_id,
             person_id=shown_case.person_id,
             record=record,
@@ -531,9 +592,19 @@ class Gate:
         return self._decide_write(record, fields, distance)
 
     def write(
-        self, obj: models.Model, values: dict[str, Any], *, case: Case | None
+        self,
+        obj: models.Model,
+        values: dict[str, Any],
+        *,
+        case: Case | None,
+        version: int | None = None,
     ) -> models.Model:
-        """Set and save fields through the gate, or refuse; either way it is audited."""
+        """Set and save fields through the gate, or refuse; either way it is audited.
+
+        A change to a saved record writes only the fields whose value changes, keeps each
+        one's old and new value in the record's history (`Change`, docs/adr/0007) and raises
+        the record's version; with `version` (the one the editor started from) it is refused
+        with `Stale` if someone has saved the record since, and nothing is written."""
         record = obj._meta.model_name
         assert record in RECORD_FIELDS
         decision = self.check_write(record, values, case)
@@ -543,14 +614,19 @@ class Gate:
                 decision, case_id=case.pk if case else None, person_id=person_id, record=record
             )
             raise Refused(decision)
+        # Whoever sends it (API, form, command), nothing is saved that the record cannot hold
+        # or that makes no sense for it: ValidationError, by field. (A change is checked
+        # against the record as loaded; _update compares with the row as it is now.)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        validation.check(obj, values)
+        if obj.pk is not None:
+            return self._update(obj, values, case=case, rule=decision.rule, version=version)
         categories = {self.policy.category(record, n) or "" for n in values}
         with transaction.atomic():
             creating = obj.pk is None
             for name, value in values.items():
                 setattr(obj, name, value)
-            # Whoever sends it (API, form, command), nothing is saved that the record cannot
-            # hold or that makes no sense for it: ValidationError, by field.
-            validation.check(obj, values)
             if hasattr(obj, "pack_version_id"):
                 # Every record remembers the pack version it was written under.
                 obj.pack_version_id = self.policy.pack_version_id
@@ -574,6 +650,187 @@ class Gate:
             # unit's keep-until date; recomputed in this same transaction.
             retention.after_write(obj)
         return obj
+
+    def _update(
+        self,
+        obj: models.Model,
+        values: dict[str, Any],
+        *,
+        case: Case | None,
+        rule: str,
+        version: int | None,
+    ) -> models.Model:
+        """A saved record changed: compare with the row as it is now (locked), write the fields
+        that differ in one conditional UPDATE, and chain the audit event and the history rows
+        in the same transaction. The values on `obj` are never trusted as the old ones: a
+        caller may have set them already."""
+        model = type(obj)
+        record = str(model._meta.model_name)
+        versioned = any(f.name == "version" for f in model._meta.concrete_fields)
+        names = list(values)
+        with transaction.atomic():
+            rows = model._default_manager.filter(pk=obj.pk)
+            current = (
+                rows.select_for_update().values(*names, *(["version"] if versioned else [])).first()
+            )
+            if current is None:
+                raise Stale(record, obj.pk, version, None)
+            if versioned and version is not None and current["version"] != version:
+                raise Stale(record, obj.pk, version, current["version"])
+            changed = {n: v for n, v in values.items() if current[n] != v}
+            for name, value in values.items():
+                setattr(obj, name, value)
+            if not changed:
+                return obj  # nothing to write, so nothing processed and nothing to log
+            update: dict[str, Any] = dict(changed)
+            now = timezone.now()
+            if hasattr(obj, "pack_version_id"):
+                update["pack_version_id"] = self.policy.pack_version_id
+                obj.pack_version_id = self.policy.pack_version_id
+            if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+                update["updated_at"] = now
+            made = None
+            if versioned:
+                made = current["version"] + 1
+                update["version"] = made
+                # Conditional on the version read: where the database took no row lock
+                # (SQLite), a save that slipped in between is still caught here.
+                rows = rows.filter(version=current["version"])
+            if rows.update(**update) != 1:
+                raise Stale(record, obj.pk, version, None)
+            if made is not None:
+                obj.version = made  # type: ignore[attr-defined]
+            person_id = case.person_id if case else getattr(obj, "person_id", obj.pk)
+            event = append(
+                [
+                    self._entry(
+                        Action.UPDATE,
+                        rule,
+                        {self.policy.category(record, n) or "" for n in changed},
+                        case_id=case.pk if case else None,
+                        person_id=person_id,
+                        record=record,
+                        record_id=obj.pk,
+                        service=case.service if case else "",
+                    )
+                ]
+            )[0]
+            own = record in PERSON_RECORDS
+            Change.objects.bulk_create(
+                Change(
+                    case_id=None if own or case is None else case.pk,
+                    person_id=(obj.pk if record == "person" else person_id) if own else None,
+                    record_type=record,
+                    record_id=obj.pk,
+                    field=name,
+                    old=current[name],
+                    new=value,
+                    version=made or 0,
+                    changed_at=now,
+                    changed_by=self.user,
+                    audit_seq=event.seq,
+                )
+                for name, value in changed.items()
+            )
+            retention.after_write(obj)
+        return obj
+
+    # --- the history of a record ------------------------------------------------------------
+
+    def changes_since(
+        self, shown: ShownCase, record: str, pk: int, version: int
+    ) -> list[ShownChange]:
+        """What others changed in a record after `version` (the one an editor started from),
+        oldest first, redacted at the distance of the case it was reached through and audited
+        as a read of that record: what the second editor is shown before saving again."""
+        rows = list(
+            Change.objects.filter(record_type=record, record_id=pk, version__gt=version)
+            .select_related("changed_by")
+            .order_by("version", "pk")[:200]
+        )
+        changes = self._show_changes(rows, {None: self._reading_distance(shown)})
+        self._audit_changes(changes, case_id=shown.case_id, person_id=shown.person_id)
+        return changes
+
+    def changes_of(self, person_id: int, seqs: Iterable[int]) -> dict[int, list[ShownChange]]:
+        """The old and new values behind some audit events (by `seq`) about a person, for the
+        audit trail: each redacted at this member of staff's distance to the case the change
+        was made on (a person's own record: their nearest case), and audited as a read."""
+        rows = list(
+            Change.objects.filter(audit_seq__in=list(seqs))
+            .filter(Q(person_id=person_id) | Q(case__person_id=person_id))
+            .select_related("changed_by")
+            .order_by("audit_seq", "pk")
+        )
+        if not rows:
+            return {}
+        visible = self.cases().filter(person_id=person_id)
+        by_case: dict[int | None, Distance] = {}
+        for case_id, distance in visible.values_list("pk", "gate_distance"):  # type: ignore[misc]
+            glass = case_id in self.glass_reasons
+            by_case[case_id] = Distance.ALLOCATED if glass else Distance(distance)
+        nearest = min(by_case.values(), default=Distance.CONTROLLER if self.is_dpo else None)
+        if nearest is not None:
+            by_case[None] = nearest
+        changes = self._show_changes(rows, by_case)
+        self._audit_changes(changes, case_id=None, person_id=person_id)
+        found: dict[int, list[ShownChange]] = {}
+        for change in changes:
+            found.setdefault(change.audit_seq, []).append(change)
+        return found
+
+    def _show_changes(
+        self, rows: list[Change], distances: dict[int | None, Distance]
+    ) -> list[ShownChange]:
+        shown = []
+        for row in rows:
+            distance = distances.get(row.case_id)
+            category = self.policy.category(row.record_type, row.field)
+            withheld: Withheld | None
+            if distance is None:
+                withheld = Withheld(category, f"{self.policy.label}: the case is out of reach")
+            else:
+                redaction = dict(self._redaction(row.record_type, distance, "read").fields)
+                withheld = redaction.get(row.field)
+            shown.append(
+                ShownChange(
+                    record=row.record_type,
+                    record_id=row.record_id,
+                    field=row.field,
+                    old=withheld or _typed(row.record_type, row.field, row.old),
+                    new=withheld or _typed(row.record_type, row.field, row.new),
+                    version=row.version,
+                    at=row.changed_at,
+                    by=staff_name(row.changed_by),
+                    audit_seq=row.audit_seq,
+                    case_id=row.case_id,
+                    category=category if withheld is None else None,
+                )
+            )
+        return shown
+
+    def _audit_changes(
+        self, changes: list[ShownChange], *, case_id: int | None, person_id: int
+    ) -> None:
+        shown: dict[tuple[str, int, int | None], set[str]] = {}
+        for change in changes:
+            if change.category:
+                key = (change.record, change.record_id, change.case_id or case_id)
+                shown.setdefault(key, set()).add(change.category)
+        append(
+            [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: read the record's history through the case",
+                    categories,
+                    case_id=via,
+                    person_id=person_id,
+                    record=record,
+                    record_id=pk,
+                )
+                for (record, pk, via), categories in shown.items()
+            ]
+        )
 
     def write_all(
         self, writes: Sequence[tuple[models.Model, dict[str, Any]]], *, case: Case

@@ -4,20 +4,22 @@ Every operation builds a `Gate` for the caller and goes through it; the gate dec
 and writes the audit event. Errors are problem details (RFC 9457) naming the field.
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Query, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from safehold.access.gate import Gate
+from safehold.access.gate import Gate, Shown
 from safehold.access.models import Team, User
 from safehold.api import problems
 from safehold.api.auth import StaffSession, TokenAuth
 from safehold.api.schemas import (
     AssessmentIn,
+    CaseClose,
     CaseIn,
     CaseOut,
     CasePage,
@@ -148,6 +150,50 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, models.Choices) else v) for k, v in values.items()}
 
 
+# --- versions: ETag and If-Match (docs/adr/0007) ------------------------------------------------
+
+IF_MATCH = (
+    "The ETag of the record as you read it (GET). Honoured, not required: when sent, the change "
+    "is made only if the record is still at that version; otherwise 412 Precondition Failed, "
+    "with the current ETag, and nothing is written. Without it the change is made, and the "
+    "values it replaces are kept in the record's history."
+)
+STALE = {412: problems.ProblemOut}
+_TAG = re.compile(r'"([a-z]+)-(\d+)-v(\d+)"')
+
+
+def etag(record: str, pk: int, version: int | None) -> str:
+    """A strong validator: the record, its id and its version (every change raises it)."""
+    return f'"{record}-{pk}-v{version or 0}"'
+
+
+def tag(response: HttpResponse, shown: Shown) -> None:
+    response["ETag"] = etag(shown.record, shown.pk, shown.version)
+
+
+def precondition(if_match: str | None, obj: models.Model) -> int | None:
+    """The version If-Match allows a change to be made from: None without the header (or
+    with "*": any current version); PreconditionFailed if it names no current version."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    record = str(obj._meta.model_name)
+    current = getattr(obj, "version", None)
+    # Weak validators never match in If-Match (RFC 9110 13.1.1: strong comparison).
+    named = {
+        int(found[3])
+        for t in if_match.split(",")
+        if (found := _TAG.fullmatch(t.strip())) and found[1] == record and int(found[2]) == obj.pk
+    }
+    if current in named:
+        return current
+    raise problems.PreconditionFailed(
+        f"{record} {obj.pk} is now at version {current}; If-Match names "
+        f"{', '.join(sorted(map(str, named))) or 'no version of it'}. GET it again, check what "
+        "changed, and send If-Match with its new ETag.",
+        etag(record, obj.pk, current),
+    )
+
+
 # --- who am I ------------------------------------------------------------------------------------
 
 me = Router(tags=["me"])
@@ -200,8 +246,35 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
 
 
 @cases.get("/cases/{case_id}", response=CaseOut, summary="One case and its young person")
-def get_case(request: HttpRequest, case_id: Id) -> CaseOut:
-    return case_out(gate(request).case(case_id))
+def get_case(request: HttpRequest, case_id: Id, response: HttpResponse) -> CaseOut:
+    """The ETag is the case's own version (its service, dates and closure)."""
+    shown = gate(request).case(case_id)
+    tag(response, shown.case)
+    return case_out(shown)
+
+
+@cases.patch(
+    "/cases/{case_id}",
+    response={200: CaseOut, **STALE},
+    summary="Close a case, with the date and the reason",
+)
+def close_case(
+    request: HttpRequest,
+    case_id: Id,
+    payload: CaseClose,
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+) -> CaseOut:
+    """Retention rules that count from the end of the service are recomputed at once."""
+    g = gate(request)
+    case = g.case_to_write(g.case(case_id))
+    values = _plain(payload.dict())
+    clean(case, values)  # in range, and not before the case opened (records/validation.py)
+    version = precondition(if_match, case)
+    g.write(case, values, case=case, version=version)
+    shown = g.case(case_id)
+    tag(response, shown.case)
+    return case_out(shown)
 
 
 @cases.post("/cases", response={201: CaseOut}, summary="Open a case, for a person or someone new")
@@ -278,9 +351,26 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         g.write(obj, values, case=case)
         return Status(201, _shown_record(g, case, obj))
 
-    @cases.patch(
+    @cases.get(
         f"/cases/{{case_id}}/{name}/{{record_id}}",
         response=RecordOut,
+        summary=f"One {label} record of a case",
+        operation_id=f"get_{name}",
+    )
+    def get_record(
+        request: HttpRequest, case_id: Id, record_id: Id, response: HttpResponse
+    ) -> RecordOut:
+        """With its ETag, to send back in If-Match when changing it."""
+        g = gate(request)
+        shown = g.record(g.case(case_id), model, record_id)
+        if shown is None:
+            raise HttpError(404, f"case {case_id} has no {label} record {record_id}")
+        tag(response, shown)
+        return record_out(shown)
+
+    @cases.patch(
+        f"/cases/{{case_id}}/{name}/{{record_id}}",
+        response={200: RecordOut, **STALE},
         summary=f"Change a {label} record",
         operation_id=f"update_{name}",
     )
@@ -289,18 +379,23 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         case_id: Id,
         record_id: Id,
         payload: change,  # type: ignore[valid-type]
+        response: HttpResponse,
+        if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
     ) -> RecordOut:
         g = gate(request)
         case = g.case_to_write(g.case(case_id))
         obj = model._default_manager.filter(case=case, pk=record_id).first()
         if obj is None:
             raise HttpError(404, f"case {case_id} has no {label} record {record_id}")
+        version = precondition(if_match, obj)
         values = _plain(payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
         if not values:
             raise problems.FieldErrors({"": ["send at least one field to change"]})
         clean(obj, values)
-        g.write(obj, values, case=case)
-        return _shown_record(g, case, obj)
+        g.write(obj, values, case=case, version=version)
+        shown = _shown_record(g, case, obj)
+        response["ETag"] = etag(str(model._meta.model_name), obj.pk, shown.version)
+        return shown
 
 
 def _shown_record(g: Gate, case: Case, obj: CaseRecord) -> RecordOut:
@@ -320,8 +415,10 @@ people = Router(tags=["people"])
 
 
 @people.get("/people/{person_id}", response=PersonOut, summary="A person, through their cases")
-def get_person(request: HttpRequest, person_id: Id) -> PersonOut:
+def get_person(request: HttpRequest, person_id: Id, response: HttpResponse) -> PersonOut:
+    """With the ETag of their own record, to send back in If-Match when changing it."""
     shown = gate(request).young_person(person_id)
+    tag(response, shown.person)
     return PersonOut(
         **record_out(shown.person).dict(),
         case_ids=[c.case_id for c in shown.cases],
@@ -329,22 +426,29 @@ def get_person(request: HttpRequest, person_id: Id) -> PersonOut:
     )
 
 
-@people.patch("/people/{person_id}", response=PersonOut, summary="Change a person's details")
+@people.patch(
+    "/people/{person_id}",
+    response={200: PersonOut, **STALE},
+    summary="Change a person's details",
+)
 def update_person(
     request: HttpRequest,
     person_id: Id,
     payload: PersonChange,  # type: ignore[valid-type]
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
 ) -> PersonOut:
     g = gate(request)
     # Written through the nearest of their cases; break-glass never writes.
     case = g.case_to_write(g.person(person_id))
+    person = case.person
+    version = precondition(if_match, person)
     values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     if not values:
         raise problems.FieldErrors({"": ["send at least one field to change"]})
-    person = case.person
     clean(person, values)
-    g.write(person, values, case=case)
-    return get_person(request, person_id)
+    g.write(person, values, case=case, version=version)
+    return get_person(request, person_id, response)
 
 
 api.add_router("", me)

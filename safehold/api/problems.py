@@ -8,10 +8,10 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from safehold.access.gate import Refused
+from safehold.access.gate import Refused, Stale
 
 CONTENT_TYPE = "application/problem+json"
 # Problem types are names, not pages: RFC 9457 allows a URN, and a client matches on it.
@@ -58,6 +58,26 @@ def pointer(loc: list[Any] | tuple[Any, ...]) -> str:
     elif parts and parts[0] in {"query", "path"}:
         parts = parts[1:]
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class ProblemOut(Schema):
+    """A problem document (RFC 9457), as the OpenAPI schema describes the error responses."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+class PreconditionFailed(Exception):
+    """If-Match names a version of the record that is not the current one (RFC 9110 13.1.1).
+    `etag` is the current one, None where the record is gone."""
+
+    def __init__(self, detail: str, etag: str | None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.etag = etag
 
 
 class FieldErrors(Exception):
@@ -121,6 +141,29 @@ def install(api: NinjaAPI) -> None:
             exc.decision.rule,
             kind="refused",
             audited=True,
+        )
+
+    @api.exception_handler(PreconditionFailed)
+    def precondition_failed(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:
+        return problem(
+            request,
+            412,
+            "The record has changed since you read it",
+            exc.detail,
+            kind="stale",
+            headers={"ETag": exc.etag} if exc.etag else None,
+        )
+
+    @api.exception_handler(Stale)
+    def stale(request: HttpRequest, exc: Stale) -> HttpResponse:
+        # Saved by someone else between this request's check and its write: nothing written.
+        return precondition_failed(
+            request,
+            PreconditionFailed(
+                f"Someone changed {exc.record} {exc.pk} while this change was being made; "
+                "nothing was written. GET it again, check, and send If-Match with its ETag.",
+                None,
+            ),
         )
 
     @api.exception_handler(AuthenticationError)

@@ -49,6 +49,11 @@ class RecordOut(Schema):
     withheld: dict[str, WithheldOut] = Field(
         description="The fields withheld from this member of staff, each with the reason."
     )
+    version: int | None = Field(
+        None,
+        description="Raised by one on every change; the record's ETag is made of it "
+        "(send it back in If-Match to change the record).",
+    )
 
 
 class PersonOut(RecordOut):
@@ -95,7 +100,9 @@ def record_out(shown: Shown) -> RecordOut:
         for k, v in shown.values.items()
         if isinstance(v, Withheld)
     }
-    return RecordOut(type=shown.record, id=shown.pk, values=values, withheld=withheld)
+    return RecordOut(
+        type=shown.record, id=shown.pk, values=values, withheld=withheld, version=shown.version
+    )
 
 
 def case_out(shown: ShownCase) -> CaseOut:
@@ -193,3 +200,8 @@ def patch_of(schema: type[Schema]) -> type[Schema]:
         for name, info in schema.model_fields.items()
     }
     return create_model(f"{schema.__name__.removesuffix('In')}Change", __base__=Schema, **fields)
+
+
+class CaseClose(Schema):
+    closed_on: Day = Field(description="When the service ended.")
+    closed_reason: m.Case.ClosedReason = Field(description="Why the case closed.")

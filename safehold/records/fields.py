@@ -25,7 +25,7 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "personflag": ("flag", "started_on", "ended_on"),
     "relationship": ("kind", "lives_with"),
-    "case": ("service", "opened_on", "closed_on"),
+    "case": ("service", "opened_on", "closed_on", "closed_reason"),
     "contact": ("kind", "occurred_at", "notes"),
     "assessment": ("kind", "completed_on", "summary", "health_findings"),
     "plan": ("kind", "starts_on", "review_on", "summary"),

@@ -8,6 +8,7 @@ Reads go through `safehold.access.gate`, never straight through these managers.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -22,6 +23,9 @@ class Tracked(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Raised by one on every change the gate saves, and checked by it: an edit made from an
+    # older version is refused, never saved over someone else's (docs/adr/0007).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         abstract = True
@@ -103,6 +107,17 @@ class Relationship(models.Model):
 class Case(Tracked):
     """One episode of one service for one young person, held by a team, allocated to a worker."""
 
+    class ClosedReason(models.TextChoices):
+        COMPLETED = "completed", "The order or intervention was completed"
+        REVOKED = "revoked", "The court revoked or replaced the order"
+        CUSTODY = "custody", "Sentenced to custody"
+        TRANSFERRED = "transferred", "Transferred to another service or area"
+        MOVED = "moved", "Moved away"
+        DECLINED = "declined", "Declined or stopped taking part (voluntary support)"
+        NO_FURTHER_ACTION = "no-further-action", "No further action needed"
+        DIED = "died", "Died"
+        OPENED_IN_ERROR = "opened-in-error", "Opened in error"
+
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     controller = models.ForeignKey("policy.Controller", on_delete=models.PROTECT, related_name="+")
     service = models.CharField(max_length=64, help_text="A service code from the pack.")
@@ -116,6 +131,7 @@ class Case(Tracked):
     )
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=32, choices=ClosedReason.choices, blank=True)
     restricted = models.BooleanField(default=False)
 
     class Meta:
@@ -260,3 +276,44 @@ class Report(CaseRecord):
     copy_given_on = models.DateField(
         null=True, blank=True, help_text="When the young person was given a copy, before court."
     )
+
+
+class Change(models.Model):
+    """One field of one record as it was before a change, and what it became: the history
+    that rectification leaves (docs/adr/0007). Written only by the gate, with the audit event
+    of the update (`audit_seq`); read through the gate, redacted by the category of the field
+    it changed. It is disposed of with what it describes: a case and its records' changes
+    with the case file (`case`), a person's own with the person (`person`), never kept by the
+    append-only audit log."""
+
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    record_type = models.CharField(max_length=32)  # a key of fields.RECORD_FIELDS
+    record_id = models.BigIntegerField()
+    field = models.CharField(max_length=64)
+    old = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    new = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    version = models.PositiveIntegerField(help_text="The record's version this change made.")
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    audit_seq = models.BigIntegerField(help_text="The audit event of the update.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["record_type", "record_id", "version"]),
+            models.Index(fields=["audit_seq"]),
+        ]
+        constraints = [
+            # A person's own record, or a case's: one unit disposes of it, never both.
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False, person__isnull=True)
+                | models.Q(case__isnull=True, person__isnull=False),
+                name="change_of_case_or_person",
+            )
+        ]

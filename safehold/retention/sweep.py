@@ -37,7 +37,7 @@ from safehold.audit.models import Decision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy.schema import Action, Pack
 from safehold.records.fields import RECORD_FIELDS
-from safehold.records.models import Case, Person, PersonFlag, Relationship, VictimLink
+from safehold.records.models import Case, Change, Person, PersonFlag, Relationship, VictimLink
 from safehold.retention import planner
 from safehold.retention.lookups import among
 from safehold.retention.models import DisposalRecord, RetentionUnit, UnitKind, UnitStatus
@@ -417,6 +417,10 @@ def _apply(
             _check(kind, _delete_non_case(keys), counts)
             return
         for part in parts:
+            if part.model is Change:
+                # The history holds old values of what is being anonymised: it goes whole.
+                part.model._default_manager.filter(among(_column(part), keys)).delete()
+                continue
             names = anonymise_fields(part.label, fields or ())
             if names:
                 anonymise(part, keys, names)

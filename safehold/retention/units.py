@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from safehold.access.models import BreakGlass
 from safehold.records.fields import RECORD_FIELDS
-from safehold.records.models import Case, Person, PersonFlag, Relationship
+from safehold.records.models import Case, Change, Person, PersonFlag, Relationship
 from safehold.retention.lookups import among
 from safehold.retention.models import UnitKind
 
@@ -71,7 +71,9 @@ NON_CASE_FILE_PARTS: tuple[Part, ...] = (
     Part(PersonFlag, "person_id"),
     Part(Relationship, "person_id"),
 )
-PERSON_PARTS: tuple[Part, ...] = (Part(Person, "pk"),)
+# A person's own history (their record's old values) goes with them; the history of a case
+# and its records is in the case file, by the walk above.
+PERSON_PARTS: tuple[Part, ...] = (Part(Person, "pk"), Part(Change, "person_id"))
 
 
 def parts_of(kind: str) -> tuple[Part, ...]:

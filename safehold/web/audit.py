@@ -14,7 +14,10 @@ from django.views.decorators.http import require_GET
 
 from safehold.access.gate import Gate, Refused, Shown, Withheld
 from safehold.access.models import User
+from safehold.audit.models import Action
 from safehold.audit.selectors import who_has_seen as trail_of
+from safehold.web.display import Display
+from safehold.web.edits import change_rows
 from safehold.web.staff import optional_url
 
 PER_PAGE = 50
@@ -46,6 +49,14 @@ def who_has_seen(request: HttpRequest, person_id: int) -> HttpResponse:
         )
     paginator = Paginator(trail_of(person_id), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    # What each change on this page changed, old and new values, as far as the reader may
+    # see them (the history lives beside the log, not in it: docs/adr/0007). One query.
+    updates = [e.seq for e in page.object_list if e.action == Action.UPDATE]
+    display = Display(gate.policy.pack)
+    changes = {
+        seq: change_rows(found, display)
+        for seq, found in (gate.changes_of(person_id, updates).items() if updates else ())
+    }
     return render(
         request,
         "web/audit/who_has_seen.html",
@@ -55,5 +66,6 @@ def who_has_seen(request: HttpRequest, person_id: int) -> HttpResponse:
             "person_id": person_id,
             "page": page,
             "person_url": optional_url("web:person", person_id),
+            "changes": changes,
         },
     )

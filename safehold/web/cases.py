@@ -40,6 +40,7 @@ from safehold.records.models import (
     Outcome,
     Plan,
     PlanAction,
+    Report,
 )
 from safehold.web.display import Display, label_of
 from safehold.web.forms import (
@@ -52,6 +53,7 @@ from safehold.web.forms import (
     OutcomeForm,
     PlanActionFormSet,
     PlanForm,
+    ReportForm,
 )
 
 P = ParamSpec("P")
@@ -367,6 +369,7 @@ RECORDS: dict[str, tuple[type[GovukForm], type[CaseRecord], str, str]] = {
     "plan": (PlanForm, Plan, "a plan", "Plan"),
     "offence": (OffenceForm, Offence, "an offence", "Offence"),
     "outcome": (OutcomeForm, Outcome, "an outcome", "Outcome"),
+    "report": (ReportForm, Report, "a report", "Report"),
 }
 
 

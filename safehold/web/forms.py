@@ -20,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.utils import timezone
 
+from safehold.access.gate import Withheld
 from safehold.records import validation
-from safehold.records.models import Assessment, Contact, Outcome, Plan
+from safehold.records.models import Assessment, Case, Contact, Outcome, Plan, Report
 from safehold.web import govuk
 
 DATE_PARTS = ("day", "month", "year")
@@ -662,3 +663,102 @@ class CaseFilterForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [("", "Any service"), *services]  # type: ignore[attr-defined]
         self.fields["flag"].choices = [("", "Any or none"), *flags]  # type: ignore[attr-defined]
+
+
+# --- reports, closing a case, and correcting what is recorded ---------------------------------
+
+
+class ReportForm(GovukForm):
+    kind = choice("Type of report", Report.Kind.choices, required="Select the type of report")
+    due_on = DateField(what="Date due", required=False, rule=("report", "due_on"))
+    body = long_text("Report", rows=10)
+    copy_given_on = DateField(
+        what="Date the young person was given a copy",
+        required=False,
+        not_future=True,
+        help_text="Before court, where the report is for a court. " + DATE_HINT,
+        rule=("report", "copy_given_on"),
+    )
+
+    record_fields = {n: n for n in ("kind", "due_on", "body", "copy_given_on")}
+    needs = ("kind",)
+
+
+class CloseCaseForm(GovukForm):
+    """Closing a case: when the service ended, and why (retention often counts from it)."""
+
+    closed_on = DateField(
+        what="Date the case closed",
+        required_message="Enter the date the case closed",
+        not_future=True,
+        rule=("case", "closed_on"),
+    )
+    closed_reason = choice(
+        "Why did the case close?",
+        Case.ClosedReason.choices,
+        required="Select why the case closed",
+    )
+
+    record_fields = {"closed_on": "closed_on", "closed_reason": "closed_reason"}
+    needs = ("closed_on", "closed_reason")
+
+    def __init__(self, *args: Any, opened_on: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        closed = data.get("closed_on")
+        if closed and self.opened_on and closed < self.opened_on:
+            self.add_error(
+                "closed_on",
+                ValidationError(
+                    f"Date the case closed must be the same as or after the date it opened "
+                    f"({govuk.day(self.opened_on)})",
+                    code="order",
+                    params={"parts": list(DATE_PARTS)},
+                ),
+            )
+        return data
+
+
+class PersonDetailsForm(GovukForm):
+    """A young person's own details, to correct them (the fields of PersonForm, without a
+    case)."""
+
+    record_fields = {n: n for n in PERSON_FIELDS}
+
+
+PersonDetailsForm.base_fields = {n: PersonForm.base_fields[n] for n in PERSON_FIELDS}
+
+
+def initial_from(form: GovukForm, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A form's initial values from a record as the gate showed it: only the fields shown
+    (a withheld value is never put in a form). A contact's moment fills its date and time."""
+    initial: dict[str, Any] = {}
+    for name in form.fields:
+        field = form.record_fields.get(name, name)
+        value = values.get(field)
+        if value is None or isinstance(value, Withheld):
+            continue
+        if field == "occurred_at" and isinstance(value, datetime):
+            local = timezone.localtime(value)
+            initial[name] = local.date() if name == "occurred_on" else local.strftime("%H:%M")
+        else:
+            initial[name] = value
+    return initial
+
+
+def record_values(form: GovukForm, model: type[Any]) -> dict[str, Any]:
+    """Every record field the form offers, as cleaned, for a change: an emptied field is
+    written as empty (the gate writes only what differs from the record)."""
+    values: dict[str, Any] = {}
+    for name in dict.fromkeys(form.record_fields.get(n, n) for n in form.fields):
+        value = form.cleaned_data.get(name)
+        field = model._meta.get_field(name)
+        if value in (None, "") and not field.null:
+            value = ""
+        elif value == "":
+            value = None
+        values[name] = value
+    return values

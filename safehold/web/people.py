@@ -43,6 +43,7 @@ from safehold.records.models import (
 )
 from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
 from safehold.web.display import Cell, Display, age, label_of
+from safehold.web.edits import CLOSE_FIELDS, edit_url, field_label, value_cell
 from safehold.web.forms import CASE_FIELDS, PERSON_FIELDS, CaseForm, PersonForm
 from safehold.web.govuk import date_time, day
 
@@ -66,7 +67,12 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         for kind in ("family", "professional", "victim")
     }
     items = [_timeline_item(entry, shown, display) for entry in timeline]
+    details = _details(gate, shown, display)
+    flags = _flag_history(shown, display)
+    _add_change_links(gate, shown, cases, items)
     cells = [
+        *(c for row in details for c in [row["value"]]),
+        *(c for row in flags for c in row),
         *(c for _, c in summary),
         *(c for row in cases for c in row["cells"]),
         *(c for rows in people.values() for row in rows for c in row["cells"]),
@@ -79,6 +85,8 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "name": label_of(shown.person, display),
             "person_id": person_id,
             "summary": summary,
+            "details": details,
+            "flag_history": flags,
             "cases": cases,
             "people": people,
             "timeline": items,
@@ -94,6 +102,69 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "messages": messages.get_messages(request),
         },
     )
+
+
+# Every field of a person's own record, in the order the details list shows them.
+DETAIL_FIELDS = (*PERSON_FIELDS, "last_contact_on")
+
+
+def _details(gate: Gate, shown: ShownPerson, display: Display) -> list[dict[str, Any]]:
+    """Every field of the person's own record, shown or withheld (never silently missing),
+    each with a change link where this member of staff may correct it."""
+    values = shown.person.values
+    # Written through the nearest of their cases, as the edit page does (Gate.person).
+    nearest = min(shown.cases, key=lambda c: c.distance, default=None)
+    writable = gate.writable("person", nearest) if nearest is not None else frozenset()
+    edit = reverse("web:person-edit", args=[shown.person_id])
+    rows = []
+    for name in DETAIL_FIELDS:
+        value = values[name]
+        label = field_label("person", name) if name != "last_contact_on" else "Last contact"
+        cell = value_cell(display, "person", name, value)
+        may_change = name in writable and not isinstance(value, Withheld)
+        rows.append(
+            {
+                "key": label,
+                "value": cell,
+                "change": f"{edit}#id_{name}" if may_change else None,
+            }
+        )
+    return rows
+
+
+def _flag_history(shown: ShownPerson, display: Display) -> list[list[Cell]]:
+    """Every flag the person holds or held, newest first, with when it started and ended."""
+    today = timezone.localdate()
+    rows = []
+    for flag in sorted(
+        shown.flags,
+        key=lambda f: (
+            f.values["started_on"] if isinstance(f.values["started_on"], date) else date.min
+        ),
+        reverse=True,
+    ):
+        ended = flag.values["ended_on"]
+        to = display(ended)
+        if ended is None or (isinstance(ended, date) and ended >= today):
+            to = Cell(f"Current{f' (until {to.text})' if to.text else ''}")
+        rows.append([display.flag(flag.values["flag"]), display(flag.values["started_on"]), to])
+    return rows
+
+
+def _add_change_links(
+    gate: Gate, shown: ShownPerson, cases: list[dict[str, Any]], items: list[dict[str, Any]]
+) -> None:
+    """A change link on each timeline record, and a close link on each case, where this
+    member of staff may write there (break-glass never writes)."""
+    by_case = {c.case_id: c for c in shown.cases}
+    for row in cases:
+        case = by_case[row["case_id"]]
+        if gate.may_write("case", CLOSE_FIELDS, case):
+            row["close_url"] = reverse("web:case-close", args=[case.case_id])
+    for item in items:
+        record, pk = item["anchor"].rsplit("-", 1)
+        if record in RECORDS and gate.writable(record, by_case[item["case_id"]]):
+            item["edit_url"] = edit_url(record, item["case_id"], int(pk))
 
 
 def _summary(

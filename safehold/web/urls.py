@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from safehold.web import account, audit, breakglass, cases, people, retention, views
+from safehold.web import account, audit, breakglass, cases, edits, people, retention, views
 from safehold.web.converters import IdConverter
 
 register_converter(IdConverter, "id")
@@ -49,6 +49,18 @@ urlpatterns = [
             cases.new_record,
             {"kind": kind},
             name=f"{kind}-new",
+        )
+        for kind in cases.RECORDS
+    ),
+    # Correcting what is recorded, and closing a case (edits.py).
+    path("people/<id:person_id>/edit/", edits.edit_person, name="person-edit"),
+    path("cases/<id:case_id>/close/", edits.close_case, name="case-close"),
+    *(
+        path(
+            f"cases/<id:case_id>/{kind}s/<id:record_id>/edit/",
+            edits.edit_record,
+            {"kind": kind},
+            name=f"{kind}-edit",
         )
         for kind in cases.RECORDS
     ),

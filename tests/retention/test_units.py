@@ -9,6 +9,7 @@ from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
     Case,
+    Change,
     Contact,
     Offence,
     Outcome,
@@ -21,7 +22,7 @@ from safehold.records.models import (
     VictimLink,
 )
 from safehold.retention.models import UnitKind
-from safehold.retention.units import case_file_parts, covered_models
+from safehold.retention.units import case_file_parts, covered_models, parts_of
 
 
 def test_every_model_of_records_belongs_to_a_unit():
@@ -47,12 +48,14 @@ def test_which_unit_holds_what():
         Outcome,
         Report,
         BreakGlass,
+        Change,  # a case's and its records' history (a person's own is in the person unit)
     }
     assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {
         PersonFlag,
         Relationship,
     }
     assert {m for m, kind in covered.items() if kind == UnitKind.PERSON} == {Person}
+    assert [p.model for p in parts_of(UnitKind.PERSON)] == [Person, Change]
 
 
 def test_case_file_parts_reach_the_case():

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safehold.access.gate import Refused, Stale
@@ -63,11 +63,16 @@ def pointer(loc: list[Any] | tuple[Any, ...]) -> str:
 class ProblemOut(Schema):
     """A problem document (RFC 9457), as the OpenAPI schema describes the error responses."""
 
-    type: str
+    type: str = Field(description="urn:safehold:problem:<kind>")
     title: str
-    status: int
-    detail: str
-    instance: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="What went wrong; for a refusal, the pack rule.")
+    instance: str = Field(description="The request's path and query.")
+    errors: list[dict[str, str]] | None = Field(
+        None,
+        description="For 422: each field that is not valid, as `pointer` (a JSON Pointer), "
+        "`source` (body, query or path) and `detail`.",
+    )
 
 
 class PreconditionFailed(Exception):
@@ -198,37 +203,12 @@ def install(api: NinjaAPI) -> None:
 
 # --- in the OpenAPI schema -----------------------------------------------------------------------
 
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "Problem",
-    "description": "A problem document (RFC 9457).",
-    "type": "object",
-    "required": ["type", "title", "status", "detail", "instance"],
-    "properties": {
-        "type": {"type": "string", "description": "urn:safehold:problem:<kind>"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string", "description": "What went wrong; for a refusal, the rule."},
-        "instance": {"type": "string", "description": "The request's path and query."},
-        "errors": {
-            "type": "array",
-            "description": "For 422: each field that is not valid.",
-            "items": {
-                "type": "object",
-                "required": ["pointer", "detail"],
-                "properties": {
-                    "pointer": {"type": "string", "description": "JSON Pointer to the field."},
-                    "source": {"type": "string", "enum": ["body", "query", "path"]},
-                    "detail": {"type": "string"},
-                },
-            },
-        },
-    },
-}
 WHY = {
     400: "The body is not JSON.",
     401: "No valid bearer token or two-factor verified session.",
     403: "The policy pack refuses it (the rule is the detail), or a session write lacks CSRF.",
     404: "No such record.",
+    412: "If-Match names a version of the record that is no longer the current one.",
     413: "The body is larger than this service accepts.",
     422: "A parameter or field is not valid; `errors` names each.",
 }
@@ -236,13 +216,22 @@ WHY = {
 
 def document(schema: dict[str, Any]) -> dict[str, Any]:
     """Every operation's 4xx answers, as problem documents: which ones depends on what the
-    operation takes (a body can be malformed or too large; a path names a record)."""
-    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    content = {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    operation takes (a body can be malformed or too large; a path names a record; If-Match
+    can be stale)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "ProblemOut", ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    content = {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}}
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             params = operation.get("parameters", [])
-            statuses = {401, 403}
+            responses = operation["responses"]
+            # Ninja keys responses by int until rendered; an error it documents is replaced.
+            statuses = {int(code) for code in responses if int(code) >= 400}
+            for code in [c for c in responses if int(c) >= 400]:
+                del responses[code]
+            statuses |= {401, 403}
             if params or "requestBody" in operation:
                 statuses.add(422)
             if any(p.get("in") == "path" for p in params):
@@ -250,7 +239,5 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
             if "requestBody" in operation:
                 statuses |= {400, 413}
             for status in sorted(statuses):
-                operation["responses"].setdefault(
-                    str(status), {"description": WHY[status], "content": content}
-                )
+                responses[str(status)] = {"description": WHY[status], "content": content}
     return schema

@@ -10,6 +10,7 @@ of queries whatever the length of the list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
@@ -19,12 +20,15 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import (
     CASE_SORTS,
+    DUE_PARTS,
     CasePage,
     CaseQuery,
+    Due,
     Gate,
     Refused,
     RefusedCase,
@@ -32,6 +36,8 @@ from safehold.access.gate import (
 )
 from safehold.access.models import User
 from safehold.access.policy import Decision
+from safehold.access.selectors import role_of
+from safehold.audit.models import Action
 from safehold.records.models import (
     Assessment,
     CaseRecord,
@@ -55,6 +61,8 @@ from safehold.web.forms import (
     PlanForm,
     ReportForm,
 )
+from safehold.web.govuk import day
+from safehold.web.staff import landing_url
 
 P = ParamSpec("P")
 PER_PAGE = 25
@@ -63,6 +71,7 @@ SORT_LABELS = {
     "date_of_birth": "Date of birth",
     "service": "Service",
     "opened": "Opened",
+    "due": "Due",
 }
 
 
@@ -123,6 +132,18 @@ def with_gate(
 
 
 @require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The service's root: each role's work. A case worker's caseload is shown here as it is;
+    a manager is sent to the team caseload, the DPO to their home."""
+    user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware has sent visitors away
+    landing = landing_url(role_of(user))
+    if landing != reverse("web:caseload"):
+        return redirect(landing)
+    return caseload(request)
+
+
+@require_GET
 @with_gate
 def caseload(request: HttpRequest, gate: Gate) -> HttpResponse:
     return _case_list(request, gate, team=False)
@@ -153,10 +174,12 @@ def _query_from(request: HttpRequest, form: CaseFilterForm) -> CaseQuery:
         status=data.get("status") or "open",
         flag=data.get("flag") or "",
         name=data.get("name") or "",
+        due=data.get("due") or "",
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
         page=int(page) if page.isdigit() else 1,
         per_page=PER_PAGE,
+        allocation=data.get("allocation") or "",
     )
 
 
@@ -167,7 +190,9 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
     flags = [(f.code, f.name) for f in pack.flags if f.of == "person"]
     controls = gate.list_controls(team=team)
     result = gate.case_page(
-        _query_from(request, CaseFilterForm(request.GET, services=services, flags=flags)),
+        _query_from(
+            request, CaseFilterForm(request.GET, services=services, flags=flags, team=team)
+        ),
         team=team,
     )
     applied = result.query
@@ -178,16 +203,31 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "status": applied.status,
             "service": applied.service,
             "flag": applied.flag,
+            "due": applied.due,
+            "allocation": applied.allocation,
         },
         services=services,
         flags=flags,
+        team=team,
     )
-    for name in ("name", "status", "service", "flag"):
+    for name in ("name", "status", "service", "flag", "due"):
         if not controls[name]:
             del shown_filter.fields[name]
     if not flags and "flag" in shown_filter.fields:
         del shown_filter.fields["flag"]
-    rows = [_row(shown, result, display, team=team) for shown in result.cases]
+    # Safeguarding first: the alerts each young person holds now, where the role reads flags.
+    alerts = gate.alerts(result.cases, action=Action.LIST)
+    today = timezone.localdate()
+    rows = [
+        _row(shown, result, display, team=team)
+        | {
+            "alerts": [
+                display.flag(a.values["flag"]).text for a in alerts.get(shown.person_id, [])
+            ],
+            "due": _due(result.due.get(shown.case_id), today),
+        }
+        for shown in result.cases
+    ]
     cells = [cell for row in rows for cell in row["cells"]]
     url_name = "web:team-caseload" if team else "web:caseload"
     return render(
@@ -203,11 +243,15 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "filter": shown_filter,
             "selected": _selected_filters(request, applied, dict(services), dict(flags)),
             "clear_url": reverse(url_name),
+            "waiting_url": _with(request, allocation="unallocated", page=None),
+            "caseloads": gate.caseloads() if team else [],
             "sorts": _sort_headings(applied, controls),
             "current_sort": ("-" if applied.descending else "") + applied.sort,
             "pagination": _pagination(request, result),
             "reasons": display.reasons(cells),
             "dropped": result.dropped,
+            "show_alerts": bool(controls["flag"]) and any(f.alert for f in pack.flags),
+            "show_due": bool(controls["due"]),
             "messages": messages.get_messages(request),
             "may_add": bool(gate.may_write("person", ["given_name", "family_name"]))
             and bool(gate.may_write("case", ["service", "opened_on"])),
@@ -237,6 +281,18 @@ def _row(shown: ShownCase, result: CasePage, display: Display, *, team: bool) ->
     }
 
 
+def _due(due: Due | None, today: date) -> dict[str, Any] | None:
+    """What falls due first on a case, for its row: when, what, and whether it is late."""
+    if due is None:
+        return None
+    return {
+        "text": day(due.on),
+        "what": DUE_PARTS[due.part][1],
+        "overdue": due.overdue(today),
+        "soon": due.soon(today),
+    }
+
+
 def _with(request: HttpRequest, **changes: str | None) -> str:
     """The current query string with some parameters changed (None removes one)."""
     query: QueryDict = request.GET.copy()
@@ -263,6 +319,12 @@ def _selected_filters(
         selected.append(("Service", services.get(applied.service, applied.service), "service"))
     if applied.flag:
         selected.append(("Flag", flags.get(applied.flag, applied.flag), "flag"))
+    if applied.due:
+        due = {"overdue": "Overdue", "soon": "Due in the next 14 days"}[applied.due]
+        selected.append(("Due", due, "due"))
+    if applied.allocation:
+        words = {"unallocated": "Not allocated", "allocated": "Allocated"}
+        selected.append(("Allocation", words[applied.allocation], "allocation"))
     return [
         {
             "heading": {"text": heading},
@@ -329,6 +391,7 @@ def allocate(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
     form = AllocateForm(
         request.POST if request.method == "POST" else None,
         workers=allocation.workers,
+        caseloads=allocation.caseloads,
         initial={"worker": allocation.allocated_to_id},
     )
     status = 200

@@ -29,7 +29,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
-from safehold.records import search
+from safehold.records import search, validation
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -752,6 +752,12 @@ class Gate:
                 decision, case_id=case.pk if case else None, person_id=person_id, record=record
             )
             raise Refused(decision)
+        # Whoever sends it (API, form, command), nothing is saved that the record cannot hold
+        # or that makes no sense for it: ValidationError, by field. (A change is checked
+        # against the record as loaded; _update compares with the row as it is now.)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        validation.check(obj, values)
         if obj.pk is not None:
             return self._update(obj, values, case=case, rule=decision.rule, version=version)
         categories = {self.policy.category(record, n) or "" for n in values}

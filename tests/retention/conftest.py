@@ -66,10 +66,15 @@ class Place:
         service: str | None = None,
         opened_on: date = date(2023, 1, 9),
         closed_on: date | None = None,
+        recorded: bool = True,
         **values: object,
     ) -> Case:
-        return Case.objects.create(
-            person=person or self.person(),
+        """A case; with `recorded`, every flag of the pack is recorded on the case as not
+        holding (as its assessment would), so no fact is unknown unless a test says so. A
+        flag recorded on the person holds for every case (`flag`)."""
+        person = person or self.person()
+        case = Case.objects.create(
+            person=person,
             controller=self.controller,
             service=service or self.pack.services[0].code,
             team=self.team,
@@ -78,9 +83,21 @@ class Place:
             pack_version_id=self.version_id,
             **values,
         )
+        if recorded:
+            PersonFlag.objects.bulk_create(
+                PersonFlag(person=person, case=case, flag=flag.code, holds=False)
+                for flag in self.pack.flags
+            )
+        return case
 
-    def flag(self, person: Person, code: str) -> PersonFlag:
-        return PersonFlag.objects.create(person=person, flag=code, started_on=date(2015, 1, 1))
+    def flag(self, person: Person, code: str, *, holds: bool = True) -> PersonFlag:
+        found, _ = PersonFlag.objects.update_or_create(
+            person=person,
+            case=None,
+            flag=code,
+            defaults={"holds": holds, "started_on": date(2015, 1, 1)},
+        )
+        return found
 
     def outcome(self, case: Case, kind: str, starts_on: date, ends_on: date | None) -> Outcome:
         return Outcome.objects.create(

@@ -40,6 +40,7 @@ CASE_FILE_RECORDS = {
     "victimlink": 1,
     "outcome": 1,
     "report": 1,
+    "personflag": 2,  # the case's facts: not looked after, no child protection plan
 }
 
 

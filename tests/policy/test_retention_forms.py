@@ -54,9 +54,20 @@ def rule(keep: str, *, action: str = "destroy") -> dict[str, Any]:
     }
 
 
-def pack_text(*rules: dict[str, Any]) -> str:
+# Someone may record the flags (and relationships) the rules depend on, through the gate.
+ROLES = [
+    {
+        "code": "case-worker",
+        "name": "Case worker",
+        "grants": [{"categories": ["*"], "actions": ["read", "write"]}],
+    }
+]
+
+
+def pack_text(*rules: dict[str, Any], **changes: Any) -> str:
     """The minimal pack, with the flags and service event above, and these retention rules."""
-    return minimal(flags=FLAGS, events=EVENTS, services=SERVICES, retention=list(rules))
+    sections = {"flags": FLAGS, "events": EVENTS, "services": SERVICES, "roles": ROLES}
+    return minimal(**{**sections, **changes}, retention=list(rules))
 
 
 def load(text: str) -> LoadResult:

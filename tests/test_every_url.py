@@ -104,6 +104,7 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
         f"/retention/holds/{LegalHold.objects.latest('pk').pk}/lift/"
     ),
     "web:retention-disposals": lambda s: "/retention/destruction-records/",
+    "web:retention-service-dates": lambda s: "/retention/service-dates/",
 }
 
 # Pages of personal data: name -> (a role that may see it, its path on the scene).

@@ -36,6 +36,7 @@ from django.utils import timezone
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.models import Controller
 from safehold.policy.schema import Pack, Unit
+from safehold.policy.wording import event_words
 from safehold.records.models import (
     Case,
     Contact,
@@ -158,9 +159,8 @@ class PackRules:
         waiting = [e for e in reckoning.events if self.pack_events.get(e) == "service"]
         if reckoning.basis != Basis.PENDING or not waiting:
             return reckoning.note
-        names = {e.code: e.name for e in self.pack.events}
         service_name = next((s.name for s in self.pack.services if s.code == service), service)
-        said = [f"the {names[e][0].lower() + names[e][1:]} for {service_name}" for e in waiting]
+        said = [f"{event_words(e, self.pack)} for {service_name}" for e in waiting]
         rest = [e for e in reckoning.events if e not in waiting]
         return "waiting for " + ", ".join(said + rest)
 
@@ -906,7 +906,8 @@ def propose_people(
             "record-updated": updated_on,
         }
         if "young_born" in extras:
-            known[YOUNG_PERSON_BORN] = extras["young_born"].get(pk)
+            # No young person among their relationships: the rule is not about them.
+            known[YOUNG_PERSON_BORN] = extras["young_born"].get(pk, NEVER)
         if "case_files" in extras:
             live = cases + extras["family"].get(pk, 0)
             known[CASE_FILES_DISPOSED] = _disposed_value(extras["case_files"].get(pk), live)

@@ -209,6 +209,8 @@ def evaluate(keep: Keep, facts: Facts) -> Answer:
     if isinstance(keep, Birthday):
         code = birth_event(keep.of)
         born = facts.event(code)
+        if born == NEVER:  # related to no young person: the rule is not about them
+            return NOT_APPLICABLE
         if not isinstance(born, date):
             # Nobody to count from (no date of birth; no young person linked): a gap.
             return Answer(Basis.MISSING, events=(code,))

@@ -200,7 +200,7 @@ def describe_rule(rule: RetentionRule, pack: Pack | None = None, *, you: bool = 
     if rule.not_before is not None:
         text = f"{text}, but never before {event_words(rule.not_before, pack)}"
     flags = {f.code: f for f in pack.flags} if pack is not None else {}
-    unknown = [flags[code] for code in sorted(flags_of(rule.keep)) if code in flags]
+    unknown = [flags[code] for code in flags_of(rule.keep) if code in flags]
     longer = [f for f in unknown if f.unknown == "longer"]
     review = [f for f in unknown if f.unknown == "review"]
     if longer:
@@ -215,27 +215,32 @@ def describe_rule(rule: RetentionRule, pack: Pack | None = None, *, you: bool = 
     return text
 
 
-def flags_of(keep: Keep) -> set[str]:
-    """The flags a retention expression's conditions read."""
+def flags_of(keep: Keep) -> list[str]:
+    """The flags a retention expression's conditions read, in the order they are written."""
+    found: dict[str, None] = {}
+    _keep_flags(keep, found)
+    return list(found)
+
+
+def _keep_flags(keep: Keep, found: dict[str, None]) -> None:
     if isinstance(keep, Earliest | Latest):
-        options = keep.earliest if isinstance(keep, Earliest) else keep.latest
-        return {f for k in options for f in flags_of(k)}
-    if isinstance(keep, When):
-        found = _cond_flags(keep.if_) | flags_of(keep.then)
-        return found | (flags_of(keep.else_) if keep.else_ is not None else set())
-    return set()
+        for k in keep.earliest if isinstance(keep, Earliest) else keep.latest:
+            _keep_flags(k, found)
+    elif isinstance(keep, When):
+        _cond_flags(keep.if_, found)
+        _keep_flags(keep.then, found)
+        if keep.else_ is not None:
+            _keep_flags(keep.else_, found)
 
 
-def _cond_flags(cond: Cond) -> set[str]:
+def _cond_flags(cond: Cond, found: dict[str, None]) -> None:
     if isinstance(cond, FlagIs):
-        return {cond.flag}
-    if isinstance(cond, AnyOf | AllOf):
-        return {
-            f for c in (cond.any if isinstance(cond, AnyOf) else cond.all) for f in _cond_flags(c)
-        }
-    if isinstance(cond, NotCond):
-        return _cond_flags(cond.not_)
-    return set()
+        found[cond.flag] = None
+    elif isinstance(cond, AnyOf | AllOf):
+        for c in cond.any if isinstance(cond, AnyOf) else cond.all:
+            _cond_flags(c, found)
+    elif isinstance(cond, NotCond):
+        _cond_flags(cond.not_, found)
 
 
 def has_gap(keep: Keep) -> bool:

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import count
+from pathlib import Path
 
 import pytest
+import yaml
 
 from safehold.access.models import Team, User
 from safehold.policy import selectors
@@ -226,6 +228,67 @@ def yps(db: None) -> Place:
 def cfws(db: None) -> Place:
     """Leicestershire Children and Family Wellbeing Service."""
     return make_place("leicestershire-cfws")
+
+
+# The example of docs/adr/0020: what the packs could not say before issue 12.
+EXAMPLE = yaml.safe_load(
+    """
+flags:
+  - code: licence
+    name: The order was a licence
+    of: case
+    unknown: longer
+events:
+  - {code: contract-ended, name: End date of the contract, of: service}
+retention:
+  - code: licence
+    name: Case files of licences
+    statement: Where the order was a licence, the case file is kept for 10 years after it ended.
+    unit: case-file
+    services: [court-orders]
+    keep: {if: {flag: licence}, then: {for: 10 years, after: case-closed}}
+    action: destroy
+  - code: volunteering-contract
+    name: Records of volunteering
+    statement: Volunteers' records are kept for 3 years after the end of the contract.
+    unit: case-file
+    services: [volunteering]
+    keep: {for: 3 years, after: contract-ended}
+    action: destroy
+  - code: family
+    name: Family members' records
+    statement: Information about family members is kept until the young person is 25.
+    unit: non-case-file
+    keep: {birthday: 25, of: young-person}
+    action: destroy
+  - code: goes-with
+    name: A person's own record
+    statement: A person's record is kept as long as the last case file about them.
+    unit: person
+    keep: {goes_with: case-file}
+    action: destroy
+"""
+)
+
+
+def example_pack(tmp_path: Path) -> Path:
+    """Cambridgeshire's pack with the example of docs/adr/0020 added, as a file."""
+    data = yaml.safe_load((PACKS / "cambridgeshire-yos.yaml").read_text())
+    for section, items in EXAMPLE.items():
+        data[section] = [*data.get(section, []), *items]
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def example_place(tmp_path: Path) -> Place:
+    """A place on the example pack (tests/retention/test_vocabulary.py)."""
+    return place_of(load_pack(example_pack(tmp_path)).version)
+
+
+@pytest.fixture
+def example(db: None, tmp_path: Path) -> Place:
+    return example_place(tmp_path)
 
 
 @pytest.fixture

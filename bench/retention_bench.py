@@ -144,6 +144,8 @@ def insert_select(model: Any, given: dict[str, str], rows: str, params: dict[str
             values.append("''")
         elif isinstance(field, models.DateTimeField):
             values.append("now()")
+        elif field.has_default() and isinstance(field.get_default(), int):
+            values.append(str(field.get_default()))  # a record's version (docs/adr/0007)
         else:
             raise ValueError(f"{model.__name__}.{field.name} needs a value")
     sql = (

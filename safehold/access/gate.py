@@ -873,9 +873,9 @@ class Gate:
         if flag and (flag not in {f.code for f in pack.flags} or not usable("flag")):
             flag = ""
         if flag:
-            held_now = PersonFlag.objects.filter(person_id=OuterRef("person_id"), flag=flag).filter(
-                Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate())
-            )
+            held_now = PersonFlag.objects.filter(
+                person_id=OuterRef("person_id"), flag=flag, holds=True
+            ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
             qs = qs.filter(Exists(held_now))
         words = query.name.split()[:5]
         names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]

@@ -5,6 +5,7 @@ young person with their first case, and opening another case."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -260,3 +261,18 @@ def test_open_another_case_for_a_young_person(
     }
     southern = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
     assert verified_client(southern).get(url).status_code == 403
+
+
+def test_a_flag_recorded_as_not_holding_is_not_shown_as_held(
+    officer: User, case: Case, verified_client
+) -> None:
+    """'Not looked after', recorded (docs/adr/0020), is a fact about the person but not a
+    flag they hold: the summary does not list it, the flags table says so."""
+    from safehold.records.models import PersonFlag
+
+    PersonFlag.objects.filter(person_id=case.person_id).delete()
+    PersonFlag.objects.create(person_id=case.person_id, flag="looked-after", holds=False)
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    assert "Looked after by the Local Authority: recorded as not" in html
+    summary = re.search(r"Flags\s*</dt>\s*<dd[^>]*>\s*([^<]*?)\s*</dd>", html)
+    assert summary is not None and summary.group(1) == "None"

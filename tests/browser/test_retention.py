@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from safehold.records.models import Contact
+from safehold.records.models import Contact, PersonFlag
 from safehold.retention import planner
 from safehold.retention.sweep import sweep
 
@@ -26,6 +26,11 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
     )
     Contact.objects.create(
         case=due, kind="office", occurred_at=timezone.now(), pack_version_id=world.version_id
+    )
+    # Recorded as neither looked after nor on a CP plan: the 25 years apply (docs/adr/0020).
+    PersonFlag.objects.bulk_create(
+        PersonFlag(person=due.person, case=due, flag=code, holds=False)
+        for code in ("looked-after", "child-protection-plan")
     )
     soon = date(timezone.localdate().year - 25, 1, 1) + timedelta(days=400)
     world.case(person=world.person(date_of_birth=soon), closed_on=date(2020, 1, 1))

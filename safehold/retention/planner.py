@@ -831,6 +831,7 @@ def _case_files_disposed(scope: Scope) -> dict[str, Any]:
         )
         .values_list("person_id", "n", "done", "last")
     )
+    with_units = {pk for pk, *_ in units}
     if others:
         units += list(
             RetentionUnit.objects.filter(among("person_id", others), kind=UnitKind.CASE_FILE)
@@ -847,7 +848,7 @@ def _case_files_disposed(scope: Scope) -> dict[str, Any]:
     for person_id, other in pairs:
         linked[person_id].add(other)
     found: dict[int, tuple[int, int, date | None]] = {}
-    for person_id in {*linked, *(pk for pk, *_ in units if pk not in others)}:
+    for person_id in with_units | set(linked):
         total, done, last = 0, 0, None
         for pk in {person_id, *linked.get(person_id, ())}:
             n, d, day = by_person.get(pk, (0, 0, None))

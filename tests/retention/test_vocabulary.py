@@ -202,3 +202,21 @@ def test_a_persons_record_goes_with_their_last_case_file(example: Place):
         gone.astimezone(UTC).date(),
     )
     assert own.status == UnitStatus.DUE
+
+
+def test_goes_with_counts_a_persons_own_case_file_when_others_name_them(example: Place):
+    """A parent with a case file of their own (destroyed), whom their child's relationship
+    names: their record goes with their own last case file all the same."""
+    parent = example.person(born=date(1990, 5, 1))
+    case = example.case(parent, service="court-orders", closed_on=date(2014, 3, 31))
+    child = example.person(born=BORN)
+    example.relate(child, parent)
+    last_changed(parent, date(2010, 1, 1))
+    planner.plan()
+    services.approve([case_file(case)], example.dpo)
+    sweep()
+    planner.plan()
+    gone = case_file(case).disposed_at
+    assert gone is not None
+    own = unit(UnitKind.PERSON, parent.pk)
+    assert (own.rule, own.keep_until) == ("goes-with", gone.astimezone(UTC).date())

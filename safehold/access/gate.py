@@ -17,7 +17,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, F, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
@@ -169,6 +169,11 @@ class CaseQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 25
+    # The team caseload only: "unallocated" or "allocated" ("" for both).
+    allocation: str = ""
+
+
+ALLOCATIONS = ("unallocated", "allocated")
 
 
 @dataclass
@@ -181,6 +186,8 @@ class CasePage:
     dropped: dict[str, str]  # filter or sort -> the rule that dropped it
     workers: dict[int, str]  # case id -> the allocated worker (staff, not the subject's data)
     teams: dict[int, str]  # case id -> the team holding it
+    # The team caseload: how many of the cases the other filters match wait for allocation.
+    unallocated: int = 0
 
     @property
     def pages(self) -> int:
@@ -235,7 +242,8 @@ class Allocation:
     team_id: int
     team_name: str
     allocated_to_id: int | None
-    workers: list[tuple[int, str]]
+    workers: list[tuple[int, str]]  # staff of the team whose role holds cases
+    caseloads: dict[int, int] = field(default_factory=dict)  # worker id -> open cases held
 
 
 # The records on a young person's timeline, each with the field that dates it.
@@ -896,7 +904,30 @@ class Gate:
             for name in order
         ]
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
-        total = qs.count()
+        # On the team caseload, cases waiting for allocation come first (a manager's first
+        # job), and may be shown alone; both counts come from one query.
+        allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
+        unallocated = 0
+        if team:
+            counts = qs.aggregate(
+                all=Count("pk"), unallocated=Count("pk", filter=Q(allocated_to__isnull=True))
+            )
+            unallocated = counts["unallocated"]
+            total = {
+                "": counts["all"],
+                "unallocated": unallocated,
+                "allocated": counts["all"] - unallocated,
+            }[allocation]
+            if allocation:
+                qs = qs.filter(allocated_to__isnull=allocation == "unallocated")
+            waiting = SqlCase(
+                When(allocated_to__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=models.IntegerField(),
+            )
+            ordering.insert(0, waiting.asc())
+        else:
+            total = qs.count()
         page = min(max(1, query.page), max(1, -(-total // per_page)))
         rows = list(
             qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
@@ -913,6 +944,7 @@ class Gate:
             sort=sort,
             page=page,
             per_page=per_page,
+            allocation=allocation,
         )
         return CasePage(
             cases=shown,
@@ -921,6 +953,7 @@ class Gate:
             dropped=dropped,
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
+            unallocated=unallocated,
         )
 
     def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
@@ -1330,6 +1363,8 @@ class Gate:
                 pk=case.allocated_to_id, teams=case.team_id, is_active=True
             ).exists():
                 return Decision(False, f"{where}: the worker is not a member of the case's team")
+            if not self.case_holders([case.team_id]).filter(pk=case.allocated_to_id).exists():
+                return Decision(False, f"{where}: the worker's role does not hold cases")
         if person_id is not None:
             # The same refusal whether the person does not exist or is out of reach.
             if (
@@ -1363,15 +1398,41 @@ class Gate:
         case = self._allocatable(case_id)
         shown = self._show_case(case)
         self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
-        workers = User.objects.filter(
-            teams=case.team_id, controller_id=self._controller_id, is_active=True
-        ).order_by("last_name", "first_name", "username")
+        workers = self.caseloads([case.team_id])
         return Allocation(
             case=shown,
             team_id=case.team_id,
             team_name=case.team.name,
             allocated_to_id=case.allocated_to_id,
-            workers=[(worker.pk, staff_name(worker)) for worker in workers],
+            workers=[(pk, name) for pk, name, _ in workers],
+            caseloads={pk: count for pk, _, count in workers},
+        )
+
+    def caseloads(self, team_ids: Sequence[int] | None = None) -> list[tuple[int, str, int]]:
+        """The staff of these teams (by default, mine) whose role holds cases, each with the
+        open cases allocated to them in any team, in one query; for a role that allocates.
+        Staff names and counts only: nothing about the people we serve."""
+        if not self.allocates:
+            return []
+        workers = (
+            self.case_holders(self.team_ids if team_ids is None else team_ids)
+            .annotate(
+                open_cases=Count(
+                    "allocated_cases", filter=Q(allocated_cases__closed_on__isnull=True)
+                )
+            )
+            .order_by("last_name", "first_name", "username")
+        )
+        return [(worker.pk, staff_name(worker), worker.open_cases) for worker in workers]
+
+    def case_holders(self, team_ids: Sequence[int]) -> models.QuerySet[User]:
+        """The active staff of these teams whose role holds cases (the pack's `holds_cases`):
+        the only people a case may be allocated to."""
+        return User.objects.filter(
+            pk__in=User.objects.filter(teams__in=team_ids).values("pk"),
+            controller_id=self._controller_id,
+            is_active=True,
+            role__in=[role.code for role in self.policy.pack.roles if role.holds_cases],
         )
 
     def allocate(self, case_id: int, user_id: int) -> Case:
@@ -1386,9 +1447,15 @@ class Gate:
             controller_id=self._controller_id,
             is_active=True,
         ).first()
-        if worker is None:
+        role = self.policy.role(worker.role) if worker is not None else None
+        if worker is None or role is None or not role.holds_cases:
+            # The form offers only those who may hold the case; the gate holds to it too.
             decision = Decision(
-                False, f"{where}: user {user_id} is not a worker of the team holding the case"
+                False,
+                f"{where}: user {user_id} is not a worker of the team holding the case"
+                if worker is None
+                else f"{where}: role '{worker.role}' does not hold cases, so "
+                f"{worker.get_username()} cannot be allocated one",
             )
             self._refuse(decision, case_id=case.pk, person_id=case.person_id, record="case")
             raise RefusedCase(decision, case.pk, break_glass=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safehold.access.models import User
+from safehold.access.models import BreakGlass, User
 from safehold.policy import selectors
 from safehold.policy.schema import Role
 
@@ -14,3 +14,10 @@ def role_of(user: User) -> Role | None:
         return None
     pack = selectors.controller_pack(user.controller_id)
     return next((r for r in pack.roles if r.code == user.role), None)
+
+
+def break_glass_to_review(controller_id: int) -> int:
+    """How many break-glass uses into this controller's cases the DPO has not yet reviewed."""
+    return BreakGlass.objects.filter(
+        case__controller_id=controller_id, reviewed_at__isnull=True
+    ).count()

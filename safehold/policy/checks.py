@@ -13,7 +13,7 @@ from typing import Any
 
 from safehold.policy.law import ARTICLE_9, ARTICLE_9_NEEDS_SCHEDULE_1, SCHEDULE_1, UK_COUNTRIES
 from safehold.policy.loader import PathKey, Problem, Source
-from safehold.policy.schema import BUILTIN_EVENTS
+from safehold.policy.schema import BUILTIN_EVENTS, holds_cases_by_default
 from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
 
 SECTIONS = (
@@ -316,6 +316,42 @@ class _Checker:
                         f"role '{r.get('code')}'",
                         star=True,
                     )
+        self.case_holders()
+
+    def case_holders(self) -> None:
+        """Allocation needs someone to allocate to, and a case worker must be able to read the
+        cases allocated to them; statistics never come with a caseload."""
+        holders = []
+        for i, r in _items(self.data, "roles"):
+            name = f"role '{r.get('code')}'"
+            stated = r.get("holds_cases")
+            holds = stated if isinstance(stated, bool) else holds_cases_by_default(r)
+            if not holds:
+                continue
+            holders.append(r)
+            at = ("roles", i, "holds_cases") if "holds_cases" in r else ("roles", i, "code")
+            if r.get("statistics_only") is True:
+                self.error(
+                    at,
+                    f"{name} is statistics-only, so it cannot hold cases: remove "
+                    "'holds_cases' or 'statistics_only'",
+                )
+            elif not any(
+                isinstance(g, dict) and "read" in _list(g.get("actions"))
+                for g in _list(r.get("grants"))
+            ):
+                self.warning(
+                    at,
+                    f"{name} holds cases but no grant lets it read them: the cases allocated "
+                    "to it would be closed to it",
+                )
+        for i, r in _items(self.data, "roles"):
+            if r.get("allocates_cases") is True and not holders:
+                self.warning(
+                    ("roles", i, "allocates_cases"),
+                    f"role '{r.get('code')}' allocates cases, but no role of the pack holds "
+                    "them: set 'holds_cases: true' on the roles that do casework",
+                )
 
     def recipients(self) -> None:
         outside_allowed = self.data.get("transfers_outside_uk") is True

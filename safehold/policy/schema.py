@@ -332,6 +332,40 @@ class Role(Strict):
     )
     manages_policy: bool = False
     statistics_only: bool = False
+    holds_cases: bool = Field(
+        False,
+        description=(
+            "Cases can be allocated to it (a case worker). When not stated: true if a grant "
+            "holds at 'allocated' (the role works on the cases allocated to it) and the role "
+            "is not statistics-only; so a manager or a DPO holds none unless the pack says so."
+        ),
+        # The default depends on the grants (below), so the schema states none.
+        json_schema_extra=lambda schema: schema.pop("default", None),  # type: ignore[arg-type]
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_holds_cases(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "holds_cases" not in data:
+            return {**data, "holds_cases": holds_cases_by_default(data)}
+        return data
+
+
+def holds_cases_by_default(role: dict[str, Any]) -> bool:
+    """Whether a role (as written in the pack) holds cases when the pack does not say: it has a
+    grant that holds at 'allocated' and is not statistics-only. `checks.py` uses it too."""
+    if role.get("statistics_only") is True:
+        return False
+    grants = role.get("grants")
+    return isinstance(grants, list) and any(
+        (
+            grant.get("relationship", "allocated")
+            if isinstance(grant, dict)
+            else getattr(grant, "relationship", None)
+        )
+        == "allocated"
+        for grant in grants
+    )
 
 
 # --- who we share with --------------------------------------------------------------------------

@@ -227,6 +227,34 @@ def kind_words(kind: str) -> str:
     return UnitKind(kind).label
 
 
+@dataclass(frozen=True)
+class Workload:
+    """What retention asks of the DPO now, for their home page: counted in two queries."""
+
+    due: int  # due for review
+    approved: int  # approved, waiting for the sweep
+    gaps: int  # no date: no period stated, no rule, or a fact missing
+    upcoming: int  # falling due in the next 24 months (the summary's chart, in all)
+    holds: int  # legal holds in force
+    holds_to_review: int  # of which the review date has come
+
+
+def workload(controller_id: int, *, today: date | None = None) -> Workload:
+    today = today or timezone.localdate()
+    end = add_months(today.replace(day=1), 24)
+    live = ~Q(status__in=FINISHED)
+    units = RetentionUnit.objects.of_controller(controller_id).aggregate(
+        due=Count("pk", filter=Q(status=UnitStatus.DUE)),
+        approved=Count("pk", filter=Q(status=UnitStatus.APPROVED)),
+        gaps=Count("pk", filter=live & Q(basis__in=[b.value for b in GAPS])),
+        upcoming=Count("pk", filter=live & Q(keep_until__gt=today, keep_until__lt=end)),
+    )
+    holds = LegalHold.objects.filter(controller_id=controller_id, lifted_at__isnull=True).aggregate(
+        holds=Count("pk"), holds_to_review=Count("pk", filter=Q(review_on__lte=today))
+    )
+    return Workload(**units, **holds)
+
+
 # --- dates of services -------------------------------------------------------------------------
 
 

@@ -16,3 +16,11 @@ def open_requests_by_person(person_ids: Iterable[int] | None = None) -> dict[int
     for person_id, request_id in qs.order_by("-pk").values_list("person_id", "pk"):
         found[person_id] = request_id
     return found
+
+
+def open_requests(controller_id: int, *, limit: int = 20) -> tuple[int, list[RightsRequest]]:
+    """A controller's open requests, oldest received first (the first `limit`), and how many
+    are open in all. No names: the person is referred to by their record's number."""
+    qs = RightsRequest.objects.open().filter(controller_id=controller_id)
+    rows = list(qs.order_by("received_on", "pk")[:limit])
+    return (len(rows) if len(rows) < limit else qs.count()), rows

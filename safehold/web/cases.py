@@ -31,6 +31,7 @@ from safehold.access.gate import (
 )
 from safehold.access.models import User
 from safehold.access.policy import Decision
+from safehold.access.selectors import role_of
 from safehold.records.models import (
     Assessment,
     CaseRecord,
@@ -54,6 +55,7 @@ from safehold.web.forms import (
     PlanForm,
     ReportForm,
 )
+from safehold.web.staff import landing_url
 
 P = ParamSpec("P")
 PER_PAGE = 25
@@ -122,6 +124,18 @@ def with_gate(
 
 
 @require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The service's root: each role's work. A case worker's caseload is shown here as it is;
+    a manager is sent to the team caseload, the DPO to their home."""
+    user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware has sent visitors away
+    landing = landing_url(role_of(user))
+    if landing != reverse("web:caseload"):
+        return redirect(landing)
+    return caseload(request)
+
+
+@require_GET
 @with_gate
 def caseload(request: HttpRequest, gate: Gate) -> HttpResponse:
     return _case_list(request, gate, team=False)
@@ -156,6 +170,7 @@ def _query_from(request: HttpRequest, form: CaseFilterForm) -> CaseQuery:
         descending=sort.startswith("-"),
         page=int(page) if page.isdigit() else 1,
         per_page=PER_PAGE,
+        allocation=data.get("allocation") or "",
     )
 
 
@@ -166,7 +181,9 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
     flags = [(f.code, f.name) for f in pack.flags if f.of == "person"]
     controls = gate.list_controls(team=team)
     result = gate.case_page(
-        _query_from(request, CaseFilterForm(request.GET, services=services, flags=flags)),
+        _query_from(
+            request, CaseFilterForm(request.GET, services=services, flags=flags, team=team)
+        ),
         team=team,
     )
     applied = result.query
@@ -177,9 +194,11 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "status": applied.status,
             "service": applied.service,
             "flag": applied.flag,
+            "allocation": applied.allocation,
         },
         services=services,
         flags=flags,
+        team=team,
     )
     for name in ("name", "status", "service", "flag"):
         if not controls[name]:
@@ -202,6 +221,8 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "filter": shown_filter,
             "selected": _selected_filters(request, applied, dict(services), dict(flags)),
             "clear_url": reverse(url_name),
+            "waiting_url": _with(request, allocation="unallocated", page=None),
+            "caseloads": gate.caseloads() if team else [],
             "sorts": _sort_headings(applied, controls),
             "current_sort": ("-" if applied.descending else "") + applied.sort,
             "pagination": _pagination(request, result),
@@ -262,6 +283,9 @@ def _selected_filters(
         selected.append(("Service", services.get(applied.service, applied.service), "service"))
     if applied.flag:
         selected.append(("Flag", flags.get(applied.flag, applied.flag), "flag"))
+    if applied.allocation:
+        words = {"unallocated": "Not allocated", "allocated": "Allocated"}
+        selected.append(("Allocation", words[applied.allocation], "allocation"))
     return [
         {
             "heading": {"text": heading},
@@ -328,6 +352,7 @@ def allocate(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
     form = AllocateForm(
         request.POST if request.method == "POST" else None,
         workers=allocation.workers,
+        caseloads=allocation.caseloads,
         initial={"worker": allocation.allocated_to_id},
     )
     status = 200

@@ -613,9 +613,26 @@ class AllocateForm(GovukForm):
         },
     )
 
-    def __init__(self, *args: Any, workers: Sequence[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        workers: Sequence[tuple[int, str]],
+        caseloads: dict[int, int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["worker"].choices = list(workers)  # type: ignore[attr-defined]
+        self.caseloads = caseloads or {}
+
+    def params(self, name: str, **extra: Any) -> dict[str, Any]:
+        """Each worker's radio says how many open cases they hold, to share the work fairly."""
+        result = super().params(name, **extra)
+        if name == "worker":
+            for item in result["items"]:
+                count = self.caseloads.get(int(item["value"]))
+                if count is not None:
+                    item["hint"] = {"text": f"Holds {count} open case{'' if count == 1 else 's'}"}
+        return result
 
 
 class CaseFilterForm(GovukForm):
@@ -632,17 +649,27 @@ class CaseFilterForm(GovukForm):
         label="Service", required=False, choices=[], widget=forms.RadioSelect
     )
     flag = forms.ChoiceField(label="Flag", required=False, choices=[], widget=forms.RadioSelect)
+    # The team caseload only (see `team`).
+    allocation = forms.ChoiceField(
+        label="Allocation",
+        required=False,
+        choices=[("", "Any"), ("unallocated", "Not allocated"), ("allocated", "Allocated")],
+        widget=forms.RadioSelect,
+    )
 
     def __init__(
         self,
         *args: Any,
         services: Sequence[tuple[str, str]],
         flags: Sequence[tuple[str, str]],
+        team: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [("", "Any service"), *services]  # type: ignore[attr-defined]
         self.fields["flag"].choices = [("", "Any or none"), *flags]  # type: ignore[attr-defined]
+        if not team:
+            del self.fields["allocation"]
 
 
 # --- reports, closing a case, and correcting what is recorded ---------------------------------

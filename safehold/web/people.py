@@ -28,7 +28,6 @@ from safehold.access.gate import (
     TimelineEntry,
     Withheld,
 )
-from safehold.access.models import User
 from safehold.access.policy import Distance
 from safehold.records.models import (
     Assessment,
@@ -386,9 +385,9 @@ def _placement(gate: Gate) -> dict[str, Any]:
     if gate.allocates:
         workers = [
             (u.pk, u.get_full_name() or u.get_username())
-            for u in User.objects.filter(teams__in=[pk for pk, _, _ in teams], is_active=True)
-            .distinct()
-            .order_by("last_name", "first_name", "username")
+            for u in gate.case_holders([pk for pk, _, _ in teams]).order_by(
+                "last_name", "first_name", "username"
+            )
         ]
     return {
         "services": services,

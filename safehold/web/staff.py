@@ -31,8 +31,27 @@ def optional_url(name: str, *args: Any) -> str | None:
 
 
 def home_url() -> str:
-    """Where a member of staff lands after signing in: their caseload."""
-    return optional_url("web:caseload") or "/"
+    """Where a member of staff lands after signing in: the service's root, which sends each
+    role on to its work (`landing_url`)."""
+    return optional_url("web:home") or "/"
+
+
+def landing_url(role: Role | None) -> str:
+    """Where a role's work is. A manager (allocates cases) lands on the team caseload, the
+    data protection officer (manages the policy) on their home, everyone else on their own
+    caseload (where the gate explains a refusal to anyone it refuses). A role that both
+    allocates and manages the policy (Luton's head of service) is a manager first: the
+    DPO's home is one click away in the navigation."""
+    if role is not None and role.allocates_cases:
+        return reverse("web:team-caseload")
+    if role is not None and role.manages_policy:
+        return reverse("web:dpo-home")
+    return reverse("web:caseload")
+
+
+def break_glass_review_url() -> str:
+    """The DPO's list of break-glass uses to review."""
+    return optional_url("web:break-glass-review") or "/break-glass/"
 
 
 def person_url(person_id: int) -> str:
@@ -70,14 +89,34 @@ class StaffLayout:
         return role_of(self.user)
 
     @cached_property
+    def home_url(self) -> str:
+        return home_url()
+
+    @cached_property
     def caseload_url(self) -> str | None:
-        return optional_url("web:caseload") if self.verified else None
+        """My caseload: for the roles that hold cases, and for anyone whose landing it is."""
+        if not self.verified:
+            return None
+        role = self.role
+        if (
+            role is not None
+            and not role.holds_cases
+            and landing_url(role) != reverse("web:caseload")
+        ):
+            return None
+        return optional_url("web:caseload")
 
     @cached_property
     def team_caseload_url(self) -> str | None:
         if not self.verified or self.role is None or not self.role.allocates_cases:
             return None
         return optional_url("web:team-caseload")
+
+    @cached_property
+    def dpo_home_url(self) -> str | None:
+        if not self.verified or self.role is None or not self.role.manages_policy:
+            return None
+        return optional_url("web:dpo-home")
 
     @cached_property
     def break_glass(self) -> list[ActiveGlass]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from safehold.web import account, audit, breakglass, cases, edits, people, retention, views
+from safehold.web import account, audit, breakglass, cases, dpo, edits, people, retention, views
 
 app_name = "web"
 urlpatterns = [
@@ -34,7 +34,9 @@ urlpatterns = [
     path("cases/<int:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
     path("people/<int:person_id>/audit/", audit.who_has_seen, name="person-audit"),
     # Caseloads, young people and the records of their cases (cases.py, people.py).
-    path("", cases.caseload, name="caseload"),
+    # The root sends each role to its work (staff.landing_url); a case worker's is here.
+    path("", cases.home, name="home"),
+    path("caseload/", cases.caseload, name="caseload"),
     path("team/", cases.team_caseload, name="team-caseload"),
     path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/new/", people.new_person, name="person-new"),
@@ -61,7 +63,8 @@ urlpatterns = [
         )
         for kind in cases.RECORDS
     ),
-    # Retention, for the data protection officer (retention.py).
+    # The data protection officer's home (dpo.py) and retention (retention.py).
+    path("data-protection/", dpo.home, name="dpo-home"),
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),

@@ -3,6 +3,7 @@ people around them and their timeline, opening cases and writing records togethe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from safehold.access.gate import CaseQuery, Gate, Refused, RefusedCase, Withheld
 from safehold.access.policy import Distance
 from safehold.audit.models import Action, AuditEvent, Decision
+from safehold.policy.schema import Grant
+from safehold.policy.schema import Relationship as GrantRelationship
 from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
 from tests.access.conftest import World
 from tests.web.casework import add_records, count_queries, luton_world, make_case
@@ -133,10 +136,18 @@ def test_filters_a_role_may_not_read_are_dropped_with_the_rule(db: None) -> None
 def test_a_manager_allocates_a_case_of_their_team(cambridgeshire: World) -> None:
     manager = cambridgeshire.staff("team-manager")
     worker = cambridgeshire.staff("youth-justice-officer")
+    cambridgeshire.staff("data-protection-officer")  # in the team, but holds no cases
+    busy = cambridgeshire.staff("youth-justice-officer")
+    for _ in range(3):
+        cambridgeshire.case(allocated_to=busy)
+    cambridgeshire.case(allocated_to=busy, closed_on=date(2025, 2, 1))  # closed: not counted
+    cambridgeshire.case(allocated_to=busy, team=cambridgeshire.other_team)  # counted
     case = cambridgeshire.case()
     allocation = Gate(manager).allocation(case.pk)
     assert (allocation.team_name, allocation.allocated_to_id) == ("North", None)
-    assert {pk for pk, _ in allocation.workers} == {manager.pk, worker.pk}
+    # Only the roles that hold cases (the pack's holds_cases), each with their open caseload.
+    assert {pk for pk, _ in allocation.workers} == {worker.pk, busy.pk}
+    assert allocation.caseloads == {worker.pk: 0, busy.pk: 4}
     Gate(manager).allocate(case.pk, worker.pk)
     case.refresh_from_db()
     assert case.allocated_to == worker
@@ -155,8 +166,11 @@ def test_allocation_is_refused_and_audited_otherwise(cambridgeshire: World) -> N
     elsewhere = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
     ours = cambridgeshire.case()
     theirs = cambridgeshire.case(team=cambridgeshire.other_team)
+    dpo = cambridgeshire.staff("data-protection-officer")
     attempts = [
         (officer, ours.pk, officer.pk, "does not allocate cases"),
+        (manager, ours.pk, manager.pk, "role 'team-manager' does not hold cases"),
+        (manager, ours.pk, dpo.pk, "role 'data-protection-officer' does not hold cases"),
         (manager, theirs.pk, elsewhere.pk, "team that is not yours"),
         (manager, ours.pk, elsewhere.pk, "not a worker of the team"),
         (manager, 999_999, officer.pk, "no such case"),
@@ -321,6 +335,35 @@ def test_open_case_is_refused_before_anything_is_written(cambridgeshire: World) 
             Gate(user).open_case(case, values, person_values=person_values, person_id=person_id)
     assert (Person.objects.count(), Case.objects.count()) == (people, cases)
     assert AuditEvent.objects.filter(action=Action.REFUSE).count() == len(attempts)
+
+
+def test_a_new_case_goes_only_to_a_role_that_holds_cases(cambridgeshire: World) -> None:
+    manager = cambridgeshire.staff("team-manager")
+    officer = cambridgeshire.staff("youth-justice-officer")
+    dpo = cambridgeshire.staff("data-protection-officer")
+    gate = Gate(manager)
+    # Give the manager a case worker's writes, so that only the allocation is in question.
+    pack = gate.policy.pack
+    writes = Grant(categories=["*"], actions=["write"], relationship=GrantRelationship.TEAM)
+    roles = [
+        r.model_copy(update={"grants": [*r.grants, writes]}) if r.code == "team-manager" else r
+        for r in pack.roles
+    ]
+    gate.policy = replace(gate.policy, pack=pack.model_copy(update={"roles": roles}))
+    values = {"service": pack.services[0].code, "opened_on": date(2025, 5, 1)}
+    with pytest.raises(Refused, match="the worker's role does not hold cases"):
+        gate.open_case(
+            Case(team=cambridgeshire.team, allocated_to=dpo),
+            values,
+            person_values={"given_name": "Ada"},
+        )
+    assert not Case.objects.exists()
+    case = gate.open_case(
+        Case(team=cambridgeshire.team, allocated_to=officer),
+        values,
+        person_values={"given_name": "Ada"},
+    )
+    assert case.allocated_to == officer
 
 
 def test_write_all_writes_a_plan_and_its_actions_or_nothing(cambridgeshire: World) -> None:

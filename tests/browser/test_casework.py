@@ -127,10 +127,9 @@ def test_a_manager_allocates_from_the_team_caseload(
     officer = staff("youth-justice-officer", username="casey")
     case = browser_world.case(person=browser_world.person(given_name="Waiting"))
 
-    signed_in(page, manager)
-    page.get_by_role("link", name="Team caseload").click()
+    signed_in(page, manager)  # lands on the team caseload
     expect(page.get_by_role("heading", name="Team caseload")).to_be_visible()
-    expect(page.get_by_text("Not allocated")).to_be_visible()
+    expect(page.get_by_role("table").get_by_text("Not allocated")).to_be_visible()
     check(page, axe, "team-caseload")
     page.get_by_role("link", name=re.compile("^Allocate")).click()
     expect(page.get_by_role("heading", name=f"Allocate case {case.pk}")).to_be_visible()

@@ -25,10 +25,13 @@ def test_manager_sees_the_trail_officer_is_refused(
     expect(page.get_by_role("heading", name="Who has seen this record")).to_be_visible()
     expect(page.get_by_text("Sam Example").first).to_be_visible()
     table = page.get_by_role("table")
-    expect(table.get_by_role("row")).to_have_count(3)  # heading, the manager, the officer
+    # Heading; the manager reading the trail, and listing the case on the team caseload
+    # they landed on; the officer.
+    expect(table.get_by_role("row")).to_have_count(4)
     expect(table.get_by_role("row").nth(1)).to_contain_text("morgan")
-    expect(table.get_by_role("row").nth(2)).to_contain_text("casey")
-    expect(table.get_by_role("row").nth(2)).to_contain_text("Allowed")
+    expect(table.get_by_role("row").nth(2)).to_contain_text("morgan")
+    expect(table.get_by_role("row").nth(3)).to_contain_text("casey")
+    expect(table.get_by_role("row").nth(3)).to_contain_text("Allowed")
     axe(page)
 
     page.get_by_role("link", name="Sign out").click()

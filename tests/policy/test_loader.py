@@ -260,3 +260,78 @@ def test_deep_nesting_is_refused() -> None:
 def test_missing_file_and_folder(tmp_path) -> None:
     assert "there is no file" in load_file(tmp_path / "nope.yaml").errors[0].message
     assert "is a folder" in load_file(tmp_path).errors[0].message
+
+
+# --- who holds cases ------------------------------------------------------------------------
+
+WORKER = {
+    "code": "worker",
+    "name": "Worker",
+    "grants": [{"categories": ["*"], "actions": ["read"]}],
+}
+MANAGER = {
+    "code": "manager",
+    "name": "Manager",
+    "allocates_cases": True,
+    "grants": [{"categories": ["*"], "actions": ["read"], "relationship": "team"}],
+}
+
+
+def roles_of(*roles: dict[str, object]) -> dict[str, bool]:
+    result = load_bytes(minimal(roles=list(roles)).encode())
+    assert result.pack is not None, [p.message for p in result.problems]
+    return {role.code: role.holds_cases for role in result.pack.roles}
+
+
+def test_a_role_holds_cases_by_default_when_it_works_on_its_allocated_cases() -> None:
+    statistics = {
+        "code": "analyst",
+        "name": "Analyst",
+        "statistics_only": True,
+        "grants": [{"categories": ["identity"], "actions": ["read"]}],
+    }
+    assert roles_of(WORKER, MANAGER, statistics) == {
+        "worker": True,
+        "manager": False,
+        "analyst": False,
+    }
+    # The pack's word wins either way.
+    assert roles_of({**WORKER, "holds_cases": False}, {**MANAGER, "holds_cases": True}) == {
+        "worker": False,
+        "manager": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("roles", "level", "expected"),
+    [
+        (
+            [MANAGER],
+            "warning",
+            "role 'manager' allocates cases, but no role of the pack holds them",
+        ),
+        (
+            [{"code": "reader", "name": "Reader", "holds_cases": True}],
+            "warning",
+            "role 'reader' holds cases but no grant lets it read them",
+        ),
+        (
+            [{**WORKER, "statistics_only": True, "holds_cases": True}],
+            "error",
+            "role 'worker' is statistics-only, so it cannot hold cases",
+        ),
+    ],
+)
+def test_who_holds_cases_is_checked(
+    roles: list[dict[str, object]], level: str, expected: str
+) -> None:
+    text = minimal(roles=roles)
+    found = load_bytes(text.encode()).problems
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "roles:" in row)
+    assert any(p.level == level and expected in p.message and p.line > line for p in found), [
+        p.message for p in found
+    ]
+    assert not any(
+        expected in p.message
+        for p in load_bytes(minimal(roles=[WORKER, MANAGER]).encode()).problems
+    )

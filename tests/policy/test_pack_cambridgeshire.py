@@ -356,3 +356,14 @@ def test_dpo_contact_details(pack: Pack):
 def test_no_transfers_outside_the_uk(pack: Pack):
     assert pack.transfers_outside_uk is False
     assert {r.country for r in pack.recipients} == {"United Kingdom"}
+
+
+def test_case_managers_hold_cases_and_managers_allocate_them(pack: Pack):
+    """The YOS case manager is allocated young people; the team manager allocates, and with
+    the Data Protection Officer holds no caseload of their own."""
+    assert {r.code: r.holds_cases for r in pack.roles} == {
+        "youth-justice-officer": True,
+        "team-manager": False,
+        "data-protection-officer": False,
+    }
+    assert {r.code for r in pack.roles if r.allocates_cases} == {"team-manager"}

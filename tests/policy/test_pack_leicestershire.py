@@ -445,3 +445,14 @@ def test_complain_to_the_council_first(pack: Pack):
     assert "raised a complaint with the Council first" in normalised(
         pack.supervisory_authority.note
     )
+
+
+def test_workers_hold_cases_and_managers_allocate_them(pack: Pack):
+    """Family, youth justice and victim workers are allocated cases; the team manager
+    allocates them; information governance and the analysts hold none."""
+    assert {r.code for r in pack.roles if r.holds_cases} == {
+        "family-worker",
+        "youth-justice-officer",
+        "victim-worker",
+    }
+    assert {r.code for r in pack.roles if r.allocates_cases} == {"team-manager"}

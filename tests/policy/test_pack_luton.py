@@ -120,6 +120,17 @@ def test_staff_roles(pack: Pack):
     assert (
         by_code(pack.roles, "youth-justice-officer").name == "Youth Justice Officer (Case Manager)"
     )
+    # Each of them holds cases (a case is allocated to them); the managers, the head of
+    # service and the analyst do not, so allocation never offers them.
+    assert {r.code for r in pack.roles if r.holds_cases} == {
+        "youth-justice-officer",
+        "youth-worker",
+        "police-officer",
+        "health-worker",
+        "education-worker",
+        "victim-support-worker",
+        "probation-officer",
+    }
 
 
 @pytest.mark.parametrize("category", HEALTH)

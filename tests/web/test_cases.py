@@ -156,6 +156,36 @@ def test_team_caseload_is_for_roles_that_allocate(
     assert "does not allocate cases" in html
 
 
+def test_team_caseload_puts_unallocated_cases_first_and_filters_by_allocation(
+    cambridgeshire: World, officer: User, manager: User, verified_client
+) -> None:
+    for family in ("Adams", "Brown"):
+        cambridgeshire.case(allocated_to=officer, person=cambridgeshire.person(family_name=family))
+    for family in ("Young", "Zeller"):
+        cambridgeshire.case(person=cambridgeshire.person(family_name=family))
+    cambridgeshire.case(
+        person=cambridgeshire.person(family_name="Closed"), closed_on=date(2025, 2, 1)
+    )
+    client = verified_client(manager)
+    html = html_of(client, "/team/")
+    order = [html.index(f"Sam {family}") for family in ("Young", "Zeller", "Adams", "Brown")]
+    assert order == sorted(order)  # waiting first, then by name
+    assert "2 cases are waiting for allocation" in html
+    assert 'href="?allocation=unallocated"' in html
+    assert 'name="allocation"' in html  # the filter offers it
+    # Each worker's open caseload, where the manager allocates; not the manager's own.
+    caseloads = html[html.index('id="caseloads"') :]
+    assert "casey" in caseloads and ">2<" in caseloads and "morgan" not in caseloads
+    html = html_of(client, "/team/?allocation=unallocated")
+    assert "Sam Young" in html and "Sam Zeller" in html and "Sam Adams" not in html
+    assert "2 cases" in html and "Not allocated" in html  # a selected filter, removable
+    html = html_of(client, "/team/?allocation=allocated&sort=-name")
+    assert html.index("Sam Brown") < html.index("Sam Adams") and "Sam Young" not in html
+    # A value that is not a choice is ignored; my caseload has no such filter.
+    assert "Sam Young" in html_of(client, "/team/?allocation=bogus")
+    assert 'name="allocation"' not in html_of(verified_client(officer), "/caseload/")
+
+
 def test_team_caseload_queries_do_not_grow_with_the_list(
     cambridgeshire: World, manager: User, verified_client, django_assert_num_queries
 ) -> None:
@@ -163,10 +193,15 @@ def test_team_caseload_queries_do_not_grow_with_the_list(
     cambridgeshire.case()
     html_of(client, "/team/")
     few = count_queries(lambda: html_of(client, "/team/"))
-    for _ in range(10):
+    for _ in range(5):
         cambridgeshire.case(allocated_to=manager)
+        cambridgeshire.case(allocated_to=cambridgeshire.staff("youth-justice-officer"))
+        cambridgeshire.case()  # waiting for allocation
     with django_assert_num_queries(few):
-        html_of(client, "/team/")
+        html = html_of(client, "/team/")
+    assert "6 cases are waiting for allocation" in html
+    with django_assert_num_queries(few):
+        html_of(client, "/team/?allocation=unallocated&sort=-opened")
 
 
 def test_a_manager_allocates_and_reallocates(
@@ -174,8 +209,13 @@ def test_a_manager_allocates_and_reallocates(
 ) -> None:
     case = cambridgeshire.case(person=cambridgeshire.person(given_name="Waiting"))
     client = verified_client(manager)
+    cambridgeshire.staff("data-protection-officer", username="dana")
+    cambridgeshire.case(allocated_to=officer)
     html = html_of(client, f"/team/cases/{case.pk}/allocate/")
     assert "Waiting Example" in html and "casey" in html
+    # Only those whose role holds cases, each with their current caseload.
+    assert "dana" not in html and f'value="{manager.pk}"' not in html
+    assert "Holds 1 open case" in html
     response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": officer.pk})
     assert response.status_code == 302 and response["Location"] == "/team/"
     case.refresh_from_db()
@@ -183,9 +223,10 @@ def test_a_manager_allocates_and_reallocates(
     html = html_of(client, "/team/")
     assert f"Case {case.pk} (Waiting Example) is now held by casey" in html
     assert AuditEvent.objects.filter(action=Action.UPDATE, case_id=case.pk).count() == 1
-    response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": manager.pk})
+    other = cambridgeshire.staff("youth-justice-officer", username="robin")
+    response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": other.pk})
     case.refresh_from_db()
-    assert case.allocated_to == manager
+    assert case.allocated_to == other
 
 
 def test_allocation_errors_and_refusals(
@@ -230,3 +271,20 @@ def test_every_page_showing_personal_data_is_audited(
         count = before.count()
         html_of(verified_client(user), url)
         assert before.count() > count, url
+
+
+def test_allocation_queries_do_not_grow_with_the_team(
+    cambridgeshire: World, manager: User, verified_client, django_assert_num_queries
+) -> None:
+    case = cambridgeshire.case()
+    client = verified_client(manager)
+    cambridgeshire.staff("youth-justice-officer")
+    html_of(client, f"/team/cases/{case.pk}/allocate/")
+    few = count_queries(lambda: html_of(client, f"/team/cases/{case.pk}/allocate/"))
+    for _ in range(5):
+        worker = cambridgeshire.staff("youth-justice-officer")
+        cambridgeshire.case(allocated_to=worker)
+        cambridgeshire.case(allocated_to=worker, closed_on=date(2025, 2, 1))
+    with django_assert_num_queries(few):
+        html = html_of(client, f"/team/cases/{case.pk}/allocate/")
+    assert html.count("Holds 1 open case") == 5

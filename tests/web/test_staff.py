@@ -21,14 +21,19 @@ def officer(cambridgeshire: World) -> User:
 
 def test_navigation_by_role(cambridgeshire: World, officer: User, verified_client) -> None:
     manager = cambridgeshire.staff("team-manager")
-    officer_html = verified_client(officer).get("/sign-out/").content.decode()
-    manager_html = verified_client(manager).get("/sign-out/").content.decode()
-    for html in (officer_html, manager_html):
-        assert "My caseload" in html
+    dpo = cambridgeshire.staff("data-protection-officer")
+    officer_html, manager_html, dpo_html = (
+        verified_client(user).get("/sign-out/").content.decode() for user in (officer, manager, dpo)
+    )
+    for html in (officer_html, manager_html, dpo_html):
         assert 'href="/sign-out/"' in html
         assert html.count('href="/privacy/"') == 1  # in the footer only
-    assert "Team caseload" not in officer_html
+    # Each role its own work: a manager and the DPO hold no cases, so have no caseload.
+    assert "My caseload" in officer_html and "Team caseload" not in officer_html
     assert 'href="/team/"' in manager_html and "Team caseload" in manager_html
+    assert "My caseload" not in manager_html and "My caseload" not in dpo_html
+    assert "Data protection" in dpo_html and "Data protection" not in manager_html
+    assert "Team caseload" not in dpo_html
 
 
 def test_visitors_get_the_public_navigation(db: None, client) -> None:

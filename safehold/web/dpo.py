@@ -1,0 +1,53 @@
+"""The data protection officer's home: what is waiting for them, counted, each with a link to
+the page where it is done. Retention due and gaps, legal holds, break-glass uses to review,
+and open rights requests (oldest first) where there are any.
+
+Only counts, dates and record numbers: no names, so nothing here passes the gate. The pages
+it links to decide and audit what they show. A handful of queries, whatever the numbers.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from safehold.access import selectors as access
+from safehold.access.models import User
+from safehold.retention import selectors as retention
+from safehold.retention import services as retention_services
+from safehold.rights import selectors as rights
+from safehold.web.staff import break_glass_review_url
+
+RIGHTS_SHOWN = 20
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # login is required for every staff page
+    if not retention_services.manages_policy(user) or user.controller_id is None:
+        return render(request, "web/dpo/not_allowed.html", status=403)
+    controller_id = user.controller_id
+    open_count, requests = rights.open_requests(controller_id, limit=RIGHTS_SHOWN)
+    today = timezone.localdate()
+    return render(
+        request,
+        "web/dpo/home.html",
+        {
+            "nav_active": "dpo-home",
+            "work": retention.workload(controller_id, today=today),
+            "break_glass": access.break_glass_to_review(controller_id),
+            "break_glass_url": break_glass_review_url(),
+            "open_requests": open_count,
+            "requests": [
+                {
+                    "request": request_,
+                    "right": request_.get_kind_display(),
+                    "days": (today - request_.received_on).days,
+                }
+                for request_ in requests
+            ],
+        },
+    )

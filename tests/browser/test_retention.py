@@ -38,7 +38,7 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
     dpo = staff("data-protection-officer", username="dana")
 
     signed_in(page, dpo)
-    page.get_by_role("link", name="Retention").click()
+    page.get_by_role("link", name="Retention", exact=True).click()
     expect(page.get_by_role("heading", name="Retention summary")).to_be_visible()
     expect(page.get_by_role("img", name="Items falling due each month")).to_be_visible()
     page.get_by_text("The chart's figures as a table").click()

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from safehold.access.gate import Gate
-from safehold.access.models import User
+from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Case
@@ -124,6 +124,14 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:allocate": ("team-manager", lambda s: f"/team/cases/{s.case.pk}/allocate/"),
     "web:person": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/"),
     "web:case-new": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/cases/new/"),
+    # Find a person, by the marker's family name with a spelling mistake.
+    "web:find-person": ("youth-justice-officer", lambda s: "/people/find/?q=Quillfether"),
+    # The DPO's review of break-glass access, with one into the scene's case (SETUP).
+    "web:break-glass-review": ("data-protection-officer", lambda s: "/break-glass/"),
+    "web:break-glass-use": (
+        "data-protection-officer",
+        lambda s: f"/break-glass/{BreakGlass.objects.latest('pk').pk}/",
+    ),
     **{
         f"web:{kind}-new": (
             "youth-justice-officer",
@@ -141,6 +149,18 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         )
         for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
     },
+}
+
+
+def break_glass_into(s: Scene) -> None:
+    officer = s.world.staff("youth-justice-officer", team=s.world.other_team)
+    Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
+
+
+# What a page needs on the scene before it is called.
+SETUP: dict[str, Callable[[Scene], None]] = {
+    "web:break-glass-review": break_glass_into,
+    "web:break-glass-use": break_glass_into,
 }
 
 
@@ -165,6 +185,8 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
             "allocated_to_id": s.user.pk,
             "opened_on": "2025-03-01",
         }
+    elif template == "/api/v1/people":
+        path += f"?q={MARK_GIVEN}"  # find a person
     elif method == "patch" and template == "/api/v1/cases/{case_id}":
         body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
     elif method == "patch" and template.startswith("/api/v1/people/"):
@@ -238,6 +260,7 @@ def test_page_shows_personal_data_only_through_the_gate(
 ) -> None:
     role, path = PAGES[name]
     s = scene(cambridgeshire, role)
+    SETUP.get(name, lambda s: None)(s)
     api = session_api(s.user)
     spy = Spy(monkeypatch)
     before = last_seq()

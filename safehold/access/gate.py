@@ -15,17 +15,21 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
 from safehold.access.policy import AccessPolicy, Decision, Distance
+from safehold.audit import selectors as audit_selectors
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
+from safehold.records import search
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -144,14 +148,36 @@ class RefusedCase(Refused):
         self.break_glass = break_glass
 
 
-# Lists of cases sort by these: sort key -> (the field the role must be able to read to sort by
-# it, the SQL order). Sorting by a field one may not read would reveal it.
-CASE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "name": ("person.family_name", ("person__family_name", "person__given_name")),
-    "date_of_birth": ("person.date_of_birth", ("person__date_of_birth",)),
-    "service": ("case.service", ("service",)),
-    "opened": ("case.opened_on", ("opened_on",)),
+# Lists of cases sort by these: sort key -> (every field the SQL order reads, which the role
+# must be able to read to sort by it; the SQL order). Sorting by a field one may not read would
+# reveal it.
+CASE_SORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "name": (
+        ("person.family_name", "person.given_name"),
+        ("person__family_name", "person__given_name"),
+    ),
+    "date_of_birth": (("person.date_of_birth",), ("person__date_of_birth",)),
+    "service": (("case.service",), ("service",)),
+    "opened": (("case.opened_on",), ("opened_on",)),
+    # The first date due on the case (see Gate.due_annotations); usable where any of the dates
+    # it is made of may be read, and made of only those.
+    "due": (("planaction.due_on",), ("next_due",)),
 }
+# What each filter of a list of cases reads: a flag is "held now" by its end date.
+CASE_FILTERS: dict[str, tuple[str, ...]] = {
+    "service": ("case.service",),
+    "status": ("case.closed_on",),
+    "flag": ("personflag.flag", "personflag.ended_on"),
+}
+DUE_FILTERS = ("overdue", "soon")
+DUE_SOON_DAYS = 14
+# What falls due on a case: the annotation, the field it comes from, what a page calls it.
+DUE_PARTS: dict[str, tuple[str, str]] = {
+    "due_action": ("planaction.due_on", "Plan action"),
+    "due_review": ("plan.review_on", "Plan review"),
+    "due_order_end": ("outcome.ends_on", "Order ends"),
+}
+FAR_FUTURE = date(9999, 12, 31)
 CASE_STATUSES = ("open", "closed", "all")
 NAME_FIELDS = ("given_name", "family_name", "preferred_name")
 MAX_PER_PAGE = 100
@@ -165,15 +191,31 @@ class CaseQuery:
     status: str = "open"  # one of CASE_STATUSES
     flag: str = ""  # a pack flag the person holds now
     name: str = ""  # words found in the given, family or preferred name
+    due: str = ""  # one of DUE_FILTERS: overdue, or due within DUE_SOON_DAYS
     sort: str = "name"  # a key of CASE_SORTS
     descending: bool = False
     page: int = 1
     per_page: int = 25
+    offset: int | None = None  # for the API: where the slice starts, instead of a page
     # The team caseload only: "unallocated" or "allocated" ("" for both).
     allocation: str = ""
 
 
 ALLOCATIONS = ("unallocated", "allocated")
+
+
+@dataclass(frozen=True)
+class Due:
+    """The first thing due on an open case: when, and what (a key of DUE_PARTS)."""
+
+    on: date
+    part: str
+
+    def overdue(self, today: date) -> bool:
+        return self.on < today
+
+    def soon(self, today: date) -> bool:
+        return today <= self.on <= today + timedelta(days=DUE_SOON_DAYS)
 
 
 @dataclass
@@ -188,6 +230,7 @@ class CasePage:
     teams: dict[int, str]  # case id -> the team holding it
     # The team caseload: how many of the cases the other filters match wait for allocation.
     unallocated: int = 0
+    due: dict[int, Due] = field(default_factory=dict)  # case id -> what falls due first
 
     @property
     def pages(self) -> int:
@@ -214,7 +257,7 @@ class ShownPerson:
 class RelatedPerson:
     """Someone around a young person: family, a professional, or the victim of an offence."""
 
-    kind: str  # family | professional | victim
+    kind: str  # family | professional | victim | related (the kind of relationship is withheld)
     person: Shown  # their name and contact details, as far as the role may see them
     link: Shown  # the relationship, or the victim's link to the offence
     case_id: int | None = None  # for victims: the case the offence is on
@@ -246,6 +289,27 @@ class Allocation:
     caseloads: dict[int, int] = field(default_factory=dict)  # worker id -> open cases held
 
 
+@dataclass
+class FoundPeople:
+    """People a search found, as far as this member of staff may find them: each through the
+    nearest of their cases they may read, closest match first."""
+
+    terms: search.Terms
+    people: list[ShownCase]
+    workers: dict[int, str]  # case id -> the allocated worker
+    teams: dict[int, str]  # case id -> the team holding it
+    dropped: dict[str, str]  # a term the role may not search by -> the rule
+
+
+@dataclass
+class Duplicates:
+    """Young people already held who may be the one being added: those this member of staff
+    may read, and whether there are others they may not (never who they are)."""
+
+    shown: list[ShownCase]
+    hidden: bool
+
+
 # The records on a young person's timeline, each with the field that dates it.
 TIMELINE_DATES: dict[type[CaseRecord], str] = {
     Contact: "occurred_at",
@@ -258,12 +322,48 @@ TIMELINE_DATES: dict[type[CaseRecord], str] = {
 # What the people-around-them list shows of each person: who they are and how to reach them.
 RELATED_FIELDS = {
     "family": (*NAME_FIELDS, "phone", "email"),
+    # Family or professional: the role may not read which, so it is not told by grouping.
+    "related": (*NAME_FIELDS, "phone", "email"),
     "professional": (*NAME_FIELDS, "phone", "email"),
     "victim": NAME_FIELDS,
 }
 # Records that belong to the person, not a case: their history goes with the person.
 PERSON_RECORDS = frozenset({"person", "personflag", "relationship"})
 PROFESSIONAL_KINDS = frozenset({Relationship.Kind.SOCIAL_WORKER, Relationship.Kind.PROFESSIONAL})
+
+
+@dataclass
+class GlassRead:
+    """What was done under a break-glass access, by kind: from the audit log."""
+
+    record: str  # the record type ("case", "contact", ...)
+    action: str  # an audit Action
+    decision: str  # allowed or refused
+    count: int
+    categories: tuple[str, ...]
+
+
+@dataclass
+class GlassUse:
+    """A break-glass access, for the DPO to review: who, which child, why, when, what was read."""
+
+    pk: int
+    staff: str
+    person: Shown  # the child's names and date of birth, as the DPO may see them
+    case: Shown  # the case's service and dates
+    case_id: int
+    person_id: int
+    reason: str
+    started_at: datetime
+    expires_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str
+    note: str
+    reads: list[GlassRead] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_at is not None
 
 
 def _typed(record: str, name: str, stored: Any) -> Any:
@@ -283,7 +383,10 @@ def staff_name(user: User | None) -> str:
 class Gate:
     """The gate for one member of staff, for one request or job."""
 
-    def __init__(self, user: User, *, purpose: str = "") -> None:
+    def __init__(self, user: User, *, purpose: str = "", emergency: bool = True) -> None:
+        """`emergency`: whether this member of staff's break-glass grants count. They are for
+        the person at the browser who typed the reason; an API token acting for them (an
+        integration) never inherits them."""
         if not user.is_authenticated or user.controller_id is None:
             raise Refused(Decision(False, "only staff of a controller can reach personal data"))
         self.user = user
@@ -300,13 +403,20 @@ class Gate:
         self.services = sorted({s for _, services in teams for s in services})
         # How each kind of record is redacted at each distance, worked out once per gate.
         self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
-        # Active break-glass per case, with its reason, in one query (newest wins).
-        self.glass_reasons: dict[int, str] = dict(
-            BreakGlass.objects.active()
-            .filter(user=user)
-            .order_by("started_at")
-            .values_list("case_id", "reason")
+        # Break-glass in force per case, with its reason, in one query (newest wins).
+        self.glass_reasons: dict[int, str] = (
+            dict(
+                BreakGlass.objects.in_force()
+                .filter(user=user)
+                .order_by("started_at")
+                .values_list("case_id", "reason")
+            )
+            if emergency
+            else {}
         )
+        # The cases this gate has shown under break-glass: every audit entry about them then
+        # carries the reason, whatever record of the case was read.
+        self._under_glass: set[int] = set()
         self._purposes = {
             service.code: next(
                 (p.code for p in pack.purposes if not p.services or service.code in p.services), ""
@@ -415,7 +525,8 @@ class Gate:
             self.cases()
             .select_related("person")
             .filter(person_id=person_id)
-            .order_by("gate_distance", "-opened_on", "pk")  # type: ignore[misc]
+            # Newest by id, not by opening date: the date may be withheld at that distance.
+            .order_by("gate_distance", "-pk")  # type: ignore[misc]
             .first()
         )
         if case is None:
@@ -451,6 +562,8 @@ class Gate:
         true_distance = Distance(getattr(case, "gate_distance", Distance.NONE))
         # Break-glass reads as if allocated; it never grants writes.
         distance = Distance.ALLOCATED if glass else true_distance
+        if glass and true_distance > Distance.ALLOCATED:
+            self._under_glass.add(case.pk)
         return ShownCase(
             case=self.show("case", case, distance),
             person=self.show("person", case.person, distance),
@@ -850,13 +963,23 @@ class Gate:
 
     # --- pages of cases ---------------------------------------------------------------------
 
-    def case_page(self, query: CaseQuery, *, team: bool = False) -> CasePage:
-        """My allocated cases (with `team`, the cases my teams hold), filtered, sorted and
-        paged in SQL, with the total the filters match; the page's cases are shown and
-        audited in one batch, as caseload() does. A filter or sort the role may not use (see
-        list_controls) is dropped, and `dropped` says by which rule."""
-        distance = Distance.TEAM if team else Distance.ALLOCATED
-        controls = self.list_controls(team=team)
+    def case_page(
+        self,
+        query: CaseQuery,
+        *,
+        team: bool = False,
+        everything: bool = False,
+        person_id: int | None = None,
+        most: int = MAX_PER_PAGE,
+    ) -> CasePage:
+        """My allocated cases (with `team`, the cases my teams hold; with `everything`, every
+        case I may see; with `person_id`, only theirs), filtered, sorted and paged in SQL,
+        with the total the filters match; the page's cases are shown and audited in one batch,
+        as caseload() does. A filter or sort the role may not use (see list_controls) is
+        dropped, and `dropped` says by which rule: neither the cases listed nor their count
+        may depend on a value the role may not read."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = self.list_controls(team=team, everything=everything)
         dropped: dict[str, str] = {}
 
         def usable(name: str) -> bool:
@@ -865,7 +988,12 @@ class Gate:
             return bool(controls[name])
 
         qs = self.cases()
-        qs = qs.filter(team_id__in=self.team_ids) if team else qs.filter(allocated_to=self.user)
+        if team:
+            qs = qs.filter(team_id__in=self.team_ids)
+        elif not everything:
+            qs = qs.filter(allocated_to=self.user)
+        if person_id is not None:
+            qs = qs.filter(person_id=person_id)
         pack = self.policy.pack
         service = query.service
         if service and (service not in {s.code for s in pack.services} or not usable("service")):
@@ -885,6 +1013,18 @@ class Gate:
                 person_id=OuterRef("person_id"), flag=flag, holds=True
             ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
             qs = qs.filter(Exists(held_now))
+        due_parts, due_categories = self.due_annotations(distance)
+        if due_parts:
+            qs = qs.annotate(**due_parts)
+        due = query.due if query.due in DUE_FILTERS else ""
+        if due and (not due_parts or not usable("due")):
+            due = ""
+        today = timezone.localdate()
+        if due == "overdue":
+            qs = qs.filter(Q(next_due__lt=today))
+        elif due == "soon":
+            soon = today + timedelta(DUE_SOON_DAYS)
+            qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=soon))
         words = query.name.split()[:5]
         names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]
         if words and usable("name"):
@@ -897,13 +1037,13 @@ class Gate:
             words = []
         sort = query.sort if query.sort in CASE_SORTS else "name"
         order = CASE_SORTS[sort][1]
-        if not usable(f"sort:{sort}"):
+        if not usable(f"sort:{sort}") or (sort == "due" and not due_parts):
             sort, order = "", ()
         ordering = [
             F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
             for name in order
         ]
-        per_page = min(max(1, query.per_page), MAX_PER_PAGE)
+        per_page = min(max(1, query.per_page), most)
         # On the team caseload, cases waiting for allocation come first (a manager's first
         # job), and may be shown alone; both counts come from one query.
         allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
@@ -929,17 +1069,33 @@ class Gate:
         else:
             total = qs.count()
         page = min(max(1, query.page), max(1, -(-total // per_page)))
+        start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
         rows = list(
             qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
-                (page - 1) * per_page : page * per_page
+                start : start + per_page
             ]
         )
-        shown = self.show_cases(rows)
+        dues = {case.pk: found for case in rows if (found := self._due_of(case)) is not None}
+        shown = [self._show_case(case) for case in rows]
+        # The dates due are read too: their categories are in each case's list entry.
+        self._audit(
+            Action.LIST,
+            [
+                (
+                    s,
+                    s.case.categories
+                    | s.person.categories
+                    | (due_categories if s.case_id in dues else frozenset()),
+                )
+                for s in shown
+            ],
+        )
         applied = replace(
             query,
             service=service,
             status=status,
             flag=flag,
+            due=due,
             name=query.name if words else "",
             sort=sort,
             page=page,
@@ -954,24 +1110,135 @@ class Gate:
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
             unallocated=unallocated,
+            due=dues,
         )
 
-    def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
+    def list_controls(self, *, team: bool = False, everything: bool = False) -> dict[str, Decision]:
         """The filters (service, status, flag, name) and sorts (sort:<key>) a list of cases
-        may offer this member of staff. Each works on a field, which must be readable at the
-        farthest case on the list (allocated for my caseload, team for my teams' cases): to
-        filter or sort by a field one may not read would give it away."""
-        distance = Distance.TEAM if team else Distance.ALLOCATED
-        controls = {
-            "service": self._read_decision("case.service", distance),
-            "status": self._read_decision("case.closed_on", distance),
-            "flag": self._read_decision("personflag.flag", distance),
-        }
+        may offer this member of staff. Each works on fields, which must all be readable at
+        the farthest case on the list (allocated for my caseload, team for my teams' cases,
+        the widest reach of the role for everything): to filter or sort by a field one may
+        not read would give it away."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = {name: self._read_all(fields, distance) for name, fields in CASE_FILTERS.items()}
         names = [self._read_decision(f"person.{n}", distance) for n in NAME_FIELDS]
         controls["name"] = next((d for d in names if d), names[0])
-        for key, (dotted, _) in CASE_SORTS.items():
-            controls[f"sort:{key}"] = self._read_decision(dotted, distance)
+        for key, (fields, _) in CASE_SORTS.items():
+            controls[f"sort:{key}"] = self._read_all(fields, distance)
+        dues = [self._read_decision(dotted, distance) for dotted, _ in DUE_PARTS.values()]
+        controls["due"] = controls["sort:due"] = next((d for d in dues if d), dues[0])
         return controls
+
+    # --- what falls due ---------------------------------------------------------------------
+
+    def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
+        """SQL for what falls due on each open case, made only of the dates this role may
+        read at `distance`: the first plan action not done, the review of the latest plan,
+        and the end of an order not yet ended; `next_due` the first of them. With the
+        categories those dates are in, for the audit."""
+        today = timezone.localdate()
+        parts: dict[str, Any] = {}
+        categories: set[str] = set()
+        queries = {
+            "due_action": PlanAction.objects.filter(
+                plan__case_id=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
+            )
+            .order_by("due_on")
+            .values("due_on"),
+            "due_review": Plan.objects.filter(case_id=OuterRef("pk"))
+            .order_by("-starts_on", "-pk")
+            .values("review_on"),
+            "due_order_end": Outcome.objects.filter(case_id=OuterRef("pk"), ends_on__gte=today)
+            .order_by("ends_on")
+            .values("ends_on"),
+        }
+        for name, (dotted, _) in DUE_PARTS.items():
+            if not self._read_decision(dotted, distance):
+                continue
+            if name == "due_action" and not self._read_decision("planaction.done_on", distance):
+                continue  # "not done" is read too
+            parts[name] = SqlCase(
+                When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
+                default=None,
+                output_field=models.DateField(),
+            )
+            categories.add(self.policy.category(*dotted.split(".")) or "")
+        if not parts:
+            return {}, frozenset()
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        dates = [Coalesce(F(name), far) for name in parts]
+        first = Least(*dates) if len(dates) > 1 else dates[0]
+        return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
+
+    @staticmethod
+    def _due_of(case: Case) -> Due | None:
+        on = getattr(case, "next_due", None)
+        if on is None:
+            return None
+        if isinstance(on, str):  # SQLite's CASE/MIN returns the date as text
+            on = date.fromisoformat(on)
+        part = next(
+            (n for n in DUE_PARTS if str(getattr(case, n, None) or "") == on.isoformat()),
+            "due_action",
+        )
+        return Due(on, part)
+
+    # --- safeguarding alerts ----------------------------------------------------------------
+
+    def alerts(
+        self, shown: Sequence[ShownCase], *, action: str = Action.READ
+    ) -> dict[int, list[Shown]]:
+        """The safeguarding alerts (pack flags marked `alert`) each person of these cases
+        holds now, as far as the role may read flags through the nearest of their cases; one
+        query, audited in one batch. A person whose flags are withheld has none here: an
+        alert is never shown, nor its absence implied, without the category."""
+        codes = [f.code for f in self.policy.pack.flags if f.alert and f.of == "person"]
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(shown, key=self._reading_distance, reverse=True):
+            if self._read_decision("personflag.flag", self._reading_distance(case)):
+                nearest[case.person_id] = case
+        if not codes or not nearest:
+            return {}
+        today = timezone.localdate()
+        flags = (
+            # Recorded as not holding (docs/adr/0020) is no alert.
+            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes, holds=True)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+            .order_by("person_id", "flag", "-pk")
+        )
+        found: dict[int, list[Shown]] = {}
+        entries = []
+        for flag in flags:
+            via = nearest[flag.person_id]
+            item = self.show("personflag", flag, self._reading_distance(via))
+            found.setdefault(flag.person_id, []).append(item)
+            entries.append(
+                self._entry(
+                    action,
+                    f"{self.policy.label}: read through the case",
+                    item.categories,
+                    case_id=via.case_id,
+                    person_id=flag.person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=via.service,
+                )
+            )
+        if entries:
+            append(entries)
+        return found
+
+    def _list_distance(self, *, team: bool, everything: bool) -> Distance:
+        """The farthest a case on a list can stand, as it is read (break-glass as allocated)."""
+        if everything:
+            widest = self.policy.widest(self.role, "read")
+            return Distance.ALLOCATED if widest == Distance.NONE else widest
+        return Distance.TEAM if team else Distance.ALLOCATED
+
+    def _read_all(self, fields: Iterable[str], distance: Distance) -> Decision:
+        decisions = [self._read_decision(dotted, distance) for dotted in fields]
+        return next((d for d in decisions if not d), decisions[0])
 
     def _read_decision(self, dotted: str, distance: Distance) -> Decision:
         record, name = dotted.split(".")
@@ -999,11 +1266,13 @@ class Gate:
             self.cases()
             .filter(person_id=person_id)
             .select_related("person", "allocated_to", "team")
-            .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")[:limit]
+            .order_by("-pk")[:limit]
         )
         if not rows:
             raise self._refuse_person(person_id)
-        cases = [self._show_case(case) for case in rows]
+        # Open before closed, newest first, by dates only where the role may read them: a
+        # case whose dates are withheld comes after, newest first, so the order tells nothing.
+        cases = sorted((self._show_case(case) for case in rows), key=self._case_order)
         # The person's own fields and flags are read through the nearest of their cases.
         nearest = min(cases, key=self._reading_distance)
         distance = self._reading_distance(nearest)
@@ -1034,6 +1303,17 @@ class Gate:
             flags=flags,
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
+        )
+
+    @staticmethod
+    def _case_order(shown: ShownCase) -> tuple[int, int, int]:
+        closed, opened = shown.case.values["closed_on"], shown.case.values["opened_on"]
+        if isinstance(closed, Withheld) or isinstance(opened, Withheld):
+            return (2, 0, 0)
+        return (
+            0 if closed is None else 1,
+            -closed.toordinal() if closed else 0,
+            -opened.toordinal() if opened else 0,
         )
 
     def may_break_glass_into(self, case_id: int) -> bool:
@@ -1084,21 +1364,24 @@ class Gate:
         for case in sorted(cases, key=self._reading_distance, reverse=True):
             nearest[case.person_id] = case
         related: list[RelatedPerson] = []
+        # In the order they were recorded: ordering by kind would tell a withheld kind.
         relationships = (
             Relationship.objects.filter(person_id__in=list(nearest))
             .select_related("other")
-            .order_by("kind", "pk")[:limit]
+            .order_by("pk")[:limit]
         )
         for link in relationships:
             via = nearest[link.person_id]
             distance = self._reading_distance(via)
-            kind = "professional" if link.kind in PROFESSIONAL_KINDS else "family"
+            shown_link = self.show("relationship", link, distance)
+            kind_value = shown_link.values["kind"]
+            if isinstance(kind_value, Withheld):
+                kind = "related"
+            else:
+                kind = "professional" if kind_value in PROFESSIONAL_KINDS else "family"
             related.append(
                 RelatedPerson(
-                    kind,
-                    self._show_related(link.other, kind, distance),
-                    self.show("relationship", link, distance),
-                    via.case_id,
+                    kind, self._show_related(link.other, kind, distance), shown_link, via.case_id
                 )
             )
         victims = (
@@ -1189,15 +1472,20 @@ class Gate:
         plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
         actions: list[tuple[TimelineEntry, Shown]] = []
         if plans:
-            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by(
-                F("due_on").asc(nulls_last=True), "pk"
-            ):
+            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
                 entry = plans[action.plan_id]
                 shown_action = self.show(
                     "planaction", action, self._reading_distance(by_case[entry.case_id])
                 )
                 entry.actions.append(shown_action)
                 actions.append((entry, shown_action))
+            # By due date where the role may read it (the same for every action of a plan),
+            # otherwise in the order they were recorded.
+            for entry in plans.values():
+                if entry.actions and not isinstance(entry.actions[0].values["due_on"], Withheld):
+                    entry.actions.sort(
+                        key=lambda a: (a.values["due_on"] is None, a.values["due_on"] or date.min)
+                    )
         audited = [(e, e.record) for e in entries] + actions
         if audited:
             append(
@@ -1508,6 +1796,11 @@ class Gate:
     def break_glass(
         self, case_id: int, reason: str, *, minutes: int = BREAK_GLASS_MINUTES
     ) -> BreakGlass:
+        """Open a case outside one's reach for `minutes`, with a typed reason, flagged for the
+        DPO; or Refused, audited with what was typed: a role without break-glass (checked
+        first, so even an attempt without a reason is logged), or a case that is not there,
+        another controller's, or restricted (Article 18 holds against break-glass). Those three
+        are refused alike, so a refusal reveals neither existence nor restriction."""
         reason = reason.strip()
         if not self.may_break_glass:
             decision = Decision(
@@ -1517,9 +1810,16 @@ class Gate:
             raise Refused(decision)
         if len(reason) < 10:
             raise ValueError("Give the reason for breaking glass in at least 10 characters.")
-        case = Case.objects.filter(pk=case_id, controller=self.user.controller).first()
+        case = Case.objects.filter(
+            pk=case_id,
+            controller_id=self._controller_id,
+            restricted=False,
+            person__restricted=False,
+        ).first()
         if case is None:
-            decision = Decision(False, f"{self.policy.label}: no such case for this controller")
+            decision = Decision(
+                False, f"{self.policy.label}: no case of this controller that break-glass opens"
+            )
             self._refuse(decision, case_id=case_id, action=Action.BREAK_GLASS, reason=reason)
             raise Refused(decision)
         now = timezone.now()
@@ -1546,6 +1846,158 @@ class Gate:
             )
         self.glass_reasons[case.pk] = reason
         return glass
+
+    # --- the DPO's review of break-glass ---------------------------------------------------
+
+    def break_glass_review(
+        self, page: int | str | None, *, per_page: int = 25
+    ) -> tuple[Page, list[GlassUse]]:
+        """Every break-glass access into this controller's cases, those still to review
+        first, newest first, a page at a time: the DPO only (refused and audited otherwise).
+        The child's name is read at the DPO's distance and audited as a list; what was done
+        during each access comes from the audit log, in one query for the page."""
+        self._require_reviewer()
+        rows = (
+            BreakGlass.objects.filter(case__controller_id=self._controller_id)
+            .select_related("user", "reviewed_by", "case", "case__person")
+            .annotate(gate_distance=self.distance_expression("case__"))
+            .order_by(F("reviewed_at").asc(nulls_first=True), "-started_at", "-pk")
+        )
+        found = Paginator(rows, per_page).get_page(page)
+        return found, self._glass_uses(list(found.object_list), Action.LIST)
+
+    def break_glass_use(self, glass_id: int) -> GlassUse:
+        """One break-glass access, for the DPO to review: read and audited."""
+        return self._glass_uses([self._reviewable(glass_id)], Action.READ)[0]
+
+    def review_break_glass(self, glass_id: int, note: str) -> GlassUse:
+        """Mark a break-glass access reviewed, with the DPO's note; audited as an update of
+        the access, the note kept in the log in the DPO's words. Reviewed once."""
+        note = note.strip()
+        glass = self._reviewable(glass_id)
+        if glass.reviewed_at is not None:
+            raise ValueError("This break-glass access has already been reviewed.")
+        if not note:
+            raise ValueError("Say what you found.")
+        with transaction.atomic():
+            glass.reviewed_at = timezone.now()
+            glass.reviewed_by = self.user
+            glass.review_note = note
+            glass.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+            append(
+                [
+                    self._entry(
+                        Action.UPDATE,
+                        f"{self.policy.label}: role '{self.role}' manages the policy; reviewed "
+                        f"the break-glass access of {glass.user.get_username()}",
+                        (),
+                        case_id=glass.case_id,
+                        person_id=glass.case.person_id,
+                        record="breakglass",
+                        record_id=glass.pk,
+                        reason=note,
+                        service=glass.case.service,
+                    )
+                ]
+            )
+        return self._glass_uses([glass], None)[0]
+
+    def _require_reviewer(self) -> None:
+        if not self.is_dpo:
+            decision = Decision(
+                False,
+                f"{self.policy.label}: role '{self.role}' may not review break-glass access; "
+                "only the role that manages the policy may",
+            )
+            self._refuse(decision, record="breakglass")
+            raise Refused(decision)
+
+    def _reviewable(self, glass_id: int) -> BreakGlass:
+        self._require_reviewer()
+        glass = (
+            BreakGlass.objects.filter(pk=glass_id, case__controller_id=self._controller_id)
+            .select_related("user", "reviewed_by", "case", "case__person")
+            .annotate(gate_distance=self.distance_expression("case__"))
+            .first()
+        )
+        if glass is None:
+            decision = Decision(False, f"{self.policy.label}: no such break-glass access")
+            self._refuse(decision, record="breakglass")
+            raise Refused(decision)
+        return glass
+
+    def _glass_uses(self, rows: list[BreakGlass], action: str | None) -> list[GlassUse]:
+        done: dict[int, dict[tuple[str, str, str], tuple[int, set[str]]]] = {r.pk: {} for r in rows}
+        windows = [(r.user_id, r.case_id, r.started_at, r.expires_at) for r in rows]
+        events = (
+            audit_selectors.during(windows)
+            .exclude(action=Action.BREAK_GLASS)
+            .only("actor_id", "case_id", "at", "action", "decision", "record_type", "categories")
+        )
+        for event in events:
+            for r in rows:
+                if (event.actor_id, event.case_id) == (r.user_id, r.case_id) and (
+                    r.started_at <= event.at < r.expires_at
+                ):
+                    key = (event.record_type or "case", event.action, event.decision)
+                    count, categories = done[r.pk].get(key, (0, set()))
+                    done[r.pk][key] = (count + 1, categories | set(event.category_codes))
+        uses = []
+        for r in rows:
+            distance = Distance(r.gate_distance)  # type: ignore[attr-defined]
+            person = self.show("person", r.case.person, distance)
+            names = ("given_name", "family_name", "preferred_name", "date_of_birth")
+            shown_person = Shown(
+                "person",
+                person.pk,
+                {n: person.values[n] for n in names},
+                frozenset(
+                    c
+                    for n in names
+                    if not isinstance(person.values[n], Withheld)
+                    and (c := self.policy.category("person", n))
+                ),
+            )
+            uses.append(
+                GlassUse(
+                    pk=r.pk,
+                    staff=staff_name(r.user),
+                    person=shown_person,
+                    case=self.show("case", r.case, distance),
+                    case_id=r.case_id,
+                    person_id=r.case.person_id,
+                    reason=r.reason,
+                    started_at=r.started_at,
+                    expires_at=r.expires_at,
+                    reviewed_at=r.reviewed_at,
+                    reviewed_by=staff_name(r.reviewed_by),
+                    note=r.review_note,
+                    reads=[
+                        GlassRead(record, act, decision, count, tuple(sorted(categories)))
+                        for (record, act, decision), (count, categories) in sorted(
+                            done[r.pk].items()
+                        )
+                    ],
+                )
+            )
+        if action is not None:
+            append(
+                [
+                    self._entry(
+                        action,
+                        f"{self.policy.label}: role '{self.role}' manages the policy; reviews "
+                        "break-glass access",
+                        use.person.categories | use.case.categories,
+                        case_id=use.case_id,
+                        person_id=use.person_id,
+                        record="breakglass",
+                        record_id=use.pk,
+                        service=r.case.service,
+                    )
+                    for use, r in zip(uses, rows, strict=True)
+                ]
+            )
+        return uses
 
     # --- who has seen this record ------------------------------------------------------------
 
@@ -1611,6 +2063,153 @@ class Gate:
         )
         return Shown("person", person.pk, names, categories - {""})
 
+    # --- finding people ---------------------------------------------------------------------
+
+    def find_people(self, text: str, *, limit: int = 20) -> FoundPeople:
+        """People of this controller found by name (any order, small typos), date of birth or
+        reference (a person's or a case's number), across every case this member of staff may
+        read. A term counts only through the cases at whose distance the role may read the
+        field it matches, so a search never finds someone by a field withheld from the role.
+        Matching is the database's index (`records.search`); what is shown is audited as a
+        list, in one batch, as a caseload is."""
+        terms = search.parse(text)
+        dropped: dict[str, str] = {}
+        people = Person.objects.filter(controller_id=self._controller_id)
+        if terms.words:
+            reach = self._reach("person.given_name", "person.family_name")
+            if isinstance(reach, Decision):
+                dropped["name"] = reach.rule
+                terms = replace(terms, words=())
+            else:
+                people = people.filter(self._reachable(reach))
+        if terms.born:
+            reach = self._reach("person.date_of_birth")
+            if isinstance(reach, Decision):
+                dropped["date_of_birth"] = reach.rule
+                terms = replace(terms, born=None)
+            else:
+                people = people.filter(self._reachable(reach), date_of_birth=terms.born)
+        if terms.people or terms.cases:
+            people = people.filter(
+                Q(pk__in=list(terms.people))
+                | Exists(self.cases().filter(pk__in=list(terms.cases), person_id=OuterRef("pk")))
+            )
+        if terms.empty:
+            return FoundPeople(terms, [], {}, {}, dropped)
+        if not (terms.words or terms.born):
+            people = people.filter(self._reachable(Q()))  # the others reach through a field
+        if terms.words:
+            found = search.closest(people, terms.name, limit)
+        else:
+            found = list(
+                people.order_by("family_name", "given_name", "pk").values_list("pk", flat=True)[
+                    :limit
+                ]
+            )
+        rows = self._nearest_cases(found)
+        return FoundPeople(
+            terms,
+            self.show_cases(rows),
+            {case.pk: staff_name(case.allocated_to) for case in rows},
+            {case.pk: case.team.name for case in rows},
+            dropped,
+        )
+
+    def possible_duplicates(
+        self, given_name: str, family_name: str, born: date | None, *, limit: int = 10
+    ) -> Duplicates:
+        """Before a young person is added: those of this controller with a close name (and the
+        same date of birth, or none recorded) who already have a case. Those this member of
+        staff may read are shown and audited as a list; the others are never named, but each
+        is audited as a refused read, so the DPO can see who asked about whom."""
+        name = f"{given_name} {family_name}".strip()
+        if not search.trigrams(name):
+            return Duplicates([], False)
+        candidates = Person.objects.filter(
+            Exists(Case.objects.filter(person_id=OuterRef("pk"))),
+            controller_id=self._controller_id,
+        )
+        if not self.is_dpo:
+            # Restricted processing (Article 18) is not processed to answer this.
+            candidates = candidates.filter(restricted=False)
+        if born is not None:
+            candidates = candidates.filter(Q(date_of_birth=born) | Q(date_of_birth__isnull=True))
+        ids = search.closest(candidates, name, limit)
+        reach = self._reach("person.given_name", "person.family_name")
+        visible: set[int] = set()
+        if ids and not isinstance(reach, Decision):
+            visible = set(
+                self.cases()
+                .filter(reach, person_id__in=ids)
+                .values_list("person_id", flat=True)
+                .distinct()
+            )
+        hidden = [pk for pk in ids if pk not in visible]
+        if hidden:
+            rule = (
+                f"{self.policy.label}: a possible duplicate of a young person being added, "
+                f"on a case role '{self.role}' may not read; not shown"
+            )
+            append(
+                [
+                    self._entry(
+                        Action.REFUSE,
+                        rule,
+                        (),
+                        decision=AuditDecision.REFUSED,
+                        person_id=pk,
+                        record="person",
+                    )
+                    for pk in hidden
+                ]
+            )
+        rows = self._nearest_cases([pk for pk in ids if pk in visible])
+        return Duplicates(self.show_cases(rows), bool(hidden))
+
+    def _reach(self, *fields: str) -> Q | Decision:
+        """The cases through which all these fields may be read: those at a distance where
+        the role reads them (and any it has broken glass into, read as if allocated); or the
+        refusal, where the role reads them nowhere."""
+        decision = Decision(False, "")
+        for distance in (
+            Distance.CONTROLLER,
+            Distance.SERVICE,
+            Distance.TEAM,
+            Distance.ALLOCATED,
+        ):
+            decisions = [self._read_decision(f, distance) for f in fields]
+            decision = next((d for d in decisions if not d), decisions[0])
+            if decision:
+                reach = Q(gate_distance__lte=int(distance))
+                if self.glass_reasons:
+                    reach |= Q(pk__in=list(self.glass_reasons))
+                return reach
+        return decision
+
+    def _reachable(self, reach: Q) -> Exists:
+        return Exists(self.cases().filter(reach, person_id=OuterRef("pk")))
+
+    def _nearest_cases(self, person_ids: list[int]) -> list[Case]:
+        """For each person, in the order given, the nearest of their cases this member of
+        staff may read (open before closed, newest first): one query."""
+        if not person_ids:
+            return []
+        nearest: dict[int, Case] = {}
+        for case in (
+            self.cases()
+            .filter(person_id__in=person_ids)
+            .select_related("person", "allocated_to", "team")
+            .order_by(
+                "person_id",
+                "gate_distance",  # type: ignore[misc]
+                F("closed_on").desc(nulls_first=True),
+                "-opened_on",
+                "-pk",
+            )
+        ):
+            nearest.setdefault(case.person_id, case)
+        return [nearest[pk] for pk in person_ids if pk in nearest]
+
     # --- audit ------------------------------------------------------------------------------
 
     def _entry(
@@ -1627,6 +2226,8 @@ class Gate:
         reason: str = "",
         service: str = "",
     ) -> AuditEntry:
+        if not reason and case_id in self._under_glass:
+            reason = self.glass_reasons[case_id]
         return AuditEntry(
             actor_label=self.user.get_username(),
             actor_id=self.user.pk,

@@ -241,6 +241,14 @@ class Flag(Strict):
             "DPO sees ('not recorded: ...'); 'longer' applies whichever reading keeps longer."
         ),
     )
+    alert: bool = Field(
+        False,
+        description=(
+            "A safeguarding alert (a child protection plan, looked after, a risk): while a "
+            "person holds it, it stands out at the top of their page and on caseloads, to "
+            "the roles that may read its category."
+        ),
+    )
 
 
 class Event(Strict):

@@ -55,16 +55,21 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     # the 403 page, if none), the people around them and the timeline, each read audited.
     shown = gate.young_person(person_id)
     related = gate.related_people(shown.cases)
-    timeline = gate.timeline(shown.cases)
+    # The timeline a page at a time, newest first: this page's entries are among the newest
+    # (page x size) of each kind, so that is all the gate reads (and audits).
+    page = _timeline_page(request)
+    timeline = gate.timeline(shown.cases, limit=page * TIMELINE_PAGE + 1)
+    more = len(timeline) > page * TIMELINE_PAGE
     display = Display(gate.policy.pack)
     current = shown.current
     summary = _summary(shown, timeline, display)
     cases = [_case_row(case, shown, display) for case in shown.cases]
     people = {
         kind: [_related_row(r, display) for r in related if r.kind == kind]
-        for kind in ("family", "professional", "victim")
+        for kind in ("family", "professional", "related", "victim")
     }
-    items = [_timeline_item(entry, shown, display) for entry in timeline]
+    window = timeline[(page - 1) * TIMELINE_PAGE : page * TIMELINE_PAGE]
+    items = [_timeline_item(entry, shown, display) for entry in window]
     details = _details(gate, shown, display)
     flags = _flag_history(shown, display)
     _add_change_links(gate, shown, cases, items)
@@ -80,6 +85,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         request,
         "web/people/person.html",
         {
+            "alerts": _alerts(shown, display, timezone.localdate()),
             "name": label_of(shown.person, display),
             "person_id": person_id,
             "summary": summary,
@@ -88,6 +94,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "cases": cases,
             "people": people,
             "timeline": items,
+            "timeline_pages": _timeline_pagination(page, more),
             "actions": _actions(gate, current) if current is not None else [],
             "open_case_url": reverse("web:case-new", args=[person_id])
             if gate.may_write("case", CASE_FIELDS)
@@ -100,6 +107,30 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "messages": messages.get_messages(request),
         },
     )
+
+
+TIMELINE_PAGE = 20
+TIMELINE_MAX_PAGE = 200  # 4,000 entries back: beyond that, a report, not a page
+
+
+def _timeline_page(request: HttpRequest) -> int:
+    text = request.GET.get("timeline", "1")
+    return min(int(text), TIMELINE_MAX_PAGE) if text.isdigit() and int(text) > 0 else 1
+
+
+def _timeline_pagination(page: int, more: bool) -> dict[str, Any] | None:
+    """GOV.UK pagination's previous and next links, for a timeline of unknown length."""
+    if page == 1 and not more:
+        return None
+    params: dict[str, Any] = {"landmarkLabel": "Pages of the timeline"}
+    if page > 1:
+        params["previous"] = {
+            "href": f"?timeline={page - 1}#timeline",
+            "labelText": "Newer entries",
+        }
+    if more:
+        params["next"] = {"href": f"?timeline={page + 1}#timeline", "labelText": "Older entries"}
+    return params
 
 
 # Every field of a person's own record, in the order the details list shows them.
@@ -204,11 +235,16 @@ def _summary(
         rows.append(
             ("Allocated worker", Cell(shown.workers.get(current.case_id) or "Not allocated"))
         )
-        outcome = next(
-            (e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"),
-            None,
-        )
-        rows.append(("Outcome", _outcome(outcome, display)))
+        outcomes = [
+            e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"
+        ]
+        # An outcome that has ended is not the current one (one whose end is withheld may be).
+        live = next((e for e in outcomes if not _ended(e, today)), None)
+        if live is None and outcomes:
+            ended = display(outcomes[0].record.values["ends_on"])
+            rows.append(("Outcome", Cell(f"None current (the last ended on {ended.text})")))
+        else:
+            rows.append(("Outcome", _outcome(live, display)))
     return rows
 
 
@@ -223,7 +259,39 @@ def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
         if flag.values.get("holds") is False:
             continue  # recorded as not holding
         names.add(display.flag(value).text)
-    return Cell(", ".join(sorted(names)) or "None")
+    return Cell(
+        ", ".join(sorted(names)) or "No flags"
+    )  # not "None", which reads like a missing value
+
+
+def _alerts(shown: ShownPerson, display: Display, today: date) -> list[dict[str, str]]:
+    """Safeguarding first: the pack's alert flags the young person holds now, from the flags
+    the gate has shown (none where the role may not read them)."""
+    alert = {f.code: f for f in display.pack.flags if f.alert}
+    found = []
+    for flag in shown.flags:
+        code, started, ended = (flag.values[n] for n in ("flag", "started_on", "ended_on"))
+        if isinstance(code, Withheld) or code not in alert:
+            continue
+        if flag.values.get("holds") is False:
+            continue  # recorded as not holding (docs/adr/0020)
+        if (isinstance(ended, date) and ended < today) or (
+            isinstance(started, date) and started > today
+        ):
+            continue
+        since = f"Since {day(started)}" if isinstance(started, date) else ""
+        found.append(
+            {
+                "name": alert[code].name,
+                "detail": ". ".join(t for t in (since, alert[code].description or "") if t),
+            }
+        )
+    return sorted(found, key=lambda a: a["name"])
+
+
+def _ended(entry: TimelineEntry, today: date) -> bool:
+    ends = entry.record.values["ends_on"]
+    return isinstance(ends, date) and ends < today
 
 
 def _outcome(entry: TimelineEntry | None, display: Display) -> Cell:
@@ -419,8 +487,22 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         if name not in writable:
             del form.fields[name]
     status = 200
+    duplicates = None
+    checked = ""
     if form.is_valid():
         person_values = form.values([n for n in PERSON_FIELDS if n in form.fields])
+        # First, anyone already held who may be this young person: shown if the role may
+        # read them, never named otherwise. Asked again whenever the name or date changes.
+        checked = _duplicate_key(form.cleaned_data)
+        if request.POST.get("checked") != checked:
+            duplicates = gate.possible_duplicates(
+                form.cleaned_data.get("given_name", ""),
+                form.cleaned_data.get("family_name", ""),
+                form.cleaned_data.get("date_of_birth"),
+            )
+            if not (duplicates.shown or duplicates.hidden):
+                duplicates = None
+    if form.is_valid() and duplicates is None:
         try:
             case = gate.open_case(
                 _new_case(gate, form), form.values(CASE_FIELDS), person_values=person_values
@@ -431,14 +513,43 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         else:
             messages.success(request, "Young person added, with their first case")
             return redirect("web:person", person_id=case.person_id)
-    elif request.method == "POST":
+    elif request.method == "POST" and duplicates is None:
         status = 400
+    display = Display(gate.policy.pack)
     return render(
         request,
         "web/people/person_form.html",
-        {"form": form, "person_fields": [n for n in PERSON_FIELDS if n in form.fields]},
+        {
+            "form": form,
+            "person_fields": [n for n in PERSON_FIELDS if n in form.fields],
+            "duplicates": [_duplicate_row(d, display) for d in duplicates.shown]
+            if duplicates
+            else [],
+            "hidden_duplicates": bool(duplicates and duplicates.hidden),
+            "checked": checked if duplicates else "",
+        },
         status=status,
     )
+
+
+def _duplicate_key(data: dict[str, Any]) -> str:
+    """The name and date of birth the duplicate check was made for."""
+    born = data.get("date_of_birth")
+    names = (data.get("given_name", ""), data.get("family_name", ""))
+    return "|".join([*(n.strip().lower() for n in names), born.isoformat() if born else ""])
+
+
+def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
+    return {
+        "label": label_of(shown, display),
+        "person_url": reverse("web:person", args=[shown.person_id]),
+        "new_case_url": reverse("web:case-new", args=[shown.person_id]),
+        "reference": f"P{shown.person_id}",
+        "born": display(shown.person.values["date_of_birth"]),
+        "service": display.service(shown.case.values["service"]),
+        # A closing date, if the role may read it (a withheld one says nothing).
+        "closed": isinstance(shown.case.values["closed_on"], date),
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from safehold.web import account, audit, breakglass, cases, dpo, edits, people, retention, views
+from safehold.web import (
+    account,
+    audit,
+    breakglass,
+    cases,
+    dpo,
+    edits,
+    find,
+    people,
+    retention,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -32,6 +43,8 @@ urlpatterns = [
     path("signed-out/", account.signed_out, name="signed-out"),
     # Break glass (breakglass.py) and who has seen a record (audit.py).
     path("cases/<int:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
+    path("break-glass/", breakglass.review_list, name="break-glass-review"),
+    path("break-glass/<int:glass_id>/", breakglass.review_use, name="break-glass-use"),
     path("people/<int:person_id>/audit/", audit.who_has_seen, name="person-audit"),
     # Caseloads, young people and the records of their cases (cases.py, people.py).
     # The root sends each role to its work (staff.landing_url); a case worker's is here.
@@ -39,6 +52,7 @@ urlpatterns = [
     path("caseload/", cases.caseload, name="caseload"),
     path("team/", cases.team_caseload, name="team-caseload"),
     path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
+    path("people/find/", find.find, name="find-person"),
     path("people/new/", people.new_person, name="person-new"),
     path("people/<int:person_id>/", people.person, name="person"),
     path("people/<int:person_id>/cases/new/", people.new_case, name="case-new"),

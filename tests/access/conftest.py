@@ -48,12 +48,10 @@ class World:
         return Case.objects.create(
             person=person,
             controller=self.controller,
-            service=self.pack.services[0].code,
             team=team or self.team,
             allocated_to=allocated_to,
-            opened_on=date(2025, 1, 6),
+            **{"service": self.pack.services[0].code, "opened_on": date(2025, 1, 6), **values},
             pack_version_id=self.version_id,
-            **values,
         )
 
     def staff(self, role: str, *, username: str | None = None, team: Team | None = None) -> User:

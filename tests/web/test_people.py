@@ -142,8 +142,8 @@ def test_the_page_costs_the_same_queries_whatever_the_records(
     cambridgeshire.case(person=case.person, allocated_to=officer)  # and another case
     with django_assert_num_queries(few):
         html = page(client, url)
-    # Six of each of five kinds of record on the timeline, six parents around them.
-    assert html.count('class="moj-timeline__item') == 30
+    # Six of each of five kinds of record: the timeline's first page of 20 shows the newest.
+    assert html.count('class="moj-timeline__item') == 20
     assert html.count("Example</td>") >= 6 and html.count(">Parent</td>") == 6
 
 
@@ -274,5 +274,151 @@ def test_a_flag_recorded_as_not_holding_is_not_shown_as_held(
     PersonFlag.objects.create(person_id=case.person_id, flag="looked-after", holds=False)
     html = page(verified_client(officer), f"/people/{case.person_id}/")
     assert "Looked after by the Local Authority: recorded as not" in html
+    assert 'id="safeguarding"' not in html  # no alert either
     summary = re.search(r"Flags\s*</dt>\s*<dd[^>]*>\s*([^<]*?)\s*</dd>", html)
-    assert summary is not None and summary.group(1) == "None"
+    assert summary is not None and summary.group(1) == "No flags"
+
+
+def test_a_long_timeline_is_paged(cambridgeshire: World, officer: User, verified_client) -> None:
+    case = cambridgeshire.case(allocated_to=officer)
+    add_records(cambridgeshire, case, 5, by=officer)  # 25 entries: contacts, plans, ...
+    client = verified_client(officer)
+    first = page(client, f"/people/{case.person_id}/")
+    assert first.count('class="moj-timeline__item"') == 20
+    assert 'href="?timeline=2#timeline"' in first and "Older entries" in first
+    assert "Newer entries" not in first
+    second = page(client, f"/people/{case.person_id}/?timeline=2")
+    assert second.count('class="moj-timeline__item"') == 5
+    assert 'href="?timeline=1#timeline"' in second and "Older entries" not in second
+    # Nonsense is the first page, never an error.
+    assert (
+        page(client, f"/people/{case.person_id}/?timeline=x").count('class="moj-timeline__item"')
+        == 20
+    )
+
+
+def test_adding_first_shows_possible_duplicates(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    # Ada Lovelace, born 10/12/2010, is already on the officer's team; another Ada Lovelace
+    # with the same birthday is on a case of another team, which the officer may not read.
+    seen = cambridgeshire.case(
+        person=cambridgeshire.person(
+            given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+        )
+    )
+    unseen = cambridgeshire.case(
+        team=cambridgeshire.other_team,
+        person=cambridgeshire.person(
+            given_name="Adah",
+            family_name="Lovelace",
+            date_of_birth=date(2010, 12, 10),
+            school="Secret",
+        ),
+    )
+    client = verified_client(officer)
+    form = {**PERSON, "team": cambridgeshire.team.pk}
+    response = client.post("/people/new/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "They may already be known to the service" in html
+    assert f'href="/people/{seen.person_id}/"' in html
+    assert f'href="/people/{seen.person_id}/cases/new/"' in html
+    assert "a case your role cannot see" in html
+    assert not re.search(rf"\bP{unseen.person_id}\b", html) and "Adah" not in html
+    assert Person.objects.filter(family_name="Lovelace").count() == 2  # nothing added yet
+    refused = AuditEvent.objects.filter(actor=officer, action=Action.REFUSE)
+    assert set(refused.values_list("person_id", flat=True)) == {unseen.person_id}
+    # Confirmed as someone else: added.
+    checked = 'name="checked" value="'
+    key = html.split(checked, 1)[1].split('"', 1)[0]
+    response = client.post("/people/new/", {**form, "checked": key})
+    assert response.status_code == 302
+    assert Person.objects.filter(family_name="Lovelace").count() == 3
+    # A changed name is checked again.
+    response = client.post("/people/new/", {**form, "given_name": "Adda", "checked": key})
+    assert response.status_code == 200
+    assert "They may already be known" in response.content.decode()
+
+
+def test_no_possible_duplicate_adds_at_once(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    cambridgeshire.case(person=cambridgeshire.person(given_name="Ada", family_name="Lovelace"))
+    client = verified_client(officer)
+    # The same name, another date of birth: someone else.
+    response = client.post(
+        "/people/new/", {**PERSON, "date_of_birth-year": "2011", "team": cambridgeshire.team.pk}
+    )
+    assert response.status_code == 302
+
+
+def test_safeguarding_alerts_stand_out_at_the_top(
+    cambridgeshire: World, officer: User, case: Case, verified_client
+) -> None:
+    from safehold.records.models import PersonFlag
+
+    PersonFlag.objects.create(
+        person=case.person, flag="child-protection-plan", started_on=date(2025, 4, 2)
+    )
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    alert = html.split('id="safeguarding"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "Subject of a Child Protection Plan" in alert and "Since 2 April 2025" in alert
+    assert "Looked after by the Local Authority" in alert  # add_records' flag, still held
+    assert html.index('id="safeguarding"') < html.index('id="summary"')
+
+
+def test_no_alert_where_the_role_may_not_read_flags(db: None, verified_client) -> None:
+    from safehold.records.models import PersonFlag
+
+    luton = luton_world()
+    worker = luton.staff("youth-worker")  # reads no care status
+    case = luton.case(allocated_to=worker)
+    PersonFlag.objects.create(person=case.person, flag="looked-after")
+    html = page(verified_client(worker), f"/people/{case.person_id}/")
+    assert 'id="safeguarding"' not in html and "Looked After by a Local Authority" not in html
+
+
+def test_an_outcome_that_has_ended_is_not_current(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    from safehold.records.models import Outcome
+
+    case = cambridgeshire.case(allocated_to=officer)
+    Outcome.objects.create(
+        case=case,
+        pack_version_id=cambridgeshire.version_id,
+        kind="referral-order",
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2024, 12, 31),
+    )
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    assert "None current (the last ended on 31 December 2024)" in html
+    assert "Referral order from 1 January 2024" not in html
+
+
+def test_possible_duplicates_cost_the_same_queries_however_many(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    def namesake() -> None:
+        cambridgeshire.case(
+            person=cambridgeshire.person(
+                given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+            )
+        )
+        cambridgeshire.case(
+            team=cambridgeshire.other_team,
+            person=cambridgeshire.person(
+                given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+            ),
+        )
+
+    client = verified_client(officer)
+    form = {**PERSON, "team": cambridgeshire.team.pk}
+    namesake()
+    client.post("/people/new/", form)
+    few = count_queries(lambda: client.post("/people/new/", form))
+    for _ in range(4):
+        namesake()
+    assert count_queries(lambda: client.post("/people/new/", form)) == few
+    assert client.post("/people/new/", form).content.decode().count("Open a new case") == 5

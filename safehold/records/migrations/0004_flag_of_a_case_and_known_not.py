@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0002_edit_history'),
+        ('records', '0003_person_search'),
     ]
 
     operations = [

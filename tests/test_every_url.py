@@ -107,6 +107,7 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
         f"/retention/holds/{LegalHold.objects.latest('pk').pk}/lift/"
     ),
     "web:retention-disposals": lambda s: "/retention/destruction-records/",
+    "web:retention-service-dates": lambda s: "/retention/service-dates/",
     # The DPO's home: counts, dates and request numbers (tests/web/test_dpo.py).
     "web:dpo-home": lambda s: "/data-protection/",
 }

@@ -1033,9 +1033,9 @@ class Gate:
         if flag and (flag not in {f.code for f in pack.flags} or not usable("flag")):
             flag = ""
         if flag:
-            held_now = PersonFlag.objects.filter(person_id=OuterRef("person_id"), flag=flag).filter(
-                Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate())
-            )
+            held_now = PersonFlag.objects.filter(
+                person_id=OuterRef("person_id"), flag=flag, holds=True
+            ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
             qs = qs.filter(Exists(held_now))
         due_parts, due_categories = self.due_annotations(distance)
         if due_parts:
@@ -1225,7 +1225,8 @@ class Gate:
             return {}
         today = timezone.localdate()
         flags = (
-            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes)
+            # Recorded as not holding (docs/adr/0016) is no alert.
+            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes, holds=True)
             .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
             .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
             .order_by("person_id", "flag", "-pk")

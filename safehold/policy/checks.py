@@ -445,15 +445,87 @@ class _Checker:
                 ("retention", i, "legislation"), _list(r.get("legislation")), "legislation", name
             )
             self.conditions(("retention", i, "keep"), r.get("keep"), name)
+            if isinstance(r.get("not_before"), str):
+                self.event(("retention", i, "not_before"), r["not_before"], name)
+                self.recordable_event(("retention", i, "not_before"), r["not_before"], name)
             for path, node in _walk(r.get("keep"), ("retention", i, "keep")):
                 if "after" in node and isinstance(node["after"], str):
                     self.event((*path, "after"), node["after"], name)
+                    self.recordable_event((*path, "after"), node["after"], name)
+                if "flag" in node and isinstance(node["flag"], str):
+                    self.recordable_flag((*path, "flag"), node["flag"], name)
+                age = node.get("age_at")
+                if isinstance(age, dict) and isinstance(age.get("event"), str):
+                    self.recordable_event((*path, "age_at", "event"), age["event"], name)
+                if node.get("of") == "young-person" and not self.writable("relationship.kind"):
+                    self.warning(
+                        (*path, "of"),
+                        f"{name} counts from the young person's birthday, found through the "
+                        "person's relationships, but no role may record a relationship (no "
+                        "category that a role may write holds relationship.kind): the rule "
+                        "can never be dated",
+                    )
+                if "goes_with" in node and r.get("unit") == "case-file":
+                    self.warning(
+                        path,
+                        f"{name}: a case file does not go with another case file; 'goes_with' "
+                        "is for information that is not part of a case file, and people",
+                    )
                 if "no_period_stated" in node:
                     self.warning(
                         path,
                         f"{name} states no retention period: it is shown as a gap on the DPO's "
                         "dashboard and its records are held for review, never kept silently forever",
                     )
+
+    def writable(self, *fields: str) -> bool:
+        """Whether some role may write, through the gate, every one of these fields: a
+        category holds each, and a role's grant covers that category for writing."""
+        held = [
+            {
+                code
+                for code, i in self.codes["categories"].items()
+                if field in _list(self.data["categories"][i].get("holds"))
+            }
+            for field in fields
+        ]
+        if not all(held):
+            return False
+        for _, role in _items(self.data, "roles"):
+            for grant in _list(role.get("grants")):
+                if not isinstance(grant, dict) or "write" not in _list(grant.get("actions")):
+                    continue
+                granted = set(_list(grant.get("categories")))
+                if "*" in granted or all(h & granted for h in held):
+                    return True
+        return False
+
+    def recordable_flag(self, path: PathKey, code: str, name: str) -> None:
+        """A rule that depends on a flag needs a way to record it (holding or not)."""
+        if code not in self.codes["flags"] or self.writable("personflag.flag", "personflag.holds"):
+            return
+        self.warning(
+            path,
+            f"{name} depends on the flag '{code}', which nobody can record: no category that a "
+            "role may write holds personflag.flag and personflag.holds, so it stays unknown and "
+            "its units are never dated on this rule",
+        )
+
+    def recordable_event(self, path: PathKey, code: str, name: str) -> None:
+        """An event the pack declares for a person or a case has no source in the records:
+        a rule anchored on it is a gap for every unit."""
+        index = self.codes["events"].get(code)
+        if index is None or code in BUILTIN_EVENTS:
+            return
+        of = self.data["events"][index].get("of")
+        if of in ("person", "case"):
+            self.warning(
+                path,
+                f"{name} is anchored on '{code}', an event of a {of} that Safehold has no way "
+                "to record: every unit this rule applies to is a gap ('not recorded'); anchor "
+                "it on a recorded event or a flag, or on an event of the service (dated by the "
+                "DPO on the service dates page)",
+            )
 
     def conditions(self, at: PathKey, expression: Any, name: str) -> None:
         """Flags and events named anywhere inside a condition must exist."""

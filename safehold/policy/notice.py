@@ -42,7 +42,7 @@ from safehold.policy.schema import (
 from safehold.policy.wording import (
     describe_action,
     describe_conditions,
-    describe_keep,
+    describe_rule,
     has_gap,
     join_words,
     lower_first,
@@ -658,7 +658,7 @@ def _retention(ix: _Index) -> list[Block]:
             [
                 what,
                 " ".join(rule.statement.split()),
-                sentence(describe_keep(rule.keep, pack)),
+                sentence(describe_rule(rule, pack)),
                 sentence(f"It is {describe_action(rule.action)}"),
             ]
         )
@@ -1004,7 +1004,7 @@ def _yp_retention(ix: _Index) -> list[Block]:
         return [Para("This notice does not say how long we keep information.")]
     items = []
     for rule in pack.retention:
-        keep = describe_keep(rule.keep, pack, you=True)
+        keep = describe_rule(rule, pack, you=True)
         items.append(Span(f"{rule.name}: {keep}. Then it is {describe_action(rule.action)}."))
     return [Bullets(items, intro="We keep:")]
 

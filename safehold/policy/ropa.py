@@ -30,7 +30,7 @@ from safehold.policy.notice import (
     provision_label,
 )
 from safehold.policy.schema import Controller, ControllerRole, Pack, Purpose, RetentionRule
-from safehold.policy.wording import describe_action, describe_keep, join_words
+from safehold.policy.wording import describe_action, describe_rule, join_words
 
 NONE = "None"
 
@@ -135,7 +135,7 @@ def _record(pack: Pack, purpose: Purpose) -> Record:
         ]
 
     retention = [
-        f"{rule.name}: {describe_keep(rule.keep, pack)}, then {describe_action(rule.action)}"
+        f"{rule.name}: {describe_rule(rule, pack)}, then {describe_action(rule.action)}"
         for rule in pack.retention
         if rule_applies(rule, purpose)
     ]

@@ -224,12 +224,23 @@ class DataCategory(Strict):
 
 
 class Flag(Strict):
-    """A fact about a person or case that rules depend on (looked after, SEN, ...)."""
+    """A fact about a person or case that rules depend on (looked after, SEN, ...).
+
+    A fact is recorded as holding or as not holding (a `PersonFlag`, on the person or, for
+    `of: case`, on one case); one nobody recorded is unknown, and `unknown` says how a rule
+    reads it. It never shortens a period silently (docs/adr/0016)."""
 
     code: Code
     name: Text
     of: Literal["person", "case"] = "person"
     description: Text | None = None
+    unknown: Literal["review", "longer"] = Field(
+        "review",
+        description=(
+            "While nobody has recorded whether this holds: 'review' makes the unit a gap the "
+            "DPO sees ('not recorded: ...'); 'longer' applies whichever reading keeps longer."
+        ),
+    )
     alert: bool = Field(
         False,
         description=(
@@ -600,9 +611,26 @@ class After(Strict):
 
 
 class Birthday(Strict):
-    """Until a birthday: `{birthday: 25}` is the 25th birthday."""
+    """Until a birthday: `{birthday: 25}` is the 25th birthday; `{birthday: 25, of:
+    young-person}` is the 25th birthday of the young person a family member's record is
+    linked to by their relationship (the latest, if several)."""
 
     birthday: int = Field(ge=1, le=120)
+    of: Literal["young-person"] | None = Field(
+        None,
+        description=(
+            "Whose birthday: 'young-person' is the child or young person the unit's person is "
+            "related to (a parent's, carer's or sibling's record); empty means the person's own."
+        ),
+    )
+
+
+class GoesWith(Strict):
+    """`{goes_with: case-file}`: kept as long as the case files it belongs to (the person's
+    own, and those of the young people their relationships name), and disposed of once the
+    last of them has been."""
+
+    goes_with: Literal["case-file"]
 
 
 class Earliest(Strict):
@@ -632,6 +660,7 @@ class NoPeriod(Strict):
 _KEEP_KEYS = {
     "for": "for",
     "birthday": "birthday",
+    "goes_with": "goes_with",
     "earliest": "earliest",
     "latest": "latest",
     "if": "if",
@@ -641,6 +670,7 @@ _KEEP_KEYS = {
 Keep = Annotated[
     Annotated[After, Tag("for")]
     | Annotated[Birthday, Tag("birthday")]
+    | Annotated[GoesWith, Tag("goes_with")]
     | Annotated[Earliest, Tag("earliest")]
     | Annotated[Latest, Tag("latest")]
     | Annotated[When, Tag("if")]
@@ -650,7 +680,7 @@ Keep = Annotated[
         custom_error_type="keep",
         custom_error_message=(
             "a retention period is exactly one of: {for: N years, after: EVENT}, "
-            "{birthday: N}, {earliest: [...]}, {latest: [...]}, {if: ..., then: ...}, "
+            "{birthday: N}, {goes_with: case-file}, {earliest: [...]}, {latest: [...]}, {if: ..., then: ...}, "
             "or {no_period_stated: why}"
         ),
     ),
@@ -678,6 +708,14 @@ class RetentionRule(Strict):
     services: list[Code] = Field([], description="Empty means every service.")
     categories: list[Code] = Field([], description="Empty means every category.")
     keep: Keep
+    not_before: Code | None = Field(
+        None,
+        description=(
+            "A floor: an event (e.g. case-closed) before which nothing is due, whatever the "
+            "period says. A unit the floor holds back is dated on the event and its action "
+            "becomes review, with the reason."
+        ),
+    )
     action: Action = Action.REVIEW
     legislation: list[Code] = []
     assumed: Text | None = None
@@ -798,6 +836,7 @@ _TAG_OF_MODEL.update(
         NotCond: "not",
         After: "for",
         Birthday: "birthday",
+        GoesWith: "goes_with",
         Earliest: "earliest",
         Latest: "latest",
         When: "if",
@@ -817,4 +856,5 @@ BUILTIN_EVENTS: dict[str, tuple[str, str]] = {
     "case-last-contact": ("case", "the last contact on the case"),
     "record-created": ("record", "the date the record was made"),
     "record-updated": ("record", "the date the record was last changed"),
+    "case-files-disposed": ("record", "the day the last case file it belongs to was disposed of"),
 }

@@ -22,11 +22,13 @@ from safehold.policy.schema import (
     Condition,
     Earliest,
     FlagIs,
+    GoesWith,
     Keep,
     Latest,
     NoPeriod,
     NotCond,
     Pack,
+    RetentionRule,
     When,
 )
 
@@ -166,8 +168,13 @@ def _keep(keep: Keep, pack: Pack | None, you: bool, *, top: bool) -> str:
     if isinstance(keep, After):
         return f"{keep.for_} after {event_words(keep.after, pack)}"
     if isinstance(keep, Birthday):
+        if keep.of == "young-person":
+            # A family member's record, counted from the child's birthday, never "yours".
+            return f"until the young person's {ordinal(keep.birthday)} birthday"
         whose = "your" if you else "the"
         return f"until {whose} {ordinal(keep.birthday)} birthday"
+    if isinstance(keep, GoesWith):
+        return "for as long as the case files it belongs to are kept, and no longer"
     if isinstance(keep, Earliest | Latest):
         options = keep.earliest if isinstance(keep, Earliest) else keep.latest
         which = "first" if isinstance(keep, Earliest) else "last"
@@ -183,6 +190,57 @@ def _keep(keep: Keep, pack: Pack | None, you: bool, *, top: bool) -> str:
     reason = keep.no_period_stated.rstrip(". ")
     # The young person is told the gap, not the reasoning behind it.
     return f"{NO_PERIOD} ({lower_first(reason)})" if reason and not you else NO_PERIOD
+
+
+def describe_rule(rule: RetentionRule, pack: Pack | None = None, *, you: bool = False) -> str:
+    """A rule's period in words, with its floor and how an unrecorded fact is read: "5 years
+    after the date the service ended or until the 18th birthday, whichever is first, but
+    never before the date the service ended"."""
+    text = describe_keep(rule.keep, pack, you=you)
+    if rule.not_before is not None:
+        text = f"{text}, but never before {event_words(rule.not_before, pack)}"
+    flags = {f.code: f for f in pack.flags} if pack is not None else {}
+    unknown = [flags[code] for code in flags_of(rule.keep) if code in flags]
+    longer = [f for f in unknown if f.unknown == "longer"]
+    review = [f for f in unknown if f.unknown == "review"]
+    if longer:
+        whether = join_words((flag_words(f.code, pack) for f in longer), "or")
+        text += f"; where it is not recorded whether {whether}, the longer period applies"
+    if review:
+        whether = join_words((flag_words(f.code, pack) for f in review), "or")
+        text += (
+            f"; where it is not recorded whether {whether}, a person reviews it before "
+            "anything is deleted"
+        )
+    return text
+
+
+def flags_of(keep: Keep) -> list[str]:
+    """The flags a retention expression's conditions read, in the order they are written."""
+    found: dict[str, None] = {}
+    _keep_flags(keep, found)
+    return list(found)
+
+
+def _keep_flags(keep: Keep, found: dict[str, None]) -> None:
+    if isinstance(keep, Earliest | Latest):
+        for k in keep.earliest if isinstance(keep, Earliest) else keep.latest:
+            _keep_flags(k, found)
+    elif isinstance(keep, When):
+        _cond_flags(keep.if_, found)
+        _keep_flags(keep.then, found)
+        if keep.else_ is not None:
+            _keep_flags(keep.else_, found)
+
+
+def _cond_flags(cond: Cond, found: dict[str, None]) -> None:
+    if isinstance(cond, FlagIs):
+        found[cond.flag] = None
+    elif isinstance(cond, AnyOf | AllOf):
+        for c in cond.any if isinstance(cond, AnyOf) else cond.all:
+            _cond_flags(c, found)
+    elif isinstance(cond, NotCond):
+        _cond_flags(cond.not_, found)
 
 
 def has_gap(keep: Keep) -> bool:

@@ -1031,6 +1031,10 @@ class World:
                     started_on=started,
                     ended_on=ended,
                 )
+            elif rng.random() < 0.9:
+                # Recorded as not holding; the rest nobody recorded, so the DPO's page shows
+                # the gaps an unrecorded fact makes (docs/adr/0016).
+                chunk.add(PersonFlag, person_id=house.young, flag=code, holds=False)
 
     # --- cases -----------------------------------------------------------------------------
 

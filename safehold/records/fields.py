@@ -23,7 +23,7 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
         "health_needs",
         "last_contact_on",
     ),
-    "personflag": ("flag", "started_on", "ended_on"),
+    "personflag": ("flag", "holds", "started_on", "ended_on"),
     "relationship": ("kind", "lives_with"),
     "case": ("service", "opened_on", "closed_on", "closed_reason"),
     "contact": ("kind", "occurred_at", "notes"),

@@ -63,10 +63,17 @@ class Person(Tracked):
 
 
 class PersonFlag(models.Model):
-    """A pack flag (looked after, child protection plan, SEN, ...) held by a person for a time."""
+    """A pack flag (looked after, child protection plan, SEN, ...) recorded for a person, or,
+    with `case`, a fact about one of their cases (the order was a licence). `holds` False
+    records that it is known not to hold; a flag with no row is unknown (docs/adr/0016)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="flags")
+    # A case's facts are part of its case file (they cascade from it); a person's are not.
+    case = models.ForeignKey(
+        "Case", on_delete=models.CASCADE, null=True, blank=True, related_name="facts"
+    )
     flag = models.CharField(max_length=64)
+    holds = models.BooleanField(default=True)
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
 

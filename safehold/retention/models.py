@@ -18,6 +18,8 @@ personal data.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
@@ -307,3 +309,38 @@ class DisposalRecord(models.Model):
     @property
     def total(self) -> int:
         return sum(int(n) for n in self.counts.values())
+
+
+class ServiceDateQuerySet(models.QuerySet["ServiceDate"]):
+    def current(self, controller_id: int | None = None) -> dict[tuple[int, str, str], date | None]:
+        """The date in force for each (controller, service, event): the latest one set (None
+        where the last entry cleared it). A few rows per service: read whole."""
+        rows = self.order_by("pk")
+        if controller_id is not None:
+            rows = rows.filter(controller_id=controller_id)
+        return {
+            (controller, service, event): on
+            for controller, service, event, on in rows.values_list(
+                "controller_id", "service", "event", "on"
+            )
+        }
+
+
+class ServiceDate(models.Model):
+    """A date that belongs to a service or its contract, not to a person (the end of the
+    contract for the service), set by the DPO on a page rather than in the pack. Never
+    updated: each change is a new row, so the history says who set what date when; the
+    latest row for a service and event is the one in force (docs/adr/0016)."""
+
+    controller = models.ForeignKey("policy.Controller", on_delete=models.PROTECT, related_name="+")
+    service = models.CharField(max_length=64)
+    event = models.CharField(max_length=64)
+    on = models.DateField(null=True, blank=True, help_text="Empty: the date was withdrawn.")
+    note = models.TextField(blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+
+    objects = ServiceDateQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["controller", "service", "event"])]

@@ -36,6 +36,7 @@ from django.utils import timezone
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.models import Controller
 from safehold.policy.schema import Pack, Unit
+from safehold.policy.wording import event_words
 from safehold.records.models import (
     Case,
     Contact,
@@ -47,10 +48,27 @@ from safehold.records.models import (
 )
 from safehold.retention import rules
 from safehold.retention.lookups import among
-from safehold.retention.models import FINISHED, LegalHold, RetentionUnit, UnitKind, UnitStatus
-from safehold.retention.rules import NEVER, TO_COME, Basis, EventValue, Reckoning
-from safehold.retention.units import case_file_parts, column_of
+from safehold.retention.models import (
+    FINISHED,
+    LegalHold,
+    RetentionUnit,
+    ServiceDate,
+    UnitKind,
+    UnitStatus,
+)
+from safehold.retention.rules import (
+    CASE_FILES_DISPOSED,
+    NEVER,
+    TO_COME,
+    Basis,
+    EventValue,
+    Reckoning,
+)
+from safehold.retention.units import case_file_parts, column_of, local_date
 from safehold.rights.models import RightsRequest
+
+# The latest date of birth of the young people a person's relationships name.
+YOUNG_PERSON_BORN = rules.birth_event("young-person")
 
 CHUNK = 5_000
 ROWS_PER_STATEMENT = 1_000
@@ -65,13 +83,22 @@ class PackRules:
     version_id: int
     version_label: str
     pack: Pack
+    # Dates of services' events the DPO has set (`ServiceDate`), by service and event.
+    dates_set: dict[str, dict[str, date | None]] = field(default_factory=dict)
+
+    @cached_property
+    def longer(self) -> frozenset[str]:
+        """Flags read the longer way while nobody has recorded them."""
+        return frozenset(f.code for f in self.pack.flags if f.unknown == "longer")
 
     @cached_property
     def _by_service(self) -> dict[str, rules.Reckoner]:
         return {s.code: self._case_reckoner(s.code) for s in self.pack.services}
 
     def _case_reckoner(self, service: str) -> rules.Reckoner:
-        return rules.Reckoner(rules.rules_for(self.pack, Unit.CASE_FILE, service), self.case_events)
+        return rules.Reckoner(
+            rules.rules_for(self.pack, Unit.CASE_FILE, service), self.case_events, self.longer
+        )
 
     def case_file(self, service: str) -> rules.Reckoner:
         found = self._by_service.get(service)
@@ -86,11 +113,14 @@ class PackRules:
         return rules.Reckoner(
             rules.rules_for(self.pack, Unit.PERSON) + rules.rules_for(self.pack, Unit.NON_CASE),
             self.person_events,
+            self.longer,
         )
 
     @cached_property
     def non_case_file(self) -> rules.Reckoner:
-        return rules.Reckoner(rules.rules_for(self.pack, Unit.NON_CASE), self.person_events)
+        return rules.Reckoner(
+            rules.rules_for(self.pack, Unit.NON_CASE), self.person_events, self.longer
+        )
 
     @cached_property
     def case_needs(self) -> rules.Needs:
@@ -113,8 +143,26 @@ class PackRules:
         return {event.code: event.of for event in self.pack.events}
 
     @cached_property
-    def service_dates(self) -> dict[str, dict[str, date]]:
-        return {s.code: dict(s.dates) for s in self.pack.services}
+    def service_dates(self) -> dict[str, dict[str, date | None]]:
+        """A service's event dates: those the DPO set on the service dates page, over any
+        the pack itself states."""
+        found: dict[str, dict[str, date | None]] = {
+            s.code: dict(s.dates) for s in self.pack.services
+        }
+        for service, dates in self.dates_set.items():
+            found.setdefault(service, {}).update(dates)
+        return found
+
+    def note(self, reckoning: Reckoning, service: str) -> str:
+        """Why a unit has no date, in words; a service's event is named with the service
+        ("waiting for the end date of the contract for Prevention")."""
+        waiting = [e for e in reckoning.events if self.pack_events.get(e) == "service"]
+        if reckoning.basis != Basis.PENDING or not waiting:
+            return reckoning.note
+        service_name = next((s.name for s in self.pack.services if s.code == service), service)
+        said = [f"{event_words(e, self.pack)} for {service_name}" for e in waiting]
+        rest = [e for e in reckoning.events if e not in waiting]
+        return "waiting for " + ", ".join(said + rest)
 
 
 class Packs:
@@ -122,6 +170,16 @@ class Packs:
 
     def __init__(self) -> None:
         self._by_controller: dict[int, PackRules | None] = {}
+        self._dates: dict[tuple[int, str, str], date | None] | None = None
+
+    def _dates_set(self, controller_id: int) -> dict[str, dict[str, date | None]]:
+        if self._dates is None:
+            self._dates = ServiceDate.objects.current()
+        found: dict[str, dict[str, date | None]] = defaultdict(dict)
+        for (controller, service, event), on in self._dates.items():
+            if controller == controller_id:
+                found[service][event] = on
+        return dict(found)
 
     def __call__(self, controller_id: int) -> PackRules | None:
         if controller_id not in self._by_controller:
@@ -135,6 +193,7 @@ class Packs:
                     version.pk,
                     f"{version.pack_code} v{version.version}",
                     policy_selectors.pack_of(version),
+                    self._dates_set(controller_id),
                 )
             self._by_controller[controller_id] = found
         return self._by_controller[controller_id]
@@ -296,7 +355,10 @@ class Proposal:
 
 
 def _anchors(
-    codes: Sequence[str], values: Sequence[EventValue], flags: frozenset[str] | None
+    codes: Sequence[str],
+    values: Sequence[EventValue],
+    flags: frozenset[str] | None,
+    unknown: frozenset[str] = frozenset(),
 ) -> str:
     """The facts a unit was computed from, as JSON text: stored as they are, and hashed to
     tell whether anything changed (written by hand: a million json.dumps cost seconds)."""
@@ -310,7 +372,21 @@ def _anchors(
             parts.append(f'"{code}":"{value}"')
     if flags is not None:
         parts.append('"flags":[' + ",".join(f'"{f}"' for f in sorted(flags)) + "]")
+    if unknown:
+        parts.append('"not-recorded":[' + ",".join(f'"{f}"' for f in sorted(unknown)) + "]")
     return "{" + ",".join(parts) + "}"
+
+
+def _flags(
+    recorded: dict[str, bool] | None, needs: frozenset[str] | set[str]
+) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """From the flags recorded for a unit (True: holds, False: known not to), those the rules
+    read that hold, and those nobody recorded either way."""
+    if not needs:
+        return None, frozenset()
+    recorded = recorded or {}
+    holding = frozenset(f for f in needs if recorded.get(f))
+    return holding, frozenset(f for f in needs if f not in recorded)
 
 
 def _digest(text: str) -> str:
@@ -363,6 +439,7 @@ def _propose(
     now: datetime,
 ) -> Proposal:
     status, approved = _status(reckoning, held_by, existing, today)
+    note = pack.note(reckoning, service)
     values = {
         "kind": str(kind),
         "key": key,
@@ -376,7 +453,7 @@ def _propose(
         "basis": str(reckoning.basis),
         "keep_until": reckoning.keep_until,
         "anchors": anchors,
-        "note": reckoning.note[:300],
+        "note": note[:300],
         "held_by": held_by[:300],
         "status": str(status),
         "approved_by_id": existing["approved_by_id"] if approved and existing else None,
@@ -536,10 +613,19 @@ def _people_of(rows: Sequence[tuple[Any, ...]], needs: rules.Needs) -> dict[str,
             )
         }
     if needs.flags:
-        flags: dict[int, set[str]] = defaultdict(set)
-        for person_id, flag in by_ids(PersonFlag, "person", people, "person_id", "flag"):
-            flags[person_id].add(flag)
+        # A person's flags (no case) and each case's own facts.
+        flags: dict[int, dict[str, bool]] = defaultdict(dict)
+        facts: dict[int, dict[str, bool]] = defaultdict(dict)
+        cases = [row[0] for row in rows]
+        for person_id, case_id, flag, holds in by_ids(
+            PersonFlag, "person", people, "person_id", "case_id", "flag", "holds"
+        ):
+            if case_id is None:
+                flags[person_id][flag] = flags[person_id].get(flag, False) or holds
+        for case_id, flag, holds in by_ids(PersonFlag, "case", cases, "case_id", "flag", "holds"):
+            facts[case_id][flag] = facts[case_id].get(flag, False) or holds
         found["flags"] = flags
+        found["facts"] = facts
     return found
 
 
@@ -555,7 +641,8 @@ def _case_events(row: tuple[Any, ...], extras: dict[str, Any], pack: PackRules) 
     events: list[EventValue] = []
     for code in pack.case_events:
         value: EventValue
-        if code == rules.DATE_OF_BIRTH:
+        if code in (rules.DATE_OF_BIRTH, YOUNG_PERSON_BORN):
+            # A case is about the young person: their birthday is the case's own.
             value = born
         elif code == "last-contact":
             value = last_contact
@@ -576,8 +663,8 @@ def _case_events(row: tuple[Any, ...], extras: dict[str, Any], pack: PackRules) 
             found = extras["updated"].get(pk)
             value = max(found, updated_on) if found else updated_on
         elif pack.pack_events.get(code) == "service":
-            # Dated in the pack; until it is, the event is still to come.
-            value = pack.service_dates.get(service, {}).get(code, TO_COME)
+            # Dated by the DPO (or the pack); until it is, the event is still to come.
+            value = pack.service_dates.get(service, {}).get(code) or TO_COME
         else:
             value = None  # an event Safehold records no date for: missing
         events.append(value)
@@ -613,7 +700,8 @@ def propose_case_files(
     existing = _existing([UnitKind.CASE_FILE], scope)
     reopened = _finished_but_changed(Case, existing, UnitKind.CASE_FILE)
     extras = {**_case_extras(scope, read), **_people_of(rows, read)}
-    flags_of: dict[int, set[str]] | None = extras.get("flags")
+    flags_of: dict[int, dict[str, bool]] | None = extras.get("flags")
+    facts_of: dict[int, dict[str, bool]] = extras.get("facts", {})
     proposals: list[Proposal] = []
     for row in rows:
         pk, person_id, controller_id, service = row[0], row[1], row[2], row[3]
@@ -625,18 +713,20 @@ def propose_case_files(
             continue
         needs = pack.case_needs
         events = _case_events(row, extras, pack)
-        flags = (
-            frozenset(flags_of.get(person_id, ())) & needs.flags
-            if flags_of is not None and needs.flags
-            else None
-        )
+        recorded = None
+        if flags_of is not None and needs.flags:
+            # Recorded on the person or on this case: it holds if either record says so.
+            recorded = dict(flags_of.get(person_id, {}))
+            for flag, holding in facts_of.get(pk, {}).items():
+                recorded[flag] = recorded.get(flag, False) or holding
+        flags, unknown = _flags(recorded, needs.flags)
         held = _case_held(row, holds)
-        anchors = _anchors(pack.case_events, events, flags)
+        anchors = _anchors(pack.case_events, events, flags, unknown)
         retain = old["retain_until"] if old else None
         digest = _digest(f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}")
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue
-        reckoning = pack.case_file(service).values(events, flags or frozenset())
+        reckoning = pack.case_file(service).values(events, flags or frozenset(), unknown)
         proposals.append(
             _propose(
                 UnitKind.CASE_FILE,
@@ -674,17 +764,22 @@ def _counts(qs: models.QuerySet[Any], column: str) -> dict[int, int]:
     return dict(qs.values(column).annotate(n=Count("pk")).values_list(column, "n"))
 
 
-def _person_extras(scope: Scope) -> dict[str, Any]:
+def _person_extras(scope: Scope, read: rules.Needs) -> dict[str, Any]:
     """What holds each person in `scope`, and their flags, in one grouped query each."""
     live = live_cases()
     live_other = live.filter(person_id=OuterRef("other_id"))
-    flags: dict[int, set[str]] = defaultdict(set)
-    for person_id, flag in PersonFlag.objects.filter(scope.q("person_id")).values_list(
-        "person_id", "flag"
-    ):
-        flags[person_id].add(flag)
+    flags: dict[int, dict[str, bool]] = defaultdict(dict)
+    count: dict[int, int] = defaultdict(int)
+    for person_id, flag, holds in PersonFlag.objects.filter(
+        scope.q("person_id"), case__isnull=True
+    ).values_list("person_id", "flag", "holds"):
+        flags[person_id][flag] = flags[person_id].get(flag, False) or holds
+        count[person_id] += 1
     return {
         "flags": flags,
+        "flag_rows": count,
+        **(_young_people_born(scope) if YOUNG_PERSON_BORN in read.events else {}),
+        **(_case_files_disposed(scope) if CASE_FILES_DISPOSED in read.events else {}),
         "cases": _counts(live.filter(scope.q("person_id")), "person_id"),
         "victim": _counts(
             VictimLink.objects.filter(scope.q("victim_id"), offence__case__in=live), "victim_id"
@@ -696,6 +791,83 @@ def _person_extras(scope: Scope) -> dict[str, Any]:
             "person_id",
         ),
     }
+
+
+def _young_people_born(scope: Scope) -> dict[str, Any]:
+    """For each person, the latest date of birth of the young people (the people cases are
+    about) their relationships name; missing where one of them has none recorded, so an
+    unknown birthday never shortens the period."""
+    young = Case.objects.filter(person_id=OuterRef("other_id"))
+    found: dict[int, EventValue] = {}
+    for person_id, born, unknown in (
+        Relationship.objects.filter(scope.q("person_id"))
+        .filter(Exists(young))
+        .values("person_id")
+        .annotate(
+            born=Max("other__date_of_birth"),
+            unknown=Count("pk", filter=Q(other__date_of_birth__isnull=True)),
+        )
+        .values_list("person_id", "born", "unknown")
+    ):
+        found[person_id] = None if unknown else born
+    return {"young_born": found}
+
+
+def _case_files_disposed(scope: Scope) -> dict[str, Any]:
+    """For each person, the day the last case file their information belongs to (their own,
+    and those of the people their relationships name) was disposed of. Two grouped queries:
+    the relationships of the chunk, then the case-file units of everyone involved."""
+    pairs = list(
+        Relationship.objects.filter(scope.q("person_id")).values_list("person_id", "other_id")
+    )
+    own = RetentionUnit.objects.filter(scope.q("person_id"), kind=UnitKind.CASE_FILE)
+    others = sorted({other for _, other in pairs})
+    units = list(
+        own.values("person_id")
+        .annotate(
+            n=Count("pk"),
+            done=Count("pk", filter=Q(status__in=FINISHED)),
+            last=Max("disposed_at"),
+        )
+        .values_list("person_id", "n", "done", "last")
+    )
+    with_units = {pk for pk, *_ in units}
+    if others:
+        units += list(
+            RetentionUnit.objects.filter(among("person_id", others), kind=UnitKind.CASE_FILE)
+            .values("person_id")
+            .annotate(
+                n=Count("pk"),
+                done=Count("pk", filter=Q(status__in=FINISHED)),
+                last=Max("disposed_at"),
+            )
+            .values_list("person_id", "n", "done", "last")
+        )
+    by_person = {pk: (n, done, local_date(last)) for pk, n, done, last in units}
+    linked: dict[int, set[int]] = defaultdict(set)
+    for person_id, other in pairs:
+        linked[person_id].add(other)
+    found: dict[int, tuple[int, int, date | None]] = {}
+    for person_id in with_units | set(linked):
+        total, done, last = 0, 0, None
+        for pk in {person_id, *linked.get(person_id, ())}:
+            n, d, day = by_person.get(pk, (0, 0, None))
+            total, done = total + n, done + d
+            if day is not None and (last is None or day > last):
+                last = day
+        found[person_id] = (total, done, last)
+    return {"case_files": found}
+
+
+def _disposed_value(found: tuple[int, int, date | None] | None, live: int) -> EventValue:
+    """`case-files-disposed` for one person: to come while a case file it belongs to is
+    kept (planned or not yet), the day the last went once all have; never if none."""
+    if live:
+        return TO_COME
+    if found is None or not found[0]:
+        return NEVER
+    total, done, last = found
+    return last if done == total and last is not None else TO_COME
 
 
 def _plural(n: int, word: str) -> str:
@@ -719,28 +891,33 @@ def propose_people(
         return []
     existing = _existing([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)
     reopened = _finished_but_changed(Person, existing, UnitKind.PERSON)
-    extras = _person_extras(scope)
-    flags_of: dict[int, set[str]] = extras["flags"]
+    extras = _person_extras(scope, read)
+    flags_of: dict[int, dict[str, bool]] = extras["flags"]
     proposals: list[Proposal] = []
     for pk, controller_id, born, last_contact, created_on, updated_on in rows:
         pack = packs(controller_id)
         if pack is None:
             continue
         needs = pack.person_needs
-        known = {
+        cases = extras["cases"].get(pk, 0)
+        known: dict[str, EventValue] = {
             rules.DATE_OF_BIRTH: born,
             "last-contact": last_contact,
             "record-created": created_on,
             "record-updated": updated_on,
         }
+        if "young_born" in extras:
+            # No young person among their relationships: the rule is not about them.
+            known[YOUNG_PERSON_BORN] = extras["young_born"].get(pk, NEVER)
+        if "case_files" in extras:
+            live = cases + extras["family"].get(pk, 0)
+            known[CASE_FILES_DISPOSED] = _disposed_value(extras["case_files"].get(pk), live)
         # No case or service event once no case holds them: those are missing.
         events = [known.get(code) for code in pack.person_events]
-        all_flags = flags_of.get(pk, set())
-        flags = frozenset(all_flags) & needs.flags if needs.flags else None
-        anchors = _anchors(pack.person_events, events, flags)
+        flags, unknown = _flags(flags_of.get(pk), needs.flags)
+        anchors = _anchors(pack.person_events, events, flags, unknown)
         unit_flags = flags or frozenset()
-        cases = extras["cases"].get(pk, 0)
-        own = len(all_flags) + extras["relationships"].get(pk, 0)
+        own = extras["flag_rows"].get(pk, 0) + extras["relationships"].get(pk, 0)
         hold = holds.people.get(pk, "")
 
         # Information not part of a case file: their flags and relationships, while there
@@ -771,7 +948,7 @@ def propose_people(
                         person_id=pk,
                         service="",
                         pack=pack,
-                        reckoning=pack.non_case_file.values(events, unit_flags),
+                        reckoning=pack.non_case_file.values(events, unit_flags, unknown),
                         anchors=anchors,
                         digest=digest,
                         held_by=held_nc,
@@ -807,7 +984,7 @@ def propose_people(
                 person_id=pk,
                 service="",
                 pack=pack,
-                reckoning=pack.person.values(events, unit_flags),
+                reckoning=pack.person.values(events, unit_flags, unknown),
                 anchors=anchors,
                 digest=digest,
                 held_by=held,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from operator import itemgetter
@@ -34,6 +34,7 @@ from safehold.policy.schema import (
     Cond,
     Earliest,
     FlagIs,
+    GoesWith,
     Keep,
     Latest,
     NoPeriod,
@@ -52,6 +53,15 @@ NEVER = "never"  # it will not happen for this unit (a case closed without a cou
 EventValue = date | str | None
 
 DATE_OF_BIRTH = "date-of-birth"
+# The day the last case file a person's other information belongs to was disposed of (to
+# come while one is kept): what `{goes_with: case-file}` is counted from.
+CASE_FILES_DISPOSED = "case-files-disposed"
+
+
+def birth_event(of: str | None) -> str:
+    """The event a birthday is counted from: the person's own date of birth, or (`of:
+    young-person`) that of the young person they are related to."""
+    return DATE_OF_BIRTH if of is None else f"{of}:{DATE_OF_BIRTH}"
 
 
 # --- calendar arithmetic ----------------------------------------------------------------------
@@ -113,10 +123,15 @@ def age_on(date_of_birth: date, on: date) -> int:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the rules may ask about one unit: its events and the person's flags."""
+    """What the rules may ask about one unit: its events, and the flags (facts about the
+    person or the case) recorded as holding. A flag in `unknown` is one nobody recorded
+    either way; any other is known not to hold. `longer`: the pack's flags read the longer
+    way while unknown (the others make the unit a gap)."""
 
     events: Mapping[str, EventValue]
     flags: frozenset[str] = frozenset()
+    unknown: frozenset[str] = frozenset()
+    longer: frozenset[str] = frozenset()
 
     def event(self, code: str) -> EventValue:
         return self.events.get(code)
@@ -147,6 +162,8 @@ class Answer:
     until: date | None = None
     events: tuple[str, ...] = ()  # the events awaited, or the facts missing
     reason: str = ""  # for a gap: the pack's own words
+    longer: tuple[str, ...] = ()  # flags nobody recorded, read the way that keeps longer
+    floored: date | None = None  # the rule's own date, when its floor held it back
 
     @property
     def applies(self) -> bool:
@@ -186,7 +203,12 @@ def _pick(answers: Sequence[Answer], *, latest: bool) -> Answer:
         if found:
             return Answer(basis, events=_merge_events(found), reason=found[0].reason)
     dates = [a.until for a in applying if a.until is not None]
-    return _dated(max(dates) if latest else min(dates))
+    longer = _merge_longer(applying)
+    return Answer(Basis.DATED, max(dates) if latest else min(dates), longer=longer)
+
+
+def _merge_longer(answers: Iterable[Answer]) -> tuple[str, ...]:
+    return tuple(sorted({f for a in answers for f in a.longer}))
 
 
 def evaluate(keep: Keep, facts: Facts) -> Answer:
@@ -195,10 +217,17 @@ def evaluate(keep: Keep, facts: Facts) -> Answer:
         start = _from_event(keep.after, facts.event(keep.after))
         return _dated(add_period(start, keep.for_)) if isinstance(start, date) else start
     if isinstance(keep, Birthday):
-        born = facts.event(DATE_OF_BIRTH)
+        code = birth_event(keep.of)
+        born = facts.event(code)
+        if born == NEVER:  # related to no young person: the rule is not about them
+            return NOT_APPLICABLE
         if not isinstance(born, date):
-            return Answer(Basis.MISSING, events=(DATE_OF_BIRTH,))
+            # Nobody to count from (no date of birth; no young person linked): a gap.
+            return Answer(Basis.MISSING, events=(code,))
         return _dated(birthday(born, keep.birthday))
+    if isinstance(keep, GoesWith):
+        gone = _from_event(CASE_FILES_DISPOSED, facts.event(CASE_FILES_DISPOSED))
+        return _dated(gone) if isinstance(gone, date) else gone
     if isinstance(keep, Earliest):
         return _pick([evaluate(k, facts) for k in keep.earliest], latest=False)
     if isinstance(keep, Latest):
@@ -209,9 +238,29 @@ def evaluate(keep: Keep, facts: Facts) -> Answer:
             return evaluate(keep.then, facts)
         if truth.value is False:
             return evaluate(keep.else_, facts) if keep.else_ is not None else NOT_APPLICABLE
+        if truth.longer:
+            # Unknown, and the pack reads it the longer way: both branches, the later date.
+            other = evaluate(keep.else_, facts) if keep.else_ is not None else NOT_APPLICABLE
+            picked = _pick([evaluate(keep.then, facts), other], latest=True)
+            return replace(picked, longer=tuple(sorted({*picked.longer, *truth.events})))
         return Answer(truth.unknown, events=truth.events)
     assert isinstance(keep, NoPeriod)
     return Answer(Basis.NO_PERIOD, reason=keep.no_period_stated)
+
+
+def evaluate_rule(rule: RetentionRule, facts: Facts) -> Answer:
+    """A rule's answer for one unit: its period, raised to its floor (`not_before`) where
+    the period falls earlier. A floor still to come (the case is open) makes the rule wait
+    for it; one that never happens sets no floor."""
+    answer = evaluate(rule.keep, facts)
+    if rule.not_before is None or answer.basis != Basis.DATED or answer.until is None:
+        return answer
+    floor = _from_event(rule.not_before, facts.event(rule.not_before))
+    if isinstance(floor, Answer):
+        return floor if floor.applies else answer
+    if answer.until < floor:
+        return replace(answer, until=floor, floored=answer.until)
+    return answer
 
 
 # --- conditions: true, false, or not yet known ------------------------------------------------
@@ -222,6 +271,7 @@ class Truth:
     value: bool | None
     unknown: Basis = Basis.PENDING  # when value is None: PENDING or MISSING
     events: tuple[str, ...] = ()
+    longer: bool = False  # unknown only for flags the pack reads the longer way
 
 
 TRUE, FALSE = Truth(True), Truth(False)
@@ -230,13 +280,18 @@ TRUE, FALSE = Truth(True), Truth(False)
 def _unknown(truths: Sequence[Truth]) -> Truth:
     unknown = [t for t in truths if t.value is None]
     basis = Basis.MISSING if any(t.unknown == Basis.MISSING for t in unknown) else Basis.PENDING
-    return Truth(None, basis, tuple(sorted({e for t in unknown for e in t.events})))
+    longer = all(t.longer for t in unknown)
+    return Truth(None, basis, tuple(sorted({e for t in unknown for e in t.events})), longer)
 
 
 def test(cond: Cond, facts: Facts) -> Truth:
     """Whether a condition holds for one unit; unknown while a fact is to come or missing."""
     if isinstance(cond, FlagIs):
-        return TRUE if cond.flag in facts.flags else FALSE
+        if cond.flag in facts.flags:
+            return TRUE
+        if cond.flag in facts.unknown:
+            return Truth(None, Basis.MISSING, (cond.flag,), cond.flag in facts.longer)
+        return FALSE
     if isinstance(cond, AgeAtIs):
         age = cond.age_at
         born = facts.event(DATE_OF_BIRTH)
@@ -282,10 +337,15 @@ class Reckoning:
     rule: RetentionRule | None
     events: tuple[str, ...] = ()
     reason: str = ""
+    longer: tuple[str, ...] = ()  # flags nobody recorded, read the longer way
+    floored: date | None = None  # the rule's own date, before its floor held the unit back
 
     @property
     def action(self) -> Action | None:
-        return self.rule.action if self.rule is not None else None
+        if self.rule is None:
+            return None
+        # A unit the floor held back is reviewed: its rule, read literally, was already due.
+        return Action.REVIEW if self.floored is not None else self.rule.action
 
     @property
     def rule_code(self) -> str:
@@ -302,7 +362,15 @@ class Reckoning:
             return f"no period stated: {self.reason}"
         if self.basis == Basis.NO_RULE:
             return "no retention rule of the pack covers this"
-        return ""
+        notes = []
+        if self.floored is not None and self.rule is not None:
+            notes.append(
+                f"for review: the rule gives {self.floored.isoformat()}, before "
+                f"{self.rule.not_before}; nothing is due before it"
+            )
+        if self.longer:
+            notes.append(f"not recorded: {', '.join(self.longer)}; the longer reading applies")
+        return "; ".join(notes)
 
 
 def rules_for(pack: Pack, kind: Unit, service: str = "") -> list[RetentionRule]:
@@ -321,7 +389,7 @@ def reckon(rules: Sequence[RetentionRule], facts: Facts) -> Reckoning:
     the unit (never disposed of on another rule's date); then a missing fact; then an event
     still to come; only when every rule gives a date does the latest of them stand."""
     # All dated: the latest date, the most careful action on a tie, then pack order.
-    return combine(rules, [evaluate(rule.keep, facts) for rule in rules])
+    return combine(rules, [evaluate_rule(rule, facts) for rule in rules])
 
 
 class Reckoner:
@@ -334,8 +402,14 @@ class Reckoner:
 
     CACHE_LIMIT = 200_000
 
-    def __init__(self, rules: Sequence[RetentionRule], codes: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        rules: Sequence[RetentionRule],
+        codes: Sequence[str] | None = None,
+        longer: frozenset[str] = frozenset(),
+    ) -> None:
         self.rules = list(rules)
+        self.longer = longer
         self.codes = tuple(codes) if codes is not None else tuple(sorted(needs(rules).events))
         self._reads: list[tuple[Callable[[Sequence[EventValue]], Any], frozenset[str]]] = []
         for rule in self.rules:
@@ -349,17 +423,27 @@ class Reckoner:
         self._combined: dict[tuple[int, ...], Reckoning] = {}
 
     def __call__(self, facts: Facts) -> Reckoning:
-        return self.values([facts.events.get(code) for code in self.codes], facts.flags)
+        values = [facts.events.get(code) for code in self.codes]
+        return self.values(values, facts.flags, facts.unknown)
 
-    def values(self, values: Sequence[EventValue], flags: frozenset[str]) -> Reckoning:
-        """The reckoning for event values in `codes` order, and the unit's flags."""
+    def values(
+        self,
+        values: Sequence[EventValue],
+        flags: frozenset[str],
+        unknown: frozenset[str] = frozenset(),
+    ) -> Reckoning:
+        """The reckoning for event values in `codes` order, the flags recorded as holding
+        and those nobody recorded."""
         if not self.rules:
             return Reckoning(Basis.NO_RULE, None, None)
         answers: list[Answer] = []
         facts: Facts | None = None
         for i, rule in enumerate(self.rules):
             pick, rule_flags = self._reads[i]
-            key = (pick(values), flags & rule_flags if rule_flags else None)
+            key = (
+                pick(values),
+                (flags & rule_flags, unknown & rule_flags) if rule_flags else None,
+            )
             cache = self._cache[i]
             answer = cache.get(key)
             if answer is None:
@@ -367,8 +451,10 @@ class Reckoner:
                     cache.clear()
                     self._combined.clear()
                 if facts is None:
-                    facts = Facts(dict(zip(self.codes, values, strict=True)), flags)
-                answer = cache[key] = evaluate(rule.keep, facts)
+                    facts = Facts(
+                        dict(zip(self.codes, values, strict=True)), flags, unknown, self.longer
+                    )
+                answer = cache[key] = evaluate_rule(rule, facts)
             answers.append(answer)
         ids = tuple(map(id, answers))
         found = self._combined.get(ids)
@@ -386,6 +472,7 @@ def _nothing(values: Sequence[EventValue]) -> tuple[()]:
 def combine(rules: Sequence[RetentionRule], answers: Sequence[Answer]) -> Reckoning:
     """The unit's reckoning from each rule's answer (see `reckon`)."""
     best: tuple[Any, ...] | None = None
+    best_answer = NOT_APPLICABLE
     undated: dict[Basis, list[tuple[RetentionRule, Answer]]] = {}
     for index, (rule, answer) in enumerate(zip(rules, answers, strict=True)):
         if answer.basis is None:
@@ -393,9 +480,11 @@ def combine(rules: Sequence[RetentionRule], answers: Sequence[Answer]) -> Reckon
         if answer.basis != Basis.DATED:
             undated.setdefault(answer.basis, []).append((rule, answer))
             continue
-        key = (answer.until, -CAUTION[rule.action], -index)
+        action = Action.REVIEW if answer.floored is not None else rule.action
+        key = (answer.until, -CAUTION[action], -index)
         if best is None or key > best:
             best = key
+            best_answer = answer
     for basis in (Basis.NO_PERIOD, Basis.MISSING, Basis.PENDING):
         found = undated.get(basis)
         if found:
@@ -403,7 +492,13 @@ def combine(rules: Sequence[RetentionRule], answers: Sequence[Answer]) -> Reckon
             return Reckoning(basis, None, rule, _merge_events(a for _, a in found), answer.reason)
     if best is None:
         return Reckoning(Basis.NO_RULE, None, None)
-    return Reckoning(Basis.DATED, best[0], rules[-best[2]])
+    return Reckoning(
+        Basis.DATED,
+        best[0],
+        rules[-best[2]],
+        longer=best_answer.longer,
+        floored=best_answer.floored,
+    )
 
 
 # --- what a rule reads --------------------------------------------------------------------------
@@ -421,6 +516,8 @@ def needs(rules: Iterable[RetentionRule]) -> Needs:
     found = Needs()
     for rule in rules:
         _needs_keep(rule.keep, found)
+        if rule.not_before is not None:
+            found.events.add(rule.not_before)
     return found
 
 
@@ -428,7 +525,9 @@ def _needs_keep(keep: Keep, found: Needs) -> None:
     if isinstance(keep, After):
         found.events.add(keep.after)
     elif isinstance(keep, Birthday):
-        found.events.add(DATE_OF_BIRTH)
+        found.events.add(birth_event(keep.of))
+    elif isinstance(keep, GoesWith):
+        found.events.add(CASE_FILES_DISPOSED)
     elif isinstance(keep, Earliest | Latest):
         for k in keep.earliest if isinstance(keep, Earliest) else keep.latest:
             _needs_keep(k, found)

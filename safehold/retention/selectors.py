@@ -8,7 +8,7 @@ the pages that show it are for the DPO only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -22,10 +22,11 @@ from safehold.retention.models import (
     DisposalRecord,
     LegalHold,
     RetentionUnit,
+    ServiceDate,
     UnitKind,
     UnitStatus,
 )
-from safehold.retention.rules import GAPS, add_months
+from safehold.retention.rules import GAPS, Basis, add_months
 
 PEOPLE = ""  # the "service" of person-level units: they belong to no one service
 
@@ -252,3 +253,71 @@ def workload(controller_id: int, *, today: date | None = None) -> Workload:
         holds=Count("pk"), holds_to_review=Count("pk", filter=Q(review_on__lte=today))
     )
     return Workload(**units, **holds)
+
+
+# --- dates of services -------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceDateRow:
+    """One event of one service: the date in force, who set it, and what waits for it."""
+
+    service: str
+    service_name: str
+    event: str
+    event_name: str
+    on: date | None
+    set_by: str
+    set_at: datetime | None
+    waiting: int
+
+
+def service_dates(controller_id: int) -> list[ServiceDateRow]:
+    """Every (service, event of a service) of the pack with its date: the latest the DPO set,
+    else the pack's own; and how many units of the service wait for an event (one grouped
+    query)."""
+    pack = pack_of(controller_id)
+    events = [e for e in pack.events if e.of == "service"]
+    latest: dict[tuple[str, str], ServiceDate] = {}
+    for row in (
+        ServiceDate.objects.filter(controller_id=controller_id)
+        .select_related("set_by")
+        .order_by("pk")
+    ):
+        latest[(row.service, row.event)] = row
+    waiting = dict(
+        RetentionUnit.objects.of_controller(controller_id)
+        # The planner names a service's event in words ("waiting for the end date of the
+        # contract for ..."); other events by code ("waiting for: case-closed").
+        .filter(basis=Basis.PENDING, note__startswith="waiting for ")
+        .exclude(note__startswith="waiting for:")
+        .values("service")
+        .annotate(n=Count("pk"))
+        .values_list("service", "n")
+    )
+    rows = []
+    for service in pack.services:
+        for event in events:
+            set_row = latest.get((service.code, event.code))
+            rows.append(
+                ServiceDateRow(
+                    service.code,
+                    service.name,
+                    event.code,
+                    event.name,
+                    set_row.on if set_row else service.dates.get(event.code),
+                    (set_row.set_by.get_username() if set_row else "the pack"),
+                    set_row.set_at if set_row else None,
+                    waiting.get(service.code, 0),
+                )
+            )
+    return rows
+
+
+def service_date_history(controller_id: int, limit: int = 50) -> list[ServiceDate]:
+    """Who set which date when, newest first."""
+    return list(
+        ServiceDate.objects.filter(controller_id=controller_id)
+        .select_related("set_by")
+        .order_by("-pk")[:limit]
+    )

@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from safehold.access.models import User
 from safehold.access.selectors import role_of
+from safehold.audit.models import Action as AuditAction
+from safehold.audit.models import Decision
+from safehold.audit.services import AuditEntry, append_one
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.schema import Action
 from safehold.records.models import (
@@ -32,6 +35,7 @@ from safehold.retention.models import (
     HoldScope,
     LegalHold,
     RetentionUnit,
+    ServiceDate,
     UnitKind,
     UnitStatus,
 )
@@ -78,6 +82,8 @@ def after_write(obj: models.Model) -> None:
         recompute_for_person(obj.pk)
     elif isinstance(obj, Case):
         recompute_for_case(obj.pk)
+    elif isinstance(obj, PersonFlag) and obj.case_id is not None:
+        recompute_for_case(obj.case_id)  # a fact about one case
     elif isinstance(obj, PersonFlag | Relationship):
         recompute_for_person(obj.person_id)
     elif isinstance(obj, VictimLink):
@@ -240,6 +246,55 @@ def _recompute_hold(hold: LegalHold) -> None:
         where = Q(controller_id=hold.controller_id, service=hold.service)
         for _, ids in planner.chunks(Case, where, planner.CHUNK):
             planner.recompute(case_ids=ids)
+
+
+# --- dates of a service or its contract -------------------------------------------------------
+
+
+def service_events(controller_id: int) -> list[tuple[str, str]]:
+    """The events of services the controller's pack declares: (code, name)."""
+    pack = policy_selectors.controller_pack(controller_id)
+    return [(e.code, e.name) for e in pack.events if e.of == "service"]
+
+
+def set_service_date(
+    *, by: User, service: str, event: str, on: date | None, note: str = ""
+) -> ServiceDate:
+    """Set (or, with `on` None, withdraw) the date of a service's event, such as the end of
+    its contract: a new row of the history, an audit event, and the service's case files
+    planned again, so units that waited for it are dated now."""
+    controller_id = _require_dpo(by)
+    pack = policy_selectors.controller_pack(controller_id)
+    if service not in {s.code for s in pack.services}:
+        raise ValueError(f"'{service}' is not a service of the pack")
+    if event not in {e for e, _ in service_events(controller_id)}:
+        raise ValueError(f"'{event}' is not an event of a service in the pack")
+    with transaction.atomic():
+        row = ServiceDate.objects.create(
+            controller_id=controller_id,
+            service=service,
+            event=event,
+            on=on,
+            note=note.strip(),
+            set_by=by,
+            set_at=timezone.now(),
+        )
+        append_one(
+            AuditEntry(
+                actor_label=by.get_full_name() or by.get_username(),
+                actor_id=by.pk,
+                action=AuditAction.UPDATE,
+                decision=Decision.ALLOWED,
+                rule=f"{pack.code}: the data protection officer manages the dates of services",
+                record_type="servicedate",
+                record_id=row.pk,
+                reason=f"{event} of {service}: {on.isoformat() if on else 'withdrawn'}",
+            )
+        )
+        where = Q(controller_id=controller_id, service=service)
+        for _, ids in planner.chunks(Case, where, planner.CHUNK):
+            planner.recompute(case_ids=ids)
+    return row
 
 
 def units_of(kind: UnitKind, keys: Iterable[int]) -> models.QuerySet[RetentionUnit]:

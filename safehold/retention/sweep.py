@@ -37,11 +37,12 @@ from safehold.audit.models import Decision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy.schema import Action, Pack
 from safehold.records.fields import RECORD_FIELDS
-from safehold.records.models import Case, Change, Person, PersonFlag, Relationship, VictimLink
+from safehold.records.models import Case, Change, Person, VictimLink
 from safehold.retention import planner
 from safehold.retention.lookups import among
 from safehold.retention.models import DisposalRecord, RetentionUnit, UnitKind, UnitStatus
 from safehold.retention.units import (
+    NON_CASE_FILE_PARTS,
     Part,
     anonymise,
     anonymise_fields,
@@ -301,7 +302,7 @@ def _counts(parts: Iterable[Part], keys: list[int]) -> dict[int, dict[str, int]]
     counts: dict[int, dict[str, int]] = {key: {} for key in keys}
     for part in parts:
         rows = (
-            part.model._default_manager.filter(among(_column(part), keys))
+            part.rows(keys)
             .values(part.to_key)
             .annotate(n=Count("pk"))
             .values_list(part.to_key, "n")
@@ -359,7 +360,7 @@ def _destroy_case_files(parts: Sequence[Part], keys: list[int]) -> dict[int, dic
     with connection.cursor() as cursor:
         for part in reversed(parts):
             if part in deeper:
-                rows = part.model._default_manager.filter(among(_column(part), keys))
+                rows = part.rows(keys)
                 deleted = rows._raw_delete(rows.db)
                 expected = sum(c.get(part.label, 0) for c in counts.values())
                 if deleted != expected:
@@ -419,7 +420,7 @@ def _apply(
         for part in parts:
             if part.model is Change:
                 # The history holds old values of what is being anonymised: it goes whole.
-                part.model._default_manager.filter(among(_column(part), keys)).delete()
+                part.rows(keys).delete()
                 continue
             names = anonymise_fields(part.label, fields or ())
             if names:
@@ -441,7 +442,7 @@ def _delete_case_files(parts: Sequence[Part], keys: list[int]) -> dict[str, int]
     foreign key at commit, which rolls the batch back."""
     deleted: dict[str, int] = {}
     for part in reversed(parts):
-        rows = part.model._default_manager.filter(among(_column(part), keys))
+        rows = part.rows(keys)
         # _raw_delete: Django's own fast delete (what QuerySet.delete() runs for a model
         # nothing depends on), without the collector's reads of every row.
         deleted[part.label] = rows._raw_delete(rows.db)
@@ -450,8 +451,8 @@ def _delete_case_files(parts: Sequence[Part], keys: list[int]) -> dict[str, int]
 
 def _delete_non_case(keys: list[int]) -> dict[str, int]:
     deleted: dict[str, int] = {}
-    for model in (PersonFlag, Relationship):
-        _, found = model.objects.filter(among("person_id", keys)).delete()
+    for part in NON_CASE_FILE_PARTS:
+        _, found = part.rows(keys).delete()
         deleted.update(found)
     return deleted
 

@@ -10,13 +10,13 @@ name the case and hold the reason typed for opening it; the audit log keeps the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from django.db import models
-from django.db.models import CASCADE
+from django.db.models import CASCADE, Q
 from django.db.models.functions import TruncYear
 from django.utils import timezone
 
@@ -33,10 +33,20 @@ class Part:
 
     model: type[models.Model]
     to_key: str  # e.g. "case_id", "plan__case_id", "pk"
+    # Only these rows of the model (a person's flags, not their cases' facts, which are in
+    # the case files).
+    where: Q | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
         return str(self.model._meta.model_name)
+
+    def rows(self, keys: list[int]) -> models.QuerySet[Any]:
+        """The part's rows in the units `keys`."""
+        rows = self.model._default_manager.filter(
+            among("id" if self.to_key == "pk" else self.to_key, keys)
+        )
+        return rows.filter(self.where) if self.where is not None else rows
 
 
 @cache
@@ -68,7 +78,7 @@ def case_file_parts() -> tuple[Part, ...]:
 
 
 NON_CASE_FILE_PARTS: tuple[Part, ...] = (
-    Part(PersonFlag, "person_id"),
+    Part(PersonFlag, "person_id", Q(case__isnull=True)),
     Part(Relationship, "person_id"),
 )
 # A person's own history (their record's old values) goes with them; the history of a case
@@ -136,9 +146,7 @@ def column_of(model: type[models.Model], name: str) -> str:
 
 def anonymise(part: Part, keys: list[int], fields: list[str]) -> int:
     """Overwrite `fields` on every row of `part` in the units `keys`; the number of rows."""
-    rows = part.model._default_manager.filter(
-        among("id" if part.to_key == "pk" else part.to_key, keys)
-    )
+    rows = part.rows(keys)
     if not fields:
         return rows.count()
     values = {name: anonymous_value(field_of(part.model, name)) for name in fields}

@@ -177,7 +177,11 @@ def _flag_history(shown: ShownPerson, display: Display) -> list[list[Cell]]:
         to = display(ended)
         if ended is None or (isinstance(ended, date) and ended >= today):
             to = Cell(f"Current{f' (until {to.text})' if to.text else ''}")
-        rows.append([display.flag(flag.values["flag"]), display(flag.values["started_on"]), to])
+        name = display.flag(flag.values["flag"])
+        if flag.values.get("holds") is False:
+            # Recorded as known not to hold (docs/adr/0016): said so, not shown as a flag.
+            name, to = Cell(f"{name.text}: recorded as not"), Cell("")
+        rows.append([name, display(flag.values["started_on"]), to])
     return rows
 
 
@@ -253,6 +257,8 @@ def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
             return display(value)
         if ended and not isinstance(ended, Withheld) and ended < today:
             continue  # held once, not now
+        if flag.values.get("holds") is False:
+            continue  # recorded as not holding
         names.add(display.flag(value).text)
     return Cell(
         ", ".join(sorted(names)) or "No flags"
@@ -268,6 +274,8 @@ def _alerts(shown: ShownPerson, display: Display, today: date) -> list[dict[str,
         code, started, ended = (flag.values[n] for n in ("flag", "started_on", "ended_on"))
         if isinstance(code, Withheld) or code not in alert:
             continue
+        if flag.values.get("holds") is False:
+            continue  # recorded as not holding (docs/adr/0016)
         if (isinstance(ended, date) and ended < today) or (
             isinstance(started, date) and started > today
         ):

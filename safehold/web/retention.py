@@ -311,6 +311,65 @@ def lift_hold(request: HttpRequest, hold_id: int) -> HttpResponse:
     return redirect("web:retention-holds")
 
 
+# --- dates of services ---------------------------------------------------------------------------
+
+
+class ServiceDateForm(GovukForm):
+    """Set the date of an event of a service (the end of its contract): data the DPO keeps,
+    not a pack edit."""
+
+    which = choice("Which date", [], required="Select the service and the date to set")
+    on = DateField(what="Date", required_message="Enter the date")
+    note = long_text("Why, or where it comes from (optional)", rows=2)
+
+    def __init__(self, *args: Any, controller_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pack = selectors.pack_of(controller_id)
+        which = self.fields["which"]
+        assert isinstance(which, forms.ChoiceField)
+        which.choices = [
+            (f"{s.code}|{e.code}", f"{s.name}: {e.name}")
+            for s in pack.services
+            for e in pack.events
+            if e.of == "service"
+        ]
+        self.fields["note"].required = False
+
+
+@require_http_methods(["GET", "POST"])
+def service_dates(request: HttpRequest) -> HttpResponse:
+    """The dates that belong to a service or its contract, with their history. Setting one
+    dates the units that waited for it (docs/adr/0016)."""
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    assert user.controller_id is not None
+    form = ServiceDateForm(
+        request.POST if request.method == "POST" else None, controller_id=user.controller_id
+    )
+    if request.method == "POST" and form.is_valid():
+        service, event = form.cleaned_data["which"].split("|", 1)
+        row = services.set_service_date(
+            by=user,
+            service=service,
+            event=event,
+            on=form.cleaned_data["on"],
+            note=form.cleaned_data["note"] or "",
+        )
+        messages.success(request, f"Date set: {row.on:%-d %B %Y}.")
+        return redirect(request.path)
+    return render(
+        request,
+        "web/retention/service_dates.html",
+        {
+            "form": form,
+            "rows": selectors.service_dates(user.controller_id),
+            "history": selectors.service_date_history(user.controller_id),
+            **_page(request, "service-dates"),
+        },
+    )
+
+
 # --- destruction records ----------------------------------------------------------------------
 
 

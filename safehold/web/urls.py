@@ -88,6 +88,7 @@ urlpatterns = [
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),
+    path("retention/service-dates/", retention.service_dates, name="retention-service-dates"),
     path("retention/holds/<id:hold_id>/lift/", retention.lift_hold, name="retention-hold-lift"),
     path("retention/destruction-records/", retention.disposals, name="retention-disposals"),
 ]

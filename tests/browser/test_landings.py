@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from safehold.access.models import BreakGlass
-from safehold.records.models import Case
+from safehold.records.models import Case, PersonFlag
 from safehold.retention import planner
 from safehold.retention import services as retention
 from safehold.rights import services as rights
@@ -83,6 +83,12 @@ def test_the_dpo_lands_on_their_home_with_what_waits(
         world.case(person=world.person(date_of_birth=date(1990, 5, 1)), closed_on=date(2014, 3, 31))
     held = world.case(
         person=world.person(date_of_birth=date(1990, 5, 1)), closed_on=date(2014, 3, 31)
+    )
+    # Recorded as neither looked after nor on a CP plan, so their 25 years apply (ADR 0016).
+    PersonFlag.objects.bulk_create(
+        PersonFlag(person_id=case.person_id, case=case, flag=code, holds=False)
+        for case in Case.objects.all()
+        for code in ("looked-after", "child-protection-plan")
     )
     world.case(person=world.person(date_of_birth=None), closed_on=date(2020, 1, 1))  # a gap
     today = timezone.localdate()

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from safehold.records.models import Contact
+from safehold.records.models import Contact, PersonFlag
 from safehold.retention import planner
 from safehold.retention.sweep import sweep
 
@@ -27,13 +27,18 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
     Contact.objects.create(
         case=due, kind="office", occurred_at=timezone.now(), pack_version_id=world.version_id
     )
+    # Recorded as neither looked after nor on a CP plan: the 25 years apply (docs/adr/0016).
+    PersonFlag.objects.bulk_create(
+        PersonFlag(person=due.person, case=due, flag=code, holds=False)
+        for code in ("looked-after", "child-protection-plan")
+    )
     soon = date(timezone.localdate().year - 25, 1, 1) + timedelta(days=400)
     world.case(person=world.person(date_of_birth=soon), closed_on=date(2020, 1, 1))
     planner.plan()
     dpo = staff("data-protection-officer", username="dana")
 
     signed_in(page, dpo)
-    page.get_by_role("link", name="Retention").click()
+    page.get_by_role("link", name="Retention", exact=True).click()
     expect(page.get_by_role("heading", name="Retention summary")).to_be_visible()
     expect(page.get_by_role("img", name="Items falling due each month")).to_be_visible()
     page.get_by_text("The chart's figures as a table").click()
@@ -68,4 +73,37 @@ def test_others_are_refused(browser_page: Page, browser_world, staff, signed_in,
     response = page.goto("/retention/")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="You cannot see retention")).to_be_visible()
+    axe(page)
+
+
+def test_dpo_sets_the_end_of_a_contract(
+    browser_page: Page, browser_world, staff, signed_in, axe, tmp_path
+) -> None:
+    """Service dates: a date that belongs to the service's contract, set on a page with its
+    history; an impossible date is an error on the field."""
+    from safehold.policy.services import load_pack
+    from tests.retention.conftest import example_pack
+
+    load_pack(example_pack(tmp_path))  # Cambridgeshire, with an end of contract to date
+    page = browser_page
+    signed_in(page, staff("data-protection-officer", username="dana"))
+    page.goto("/retention/service-dates/")
+    expect(page.get_by_role("heading", name="Service dates", level=1)).to_be_visible()
+    axe(page)
+
+    page.get_by_label("Volunteers who help deliver the service: End date of the contract").check()
+    page.get_by_label("Day").fill("31")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("2028")
+    page.get_by_role("button", name="Set the date").click()
+    expect(page.get_by_role("link", name="Date must be a real date")).to_be_visible()
+    axe(page)
+
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Why, or where it comes from (optional)").fill("Contract variation 4")
+    page.get_by_role("button", name="Set the date").click()
+    expect(page.get_by_text("Date set: 31 March 2028.")).to_be_visible()
+    history = page.get_by_role("table", name="Who set which date, and when")
+    expect(history).to_contain_text("Contract variation 4")
+    expect(history).to_contain_text("dana")
     axe(page)

@@ -257,3 +257,20 @@ def test_empty_table_columns_are_left_out(build: Callable[..., Pack]) -> None:
         if getattr(b, "caption", None) == "Our services"
     )
     assert services.head == ["Service", "Law"]  # type: ignore[union-attr]
+
+
+def test_the_floor_and_unrecorded_facts_are_printed(cambridgeshire: Pack) -> None:
+    """Issue 12: the notice says what the rules now enforce, in regenerated sentences."""
+    luton = load_file(next(p for p in PACK_FILES if p.name == "luton-yps.yaml")).pack
+    assert luton is not None
+    flat = " ".join(notice_text(luton).split())
+    assert (
+        "5 years after the date the service ended or until the 18th birthday, whichever is "
+        "first, but never before the date the service ended." in flat
+    )
+    flat = " ".join(notice_text(cambridgeshire).split())
+    assert (
+        "Until the 75th birthday if looked after by the Local Authority or subject of a Child "
+        "Protection Plan; where it is not recorded whether looked after by the Local Authority "
+        "or subject of a Child Protection Plan, a person reviews it before anything is deleted."
+    ) in flat

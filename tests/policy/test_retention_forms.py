@@ -54,9 +54,20 @@ def rule(keep: str, *, action: str = "destroy") -> dict[str, Any]:
     }
 
 
-def pack_text(*rules: dict[str, Any]) -> str:
+# Someone may record the flags (and relationships) the rules depend on, through the gate.
+ROLES = [
+    {
+        "code": "case-worker",
+        "name": "Case worker",
+        "grants": [{"categories": ["*"], "actions": ["read", "write"]}],
+    }
+]
+
+
+def pack_text(*rules: dict[str, Any], **changes: Any) -> str:
     """The minimal pack, with the flags and service event above, and these retention rules."""
-    return minimal(flags=FLAGS, events=EVENTS, services=SERVICES, retention=list(rules))
+    sections = {"flags": FLAGS, "events": EVENTS, "services": SERVICES, "roles": ROLES}
+    return minimal(**{**sections, **changes}, retention=list(rules))
 
 
 def load(text: str) -> LoadResult:
@@ -283,3 +294,60 @@ def test_a_service_date_needs_a_declared_service_event():
     (error,) = load(text).errors
     assert "not an event of a service" in error.message
     assert error.line == line_of(text, "contract-ended: 2027-03-31")
+
+
+# --- issue 12: rules that depend on facts nobody can record -------------------------------------
+
+
+def warnings_of(text: str) -> list[str]:
+    return [p.message for p in load(text).problems if p.level == "warning"]
+
+
+def test_pack_check_warns_on_a_flag_nobody_can_record():
+    looked_after = rule("{if: {flag: looked-after}, then: {birthday: 75}}")
+    assert warnings_of(pack_text(looked_after)) == []
+    found = warnings_of(pack_text(looked_after, roles=[]))
+    assert found == [
+        "retention rule 'rule' depends on the flag 'looked-after', which nobody can record: no "
+        "category that a role may write holds personflag.flag and personflag.holds, so it stays "
+        "unknown and its units are never dated on this rule"
+    ]
+
+
+def test_pack_check_warns_on_an_event_of_a_person_with_no_source():
+    events = [*EVENTS, {"code": "adopted", "name": "Adopted", "of": "person"}]
+    found = warnings_of(pack_text(rule("{for: 10 years, after: adopted}"), events=events))
+    assert (
+        len(found) == 1 and "'adopted', an event of a person that Safehold has no way" in found[0]
+    )
+    # An event of a service is dated by the DPO on the service dates page: no warning.
+    assert warnings_of(pack_text(rule("{for: 3 years, after: contract-ended}"))) == []
+
+
+def test_pack_check_warns_on_a_young_persons_birthday_without_relationships():
+    family = {**rule("{birthday: 25, of: young-person}"), "unit": "non-case-file"}
+    assert warnings_of(pack_text(family)) == []
+    found = warnings_of(pack_text(family, roles=[]))
+    assert len(found) == 1 and "no role may record a relationship" in found[0]
+
+
+def test_a_floor_names_an_event_that_exists():
+    floored = {**rule("{birthday: 18}"), "not_before": "case-closd"}
+    problems = load(pack_text(floored)).problems
+    assert [p.level for p in problems] == ["error"]
+    assert "did you mean 'case-closed'?" in problems[0].message
+    assert problems[0].line == line_of(pack_text(floored), "not_before")
+
+
+def test_the_new_forms_are_written_as_data():
+    family = {**rule("{birthday: 25, of: young-person}"), "unit": "non-case-file"}
+    goes = {**rule("{goes_with: case-file}"), "code": "goes", "unit": "person"}
+    floored = {**rule("{birthday: 18}"), "code": "floored", "not_before": "case-closed"}
+    result = load(pack_text(family, goes, floored))
+    assert result.problems == [] and result.pack is not None
+    parsed = {r.code: r for r in result.pack.retention}
+    assert parsed["rule"].keep == Birthday(birthday=25, of="young-person")
+    assert parsed["goes"].keep.model_dump() == {"goes_with": "case-file"}
+    assert parsed["floored"].not_before == "case-closed"
+    bad = load(pack_text({**rule("{birthday: 25, of: parent}")})).problems
+    assert bad and bad[0].level == "error"

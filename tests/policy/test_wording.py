@@ -195,3 +195,89 @@ def test_join_words() -> None:
     assert join_words(["a"]) == "a"
     assert join_words(["a", "b"], "or") == "a or b"
     assert join_words(["a", "b", "c"]) == "a, b and c"
+
+
+# --- issue 12: the new retention forms, regenerated as sentences -----------------------------
+
+
+def _rule(pack_yaml_rule: str, **extra: Any) -> Any:
+    from safehold.policy.schema import RetentionRule
+
+    keep = yaml_load(pack_yaml_rule)
+    return RetentionRule.model_validate(
+        {
+            "code": "r",
+            "name": "R",
+            "statement": "S.",
+            "unit": "case-file",
+            "keep": keep,
+            **extra,
+        }
+    )
+
+
+def yaml_load(text: str) -> Any:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def test_a_floor_in_words() -> None:
+    """Luton's sentenced rule, with its floor."""
+    from safehold.policy.wording import describe_rule
+
+    rule = _rule(
+        "{earliest: [{for: 5 years, after: case-closed}, {birthday: 18}]}",
+        not_before="case-closed",
+    )
+    assert describe_rule(rule) == (
+        "5 years after the date the service ended or until the 18th birthday, whichever is "
+        "first, but never before the date the service ended"
+    )
+
+
+def test_the_young_persons_birthday_and_goes_with_in_words() -> None:
+    assert describe_keep(KEEP.validate_python({"birthday": 25, "of": "young-person"})) == (
+        "until the young person's 25th birthday"
+    )
+    # Never "your" 25th birthday: the reader is the family member.
+    assert describe_keep(
+        KEEP.validate_python({"birthday": 25, "of": "young-person"}), you=True
+    ) == ("until the young person's 25th birthday")
+    assert describe_keep(KEEP.validate_python({"goes_with": "case-file"})) == (
+        "for as long as the case files it belongs to are kept, and no longer"
+    )
+
+
+def test_how_an_unrecorded_fact_is_read_in_words() -> None:
+    from safehold.policy.wording import describe_rule
+
+    text = minimal(
+        flags=[
+            {
+                "code": "licence",
+                "name": "The order was a licence",
+                "of": "case",
+                "unknown": "longer",
+            },
+            {"code": "looked-after", "name": "Looked after by the Local Authority"},
+        ],
+    )
+    result = load_bytes(text.encode())
+    assert result.pack is not None
+    licence = _rule("{if: {flag: licence}, then: {for: 10 years, after: case-closed}}")
+    assert describe_rule(licence, result.pack) == (
+        "10 years after the date the service ended if the order was a licence; where it is "
+        "not recorded whether the order was a licence, the longer period applies"
+    )
+    looked_after = _rule("{if: {flag: looked-after}, then: {birthday: 75}}")
+    assert describe_rule(looked_after, result.pack) == (
+        "until the 75th birthday if looked after by the Local Authority; where it is not "
+        "recorded whether looked after by the Local Authority, a person reviews it before "
+        "anything is deleted"
+    )
+
+
+def test_an_end_of_contract_in_words(pack: Pack) -> None:
+    keep = KEEP.validate_python({"for": "3 years", "after": "contract-ended"})
+    assert describe_keep(keep, pack) == "3 years after the contract for the service ended"

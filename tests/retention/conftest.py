@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import count
+from pathlib import Path
 
 import pytest
+import yaml
 
 from safehold.access.models import Team, User
 from safehold.policy import selectors
@@ -66,10 +68,15 @@ class Place:
         service: str | None = None,
         opened_on: date = date(2023, 1, 9),
         closed_on: date | None = None,
+        recorded: bool = True,
         **values: object,
     ) -> Case:
-        return Case.objects.create(
-            person=person or self.person(),
+        """A case; with `recorded`, every flag of the pack is recorded on the case as not
+        holding (as its assessment would), so no fact is unknown unless a test says so. A
+        flag recorded on the person holds for every case (`flag`)."""
+        person = person or self.person()
+        case = Case.objects.create(
+            person=person,
             controller=self.controller,
             service=service or self.pack.services[0].code,
             team=self.team,
@@ -78,9 +85,21 @@ class Place:
             pack_version_id=self.version_id,
             **values,
         )
+        if recorded:
+            PersonFlag.objects.bulk_create(
+                PersonFlag(person=person, case=case, flag=flag.code, holds=False)
+                for flag in self.pack.flags
+            )
+        return case
 
-    def flag(self, person: Person, code: str) -> PersonFlag:
-        return PersonFlag.objects.create(person=person, flag=code, started_on=date(2015, 1, 1))
+    def flag(self, person: Person, code: str, *, holds: bool = True) -> PersonFlag:
+        found, _ = PersonFlag.objects.update_or_create(
+            person=person,
+            case=None,
+            flag=code,
+            defaults={"holds": holds, "started_on": date(2015, 1, 1)},
+        )
+        return found
 
     def outcome(self, case: Case, kind: str, starts_on: date, ends_on: date | None) -> Outcome:
         return Outcome.objects.create(
@@ -209,6 +228,67 @@ def yps(db: None) -> Place:
 def cfws(db: None) -> Place:
     """Leicestershire Children and Family Wellbeing Service."""
     return make_place("leicestershire-cfws")
+
+
+# The example of docs/adr/0016: what the packs could not say before issue 12.
+EXAMPLE = yaml.safe_load(
+    """
+flags:
+  - code: licence
+    name: The order was a licence
+    of: case
+    unknown: longer
+events:
+  - {code: contract-ended, name: End date of the contract, of: service}
+retention:
+  - code: licence
+    name: Case files of licences
+    statement: Where the order was a licence, the case file is kept for 10 years after it ended.
+    unit: case-file
+    services: [court-orders]
+    keep: {if: {flag: licence}, then: {for: 10 years, after: case-closed}}
+    action: destroy
+  - code: volunteering-contract
+    name: Records of volunteering
+    statement: Volunteers' records are kept for 3 years after the end of the contract.
+    unit: case-file
+    services: [volunteering]
+    keep: {for: 3 years, after: contract-ended}
+    action: destroy
+  - code: family
+    name: Family members' records
+    statement: Information about family members is kept until the young person is 25.
+    unit: non-case-file
+    keep: {birthday: 25, of: young-person}
+    action: destroy
+  - code: goes-with
+    name: A person's own record
+    statement: A person's record is kept as long as the last case file about them.
+    unit: person
+    keep: {goes_with: case-file}
+    action: destroy
+"""
+)
+
+
+def example_pack(tmp_path: Path) -> Path:
+    """Cambridgeshire's pack with the example of docs/adr/0016 added, as a file."""
+    data = yaml.safe_load((PACKS / "cambridgeshire-yos.yaml").read_text())
+    for section, items in EXAMPLE.items():
+        data[section] = [*data.get(section, []), *items]
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def example_place(tmp_path: Path) -> Place:
+    """A place on the example pack (tests/retention/test_vocabulary.py)."""
+    return place_of(load_pack(example_pack(tmp_path)).version)
+
+
+@pytest.fixture
+def example(db: None, tmp_path: Path) -> Place:
+    return example_place(tmp_path)
 
 
 @pytest.fixture

@@ -122,12 +122,31 @@ def test_luton_sentenced_5_years_or_18th_birthday_whichever_first(yps: Place):
     assert case_file(case).status == UnitStatus.DUE  # 1 June 2026: due for review
 
 
-def test_luton_sentenced_after_18_the_five_years_do_not_apply(yps: Place):
-    """Born 1 May 2000, sentenced at 22: the 18th birthday (2018) came first, so the file is
-    due for review as soon as the service ends."""
+def test_luton_sentenced_after_18_the_floor_holds_it_until_the_service_ended(yps: Place):
+    """Born 1 May 2000, sentenced at 22: read literally, the 18th birthday (1 May 2018) came
+    first, years before the service ended (31 March 2024). The floor (`not_before:
+    case-closed`) dates it on the day the service ended, and flags it for review with the
+    reason, instead of a date six years before the file was closed that nobody sees."""
     case = yps.case(yps.person(born=date(2000, 5, 1)), service="court-sentenced", closed_on=ENDED)
     plan()
-    assert dated(case_file(case)) == ("sentenced", date(2018, 5, 1), "review")
+    u = case_file(case)
+    assert dated(u) == ("sentenced", ENDED, "review")
+    assert u.note == (
+        "for review: the rule gives 2018-05-01, before case-closed; nothing is due before it"
+    )
+
+
+def test_luton_sentenced_the_floor_leaves_an_earlier_birthday_within_the_service_alone(
+    yps: Place,
+):
+    """Born 1 May 2008, service ended 31 March 2024: the 18th birthday (1 May 2026) is after
+    the service ended, so the floor changes nothing and says nothing."""
+    case = yps.case(yps.person(born=BORN), service="court-sentenced", closed_on=ENDED)
+    plan()
+    assert (dated(case_file(case)), case_file(case).note) == (
+        ("sentenced", date(2026, 5, 1), "review"),
+        "",
+    )
 
 
 @pytest.mark.parametrize("service", ["diversion", "youth-caution", "youth-conditional-caution"])

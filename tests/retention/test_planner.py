@@ -86,7 +86,8 @@ def test_progress_is_reported(yos: Place):
 def test_a_plan_never_overwrites_a_unit_changed_while_it_computed(yos: Place):
     """The planner read the unit, the DPO approved it, then the planner wrote: its write is
     refused by the revision guard, and the approval stands."""
-    case = yos.case(yos.person(born=date(1990, 1, 1)), closed_on=ENDED)
+    # 25th birthday 1 January 2015, after the service ended (31 March 2014): due, no floor.
+    case = yos.case(yos.person(born=date(1990, 1, 1)), closed_on=date(2014, 3, 31))
     planner.plan()
     from django.utils import timezone
 

@@ -307,3 +307,83 @@ def test_needs_reads_only_what_the_rules_name():
     )
     assert found.events == {"case-closed", "date-of-birth", "order-ended"}
     assert found.flags == {"sen"}
+
+
+# --- issue 12: unknown facts, another person's birthday, goes-with, a floor -------------------
+
+
+def test_an_unknown_flag_is_a_gap_unless_read_the_longer_way():
+    """'75 years if looked after': nobody recorded it. Read for review: a missing fact (a
+    gap). Read the longer way: the 75th birthday, and the answer says which flag."""
+    rule_75 = keep_rule("{if: {flag: looked-after}, then: {birthday: 75}}")
+    unknown = Facts({"date-of-birth": BORN}, frozenset(), frozenset({"looked-after"}))
+    answer = evaluate(rule_75.keep, unknown)
+    assert (answer.basis, answer.events) == (Basis.MISSING, ("looked-after",))
+    longer = Facts(
+        {"date-of-birth": BORN},
+        frozenset(),
+        frozenset({"looked-after"}),
+        frozenset({"looked-after"}),
+    )
+    answer = evaluate(rule_75.keep, longer)
+    assert (answer.until, answer.longer) == (date(2083, 5, 1), ("looked-after",))
+    # Recorded as not looked after: the rule does not apply.
+    assert not evaluate(rule_75.keep, facts(date_of_birth=BORN)).applies
+
+
+def test_the_longer_reading_with_an_otherwise_takes_the_later_branch():
+    keep = keep_rule(
+        "{if: {not: {flag: licence}}, then: {birthday: 25}, "
+        "else: {for: 10 years, after: case-closed}}"
+    ).keep
+    f = Facts(
+        {"date-of-birth": BORN, "case-closed": ENDED},
+        frozenset(),
+        frozenset({"licence"}),
+        frozenset({"licence"}),
+    )
+    assert evaluate(keep, f).until == date(2034, 3, 31)  # not the 25th birthday, 1 May 2033
+
+
+def test_a_birthday_of_the_young_person():
+    """A parent's record, until the young person's 25th birthday: the young person was born
+    1 May 2008, so 1 May 2033, whatever the parent's own date of birth."""
+    keep = keep_rule("{birthday: 25, of: young-person}").keep
+    parent = Facts({"date-of-birth": date(1980, 1, 1), "young-person:date-of-birth": BORN})
+    assert evaluate(keep, parent).until == date(2033, 5, 1)
+    assert evaluate(keep, Facts({"young-person:date-of-birth": NEVER})).applies is False
+    assert evaluate(keep, Facts({})).basis == Basis.MISSING
+    assert needs([keep_rule("{birthday: 25, of: young-person}")]).events == {
+        "young-person:date-of-birth"
+    }
+
+
+def test_goes_with_the_last_case_file():
+    keep = keep_rule("{goes_with: case-file}").keep
+    assert evaluate(keep, Facts({"case-files-disposed": date(2031, 7, 4)})).until == date(
+        2031, 7, 4
+    )
+    assert evaluate(keep, Facts({"case-files-disposed": TO_COME})).basis == Basis.PENDING
+    assert not evaluate(keep, Facts({"case-files-disposed": NEVER})).applies
+
+
+def test_a_floor_holds_a_unit_until_the_case_ended_and_flags_it_for_review():
+    """'5 years after the service ended or the 18th birthday, whichever is first', with a
+    floor at the end of the service: born 1 May 2000, ended 31 March 2024. Literally 1 May
+    2018; with the floor 31 March 2024, for review whatever the rule's own action."""
+    sentenced = keep_rule(
+        "{earliest: [{for: 5 years, after: case-closed}, {birthday: 18}]}",
+        action="destroy",
+        not_before="case-closed",
+    )
+    found = reckon([sentenced], facts(date_of_birth=date(2000, 5, 1), case_closed=ENDED))
+    assert (found.keep_until, found.action, found.floored) == (ENDED, "review", date(2018, 5, 1))
+    assert found.note == (
+        "for review: the rule gives 2018-05-01, before case-closed; nothing is due before it"
+    )
+    # Born 1 May 2008: the 18th birthday (1 May 2026) is after the end; the floor is silent.
+    kept = reckon([sentenced], facts(date_of_birth=BORN, case_closed=ENDED))
+    assert (kept.keep_until, kept.action, kept.note) == (date(2026, 5, 1), "destroy", "")
+    # The case still open: the floor is to come, so the unit waits.
+    waiting = reckon([sentenced], facts(date_of_birth=date(2000, 5, 1), case_closed=TO_COME))
+    assert waiting.basis == Basis.PENDING

@@ -40,6 +40,7 @@ CASE_FILE_RECORDS = {
     "victimlink": 1,
     "outcome": 1,
     "report": 1,
+    "personflag": 2,  # the case's facts: not looked after, no child protection plan
 }
 
 
@@ -106,8 +107,9 @@ def test_then_the_person_once_nothing_holds_them(yos: Place):
     yos.flag(person, "looked-after")
     parent = yos.person(born=date(1960, 1, 1))
     yos.relate(person, parent)
-    # Looked after: 75 years. Make it due by ageing the person (born 1930).
-    Person.objects.filter(pk=person.pk).update(date_of_birth=date(1930, 1, 1))
+    # Looked after: 75 years. Make it due by ageing the person: born 1 June 1939, the 75th
+    # birthday (1 June 2014) is after the service ended (31 March 2014), so no floor applies.
+    Person.objects.filter(pk=person.pk).update(date_of_birth=date(1939, 6, 1))
     case = due_case(yos, person=person)
     Person.objects.update(updated_at=datetime(2010, 1, 1, tzinfo=UTC))
 

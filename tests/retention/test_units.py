@@ -49,11 +49,10 @@ def test_which_unit_holds_what():
         Report,
         BreakGlass,
         Change,  # a case's and its records' history (a person's own is in the person unit)
+        PersonFlag,  # a case's own facts; a person's flags (no case) are not in a case file
     }
-    assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {
-        PersonFlag,
-        Relationship,
-    }
+    assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {Relationship}
+    assert [p.model for p in parts_of(UnitKind.NON_CASE_FILE)] == [PersonFlag, Relationship]
     assert {m for m, kind in covered.items() if kind == UnitKind.PERSON} == {Person}
     assert [p.model for p in parts_of(UnitKind.PERSON)] == [Person, Change]
 

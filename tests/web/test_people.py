@@ -280,6 +280,22 @@ def test_open_another_case_for_a_young_person(
     assert verified_client(southern).get(url).status_code == 403
 
 
+def test_a_flag_recorded_as_not_holding_is_not_shown_as_held(
+    officer: User, case: Case, verified_client
+) -> None:
+    """'Not looked after', recorded (docs/adr/0016), is a fact about the person but not a
+    flag they hold: the summary does not list it, the flags table says so."""
+    from safehold.records.models import PersonFlag
+
+    PersonFlag.objects.filter(person_id=case.person_id).delete()
+    PersonFlag.objects.create(person_id=case.person_id, flag="looked-after", holds=False)
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    assert "Looked after by the Local Authority: recorded as not" in html
+    assert 'id="safeguarding"' not in html  # no alert either
+    summary = re.search(r"Flags\s*</dt>\s*<dd[^>]*>\s*([^<]*?)\s*</dd>", html)
+    assert summary is not None and summary.group(1) == "No flags"
+
+
 def test_a_long_timeline_is_paged(cambridgeshire: World, officer: User, verified_client) -> None:
     case = cambridgeshire.case(allocated_to=officer)
     add_records(cambridgeshire, case, 5, by=officer)  # 25 entries: contacts, plans, ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -12,15 +13,16 @@ from django.utils import timezone
 
 from safehold.access.models import User
 from safehold.retention import planner, selectors, services
-from safehold.retention.models import LegalHold, RetentionUnit, UnitStatus
+from safehold.retention.models import LegalHold, RetentionUnit, ServiceDate, UnitStatus
 from safehold.retention.sweep import sweep
-from tests.retention.conftest import Place, case_file, due_case, make_place
+from tests.retention.conftest import Place, case_file, due_case, example_place, make_place
 
 PAGES = [
     "/retention/",
     "/retention/queue/",
     "/retention/holds/",
     "/retention/destruction-records/",
+    "/retention/service-dates/",
 ]
 NAME = "Quillfeather"
 
@@ -28,6 +30,11 @@ NAME = "Quillfeather"
 @pytest.fixture
 def yos(db: None) -> Place:
     return make_place("cambridgeshire-yos")
+
+
+@pytest.fixture
+def example(db: None, tmp_path: Path) -> Place:
+    return example_place(tmp_path)
 
 
 @pytest.fixture
@@ -193,3 +200,63 @@ def test_hold_form_refuses_numbers_and_dates_nothing_could_have(yos: Place, dpo:
     assert "Enter the number of a case your service holds" in body
     assert "Review date must be before" in body
     assert not LegalHold.objects.exists()
+
+
+# --- dates of services -------------------------------------------------------------------------
+
+
+def test_service_dates_set_with_history_and_errors(
+    example: Place, verified_client: Callable[[User], Client]
+):
+    """The DPO sets the end of the volunteering contract on the page: the unit waiting for it
+    is dated, and the history says who set what date when. A bad date is a field error and
+    changes nothing."""
+    dpo = verified_client(example.dpo)
+    case = example.case(
+        example.person(born=date(1990, 1, 1)), service="volunteering", closed_on=date(2024, 3, 31)
+    )
+    planner.plan()
+    body = dpo.get("/retention/service-dates/").content.decode()
+    assert "End date of the contract" in body and "Not set" in body
+
+    response = dpo.post(
+        "/retention/service-dates/",
+        {
+            "which": "volunteering|contract-ended",
+            "on-day": "31",
+            "on-month": "2",
+            "on-year": "2028",
+        },
+    )
+    assert response.status_code == 200
+    assert "Date must be a real date" in response.content.decode()
+    assert not ServiceDate.objects.exists()
+
+    response = dpo.post(
+        "/retention/service-dates/",
+        {
+            "which": "volunteering|contract-ended",
+            "on-day": "31",
+            "on-month": "3",
+            "on-year": "2028",
+            "note": "Contract variation 4",
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Date set: 31 March 2028." in body
+    assert "Contract variation 4" in body and example.dpo.get_username() in body
+    assert case_file(case).keep_until == date(2031, 3, 31)
+
+
+def test_service_dates_refuse_an_event_that_is_not_a_service_date(
+    example: Place, verified_client: Callable[[User], Client]
+):
+    dpo = verified_client(example.dpo)
+    response = dpo.post(
+        "/retention/service-dates/",
+        {"which": "volunteering|case-closed", "on-day": "1", "on-month": "1", "on-year": "2028"},
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not ServiceDate.objects.exists()

@@ -1594,6 +1594,13 @@ def _former_young_people(
                     notes=f"{given} seen{' at home' if n == 0 else ''}; work on the plan "
                     "went well.",
                 )
+            # Their file was closed with its facts recorded (not looked after, no plan...):
+            # a fact nobody recorded would hold the file for review instead (docs/adr/0016).
+            PersonFlag.objects.bulk_create(
+                PersonFlag(person=person, flag=f.code, holds=False)
+                for f in pack.flags
+                if f.of == "person"
+            )
             made.append((person.pk, case.pk))
             # Written when the work was done, not today: rules count from the last change.
             when = timezone.make_aware(datetime.combine(closed, datetime.min.time()))
@@ -1603,6 +1610,7 @@ def _former_young_people(
         people = [p for p, _ in made]
         cases = [c for _, c in made]
         contacts = list(Contact.objects.filter(case_id__in=cases).values_list("pk", flat=True))
+        flags = list(PersonFlag.objects.filter(person_id__in=people).values_list("pk", flat=True))
         policy = AccessPolicy(pack, version.pk, label)
         append(
             [
@@ -1613,7 +1621,12 @@ def _former_young_people(
                     [c for c in {policy.category(record, n) for n in RECORD_FIELDS[record]} if c],
                     version.pk,
                 )
-                for record, ids in (("person", people), ("case", cases), ("contact", contacts))
+                for record, ids in (
+                    ("person", people),
+                    ("case", cases),
+                    ("contact", contacts),
+                    ("personflag", flags),
+                )
                 if ids
             ]
         )

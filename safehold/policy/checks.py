@@ -291,7 +291,10 @@ class _Checker:
             base = ("purposes", i)
             self.refs((*base, "services"), _list(p.get("services")), "services", name)
             self.refs((*base, "controllers"), _list(p.get("controllers")), "controllers", name)
-            if p.get("assumed") is not None:
+            assumed = p.get("assumed")
+            if isinstance(assumed, str) or (
+                isinstance(assumed, dict) and "lawful_basis" in assumed
+            ):
                 self.warning(
                     (*base, "assumed"),
                     f"{name} is assumed: its lawful basis or conditions are not in the "

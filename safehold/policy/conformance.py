@@ -98,7 +98,7 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 "purpose",
                 f"{purpose.name}: {', '.join(purpose.lawful_basis)}.",
                 m["check-conditions"],
-                assumed=purpose.assumed,
+                assumed=purpose.assumed_words,
             )
         )
         if purpose.law_enforcement:

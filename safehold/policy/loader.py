@@ -275,7 +275,7 @@ class _Walker:
                         _error(
                             f"'{key}' has no value: inside {{ }} a comma ends a value, so the "
                             f"text{after} was cut at the comma before '{key}'. Put text that "
-                            f"contains a comma in quotes, e.g. \"..., {key}\"",
+                            f'contains a comma in quotes, e.g. "..., {key}"',
                             line,
                             col,
                         )

@@ -295,6 +295,19 @@ Article9 = Annotated[
 Article10 = Annotated[str, _vocabulary(ARTICLE_10, "Article 10 condition")]
 
 
+PurposeFact = Literal[
+    "lawful_basis",
+    "special_category_conditions",
+    "criminal_offence_conditions",
+    "law_enforcement",
+    "identifiable",
+]
+# What a purpose's `assumed`, written as plain text, covers.
+_ASSUMED_BY_TEXT = frozenset(
+    {"lawful_basis", "special_category_conditions", "criminal_offence_conditions"}
+)
+
+
 class Purpose(Strict):
     code: Code
     name: Text
@@ -323,9 +336,28 @@ class Purpose(Strict):
     )
     legislation: list[Code] = []
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
-    assumed: Text | None = Field(
-        None, description="Why a fact here is stated although the published notice is silent."
+    assumed: Text | dict[PurposeFact, Text] | None = Field(
+        None,
+        description=(
+            "Why a fact here is stated although the published notice is silent: text for the "
+            "lawful basis and all its conditions, or a reason per fact (e.g. "
+            "{criminal_offence_conditions: why}). Assumed facts are shown as assumed to the "
+            "DPO and in the record of processing, never printed in the public notice."
+        ),
     )
+
+    @property
+    def assumed_words(self) -> str | None:
+        """Every assumption of this purpose in one line, for the DPO."""
+        if self.assumed is None or isinstance(self.assumed, str):
+            return self.assumed
+        return "; ".join(f"{fact.replace('_', ' ')}: {why}" for fact, why in self.assumed.items())
+
+    def assumed_about(self, fact: PurposeFact) -> str | None:
+        """Why `fact` is assumed, or None when the notice states it."""
+        if isinstance(self.assumed, str):
+            return self.assumed if fact in _ASSUMED_BY_TEXT else None
+        return (self.assumed or {}).get(fact)
 
 
 # --- who can see it, inside the service ---------------------------------------------------------

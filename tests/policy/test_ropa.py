@@ -54,7 +54,6 @@ def test_cambridgeshire_record(cambridgeshire: Pack) -> None:
         "until the 25th birthday, then securely destroyed (assumed: The notice says"
         in yjs["f_retention"]
     )
-    )
     assert "until the 75th birthday if looked after" in yjs["f_retention"]
     assert "6 years after" in yjs["f_retention"]
     assert "securely destroyed" in yjs["f_retention"]

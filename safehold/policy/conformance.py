@@ -247,7 +247,18 @@ def annex_lines(report: Report) -> list[str]:
     enforced = report.count("enforced")
     lines = [
         f"Of the {len(report.statements)} statements in this notice, the system enforces "
-        f"{enforced}; the others are commitments our staff keep, which the system does not check."
+        f"{enforced}. The others are stated only: our staff keep them, and the system does not "
+        "yet check them."
     ]
-    lines += [f"{count} by {kind}" for kind, count in sorted(kinds.items())]
+    lines += [f"{count} by {ANNEX_WORDS[kind]}" for kind, count in sorted(kinds.items())]
     return lines
+
+
+ANNEX_WORDS = {
+    "gate grant": "access control (who may see what)",
+    "retention rule": "retention (when information is disposed of)",
+    "share rule": "sharing rules",
+    "rights workflow": "the handling of rights requests",
+    "check": "checks made on this notice itself",
+    "audit": "the audit log of every access and change",
+}

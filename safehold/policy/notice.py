@@ -973,7 +973,7 @@ def _annex(ix: _Index) -> list[Block]:
 
     first, *rest = annex_lines(conformance(ix.pack))
     return (
-        [Para(first), Bullets([Span(line) for line in rest], intro="Enforced:")]
+        [Para(first), Bullets([Span(line) for line in rest], intro="What enforces them:")]
         if rest
         else [Para(first)]
     )

@@ -58,7 +58,10 @@ def test_states_every_recipient(cambridgeshire: Pack, text: str) -> None:
     ):
         assert name in text
     assert "when there is a risk to the safety of you or other people" in text.lower()
-    assert "We do not send your information outside the UK." in text
+    # Cambridgeshire's notice says nothing of transfers abroad: its 'uk-only' is assumed, so
+    # the public is told the notice is silent rather than a promise it never made.
+    assert "This notice does not say whether information is sent outside the UK." in text
+    assert "We do not send your information outside the UK." not in text
 
 
 @pytest.mark.parametrize(
@@ -104,7 +107,7 @@ def test_categories_marked_special_and_criminal(text: str) -> None:
 
 def test_sections_in_order(cambridgeshire: Pack, text: str) -> None:
     document = notice_document(cambridgeshire)
-    assert [s.id for s in document.sections] == list(SECTION_ORDER)
+    assert [s.id for s in document.sections] == [*SECTION_ORDER, "enforcement"]
     positions = [text.index(f"\n{s.heading}\n") for s in document.sections]
     assert positions == sorted(positions)
 

@@ -165,7 +165,7 @@ def derive_rights(pack: Pack) -> list[RightStatement]:
             applies = max((e.applies for e in stated), key=_RANK.__getitem__)
             if len({e.applies for e in stated}) > 1:
                 applies = Applies.LIMITED
-            texts = []
+            texts: list[str] = []
             for e in stated:
                 scope = ", ".join(purpose_names.get(c, c) for c in e.purposes)
                 text = " ".join(e.reason.split())

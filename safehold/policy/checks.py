@@ -507,6 +507,15 @@ class _Checker:
         rights = self.data.get("rights")
         if isinstance(rights, dict) and isinstance(rights.get("request_to"), str):
             self.refs(("rights", "request_to"), rights["request_to"], "contacts", "rights")
+        if isinstance(rights, dict):
+            for i, e in enumerate(_list(rights.get("exceptions"))):
+                if isinstance(e, dict):
+                    at: PathKey = ("rights", "exceptions", i, "purposes")
+                    self.refs(at, _list(e.get("purposes")), "purposes", "a right's qualification")
+            for i, o in enumerate(_list(rights.get("on_behalf_of_child"))):
+                if isinstance(o, dict):
+                    at = ("rights", "on_behalf_of_child", i, "by")
+                    self.refs(at, _list(o.get("by")), "subjects", "acting for a younger child")
         notice = self.data.get("notice")
         if isinstance(notice, dict):
             ack = notice.get("acknowledgement")

@@ -156,6 +156,7 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 "right",
                 f"{right.title}: {right.applies_words.lower()}.",
                 m["notice-printed-from-pack"] if right.code == "informed" else None,
+                assumed="; ".join(right.assumed) or None,
             )
         )
     found.append(

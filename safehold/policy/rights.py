@@ -170,8 +170,11 @@ def derive_rights(pack: Pack) -> list[RightStatement]:
                 scope = ", ".join(purpose_names.get(c, c) for c in e.purposes)
                 text = " ".join(e.reason.split())
                 text = f"For {scope}: {text}" if scope else text
-                (assumed if e.assumed else texts).append(text)
-            reason = texts[0] if texts else None
+                if e.assumed:
+                    assumed.append(f"{text} ({' '.join(e.assumed.split())})")
+                else:
+                    texts.append(text)
+            reason = texts[0] if texts else _DERIVED_REASONS.get((code, applies))
             qualifications = texts[1:]
             if applies is Applies.NO:
                 where = []

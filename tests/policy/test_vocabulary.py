@@ -305,3 +305,39 @@ def test_an_unquoted_comma_in_a_flow_mapping_is_named_at_its_line() -> None:
     assert (cut[0].line, cut[0].column) == (line, column)
     assert "the text after 'doctors' was cut at the comma" in cut[0].message
     assert 'Put text that contains a comma in quotes, e.g. "..., midwives"' in cut[0].message
+
+
+def test_who_acts_for_a_child_and_qualified_purposes_must_exist() -> None:
+    data = minimal(
+        rights={
+            "exceptions": [
+                {"right": "erasure", "applies": "limited", "reason": "r", "purposes": ["youth"]}
+            ],
+            "on_behalf_of_child": [{"child_under": 13, "by": ["parents"]}],
+        }
+    )
+    messages = [p.message for p in load_bytes(data.encode()).errors]
+    assert any("names the purpose 'youth'" in m for m in messages), messages
+    assert any("names the data subject 'parents'" in m for m in messages), messages
+
+
+def test_an_assumed_qualification_is_for_the_dpo_only(build: Callable[..., Pack]) -> None:
+    from safehold.policy.conformance import conformance
+
+    pack = build(
+        rights={
+            "exceptions": [
+                {
+                    "right": "portability",
+                    "applies": "limited",
+                    "reason": "Only what you gave us.",
+                    "assumed": "The notice is silent on portability.",
+                }
+            ]
+        }
+    )
+    assert "Only what you gave us." not in notice_text(pack)
+    statements = {s.id: s for s in conformance(pack).statements}
+    assert statements["right:portability"].assumed == (
+        "Only what you gave us. (The notice is silent on portability.)"
+    )

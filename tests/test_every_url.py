@@ -126,6 +126,8 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:allocate": ("team-manager", lambda s: f"/team/cases/{s.case.pk}/allocate/"),
     "web:person": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/"),
     "web:case-new": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/cases/new/"),
+    # Find a person, by the marker's family name with a spelling mistake.
+    "web:find-person": ("youth-justice-officer", lambda s: "/people/find/?q=Quillfether"),
     **{
         f"web:{kind}-new": (
             "youth-justice-officer",
@@ -167,6 +169,8 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
             "allocated_to_id": s.user.pk,
             "opened_on": "2025-03-01",
         }
+    elif template == "/api/v1/people":
+        path += f"?q={MARK_GIVEN}"  # find a person
     elif method == "patch" and template == "/api/v1/cases/{case_id}":
         body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
     elif method == "patch" and template.startswith("/api/v1/people/"):

@@ -17,7 +17,8 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
@@ -26,6 +27,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
+from safehold.records import search
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -151,7 +153,19 @@ CASE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "date_of_birth": ("person.date_of_birth", ("person__date_of_birth",)),
     "service": ("case.service", ("service",)),
     "opened": ("case.opened_on", ("opened_on",)),
+    # The first date due on the case (see Gate.due_annotations); usable where any of the dates
+    # it is made of may be read, and made of only those.
+    "due": ("planaction.due_on", ("next_due",)),
 }
+DUE_FILTERS = ("overdue", "soon")
+DUE_SOON_DAYS = 14
+# What falls due on a case: the annotation, the field it comes from, what a page calls it.
+DUE_PARTS: dict[str, tuple[str, str]] = {
+    "due_action": ("planaction.due_on", "Plan action"),
+    "due_review": ("plan.review_on", "Plan review"),
+    "due_order_end": ("outcome.ends_on", "Order ends"),
+}
+FAR_FUTURE = date(9999, 12, 31)
 CASE_STATUSES = ("open", "closed", "all")
 NAME_FIELDS = ("given_name", "family_name", "preferred_name")
 MAX_PER_PAGE = 100
@@ -165,6 +179,7 @@ class CaseQuery:
     status: str = "open"  # one of CASE_STATUSES
     flag: str = ""  # a pack flag the person holds now
     name: str = ""  # words found in the given, family or preferred name
+    due: str = ""  # one of DUE_FILTERS: overdue, or due within DUE_SOON_DAYS
     sort: str = "name"  # a key of CASE_SORTS
     descending: bool = False
     page: int = 1
@@ -174,6 +189,20 @@ class CaseQuery:
 
 
 ALLOCATIONS = ("unallocated", "allocated")
+
+
+@dataclass(frozen=True)
+class Due:
+    """The first thing due on an open case: when, and what (a key of DUE_PARTS)."""
+
+    on: date
+    part: str
+
+    def overdue(self, today: date) -> bool:
+        return self.on < today
+
+    def soon(self, today: date) -> bool:
+        return today <= self.on <= today + timedelta(days=DUE_SOON_DAYS)
 
 
 @dataclass
@@ -188,6 +217,7 @@ class CasePage:
     teams: dict[int, str]  # case id -> the team holding it
     # The team caseload: how many of the cases the other filters match wait for allocation.
     unallocated: int = 0
+    due: dict[int, Due] = field(default_factory=dict)  # case id -> what falls due first
 
     @property
     def pages(self) -> int:
@@ -244,6 +274,27 @@ class Allocation:
     allocated_to_id: int | None
     workers: list[tuple[int, str]]  # staff of the team whose role holds cases
     caseloads: dict[int, int] = field(default_factory=dict)  # worker id -> open cases held
+
+
+@dataclass
+class FoundPeople:
+    """People a search found, as far as this member of staff may find them: each through the
+    nearest of their cases they may read, closest match first."""
+
+    terms: search.Terms
+    people: list[ShownCase]
+    workers: dict[int, str]  # case id -> the allocated worker
+    teams: dict[int, str]  # case id -> the team holding it
+    dropped: dict[str, str]  # a term the role may not search by -> the rule
+
+
+@dataclass
+class Duplicates:
+    """Young people already held who may be the one being added: those this member of staff
+    may read, and whether there are others they may not (never who they are)."""
+
+    shown: list[ShownCase]
+    hidden: bool
 
 
 # The records on a young person's timeline, each with the field that dates it.
@@ -885,6 +936,18 @@ class Gate:
                 Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate())
             )
             qs = qs.filter(Exists(held_now))
+        due_parts, due_categories = self.due_annotations(distance)
+        if due_parts:
+            qs = qs.annotate(**due_parts)
+        due = query.due if query.due in DUE_FILTERS else ""
+        if due and (not due_parts or not usable("due")):
+            due = ""
+        today = timezone.localdate()
+        if due == "overdue":
+            qs = qs.filter(Q(next_due__lt=today))
+        elif due == "soon":
+            soon = today + timedelta(DUE_SOON_DAYS)
+            qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=soon))
         words = query.name.split()[:5]
         names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]
         if words and usable("name"):
@@ -897,7 +960,7 @@ class Gate:
             words = []
         sort = query.sort if query.sort in CASE_SORTS else "name"
         order = CASE_SORTS[sort][1]
-        if not usable(f"sort:{sort}"):
+        if not usable(f"sort:{sort}") or (sort == "due" and not due_parts):
             sort, order = "", ()
         ordering = [
             F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
@@ -934,12 +997,27 @@ class Gate:
                 (page - 1) * per_page : page * per_page
             ]
         )
-        shown = self.show_cases(rows)
+        dues = {case.pk: found for case in rows if (found := self._due_of(case)) is not None}
+        shown = [self._show_case(case) for case in rows]
+        # The dates due are read too: their categories are in each case's list entry.
+        self._audit(
+            Action.LIST,
+            [
+                (
+                    s,
+                    s.case.categories
+                    | s.person.categories
+                    | (due_categories if s.case_id in dues else frozenset()),
+                )
+                for s in shown
+            ],
+        )
         applied = replace(
             query,
             service=service,
             status=status,
             flag=flag,
+            due=due,
             name=query.name if words else "",
             sort=sort,
             page=page,
@@ -954,6 +1032,7 @@ class Gate:
             workers={case.pk: staff_name(case.allocated_to) for case in rows},
             teams={case.pk: case.team.name for case in rows},
             unallocated=unallocated,
+            due=dues,
         )
 
     def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
@@ -971,7 +1050,108 @@ class Gate:
         controls["name"] = next((d for d in names if d), names[0])
         for key, (dotted, _) in CASE_SORTS.items():
             controls[f"sort:{key}"] = self._read_decision(dotted, distance)
+        dues = [self._read_decision(dotted, distance) for dotted, _ in DUE_PARTS.values()]
+        controls["due"] = controls["sort:due"] = next((d for d in dues if d), dues[0])
         return controls
+
+    # --- what falls due ---------------------------------------------------------------------
+
+    def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
+        """SQL for what falls due on each open case, made only of the dates this role may
+        read at `distance`: the first plan action not done, the review of the latest plan,
+        and the end of an order not yet ended; `next_due` the first of them. With the
+        categories those dates are in, for the audit."""
+        today = timezone.localdate()
+        parts: dict[str, Any] = {}
+        categories: set[str] = set()
+        queries = {
+            "due_action": PlanAction.objects.filter(
+                plan__case_id=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
+            )
+            .order_by("due_on")
+            .values("due_on"),
+            "due_review": Plan.objects.filter(case_id=OuterRef("pk"))
+            .order_by("-starts_on", "-pk")
+            .values("review_on"),
+            "due_order_end": Outcome.objects.filter(case_id=OuterRef("pk"), ends_on__gte=today)
+            .order_by("ends_on")
+            .values("ends_on"),
+        }
+        for name, (dotted, _) in DUE_PARTS.items():
+            if not self._read_decision(dotted, distance):
+                continue
+            if name == "due_action" and not self._read_decision("planaction.done_on", distance):
+                continue  # "not done" is read too
+            parts[name] = SqlCase(
+                When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
+                default=None,
+                output_field=models.DateField(),
+            )
+            categories.add(self.policy.category(*dotted.split(".")) or "")
+        if not parts:
+            return {}, frozenset()
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        dates = [Coalesce(F(name), far) for name in parts]
+        first = Least(*dates) if len(dates) > 1 else dates[0]
+        return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
+
+    @staticmethod
+    def _due_of(case: Case) -> Due | None:
+        on = getattr(case, "next_due", None)
+        if on is None:
+            return None
+        if isinstance(on, str):  # SQLite's CASE/MIN returns the date as text
+            on = date.fromisoformat(on)
+        part = next(
+            (n for n in DUE_PARTS if str(getattr(case, n, None) or "") == on.isoformat()),
+            "due_action",
+        )
+        return Due(on, part)
+
+    # --- safeguarding alerts ----------------------------------------------------------------
+
+    def alerts(
+        self, shown: Sequence[ShownCase], *, action: str = Action.READ
+    ) -> dict[int, list[Shown]]:
+        """The safeguarding alerts (pack flags marked `alert`) each person of these cases
+        holds now, as far as the role may read flags through the nearest of their cases; one
+        query, audited in one batch. A person whose flags are withheld has none here: an
+        alert is never shown, nor its absence implied, without the category."""
+        codes = [f.code for f in self.policy.pack.flags if f.alert and f.of == "person"]
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(shown, key=self._reading_distance, reverse=True):
+            if self._read_decision("personflag.flag", self._reading_distance(case)):
+                nearest[case.person_id] = case
+        if not codes or not nearest:
+            return {}
+        today = timezone.localdate()
+        flags = (
+            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+            .order_by("person_id", "flag", "-pk")
+        )
+        found: dict[int, list[Shown]] = {}
+        entries = []
+        for flag in flags:
+            via = nearest[flag.person_id]
+            item = self.show("personflag", flag, self._reading_distance(via))
+            found.setdefault(flag.person_id, []).append(item)
+            entries.append(
+                self._entry(
+                    action,
+                    f"{self.policy.label}: read through the case",
+                    item.categories,
+                    case_id=via.case_id,
+                    person_id=flag.person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=via.service,
+                )
+            )
+        if entries:
+            append(entries)
+        return found
 
     def _read_decision(self, dotted: str, distance: Distance) -> Decision:
         record, name = dotted.split(".")
@@ -1610,6 +1790,153 @@ class Gate:
             ]
         )
         return Shown("person", person.pk, names, categories - {""})
+
+    # --- finding people ---------------------------------------------------------------------
+
+    def find_people(self, text: str, *, limit: int = 20) -> FoundPeople:
+        """People of this controller found by name (any order, small typos), date of birth or
+        reference (a person's or a case's number), across every case this member of staff may
+        read. A term counts only through the cases at whose distance the role may read the
+        field it matches, so a search never finds someone by a field withheld from the role.
+        Matching is the database's index (`records.search`); what is shown is audited as a
+        list, in one batch, as a caseload is."""
+        terms = search.parse(text)
+        dropped: dict[str, str] = {}
+        people = Person.objects.filter(controller_id=self._controller_id)
+        if terms.words:
+            reach = self._reach("person.given_name", "person.family_name")
+            if isinstance(reach, Decision):
+                dropped["name"] = reach.rule
+                terms = replace(terms, words=())
+            else:
+                people = people.filter(self._reachable(reach))
+        if terms.born:
+            reach = self._reach("person.date_of_birth")
+            if isinstance(reach, Decision):
+                dropped["date_of_birth"] = reach.rule
+                terms = replace(terms, born=None)
+            else:
+                people = people.filter(self._reachable(reach), date_of_birth=terms.born)
+        if terms.people or terms.cases:
+            people = people.filter(
+                Q(pk__in=list(terms.people))
+                | Exists(self.cases().filter(pk__in=list(terms.cases), person_id=OuterRef("pk")))
+            )
+        if terms.empty:
+            return FoundPeople(terms, [], {}, {}, dropped)
+        if not (terms.words or terms.born):
+            people = people.filter(self._reachable(Q()))  # the others reach through a field
+        if terms.words:
+            found = search.closest(people, terms.name, limit)
+        else:
+            found = list(
+                people.order_by("family_name", "given_name", "pk").values_list("pk", flat=True)[
+                    :limit
+                ]
+            )
+        rows = self._nearest_cases(found)
+        return FoundPeople(
+            terms,
+            self.show_cases(rows),
+            {case.pk: staff_name(case.allocated_to) for case in rows},
+            {case.pk: case.team.name for case in rows},
+            dropped,
+        )
+
+    def possible_duplicates(
+        self, given_name: str, family_name: str, born: date | None, *, limit: int = 10
+    ) -> Duplicates:
+        """Before a young person is added: those of this controller with a close name (and the
+        same date of birth, or none recorded) who already have a case. Those this member of
+        staff may read are shown and audited as a list; the others are never named, but each
+        is audited as a refused read, so the DPO can see who asked about whom."""
+        name = f"{given_name} {family_name}".strip()
+        if not search.trigrams(name):
+            return Duplicates([], False)
+        candidates = Person.objects.filter(
+            Exists(Case.objects.filter(person_id=OuterRef("pk"))),
+            controller_id=self._controller_id,
+        )
+        if not self.is_dpo:
+            # Restricted processing (Article 18) is not processed to answer this.
+            candidates = candidates.filter(restricted=False)
+        if born is not None:
+            candidates = candidates.filter(Q(date_of_birth=born) | Q(date_of_birth__isnull=True))
+        ids = search.closest(candidates, name, limit)
+        reach = self._reach("person.given_name", "person.family_name")
+        visible: set[int] = set()
+        if ids and not isinstance(reach, Decision):
+            visible = set(
+                self.cases()
+                .filter(reach, person_id__in=ids)
+                .values_list("person_id", flat=True)
+                .distinct()
+            )
+        hidden = [pk for pk in ids if pk not in visible]
+        if hidden:
+            rule = (
+                f"{self.policy.label}: a possible duplicate of a young person being added, "
+                f"on a case role '{self.role}' may not read; not shown"
+            )
+            append(
+                [
+                    self._entry(
+                        Action.REFUSE,
+                        rule,
+                        (),
+                        decision=AuditDecision.REFUSED,
+                        person_id=pk,
+                        record="person",
+                    )
+                    for pk in hidden
+                ]
+            )
+        rows = self._nearest_cases([pk for pk in ids if pk in visible])
+        return Duplicates(self.show_cases(rows), bool(hidden))
+
+    def _reach(self, *fields: str) -> Q | Decision:
+        """The cases through which all these fields may be read: those at a distance where
+        the role reads them (and any it has broken glass into, read as if allocated); or the
+        refusal, where the role reads them nowhere."""
+        decision = Decision(False, "")
+        for distance in (
+            Distance.CONTROLLER,
+            Distance.SERVICE,
+            Distance.TEAM,
+            Distance.ALLOCATED,
+        ):
+            decisions = [self._read_decision(f, distance) for f in fields]
+            decision = next((d for d in decisions if not d), decisions[0])
+            if decision:
+                reach = Q(gate_distance__lte=int(distance))
+                if self.glass_reasons:
+                    reach |= Q(pk__in=list(self.glass_reasons))
+                return reach
+        return decision
+
+    def _reachable(self, reach: Q) -> Exists:
+        return Exists(self.cases().filter(reach, person_id=OuterRef("pk")))
+
+    def _nearest_cases(self, person_ids: list[int]) -> list[Case]:
+        """For each person, in the order given, the nearest of their cases this member of
+        staff may read (open before closed, newest first): one query."""
+        if not person_ids:
+            return []
+        nearest: dict[int, Case] = {}
+        for case in (
+            self.cases()
+            .filter(person_id__in=person_ids)
+            .select_related("person", "allocated_to", "team")
+            .order_by(
+                "person_id",
+                "gate_distance",  # type: ignore[misc]
+                F("closed_on").desc(nulls_first=True),
+                "-opened_on",
+                "-pk",
+            )
+        ):
+            nearest.setdefault(case.person_id, case)
+        return [nearest[pk] for pk in person_ids if pk in nearest]
 
     # --- audit ------------------------------------------------------------------------------
 

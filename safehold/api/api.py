@@ -27,6 +27,7 @@ from safehold.api.schemas import (
     ExportOut,
     OffenceIn,
     OutcomeIn,
+    PeopleFound,
     PersonIn,
     PersonOut,
     PlanIn,
@@ -351,6 +352,33 @@ for _name, (_model, _schema) in RECORD_TYPES.items():
 # --- people --------------------------------------------------------------------------------------
 
 people = Router(tags=["people"])
+
+
+class FindFilter(Schema):
+    q: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A name (any order, small spelling mistakes forgiven), a date of birth "
+        "(27/3/2010 or 2010-03-27) or a reference (P127 for a person, C73 for a case).",
+    )
+    limit: int = Field(20, ge=1, le=50)
+
+
+@people.get(
+    "/people", response=PeopleFound, summary="Find people by name, date of birth or reference"
+)
+def find_people(request: HttpRequest, filters: Query[FindFilter]) -> PeopleFound:
+    """Across every case of the controller the caller may read, closest match first; each
+    person through the nearest of their cases, audited as a list. A term the caller's role may
+    not read is not used, and `dropped` names the rule."""
+    found = gate(request).find_people(filters.q, limit=filters.limit)
+    if found.terms.bad_date:
+        raise problems.FieldErrors({"q": ["the date of birth is not a real date"]})
+    return PeopleFound(
+        count=len(found.people),
+        items=[case_out(s) for s in found.people],
+        dropped=found.dropped,
+    )
 
 
 @people.get("/people/{person_id}", response=PersonOut, summary="A person, through their cases")

@@ -51,6 +51,16 @@ class CasePage(Schema):
     items: list[CaseOut]
 
 
+class PeopleFound(Schema):
+    count: int
+    items: list[CaseOut] = Field(
+        description="Each person found, through the nearest of their cases the caller may read."
+    )
+    dropped: dict[str, str] = Field(
+        description="Search terms the caller's role may not search by, each with the rule."
+    )
+
+
 class RecordPage(Schema):
     count: int
     items: list[RecordOut]

@@ -261,6 +261,14 @@ class Flag(Strict):
     name: Text
     of: Literal["person", "case"] = "person"
     description: Text | None = None
+    alert: bool = Field(
+        False,
+        description=(
+            "A safeguarding alert (a child protection plan, looked after, a risk): while a "
+            "person holds it, it stands out at the top of their page and on caseloads, to "
+            "the roles that may read its category."
+        ),
+    )
 
 
 class Event(Strict):

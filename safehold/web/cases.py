@@ -10,6 +10,7 @@ of queries whatever the length of the list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
@@ -18,12 +19,15 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import (
     CASE_SORTS,
+    DUE_PARTS,
     CasePage,
     CaseQuery,
+    Due,
     Gate,
     Refused,
     RefusedCase,
@@ -32,6 +36,7 @@ from safehold.access.gate import (
 from safehold.access.models import User
 from safehold.access.policy import Decision
 from safehold.access.selectors import role_of
+from safehold.audit.models import Action
 from safehold.records.models import (
     Assessment,
     CaseRecord,
@@ -55,6 +60,7 @@ from safehold.web.forms import (
     PlanForm,
     ReportForm,
 )
+from safehold.web.govuk import day
 from safehold.web.staff import landing_url
 
 P = ParamSpec("P")
@@ -64,6 +70,7 @@ SORT_LABELS = {
     "date_of_birth": "Date of birth",
     "service": "Service",
     "opened": "Opened",
+    "due": "Due",
 }
 
 
@@ -166,6 +173,7 @@ def _query_from(request: HttpRequest, form: CaseFilterForm) -> CaseQuery:
         status=data.get("status") or "open",
         flag=data.get("flag") or "",
         name=data.get("name") or "",
+        due=data.get("due") or "",
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
         page=int(page) if page.isdigit() else 1,
@@ -194,18 +202,31 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "status": applied.status,
             "service": applied.service,
             "flag": applied.flag,
+            "due": applied.due,
             "allocation": applied.allocation,
         },
         services=services,
         flags=flags,
         team=team,
     )
-    for name in ("name", "status", "service", "flag"):
+    for name in ("name", "status", "service", "flag", "due"):
         if not controls[name]:
             del shown_filter.fields[name]
     if not flags and "flag" in shown_filter.fields:
         del shown_filter.fields["flag"]
-    rows = [_row(shown, result, display, team=team) for shown in result.cases]
+    # Safeguarding first: the alerts each young person holds now, where the role reads flags.
+    alerts = gate.alerts(result.cases, action=Action.LIST)
+    today = timezone.localdate()
+    rows = [
+        _row(shown, result, display, team=team)
+        | {
+            "alerts": [
+                display.flag(a.values["flag"]).text for a in alerts.get(shown.person_id, [])
+            ],
+            "due": _due(result.due.get(shown.case_id), today),
+        }
+        for shown in result.cases
+    ]
     cells = [cell for row in rows for cell in row["cells"]]
     url_name = "web:team-caseload" if team else "web:caseload"
     return render(
@@ -228,6 +249,8 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "pagination": _pagination(request, result),
             "reasons": display.reasons(cells),
             "dropped": result.dropped,
+            "show_alerts": bool(controls["flag"]) and any(f.alert for f in pack.flags),
+            "show_due": bool(controls["due"]),
             "messages": messages.get_messages(request),
             "may_add": bool(gate.may_write("person", ["given_name", "family_name"]))
             and bool(gate.may_write("case", ["service", "opened_on"])),
@@ -257,6 +280,18 @@ def _row(shown: ShownCase, result: CasePage, display: Display, *, team: bool) ->
     }
 
 
+def _due(due: Due | None, today: date) -> dict[str, Any] | None:
+    """What falls due first on a case, for its row: when, what, and whether it is late."""
+    if due is None:
+        return None
+    return {
+        "text": day(due.on),
+        "what": DUE_PARTS[due.part][1],
+        "overdue": due.overdue(today),
+        "soon": due.soon(today),
+    }
+
+
 def _with(request: HttpRequest, **changes: str | None) -> str:
     """The current query string with some parameters changed (None removes one)."""
     query: QueryDict = request.GET.copy()
@@ -283,6 +318,9 @@ def _selected_filters(
         selected.append(("Service", services.get(applied.service, applied.service), "service"))
     if applied.flag:
         selected.append(("Flag", flags.get(applied.flag, applied.flag), "flag"))
+    if applied.due:
+        due = {"overdue": "Overdue", "soon": "Due in the next 14 days"}[applied.due]
+        selected.append(("Due", due, "due"))
     if applied.allocation:
         words = {"unallocated": "Not allocated", "allocated": "Allocated"}
         selected.append(("Allocation", words[applied.allocation], "allocation"))

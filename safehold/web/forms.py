@@ -649,6 +649,16 @@ class CaseFilterForm(GovukForm):
         label="Service", required=False, choices=[], widget=forms.RadioSelect
     )
     flag = forms.ChoiceField(label="Flag", required=False, choices=[], widget=forms.RadioSelect)
+    due = forms.ChoiceField(
+        label="Due",
+        required=False,
+        choices=[
+            ("", "Any time or nothing due"),
+            ("overdue", "Overdue"),
+            ("soon", "Due in the next 14 days"),
+        ],
+        widget=forms.RadioSelect,
+    )
     # The team caseload only (see `team`).
     allocation = forms.ChoiceField(
         label="Allocation",

@@ -80,6 +80,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         request,
         "web/people/person.html",
         {
+            "alerts": _alerts(shown, display, timezone.localdate()),
             "name": label_of(shown.person, display),
             "person_id": person_id,
             "summary": summary,
@@ -200,11 +201,16 @@ def _summary(
         rows.append(
             ("Allocated worker", Cell(shown.workers.get(current.case_id) or "Not allocated"))
         )
-        outcome = next(
-            (e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"),
-            None,
-        )
-        rows.append(("Outcome", _outcome(outcome, display)))
+        outcomes = [
+            e for e in timeline if e.case_id == current.case_id and e.record.record == "outcome"
+        ]
+        # An outcome that has ended is not the current one (one whose end is withheld may be).
+        live = next((e for e in outcomes if not _ended(e, today)), None)
+        if live is None and outcomes:
+            ended = display(outcomes[0].record.values["ends_on"])
+            rows.append(("Outcome", Cell(f"None current (the last ended on {ended.text})")))
+        else:
+            rows.append(("Outcome", _outcome(live, display)))
     return rows
 
 
@@ -218,6 +224,34 @@ def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
             continue  # held once, not now
         names.add(display.flag(value).text)
     return Cell(", ".join(sorted(names)) or "None")
+
+
+def _alerts(shown: ShownPerson, display: Display, today: date) -> list[dict[str, str]]:
+    """Safeguarding first: the pack's alert flags the young person holds now, from the flags
+    the gate has shown (none where the role may not read them)."""
+    alert = {f.code: f for f in display.pack.flags if f.alert}
+    found = []
+    for flag in shown.flags:
+        code, started, ended = (flag.values[n] for n in ("flag", "started_on", "ended_on"))
+        if isinstance(code, Withheld) or code not in alert:
+            continue
+        if (isinstance(ended, date) and ended < today) or (
+            isinstance(started, date) and started > today
+        ):
+            continue
+        since = f"Since {day(started)}" if isinstance(started, date) else ""
+        found.append(
+            {
+                "name": alert[code].name,
+                "detail": ". ".join(t for t in (since, alert[code].description or "") if t),
+            }
+        )
+    return sorted(found, key=lambda a: a["name"])
+
+
+def _ended(entry: TimelineEntry, today: date) -> bool:
+    ends = entry.record.values["ends_on"]
+    return isinstance(ends, date) and ends < today
 
 
 def _outcome(entry: TimelineEntry | None, display: Display) -> Cell:
@@ -413,8 +447,22 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         if name not in writable:
             del form.fields[name]
     status = 200
+    duplicates = None
+    checked = ""
     if form.is_valid():
         person_values = form.values([n for n in PERSON_FIELDS if n in form.fields])
+        # First, anyone already held who may be this young person: shown if the role may
+        # read them, never named otherwise. Asked again whenever the name or date changes.
+        checked = _duplicate_key(form.cleaned_data)
+        if request.POST.get("checked") != checked:
+            duplicates = gate.possible_duplicates(
+                form.cleaned_data.get("given_name", ""),
+                form.cleaned_data.get("family_name", ""),
+                form.cleaned_data.get("date_of_birth"),
+            )
+            if not (duplicates.shown or duplicates.hidden):
+                duplicates = None
+    if form.is_valid() and duplicates is None:
         try:
             case = gate.open_case(
                 _new_case(gate, form), form.values(CASE_FIELDS), person_values=person_values
@@ -425,14 +473,43 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         else:
             messages.success(request, "Young person added, with their first case")
             return redirect("web:person", person_id=case.person_id)
-    elif request.method == "POST":
+    elif request.method == "POST" and duplicates is None:
         status = 400
+    display = Display(gate.policy.pack)
     return render(
         request,
         "web/people/person_form.html",
-        {"form": form, "person_fields": [n for n in PERSON_FIELDS if n in form.fields]},
+        {
+            "form": form,
+            "person_fields": [n for n in PERSON_FIELDS if n in form.fields],
+            "duplicates": [_duplicate_row(d, display) for d in duplicates.shown]
+            if duplicates
+            else [],
+            "hidden_duplicates": bool(duplicates and duplicates.hidden),
+            "checked": checked if duplicates else "",
+        },
         status=status,
     )
+
+
+def _duplicate_key(data: dict[str, Any]) -> str:
+    """The name and date of birth the duplicate check was made for."""
+    born = data.get("date_of_birth")
+    names = (data.get("given_name", ""), data.get("family_name", ""))
+    return "|".join([*(n.strip().lower() for n in names), born.isoformat() if born else ""])
+
+
+def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
+    return {
+        "label": label_of(shown, display),
+        "person_url": reverse("web:person", args=[shown.person_id]),
+        "new_case_url": reverse("web:case-new", args=[shown.person_id]),
+        "reference": f"P{shown.person_id}",
+        "born": display(shown.person.values["date_of_birth"]),
+        "service": display.service(shown.case.values["service"]),
+        # A closing date, if the role may read it (a withheld one says nothing).
+        "closed": isinstance(shown.case.values["closed_on"], date),
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -113,6 +113,11 @@ class StaffLayout:
         return optional_url("web:team-caseload")
 
     @cached_property
+    def find_url(self) -> str | None:
+        """The search box on every staff page, once signed in with both factors."""
+        return optional_url("web:find-person") if self.verified else None
+
+    @cached_property
     def dpo_home_url(self) -> str | None:
         if not self.verified or self.role is None or not self.role.manages_policy:
             return None

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from safehold.web import account, audit, breakglass, cases, dpo, edits, people, retention, views
+from safehold.web import (
+    account,
+    audit,
+    breakglass,
+    cases,
+    dpo,
+    edits,
+    find,
+    people,
+    retention,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -39,6 +50,7 @@ urlpatterns = [
     path("caseload/", cases.caseload, name="caseload"),
     path("team/", cases.team_caseload, name="team-caseload"),
     path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
+    path("people/find/", find.find, name="find-person"),
     path("people/new/", people.new_person, name="person-new"),
     path("people/<int:person_id>/", people.person, name="person"),
     path("people/<int:person_id>/cases/new/", people.new_case, name="case-new"),

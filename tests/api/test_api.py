@@ -304,3 +304,42 @@ def test_export_without_an_export_grant_is_refused(cambridgeshire: World) -> Non
     assert "export" in body["detail"]
     assert events(actor_id=user.pk, decision="refused")
     assert not events(actor_id=user.pk, action="export")
+
+
+# --- finding people ------------------------------------------------------------------------------
+
+
+def test_find_people_through_the_gate(cambridgeshire: World) -> None:
+    from datetime import date as day
+
+    from safehold.audit.models import Action
+
+    officer = cambridgeshire.staff("youth-justice-officer")
+    person = cambridgeshire.person(
+        given_name="Tobias", family_name="Fairweather", date_of_birth=day(2011, 2, 14)
+    )
+    case = cambridgeshire.case(allocated_to=officer, person=person)
+    cambridgeshire.case(
+        team=cambridgeshire.other_team,
+        person=cambridgeshire.person(given_name="Tobias", family_name="Fairweather"),
+    )
+    api = token_api(officer)
+    response = api.client.get("/api/v1/people?q=fairwether+tobias", headers=api.headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == 1 and body["dropped"] == {}
+    item = body["items"][0]
+    assert (item["person_id"], item["id"]) == (person.pk, case.pk)
+    assert item["person"]["values"]["family_name"] == "Fairweather"
+    assert AuditEvent.objects.filter(
+        actor=officer, action=Action.LIST, person_id=person.pk
+    ).exists()
+    response = api.client.get("/api/v1/people?q=14/2/2011", headers=api.headers)
+    assert response.json()["count"] == 1
+    response = api.client.get("/api/v1/people?q=31/2/2011", headers=api.headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/q"
+    response = api.client.get("/api/v1/people", headers=api.headers)
+    assert response.status_code == 422
+    schema = api.client.get("/api/v1/openapi.json").json()
+    assert "get" in schema["paths"]["/api/v1/people"]

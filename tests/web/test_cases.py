@@ -273,6 +273,78 @@ def test_every_page_showing_personal_data_is_audited(
         assert before.count() > count, url
 
 
+# --- safeguarding and due dates -------------------------------------------------------------
+
+
+def test_caseload_shows_safeguarding_and_what_is_due(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from safehold.records.models import PersonFlag, Plan, PlanAction
+
+    today = timezone.localdate()
+    flagged = cambridgeshire.case(
+        allocated_to=officer, person=cambridgeshire.person(family_name="Flagged")
+    )
+    PersonFlag.objects.create(person=flagged.person, flag="child-protection-plan")
+    late = cambridgeshire.case(
+        allocated_to=officer, person=cambridgeshire.person(family_name="Late")
+    )
+    plan = Plan.objects.create(
+        case=late,
+        pack_version_id=cambridgeshire.version_id,
+        kind="intervention",
+        starts_on=today - timedelta(days=30),
+    )
+    PlanAction.objects.create(plan=plan, description="Call", due_on=today - timedelta(days=2))
+    client = verified_client(officer)
+    html = html_of(client, "/")
+    assert ">Safeguarding<" in html and "Subject of a Child Protection Plan" in html
+    assert "Overdue" in html and "Plan action" in html
+    html = html_of(client, "/?due=overdue")
+    assert "Sam Late" in html and "1 case" in html and "Flagged" not in html
+    html = html_of(client, "/?sort=due")
+    assert html.index("Late") < html.index("Flagged")
+    assert 'name="due"' in html
+
+
+def test_caseload_with_alerts_and_due_dates_costs_the_same_queries(
+    cambridgeshire: World, officer: User, verified_client, django_assert_num_queries
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from safehold.records.models import PersonFlag, Plan, PlanAction
+
+    today = timezone.localdate()
+
+    def flagged_and_due() -> None:
+        case = cambridgeshire.case(allocated_to=officer)
+        PersonFlag.objects.create(person=case.person, flag="looked-after")
+        plan = Plan.objects.create(
+            case=case,
+            pack_version_id=cambridgeshire.version_id,
+            kind="intervention",
+            starts_on=today,
+            review_on=today + timedelta(days=3),
+        )
+        PlanAction.objects.create(plan=plan, description="x", due_on=today - timedelta(days=1))
+
+    client = verified_client(officer)
+    flagged_and_due()
+    html_of(client, "/?sort=due")
+    few = count_queries(lambda: html_of(client, "/?sort=due"))
+    for _ in range(10):
+        flagged_and_due()
+    with django_assert_num_queries(few):
+        html = html_of(client, "/?sort=due")
+    assert html.count("Overdue") >= 11
+
+
 def test_allocation_queries_do_not_grow_with_the_team(
     cambridgeshire: World, manager: User, verified_client, django_assert_num_queries
 ) -> None:

@@ -5,6 +5,7 @@ young person with their first case, and opening another case."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -260,3 +261,130 @@ def test_open_another_case_for_a_young_person(
     }
     southern = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
     assert verified_client(southern).get(url).status_code == 403
+
+
+def test_adding_first_shows_possible_duplicates(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    # Ada Lovelace, born 10/12/2010, is already on the officer's team; another Ada Lovelace
+    # with the same birthday is on a case of another team, which the officer may not read.
+    seen = cambridgeshire.case(
+        person=cambridgeshire.person(
+            given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+        )
+    )
+    unseen = cambridgeshire.case(
+        team=cambridgeshire.other_team,
+        person=cambridgeshire.person(
+            given_name="Adah",
+            family_name="Lovelace",
+            date_of_birth=date(2010, 12, 10),
+            school="Secret",
+        ),
+    )
+    client = verified_client(officer)
+    form = {**PERSON, "team": cambridgeshire.team.pk}
+    response = client.post("/people/new/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "They may already be known to the service" in html
+    assert f'href="/people/{seen.person_id}/"' in html
+    assert f'href="/people/{seen.person_id}/cases/new/"' in html
+    assert "a case your role cannot see" in html
+    assert not re.search(rf"\bP{unseen.person_id}\b", html) and "Adah" not in html
+    assert Person.objects.filter(family_name="Lovelace").count() == 2  # nothing added yet
+    refused = AuditEvent.objects.filter(actor=officer, action=Action.REFUSE)
+    assert set(refused.values_list("person_id", flat=True)) == {unseen.person_id}
+    # Confirmed as someone else: added.
+    checked = 'name="checked" value="'
+    key = html.split(checked, 1)[1].split('"', 1)[0]
+    response = client.post("/people/new/", {**form, "checked": key})
+    assert response.status_code == 302
+    assert Person.objects.filter(family_name="Lovelace").count() == 3
+    # A changed name is checked again.
+    response = client.post("/people/new/", {**form, "given_name": "Adda", "checked": key})
+    assert response.status_code == 200
+    assert "They may already be known" in response.content.decode()
+
+
+def test_no_possible_duplicate_adds_at_once(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    cambridgeshire.case(person=cambridgeshire.person(given_name="Ada", family_name="Lovelace"))
+    client = verified_client(officer)
+    # The same name, another date of birth: someone else.
+    response = client.post(
+        "/people/new/", {**PERSON, "date_of_birth-year": "2011", "team": cambridgeshire.team.pk}
+    )
+    assert response.status_code == 302
+
+
+def test_safeguarding_alerts_stand_out_at_the_top(
+    cambridgeshire: World, officer: User, case: Case, verified_client
+) -> None:
+    from safehold.records.models import PersonFlag
+
+    PersonFlag.objects.create(
+        person=case.person, flag="child-protection-plan", started_on=date(2025, 4, 2)
+    )
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    alert = html.split('id="safeguarding"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "Subject of a Child Protection Plan" in alert and "Since 2 April 2025" in alert
+    assert "Looked after by the Local Authority" in alert  # add_records' flag, still held
+    assert html.index('id="safeguarding"') < html.index('id="summary"')
+
+
+def test_no_alert_where_the_role_may_not_read_flags(db: None, verified_client) -> None:
+    from safehold.records.models import PersonFlag
+
+    luton = luton_world()
+    worker = luton.staff("youth-worker")  # reads no care status
+    case = luton.case(allocated_to=worker)
+    PersonFlag.objects.create(person=case.person, flag="looked-after")
+    html = page(verified_client(worker), f"/people/{case.person_id}/")
+    assert 'id="safeguarding"' not in html and "Looked After by a Local Authority" not in html
+
+
+def test_an_outcome_that_has_ended_is_not_current(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    from safehold.records.models import Outcome
+
+    case = cambridgeshire.case(allocated_to=officer)
+    Outcome.objects.create(
+        case=case,
+        pack_version_id=cambridgeshire.version_id,
+        kind="referral-order",
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2024, 12, 31),
+    )
+    html = page(verified_client(officer), f"/people/{case.person_id}/")
+    assert "None current (the last ended on 31 December 2024)" in html
+    assert "Referral order from 1 January 2024" not in html
+
+
+def test_possible_duplicates_cost_the_same_queries_however_many(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    def namesake() -> None:
+        cambridgeshire.case(
+            person=cambridgeshire.person(
+                given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+            )
+        )
+        cambridgeshire.case(
+            team=cambridgeshire.other_team,
+            person=cambridgeshire.person(
+                given_name="Ada", family_name="Lovelace", date_of_birth=date(2010, 12, 10)
+            ),
+        )
+
+    client = verified_client(officer)
+    form = {**PERSON, "team": cambridgeshire.team.pk}
+    namesake()
+    client.post("/people/new/", form)
+    few = count_queries(lambda: client.post("/people/new/", form))
+    for _ in range(4):
+        namesake()
+    assert count_queries(lambda: client.post("/people/new/", form)) == few
+    assert client.post("/people/new/", form).content.decode().count("Open a new case") == 5

@@ -942,6 +942,7 @@ _HEADINGS = {
 
 def _commitments(ix: _Index, section: str, *, plain: bool) -> list[Block]:
     """The notice's promises printed in their section, each saying what keeps it."""
+    from safehold.policy.conformance import ANNEX_WORDS
     from safehold.policy.enforcement import MECHANISMS
 
     items = []
@@ -953,11 +954,10 @@ def _commitments(ix: _Index, section: str, *, plain: bool) -> list[Block]:
         if plain:
             items.append(Span(text))
         elif mechanism is not None:
-            items.append(
-                Span(f"{text} Enforced by the system ({mechanism.kind}): {mechanism.summary}")
-            )
+            how = ANNEX_WORDS[mechanism.kind]
+            items.append(Span(f"{text} How we keep it: the system enforces it, by {how}."))
         else:
-            items.append(Span(f"{text} Stated only: the system does not check this."))
+            items.append(Span(f"{text} How we keep it: stated only; the system does not check it."))
     if not items:
         return []
     return [Bullets(items, intro="What we promise:" if plain else "Our commitments:")]

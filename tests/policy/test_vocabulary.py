@@ -232,12 +232,15 @@ def test_commitments_are_printed_with_what_keeps_them(build: Callable[..., Pack]
     )
     text = notice_text(pack)
     assert (
-        "Only staff who need it see it. Enforced by the system (gate grant): The access gate"
+        "Only staff who need it see it. How we keep it: the system enforces it, by access "
+        "control (who may see what)." in text
+    )
+    assert (
+        "We will tell you of a breach. How we keep it: stated only; the system does not check it."
         in text
     )
-    assert "We will tell you of a breach. Stated only: the system does not check this." in text
     sharing = text.split("Who we share it with and why")[1].split("How long we keep it")[0]
-    assert "We never sell it. Stated only" in sharing
+    assert "We never sell it. How we keep it: stated only" in sharing
     assert "  * We never sell it.\n" in notice_text(pack, "young-person")
 
 

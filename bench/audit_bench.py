@@ -7,7 +7,9 @@ It runs against the database DATABASE_URL names, but in a scratch database of it
 and migrated the way the test suite does it and dropped at the end (SQLite: a file in a
 temporary directory, so the figures include real disk writes; PostgreSQL: a new database
 `safehold_audit_bench_<pid>` on the same server). Targets: >= 10,000 appends/s batched and
->= 100,000 entries/s verified.
+>= 100,000 entries/s verified. It also measures what signing a checkpoint of the chain head
+after an append costs it (docs/adr/0011), on batches interleaved with and without: target
+a few percent at most.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,6 +39,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000, help="events per append() call")
     parser.add_argument("--chunk-size", type=int, default=5_000, help="verify fetch size")
     parser.add_argument("--seed", type=int, default=62)
+    parser.add_argument(
+        "--checkpoint-batches", type=int, default=10, help="batches each with and without"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -107,6 +115,8 @@ def run(args: argparse.Namespace) -> None:
         f"{done / appending:,.0f} appends/s"
     )
 
+    checkpoint_cost(entry, args)
+
     result = verify_chain(chunk_size=args.chunk_size)
     status = "intact" if result.ok else f"BROKEN {result.problem} {result.unguarded}"
     print(
@@ -122,7 +132,33 @@ def run(args: argparse.Namespace) -> None:
     )
     size = storage_bytes()
     if size:
-        print(f"storage: {size / done:,.0f} bytes per event (table and indexes)")
+        events = selectors.chain_head()[0]  # the checkpoint batches too
+        print(f"storage: {size / events:,.0f} bytes per event (table and indexes)")
+
+
+def checkpoint_cost(entry: Callable[[], Any], args: argparse.Namespace) -> None:
+    """What signing the head costs an append: batches with a checkpoint after every one and
+    batches with none, interleaved so that load from elsewhere falls on both alike."""
+    from django.test import override_settings
+
+    from safehold.audit.services import append
+
+    always = override_settings(AUDIT_CHECKPOINT_EVERY=1, AUDIT_CHECKPOINT_SECONDS=0)
+    never = override_settings(AUDIT_CHECKPOINT_EVERY=2**62, AUDIT_CHECKPOINT_SECONDS=1e18)
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    for i in range(2 * args.checkpoint_batches):
+        signed = i % 2 == 0
+        batch = [entry() for _ in range(args.batch)]
+        with always if signed else never:
+            started = time.perf_counter()
+            append(batch)
+            timings[signed].append(time.perf_counter() - started)
+    with_, without = statistics.median(timings[True]), statistics.median(timings[False])
+    print(
+        f"checkpoints: median batch of {args.batch:,} {with_ * 1000:.1f} ms signed after every "
+        f"batch, {without * 1000:.1f} ms never signed ({(with_ / without - 1) * 100:+.1f}%, "
+        f"{args.checkpoint_batches} batches each, interleaved)"
+    )
 
 
 def storage_bytes() -> int:

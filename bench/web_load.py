@@ -60,8 +60,17 @@ def main() -> None:
         "SAFEHOLD_SSL_REDIRECT": "0",
         "SAFEHOLD_SECURE_COOKIES": "0",
         "SAFEHOLD_DATA_DIR": str(WORK),
+        # Production refuses to start without the audit checkpoint key: one for the bench.
+        "SAFEHOLD_AUDIT_KEY_FILE": str(WORK / "audit-checkpoint.key"),
     }
     WORK.mkdir(parents=True, exist_ok=True)
+    if not (WORK / "audit-checkpoint.key").exists():
+        subprocess.run(  # noqa: S603 - our own command
+            [str(REPO / ".venv/bin/safehold"), "audit", "keygen", env["SAFEHOLD_AUDIT_KEY_FILE"]],
+            env=os.environ | env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     os.environ.update(env)
     import django
 

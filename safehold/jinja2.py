@@ -7,14 +7,27 @@ from typing import Any
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    PrefixLoader,
+    Undefined,
+)
 
+from safehold.access.gate import staff_name
 from safehold.web.govuk import JINJA_GLOBALS as GOVUK_FORM_GLOBALS
 
 
 def environment(**options: Any) -> Environment:
     app_loader: BaseLoader = options.pop("loader")
     options["autoescape"] = True  # never off: every page shows personal data
+    # The GOV.UK macros leave out what a caller does not pass (a textarea's `value`), as
+    # Nunjucks does: it must print as nothing in every mode. Django's backend picks
+    # DebugUndefined under DEBUG, which prints `{{ no such element: ... }}` into the page, and
+    # a textarea then posts it back as if someone had typed it.
+    options["undefined"] = Undefined
     env = Environment(  # noqa: S701 - autoescape is forced on above
         loader=ChoiceLoader(
             [
@@ -30,4 +43,5 @@ def environment(**options: Any) -> Environment:
         {"static": static, "url": reverse, "govuk_assets": f"{settings.STATIC_URL}govuk/assets"}
     )
     env.globals.update(GOVUK_FORM_GLOBALS)  # Django forms into GOV.UK macros
+    env.globals["staff_name"] = staff_name  # people's names, never their usernames
     return env

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -58,11 +59,17 @@ INSTALLED_APPS = [
     # suspend disposal.
     "safehold.retention",
     "safehold.rights",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their caching; above the rest, so it sees every
+    # answer they make (redirects to sign-in, refusals, lockouts).
+    "safehold.web.headers.NoStoreMiddleware",
+    # The Content-Security-Policy (CONTENT_SECURITY_POLICY below), with a nonce per response.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,7 +102,7 @@ TEMPLATES = [
         "OPTIONS": {
             "environment": "safehold.jinja2.environment",
             # The staff layout: navigation by role and the break-glass banner.
-            "context_processors": ["safehold.web.staff.layout"],
+            "context_processors": ["safehold.web.staff.layout", "safehold.web.headers.csp_nonce"],
         },
     },
     {
@@ -203,7 +210,45 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SAFEHOLD_BEHIND_PROXY") else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Only our own scripts, styles, fonts and images; inline scripts only with the response's nonce
+# (the GOV.UK template's two); no plugins, frames, <base> or form posts elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 CSRF_TRUSTED_ORIGINS = env_list("SAFEHOLD_CSRF_TRUSTED_ORIGINS")
+
+# Signed checkpoints of the audit chain's head, kept outside the database so that someone who
+# can rewrite the database cannot cut or rewrite the log unseen (docs/adr/0011). The key is an
+# Ed25519 private key the database never sees (`safehold audit keygen FILE` makes one); outside
+# DEBUG it must be given, and the server will not start without it. In DEBUG one is made in the
+# data dir if absent.
+AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("SAFEHOLD_AUDIT_KEY_FILE") or (
+    str(DATA_DIR / "audit-checkpoint.key") if DEBUG else ""
+)
+AUDIT_CHECKPOINT_KEY_GENERATE = DEBUG
+# One append-only file per database in this directory; put it where the database's
+# administrators cannot write (another host or mount; `chattr +a` on Linux).
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("SAFEHOLD_AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit-checkpoints")
+)
+# A checkpoint after any append that crosses a multiple of this many entries, or that comes
+# this many seconds after the process's last one: at most that much can be cut off unseen.
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFEHOLD_AUDIT_CHECKPOINT_EVERY", "1000"))
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("SAFEHOLD_AUDIT_CHECKPOINT_SECONDS", "60"))
+# Public keys (PEM files) of earlier signing keys whose checkpoints verify still trusts.
+AUDIT_CHECKPOINT_TRUSTED_KEYS = env_list("SAFEHOLD_AUDIT_TRUSTED_KEYS")
 
 # A pack is a few hundred KiB at most; anything larger is refused before parsing.
 SAFEHOLD_PACK_MAX_BYTES = int(os.environ.get("SAFEHOLD_PACK_MAX_BYTES", str(1024 * 1024)))

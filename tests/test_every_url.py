@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from safehold.access.gate import Gate
-from safehold.access.models import User
+from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Case
@@ -96,6 +96,8 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "api-v1:openapi-json": lambda s: "/api/v1/openapi.json",
     # An empty form for a new young person.
     "web:person-new": lambda s: "/people/new/",
+    # Aggregate statistics only, and none are published yet.
+    "web:statistics": lambda s: "/statistics/",
     # Retention, for the DPO only: case and person numbers, rules and dates, never names
     # (tests/web/test_retention.py). Checked below as the DPO, with the scene's case planned.
     "web:retention": lambda s: "/retention/",
@@ -128,6 +130,12 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:case-new": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/cases/new/"),
     # Find a person, by the marker's family name with a spelling mistake.
     "web:find-person": ("youth-justice-officer", lambda s: "/people/find/?q=Quillfether"),
+    # The DPO's review of break-glass access, with one into the scene's case (SETUP).
+    "web:break-glass-review": ("data-protection-officer", lambda s: "/break-glass/"),
+    "web:break-glass-use": (
+        "data-protection-officer",
+        lambda s: f"/break-glass/{BreakGlass.objects.latest('pk').pk}/",
+    ),
     **{
         f"web:{kind}-new": (
             "youth-justice-officer",
@@ -145,6 +153,18 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         )
         for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
     },
+}
+
+
+def break_glass_into(s: Scene) -> None:
+    officer = s.world.staff("youth-justice-officer", team=s.world.other_team)
+    Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
+
+
+# What a page needs on the scene before it is called.
+SETUP: dict[str, Callable[[Scene], None]] = {
+    "web:break-glass-review": break_glass_into,
+    "web:break-glass-use": break_glass_into,
 }
 
 
@@ -244,6 +264,7 @@ def test_page_shows_personal_data_only_through_the_gate(
 ) -> None:
     role, path = PAGES[name]
     s = scene(cambridgeshire, role)
+    SETUP.get(name, lambda s: None)(s)
     api = session_api(s.user)
     spy = Spy(monkeypatch)
     before = last_seq()
@@ -303,3 +324,49 @@ def test_every_api_operation_passes_the_gate_and_is_audited(
         assert new.exists(), f"{method.upper()} {template} has no audit event"
         if MARK_FAMILY in response.content.decode() or MARK_GIVEN in response.content.decode():
             assert spy.shown > shown, f"{method.upper()} {template} bypasses Gate.show"
+
+
+# --- a statistics-only role ----------------------------------------------------------------------
+
+
+def test_a_statistics_role_reaches_no_one_by_any_page_or_operation(
+    statistics_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statistics-only role, given every grant there is and a case allocated to it in its
+    own team, by every page of personal data (GET, and POST where the page takes one) and
+    every API operation: it sees no one, writes nothing, and no read of anyone is allowed."""
+    role = next(r for r in statistics_world.pack.roles if r.statistics_only)
+    s = scene(statistics_world, role.code)
+    spy = Spy(monkeypatch)
+    before = last_seq()
+    stored = {name: model._default_manager.count() for name, (model, _) in RECORD_TYPES.items()}
+    client = session_api(s.user).client
+    for name in sorted(PAGES):
+        path = PAGES[name][1](s)
+        for response in (client.get(path), client.post(path, {"reason": "An emergency now"})):
+            # Refused, or (its caseload) sent to the statistics it may have.
+            assert response.status_code in {302, 403, 405}, (name, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"] == "/statistics/", name
+            assert MARK_FAMILY not in response.content.decode(), name
+    api = token_api(s.user)
+    for method, template in sorted(api_operations(Client())):
+        path, body = api_call(s, method, template)
+        kwargs: dict[str, Any] = {"headers": api.headers}
+        if body is not None:
+            kwargs |= {"data": json.dumps(body, default=str), "content_type": "application/json"}
+        response = getattr(api.client, method)(path, **kwargs)
+        text = response.content.decode()
+        assert MARK_FAMILY not in text and MARK_GIVEN not in text, (method, template)
+        if template == "/api/v1/me":
+            continue
+        if template == "/api/v1/cases" and method == "get":
+            assert response.json()["count"] == 0  # the caseload is empty, not refused
+            continue
+        assert response.status_code == 403, (method, template, response.status_code)
+    assert spy.shown == 0
+    allowed = AuditEvent.objects.filter(seq__gt=before, actor_id=s.user.pk, decision="allowed")
+    assert not allowed.exists(), list(allowed.values("action", "rule"))
+    assert {
+        name: model._default_manager.count() for name, (model, _) in RECORD_TYPES.items()
+    } == stored

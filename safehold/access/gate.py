@@ -15,6 +15,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import models, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from safehold.access.models import BreakGlass, User
 from safehold.access.policy import AccessPolicy, Decision, Distance
+from safehold.audit import selectors as audit_selectors
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
@@ -146,16 +148,26 @@ class RefusedCase(Refused):
         self.break_glass = break_glass
 
 
-# Lists of cases sort by these: sort key -> (the field the role must be able to read to sort by
-# it, the SQL order). Sorting by a field one may not read would reveal it.
-CASE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "name": ("person.family_name", ("person__family_name", "person__given_name")),
-    "date_of_birth": ("person.date_of_birth", ("person__date_of_birth",)),
-    "service": ("case.service", ("service",)),
-    "opened": ("case.opened_on", ("opened_on",)),
+# Lists of cases sort by these: sort key -> (every field the SQL order reads, which the role
+# must be able to read to sort by it; the SQL order). Sorting by a field one may not read would
+# reveal it.
+CASE_SORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "name": (
+        ("person.family_name", "person.given_name"),
+        ("person__family_name", "person__given_name"),
+    ),
+    "date_of_birth": (("person.date_of_birth",), ("person__date_of_birth",)),
+    "service": (("case.service",), ("service",)),
+    "opened": (("case.opened_on",), ("opened_on",)),
     # The first date due on the case (see Gate.due_annotations); usable where any of the dates
     # it is made of may be read, and made of only those.
-    "due": ("planaction.due_on", ("next_due",)),
+    "due": (("planaction.due_on",), ("next_due",)),
+}
+# What each filter of a list of cases reads: a flag is "held now" by its end date.
+CASE_FILTERS: dict[str, tuple[str, ...]] = {
+    "service": ("case.service",),
+    "status": ("case.closed_on",),
+    "flag": ("personflag.flag", "personflag.ended_on"),
 }
 DUE_FILTERS = ("overdue", "soon")
 DUE_SOON_DAYS = 14
@@ -184,6 +196,7 @@ class CaseQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 25
+    offset: int | None = None  # for the API: where the slice starts, instead of a page
     # The team caseload only: "unallocated" or "allocated" ("" for both).
     allocation: str = ""
 
@@ -244,7 +257,7 @@ class ShownPerson:
 class RelatedPerson:
     """Someone around a young person: family, a professional, or the victim of an offence."""
 
-    kind: str  # family | professional | victim
+    kind: str  # family | professional | victim | related (the kind of relationship is withheld)
     person: Shown  # their name and contact details, as far as the role may see them
     link: Shown  # the relationship, or the victim's link to the offence
     case_id: int | None = None  # for victims: the case the offence is on
@@ -309,12 +322,48 @@ TIMELINE_DATES: dict[type[CaseRecord], str] = {
 # What the people-around-them list shows of each person: who they are and how to reach them.
 RELATED_FIELDS = {
     "family": (*NAME_FIELDS, "phone", "email"),
+    # Family or professional: the role may not read which, so it is not told by grouping.
+    "related": (*NAME_FIELDS, "phone", "email"),
     "professional": (*NAME_FIELDS, "phone", "email"),
     "victim": NAME_FIELDS,
 }
 # Records that belong to the person, not a case: their history goes with the person.
 PERSON_RECORDS = frozenset({"person", "personflag", "relationship"})
 PROFESSIONAL_KINDS = frozenset({Relationship.Kind.SOCIAL_WORKER, Relationship.Kind.PROFESSIONAL})
+
+
+@dataclass
+class GlassRead:
+    """What was done under a break-glass access, by kind: from the audit log."""
+
+    record: str  # the record type ("case", "contact", ...)
+    action: str  # an audit Action
+    decision: str  # allowed or refused
+    count: int
+    categories: tuple[str, ...]
+
+
+@dataclass
+class GlassUse:
+    """A break-glass access, for the DPO to review: who, which child, why, when, what was read."""
+
+    pk: int
+    staff: str
+    person: Shown  # the child's names and date of birth, as the DPO may see them
+    case: Shown  # the case's service and dates
+    case_id: int
+    person_id: int
+    reason: str
+    started_at: datetime
+    expires_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str
+    note: str
+    reads: list[GlassRead] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_at is not None
 
 
 def _typed(record: str, name: str, stored: Any) -> Any:
@@ -334,7 +383,10 @@ def staff_name(user: User | None) -> str:
 class Gate:
     """The gate for one member of staff, for one request or job."""
 
-    def __init__(self, user: User, *, purpose: str = "") -> None:
+    def __init__(self, user: User, *, purpose: str = "", emergency: bool = True) -> None:
+        """`emergency`: whether this member of staff's break-glass grants count. They are for
+        the person at the browser who typed the reason; an API token acting for them (an
+        integration) never inherits them."""
         if not user.is_authenticated or user.controller_id is None:
             raise Refused(Decision(False, "only staff of a controller can reach personal data"))
         self.user = user
@@ -351,13 +403,20 @@ class Gate:
         self.services = sorted({s for _, services in teams for s in services})
         # How each kind of record is redacted at each distance, worked out once per gate.
         self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
-        # Active break-glass per case, with its reason, in one query (newest wins).
-        self.glass_reasons: dict[int, str] = dict(
-            BreakGlass.objects.active()
-            .filter(user=user)
-            .order_by("started_at")
-            .values_list("case_id", "reason")
+        # Break-glass in force per case, with its reason, in one query (newest wins).
+        self.glass_reasons: dict[int, str] = (
+            dict(
+                BreakGlass.objects.in_force()
+                .filter(user=user)
+                .order_by("started_at")
+                .values_list("case_id", "reason")
+            )
+            if emergency
+            else {}
         )
+        # The cases this gate has shown under break-glass: every audit entry about them then
+        # carries the reason, whatever record of the case was read.
+        self._under_glass: set[int] = set()
         self._purposes = {
             service.code: next(
                 (p.code for p in pack.purposes if not p.services or service.code in p.services), ""
@@ -466,7 +525,8 @@ class Gate:
             self.cases()
             .select_related("person")
             .filter(person_id=person_id)
-            .order_by("gate_distance", "-opened_on", "pk")  # type: ignore[misc]
+            # Newest by id, not by opening date: the date may be withheld at that distance.
+            .order_by("gate_distance", "-pk")  # type: ignore[misc]
             .first()
         )
         if case is None:
@@ -476,25 +536,43 @@ class Gate:
         return shown
 
     def _why_not(self, case_id: int) -> Decision:
+        """Why this member of staff may not read a case, saying no more than they may know.
+
+        Another controller's case is refused exactly as a case that does not exist, so that
+        no answer tells one council what another holds; a restriction (Article 18) is named
+        only to someone who could otherwise see the case, and a statistics-only role is told
+        only that it reaches no case."""
+        if self.policy.statistics_only(self.role):
+            return self.policy.statistics_refusal(self.role)
         row = (
-            Case.objects.filter(pk=case_id)
+            Case.objects.filter(pk=case_id, controller_id=self._controller_id)
             .annotate(gate_distance=self.distance_expression())
             .values("gate_distance", "restricted", "person__restricted")
             .first()
         )
         where = self.policy.label
         if row is None:
-            return Decision(False, f"{where}: no such case")
-        if (row["restricted"] or row["person__restricted"]) and not self.is_dpo:
+            return Decision(False, f"{where}: no such case for this controller")
+        distance = Distance(row["gate_distance"])
+        restricted = row["restricted"] or row["person__restricted"]
+        if restricted and not self.is_dpo and self._could_see(case_id, distance):
             return Decision(
                 False,
                 f"{where}: processing is restricted (UK GDPR Article 18); only the DPO may read it",
             )
-        distance = Distance(row["gate_distance"])
         return Decision(
             False,
             f"{where}: role '{self.role}' may not read cases at {distance.name.lower()} distance"
             + ("; break glass with a reason if it is urgent" if self.may_break_glass else ""),
+        )
+
+    def _could_see(self, case_id: int, distance: Distance) -> bool:
+        """Whether this member of staff could see a case of their controller were it not
+        restricted: at a distance their role reads, or by breaking glass."""
+        return (
+            distance <= self.policy.widest(self.role, "read")
+            or self.may_break_glass
+            or case_id in self.glass_reasons
         )
 
     def _show_case(self, case: Case) -> ShownCase:
@@ -502,6 +580,8 @@ class Gate:
         true_distance = Distance(getattr(case, "gate_distance", Distance.NONE))
         # Break-glass reads as if allocated; it never grants writes.
         distance = Distance.ALLOCATED if glass else true_distance
+        if glass and true_distance > Distance.ALLOCATED:
+            self._under_glass.add(case.pk)
         return ShownCase(
             case=self.show("case", case, distance),
             person=self.show("person", case.person, distance),
@@ -901,13 +981,23 @@ class Gate:
 
     # --- pages of cases ---------------------------------------------------------------------
 
-    def case_page(self, query: CaseQuery, *, team: bool = False) -> CasePage:
-        """My allocated cases (with `team`, the cases my teams hold), filtered, sorted and
-        paged in SQL, with the total the filters match; the page's cases are shown and
-        audited in one batch, as caseload() does. A filter or sort the role may not use (see
-        list_controls) is dropped, and `dropped` says by which rule."""
-        distance = Distance.TEAM if team else Distance.ALLOCATED
-        controls = self.list_controls(team=team)
+    def case_page(
+        self,
+        query: CaseQuery,
+        *,
+        team: bool = False,
+        everything: bool = False,
+        person_id: int | None = None,
+        most: int = MAX_PER_PAGE,
+    ) -> CasePage:
+        """My allocated cases (with `team`, the cases my teams hold; with `everything`, every
+        case I may see; with `person_id`, only theirs), filtered, sorted and paged in SQL,
+        with the total the filters match; the page's cases are shown and audited in one batch,
+        as caseload() does. A filter or sort the role may not use (see list_controls) is
+        dropped, and `dropped` says by which rule: neither the cases listed nor their count
+        may depend on a value the role may not read."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = self.list_controls(team=team, everything=everything)
         dropped: dict[str, str] = {}
 
         def usable(name: str) -> bool:
@@ -916,7 +1006,12 @@ class Gate:
             return bool(controls[name])
 
         qs = self.cases()
-        qs = qs.filter(team_id__in=self.team_ids) if team else qs.filter(allocated_to=self.user)
+        if team:
+            qs = qs.filter(team_id__in=self.team_ids)
+        elif not everything:
+            qs = qs.filter(allocated_to=self.user)
+        if person_id is not None:
+            qs = qs.filter(person_id=person_id)
         pack = self.policy.pack
         service = query.service
         if service and (service not in {s.code for s in pack.services} or not usable("service")):
@@ -966,7 +1061,7 @@ class Gate:
             F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
             for name in order
         ]
-        per_page = min(max(1, query.per_page), MAX_PER_PAGE)
+        per_page = min(max(1, query.per_page), most)
         # On the team caseload, cases waiting for allocation come first (a manager's first
         # job), and may be shown alone; both counts come from one query.
         allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
@@ -992,9 +1087,10 @@ class Gate:
         else:
             total = qs.count()
         page = min(max(1, query.page), max(1, -(-total // per_page)))
+        start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
         rows = list(
             qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
-                (page - 1) * per_page : page * per_page
+                start : start + per_page
             ]
         )
         dues = {case.pk: found for case in rows if (found := self._due_of(case)) is not None}
@@ -1035,21 +1131,18 @@ class Gate:
             due=dues,
         )
 
-    def list_controls(self, *, team: bool = False) -> dict[str, Decision]:
+    def list_controls(self, *, team: bool = False, everything: bool = False) -> dict[str, Decision]:
         """The filters (service, status, flag, name) and sorts (sort:<key>) a list of cases
-        may offer this member of staff. Each works on a field, which must be readable at the
-        farthest case on the list (allocated for my caseload, team for my teams' cases): to
-        filter or sort by a field one may not read would give it away."""
-        distance = Distance.TEAM if team else Distance.ALLOCATED
-        controls = {
-            "service": self._read_decision("case.service", distance),
-            "status": self._read_decision("case.closed_on", distance),
-            "flag": self._read_decision("personflag.flag", distance),
-        }
+        may offer this member of staff. Each works on fields, which must all be readable at
+        the farthest case on the list (allocated for my caseload, team for my teams' cases,
+        the widest reach of the role for everything): to filter or sort by a field one may
+        not read would give it away."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = {name: self._read_all(fields, distance) for name, fields in CASE_FILTERS.items()}
         names = [self._read_decision(f"person.{n}", distance) for n in NAME_FIELDS]
         controls["name"] = next((d for d in names if d), names[0])
-        for key, (dotted, _) in CASE_SORTS.items():
-            controls[f"sort:{key}"] = self._read_decision(dotted, distance)
+        for key, (fields, _) in CASE_SORTS.items():
+            controls[f"sort:{key}"] = self._read_all(fields, distance)
         dues = [self._read_decision(dotted, distance) for dotted, _ in DUE_PARTS.values()]
         controls["due"] = controls["sort:due"] = next((d for d in dues if d), dues[0])
         return controls
@@ -1153,6 +1246,17 @@ class Gate:
             append(entries)
         return found
 
+    def _list_distance(self, *, team: bool, everything: bool) -> Distance:
+        """The farthest a case on a list can stand, as it is read (break-glass as allocated)."""
+        if everything:
+            widest = self.policy.widest(self.role, "read")
+            return Distance.ALLOCATED if widest == Distance.NONE else widest
+        return Distance.TEAM if team else Distance.ALLOCATED
+
+    def _read_all(self, fields: Iterable[str], distance: Distance) -> Decision:
+        decisions = [self._read_decision(dotted, distance) for dotted in fields]
+        return next((d for d in decisions if not d), decisions[0])
+
     def _read_decision(self, dotted: str, distance: Distance) -> Decision:
         record, name = dotted.split(".")
         category = self.policy.category(record, name)
@@ -1179,11 +1283,13 @@ class Gate:
             self.cases()
             .filter(person_id=person_id)
             .select_related("person", "allocated_to", "team")
-            .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")[:limit]
+            .order_by("-pk")[:limit]
         )
         if not rows:
             raise self._refuse_person(person_id)
-        cases = [self._show_case(case) for case in rows]
+        # Open before closed, newest first, by dates only where the role may read them: a
+        # case whose dates are withheld comes after, newest first, so the order tells nothing.
+        cases = sorted((self._show_case(case) for case in rows), key=self._case_order)
         # The person's own fields and flags are read through the nearest of their cases.
         nearest = min(cases, key=self._reading_distance)
         distance = self._reading_distance(nearest)
@@ -1216,6 +1322,17 @@ class Gate:
             teams={case.pk: case.team.name for case in rows},
         )
 
+    @staticmethod
+    def _case_order(shown: ShownCase) -> tuple[int, int, int]:
+        closed, opened = shown.case.values["closed_on"], shown.case.values["opened_on"]
+        if isinstance(closed, Withheld) or isinstance(opened, Withheld):
+            return (2, 0, 0)
+        return (
+            0 if closed is None else 1,
+            -closed.toordinal() if closed else 0,
+            -opened.toordinal() if opened else 0,
+        )
+
     def may_break_glass_into(self, case_id: int) -> bool:
         """Whether breaking glass would open this case: the role may, and the case is this
         controller's and not restricted (restriction holds even against break-glass)."""
@@ -1229,20 +1346,28 @@ class Gate:
         ).exists()
 
     def _refuse_person(self, person_id: int) -> RefusedCase:
+        """Refuse (and audit) a person out of reach, through their latest case of this
+        controller: someone another controller holds is refused as someone nobody holds. A
+        statistics-only role is told only that it reaches no one, whoever is asked for."""
+        statistics = self.policy.statistics_only(self.role)
         latest = (
-            Case.objects.filter(person_id=person_id)
+            None
+            if statistics
+            else Case.objects.filter(person_id=person_id, controller_id=self._controller_id)
             .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
             .values_list("pk", flat=True)
             .first()
         )
-        if latest is None:
+        if statistics:
+            decision = self.policy.statistics_refusal(self.role)
+        elif latest is not None:
+            decision = self._why_not(latest)
+        else:
             decision = Decision(
                 False,
                 f"{self.policy.label}: staff reach a person only through one of their cases, "
                 "and there is none",
             )
-        else:
-            decision = self._why_not(latest)
         self._refuse(decision, case_id=latest, person_id=person_id, record="person")
         return RefusedCase(
             decision, latest, break_glass=latest is not None and self.may_break_glass_into(latest)
@@ -1264,21 +1389,24 @@ class Gate:
         for case in sorted(cases, key=self._reading_distance, reverse=True):
             nearest[case.person_id] = case
         related: list[RelatedPerson] = []
+        # In the order they were recorded: ordering by kind would tell a withheld kind.
         relationships = (
             Relationship.objects.filter(person_id__in=list(nearest))
             .select_related("other")
-            .order_by("kind", "pk")[:limit]
+            .order_by("pk")[:limit]
         )
         for link in relationships:
             via = nearest[link.person_id]
             distance = self._reading_distance(via)
-            kind = "professional" if link.kind in PROFESSIONAL_KINDS else "family"
+            shown_link = self.show("relationship", link, distance)
+            kind_value = shown_link.values["kind"]
+            if isinstance(kind_value, Withheld):
+                kind = "related"
+            else:
+                kind = "professional" if kind_value in PROFESSIONAL_KINDS else "family"
             related.append(
                 RelatedPerson(
-                    kind,
-                    self._show_related(link.other, kind, distance),
-                    self.show("relationship", link, distance),
-                    via.case_id,
+                    kind, self._show_related(link.other, kind, distance), shown_link, via.case_id
                 )
             )
         victims = (
@@ -1369,15 +1497,20 @@ class Gate:
         plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
         actions: list[tuple[TimelineEntry, Shown]] = []
         if plans:
-            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by(
-                F("due_on").asc(nulls_last=True), "pk"
-            ):
+            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
                 entry = plans[action.plan_id]
                 shown_action = self.show(
                     "planaction", action, self._reading_distance(by_case[entry.case_id])
                 )
                 entry.actions.append(shown_action)
                 actions.append((entry, shown_action))
+            # By due date where the role may read it (the same for every action of a plan),
+            # otherwise in the order they were recorded.
+            for entry in plans.values():
+                if entry.actions and not isinstance(entry.actions[0].values["due_on"], Withheld):
+                    entry.actions.sort(
+                        key=lambda a: (a.values["due_on"] is None, a.values["due_on"] or date.min)
+                    )
         audited = [(e, e.record) for e in entries] + actions
         if audited:
             append(
@@ -1688,6 +1821,11 @@ class Gate:
     def break_glass(
         self, case_id: int, reason: str, *, minutes: int = BREAK_GLASS_MINUTES
     ) -> BreakGlass:
+        """Open a case outside one's reach for `minutes`, with a typed reason, flagged for the
+        DPO; or Refused, audited with what was typed: a role without break-glass (checked
+        first, so even an attempt without a reason is logged), or a case that is not there,
+        another controller's, or restricted (Article 18 holds against break-glass). Those three
+        are refused alike, so a refusal reveals neither existence nor restriction."""
         reason = reason.strip()
         if not self.may_break_glass:
             decision = Decision(
@@ -1697,9 +1835,16 @@ class Gate:
             raise Refused(decision)
         if len(reason) < 10:
             raise ValueError("Give the reason for breaking glass in at least 10 characters.")
-        case = Case.objects.filter(pk=case_id, controller=self.user.controller).first()
+        case = Case.objects.filter(
+            pk=case_id,
+            controller_id=self._controller_id,
+            restricted=False,
+            person__restricted=False,
+        ).first()
         if case is None:
-            decision = Decision(False, f"{self.policy.label}: no such case for this controller")
+            decision = Decision(
+                False, f"{self.policy.label}: no case of this controller that break-glass opens"
+            )
             self._refuse(decision, case_id=case_id, action=Action.BREAK_GLASS, reason=reason)
             raise Refused(decision)
         now = timezone.now()
@@ -1726,6 +1871,158 @@ class Gate:
             )
         self.glass_reasons[case.pk] = reason
         return glass
+
+    # --- the DPO's review of break-glass ---------------------------------------------------
+
+    def break_glass_review(
+        self, page: int | str | None, *, per_page: int = 25
+    ) -> tuple[Page, list[GlassUse]]:
+        """Every break-glass access into this controller's cases, those still to review
+        first, newest first, a page at a time: the DPO only (refused and audited otherwise).
+        The child's name is read at the DPO's distance and audited as a list; what was done
+        during each access comes from the audit log, in one query for the page."""
+        self._require_reviewer()
+        rows = (
+            BreakGlass.objects.filter(case__controller_id=self._controller_id)
+            .select_related("user", "reviewed_by", "case", "case__person")
+            .annotate(gate_distance=self.distance_expression("case__"))
+            .order_by(F("reviewed_at").asc(nulls_first=True), "-started_at", "-pk")
+        )
+        found = Paginator(rows, per_page).get_page(page)
+        return found, self._glass_uses(list(found.object_list), Action.LIST)
+
+    def break_glass_use(self, glass_id: int) -> GlassUse:
+        """One break-glass access, for the DPO to review: read and audited."""
+        return self._glass_uses([self._reviewable(glass_id)], Action.READ)[0]
+
+    def review_break_glass(self, glass_id: int, note: str) -> GlassUse:
+        """Mark a break-glass access reviewed, with the DPO's note; audited as an update of
+        the access, the note kept in the log in the DPO's words. Reviewed once."""
+        note = note.strip()
+        glass = self._reviewable(glass_id)
+        if glass.reviewed_at is not None:
+            raise ValueError("This break-glass access has already been reviewed.")
+        if not note:
+            raise ValueError("Say what you found.")
+        with transaction.atomic():
+            glass.reviewed_at = timezone.now()
+            glass.reviewed_by = self.user
+            glass.review_note = note
+            glass.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+            append(
+                [
+                    self._entry(
+                        Action.UPDATE,
+                        f"{self.policy.label}: role '{self.role}' manages the policy; reviewed "
+                        f"the break-glass access of {glass.user.get_username()}",
+                        (),
+                        case_id=glass.case_id,
+                        person_id=glass.case.person_id,
+                        record="breakglass",
+                        record_id=glass.pk,
+                        reason=note,
+                        service=glass.case.service,
+                    )
+                ]
+            )
+        return self._glass_uses([glass], None)[0]
+
+    def _require_reviewer(self) -> None:
+        if not self.is_dpo:
+            decision = Decision(
+                False,
+                f"{self.policy.label}: role '{self.role}' may not review break-glass access; "
+                "only the role that manages the policy may",
+            )
+            self._refuse(decision, record="breakglass")
+            raise Refused(decision)
+
+    def _reviewable(self, glass_id: int) -> BreakGlass:
+        self._require_reviewer()
+        glass = (
+            BreakGlass.objects.filter(pk=glass_id, case__controller_id=self._controller_id)
+            .select_related("user", "reviewed_by", "case", "case__person")
+            .annotate(gate_distance=self.distance_expression("case__"))
+            .first()
+        )
+        if glass is None:
+            decision = Decision(False, f"{self.policy.label}: no such break-glass access")
+            self._refuse(decision, record="breakglass")
+            raise Refused(decision)
+        return glass
+
+    def _glass_uses(self, rows: list[BreakGlass], action: str | None) -> list[GlassUse]:
+        done: dict[int, dict[tuple[str, str, str], tuple[int, set[str]]]] = {r.pk: {} for r in rows}
+        windows = [(r.user_id, r.case_id, r.started_at, r.expires_at) for r in rows]
+        events = (
+            audit_selectors.during(windows)
+            .exclude(action=Action.BREAK_GLASS)
+            .only("actor_id", "case_id", "at", "action", "decision", "record_type", "categories")
+        )
+        for event in events:
+            for r in rows:
+                if (event.actor_id, event.case_id) == (r.user_id, r.case_id) and (
+                    r.started_at <= event.at < r.expires_at
+                ):
+                    key = (event.record_type or "case", event.action, event.decision)
+                    count, categories = done[r.pk].get(key, (0, set()))
+                    done[r.pk][key] = (count + 1, categories | set(event.category_codes))
+        uses = []
+        for r in rows:
+            distance = Distance(r.gate_distance)  # type: ignore[attr-defined]
+            person = self.show("person", r.case.person, distance)
+            names = ("given_name", "family_name", "preferred_name", "date_of_birth")
+            shown_person = Shown(
+                "person",
+                person.pk,
+                {n: person.values[n] for n in names},
+                frozenset(
+                    c
+                    for n in names
+                    if not isinstance(person.values[n], Withheld)
+                    and (c := self.policy.category("person", n))
+                ),
+            )
+            uses.append(
+                GlassUse(
+                    pk=r.pk,
+                    staff=staff_name(r.user),
+                    person=shown_person,
+                    case=self.show("case", r.case, distance),
+                    case_id=r.case_id,
+                    person_id=r.case.person_id,
+                    reason=r.reason,
+                    started_at=r.started_at,
+                    expires_at=r.expires_at,
+                    reviewed_at=r.reviewed_at,
+                    reviewed_by=staff_name(r.reviewed_by),
+                    note=r.review_note,
+                    reads=[
+                        GlassRead(record, act, decision, count, tuple(sorted(categories)))
+                        for (record, act, decision), (count, categories) in sorted(
+                            done[r.pk].items()
+                        )
+                    ],
+                )
+            )
+        if action is not None:
+            append(
+                [
+                    self._entry(
+                        action,
+                        f"{self.policy.label}: role '{self.role}' manages the policy; reviews "
+                        "break-glass access",
+                        use.person.categories | use.case.categories,
+                        case_id=use.case_id,
+                        person_id=use.person_id,
+                        record="breakglass",
+                        record_id=use.pk,
+                        service=r.case.service,
+                    )
+                    for use, r in zip(uses, rows, strict=True)
+                ]
+            )
+        return uses
 
     # --- who has seen this record ------------------------------------------------------------
 
@@ -1954,6 +2251,8 @@ class Gate:
         reason: str = "",
         service: str = "",
     ) -> AuditEntry:
+        if not reason and case_id in self._under_glass:
+            reason = self.glass_reasons[case_id]
         return AuditEntry(
             actor_label=self.user.get_username(),
             actor_id=self.user.pk,

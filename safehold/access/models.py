@@ -46,6 +46,11 @@ class BreakGlassQuerySet(models.QuerySet["BreakGlass"]):
     def active(self, at: datetime | None = None) -> BreakGlassQuerySet:
         return self.filter(expires_at__gt=at or timezone.now())
 
+    def in_force(self, at: datetime | None = None) -> BreakGlassQuerySet:
+        """Active grants that still open their case: restriction of processing (Article 18)
+        holds even against break-glass, including a restriction placed after the glass broke."""
+        return self.active(at).filter(case__restricted=False, case__person__restricted=False)
+
 
 class BreakGlass(models.Model):
     """Emergency access to a case outside one's allocation: a typed reason, a time limit, and
@@ -60,11 +65,16 @@ class BreakGlass(models.Model):
     reviewed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    review_note = models.TextField(blank=True, help_text="What the DPO found on review.")
 
     objects = BreakGlassQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["user", "expires_at"])]
+        indexes = [
+            models.Index(fields=["user", "expires_at"]),
+            # The DPO's review list: those still to review first, newest first.
+            models.Index(fields=["reviewed_at", "started_at"], name="breakglass_review_idx"),
+        ]
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

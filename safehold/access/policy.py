@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import cached_property
 
-from safehold.policy.schema import Pack, Role
+from safehold.policy.schema import ROLE_POWERS, Pack, Role
 
 
 class Distance(IntEnum):
@@ -40,6 +40,17 @@ class Decision:
         return self.allowed
 
 
+def effective_role(role: Role) -> Role:
+    """The role as the gate applies it. A statistics-only role sees aggregate statistics and
+    never a single person or case, so whatever grants or powers a pack gives it reach no one
+    (`policy.checks` warns of such grants and refuses such powers)."""
+    if not role.statistics_only:
+        return role
+    return role.model_copy(
+        update={"grants": [], "holds_cases": False, **dict.fromkeys(ROLE_POWERS, False)}
+    )
+
+
 @dataclass(frozen=True)
 class AccessPolicy:
     pack: Pack
@@ -63,7 +74,21 @@ class AccessPolicy:
 
     @cached_property
     def roles(self) -> dict[str, Role]:
-        return {role.code: role for role in self.pack.roles}
+        return {role.code: effective_role(role) for role in self.pack.roles}
+
+    def statistics_only(self, role_code: str) -> bool:
+        """Whether the role sees aggregate statistics only, never a person or a case."""
+        role = self.role(role_code)
+        return role is not None and role.statistics_only
+
+    def statistics_refusal(self, role_code: str) -> Decision:
+        """The refusal of every record to a statistics-only role: the same for every case and
+        person, so that it tells the role nothing about any of them."""
+        return Decision(
+            False,
+            f"{self.label or self.pack.code}: role '{role_code}' is for statistics only: it "
+            "sees aggregate statistics, never a single person or case",
+        )
 
     def role(self, code: str) -> Role | None:
         return self.roles.get(code)
@@ -95,6 +120,8 @@ class AccessPolicy:
         role = self.role(role_code)
         if role is None:
             return Decision(False, f"{where}: '{role_code}' is not a role of this pack")
+        if role.statistics_only:
+            return self.statistics_refusal(role_code)
         if distance == Distance.NONE:
             return Decision(False, f"{where}: role '{role_code}' has no relationship to the case")
         for i, grant in enumerate(role.grants, 1):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from safehold.access.models import BreakGlass, User
+from safehold.access.policy import effective_role
 from safehold.policy import selectors
 from safehold.policy.schema import Role
 
 
 def role_of(user: User) -> Role | None:
     """The pack role of a member of staff, from their controller's current pack version (one
-    query; the parsed pack is cached)."""
+    query; the parsed pack is cached), as the gate applies it (`effective_role`)."""
     if user.controller_id is None or not user.role:
         return None
     pack = selectors.controller_pack(user.controller_id)
-    return next((r for r in pack.roles if r.code == user.role), None)
+    return next((effective_role(r) for r in pack.roles if r.code == user.role), None)
 
 
 def break_glass_to_review(controller_id: int) -> int:

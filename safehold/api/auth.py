@@ -17,6 +17,16 @@ def _staff(user: Any) -> User | None:
     return None
 
 
+# Set on a request authenticated by a token rather than by the browser's session.
+_VIA_TOKEN = "safehold_via_token"  # noqa: S105 (an attribute name, not a secret)
+
+
+def via_token(request: HttpRequest) -> bool:
+    """Whether the caller is an integration holding a token, not the person at a browser: a
+    token never inherits its member of staff's break-glass access."""
+    return bool(getattr(request, _VIA_TOKEN, False))
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer sht_...`, a token issued with `safehold token create`."""
 
@@ -24,6 +34,7 @@ class TokenAuth(HttpBearer):
         user = _staff(user_for_token(token))
         if user is not None:
             request.user = user
+            setattr(request, _VIA_TOKEN, True)
         return user
 
 

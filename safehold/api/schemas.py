@@ -35,9 +35,10 @@ class PersonOut(RecordOut):
 
 
 class CaseOut(Schema):
+    # The service is in `case.values` (or `case.withheld`), never copied here: a top-level
+    # copy would show what the pack withholds.
     id: int
     person_id: int
-    service: str
     distance: str = Field(description="allocated, team, service or controller")
     break_glass: bool
     case: RecordOut
@@ -49,6 +50,10 @@ class CasePage(Schema):
     limit: int
     offset: int
     items: list[CaseOut]
+    dropped: dict[str, str] = Field(
+        description="Filters and sorts not applied, each with the rule: the caller may not "
+        "read the field they work on for every case the list reaches."
+    )
 
 
 class PeopleFound(Schema):
@@ -92,7 +97,6 @@ def case_out(shown: ShownCase) -> CaseOut:
     return CaseOut(
         id=shown.case_id,
         person_id=shown.person_id,
-        service=shown.service,
         distance=shown.distance.name.lower(),
         break_glass=shown.break_glass,
         case=record_out(shown.case),

@@ -20,7 +20,7 @@ from django.db.models import F, Field, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from safehold.audit import selectors
+from safehold.audit import checkpoints, selectors
 from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher
 from safehold.audit.models import Action, AuditEvent, ChainHead, Decision
 
@@ -108,7 +108,12 @@ class AuditEntry:
             raise InvalidEntry("rule is required: every decision names the rule that made it")
         if not (self.purpose or self.reason.strip()):
             raise InvalidEntry("a purpose or a reason is required: the log must say why")
-        if action == Action.BREAK_GLASS and not self.reason.strip():
+        # An access granted must say why; a refused attempt is logged with whatever was typed.
+        if (
+            action == Action.BREAK_GLASS
+            and decision == Decision.ALLOWED
+            and not self.reason.strip()
+        ):
             raise InvalidEntry("break-glass access needs the reason given for it")
         if action == Action.DISCLOSE and not self.recipient:
             raise InvalidEntry("a disclosure needs its recipient")
@@ -185,6 +190,10 @@ def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
             prev = digest
         _insert(params)
         ChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
+        if checkpoints.due(head.seq, seq):
+            # Signed once committed: a checkpoint of entries rolled back would accuse the
+            # entries that later take their numbers.
+            transaction.on_commit(functools.partial(checkpoints.write_after_commit, seq, prev))
     return rows
 
 
@@ -236,7 +245,7 @@ class ChainBreak:
     """The first entry that is not as it was written, and what was done to it."""
 
     seq: int
-    kind: str  # edited | deleted | inserted | reordered | head | anchor
+    kind: str  # edited | deleted | inserted | reordered | head | anchor | truncated
     detail: str
 
     def __str__(self) -> str:
@@ -251,10 +260,15 @@ class VerifyResult:
     head_hash: str
     problem: ChainBreak | None = None
     unguarded: tuple[str, ...] = field(default=())
+    # The signed checkpoints checked against, the last of them, and lines of the checkpoint
+    # file that could not be trusted.
+    checkpoints: int = 0
+    checkpointed_seq: int = 0
+    checkpoint_problems: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
-        return self.problem is None and not self.unguarded
+        return self.problem is None and not self.unguarded and not self.checkpoint_problems
 
     @property
     def rate(self) -> float:
@@ -270,22 +284,35 @@ UNREADABLE = (ValueError, TypeError, OverflowError)
 
 
 def verify_chain(
-    *, chunk_size: int = 5_000, window: int = 200_000, anchor: tuple[int, str] | None = None
+    *,
+    chunk_size: int = 5_000,
+    window: int = 200_000,
+    anchor: tuple[int, str] | None = None,
+    signed: bool = True,
+    start: tuple[int, str] = (0, GENESIS),
 ) -> VerifyResult:
     """Check every entry's hash, its link to the one before and the sequence's continuity, in
     one ordered pass, then that the chain ends at the head. Stops at the first break.
 
-    `anchor` is a (seq, hash) recorded outside the database earlier (`safehold audit head`): it
-    catches a chain rewritten whole by someone able to recompute every hash, which no check
-    inside the database can.
+    Someone able to recompute every hash can cut the chain's end off or rewrite it from some
+    entry on, which no check inside the database can see. So the chain is also checked against
+    every signed checkpoint kept outside the database (`signed`, see checkpoints.py), and
+    against `anchor`, a (seq, hash) recorded elsewhere by hand (`safehold audit head`).
+
+    `start` is a (seq, hash) already verified: only the entries after it are checked.
     """
     started = time.perf_counter()
     head_seq, head_hash = selectors.chain_head()
-    anchor_seq, anchor_hash = anchor if anchor is not None else (0, "")
-    expected, last, before_last = 1, GENESIS, ""
+    anchors: dict[int, tuple[str, str]] = {}
+    loaded = checkpoints.load() if signed else None
+    if loaded is not None:
+        anchors = {seq: (c.hash, str(c)) for seq, c in loaded.by_seq.items()}
+    if anchor is not None:
+        anchors[anchor[0]] = (anchor[1], "the anchor given")
+    expected, last, before_last = start[0] + 1, start[1], ""
     problem: ChainBreak | None = None
     row_hash = RowHasher(connection.timezone or UTC)
-    rows = _rows(head_seq, chunk_size, window)
+    rows = _rows(start[0], head_seq, chunk_size, window)
     try:
         for row in rows:
             seq, prev_hash, stored = row[0], row[-2], row[-1]
@@ -293,38 +320,58 @@ def verify_chain(
                 problem = _gap(expected, seq)
             elif prev_hash != last or row_hash(last, row) != stored:
                 problem = _diagnose(row_hash, row, last, before_last)
-            elif seq == anchor_seq and stored != anchor_hash:
-                problem = ChainBreak(seq, "anchor", "its hash is not the anchored one: rewritten")
+            elif anchors and seq in anchors and anchors[seq][0] != stored:
+                problem = ChainBreak(
+                    seq,
+                    "anchor",
+                    f"its hash is not the one in {anchors[seq][1]}: the chain was rewritten "
+                    "from here or before, and hashed again",
+                )
             if problem is not None:
                 break
             before_last, last = last, stored
             expected += 1
         else:
-            problem = _check_ends(expected - 1, last, head_seq, head_hash, anchor_seq)
+            problem = _check_ends(expected - 1, last, head_seq, head_hash, anchors)
     except UNREADABLE as exc:
         # A value stored that is not of its column's type (SQLite stores anything).
         problem = ChainBreak(expected, "edited", f"unreadable: {exc}")
     finally:
         rows.close()
     return VerifyResult(
-        checked=expected - 1,
+        checked=expected - 1 - start[0],
         seconds=time.perf_counter() - started,
         head_seq=head_seq,
         head_hash=head_hash,
         problem=problem,
-        unguarded=selectors.missing_guards(),
+        unguarded=selectors.guard_problems(),
+        checkpoints=len(loaded.by_seq) if loaded else 0,
+        checkpointed_seq=max(loaded.by_seq, default=0) if loaded else 0,
+        checkpoint_problems=loaded.problems if loaded else (),
     )
 
 
-def _rows(head_seq: int, chunk_size: int, window: int) -> Generator[Row, None, None]:
+def checkpoint(*, chunk_size: int = 5_000) -> tuple[VerifyResult, checkpoints.Checkpoint | None]:
+    """Verify the entries since the last signed checkpoint, and only if they are intact sign
+    the head as a new one: never put a signature on a chain that has not been checked."""
+    loaded = checkpoints.load()
+    last = max(loaded.by_seq.values(), key=lambda c: c.seq, default=None)
+    start = (last.seq, last.hash) if last is not None else (0, GENESIS)
+    result = verify_chain(chunk_size=chunk_size, start=start)
+    if not result.ok or result.head_seq == 0:  # broken, or nothing yet to sign
+        return result, None
+    return result, checkpoints.write(result.head_seq, result.head_hash, sync=True)
+
+
+def _rows(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[Row, None, None]:
     # One short transaction per window of sequence numbers, not one for the whole chain: on
     # PostgreSQL the server-side cursor streams inside it (outside a transaction it would be
     # WITH HOLD, copied whole before the first row), and no snapshot or SQLite read lock is
     # held for the length of a verify of tens of millions of rows.
-    for low in range(0, head_seq, window):
+    for start in range(low, head_seq, window):
         with transaction.atomic():
             yield from (
-                AuditEvent.objects.filter(seq__gt=low, seq__lte=min(low + window, head_seq))
+                AuditEvent.objects.filter(seq__gt=start, seq__lte=min(start + window, head_seq))
                 .annotate(at_text=Cast("at", output_field=TextField()))
                 .order_by("seq")
                 .values_list(*STREAM_COLUMNS)
@@ -367,9 +414,10 @@ def _diagnose(row_hash: RowHasher, row: Row, last: str, before_last: str) -> Cha
 
 
 def _check_ends(
-    checked: int, last: str, head_seq: int, head_hash: str, anchor_seq: int
+    checked: int, last: str, head_seq: int, head_hash: str, anchors: dict[int, tuple[str, str]]
 ) -> ChainBreak | None:
-    """The chain must end where the head says, with nothing after it."""
+    """The chain must end where the head says, with nothing after it, and reach every entry
+    signed or anchored outside the database."""
     if checked < head_seq:
         return ChainBreak(
             checked + 1,
@@ -380,8 +428,14 @@ def _check_ends(
         return ChainBreak(
             head_seq, "head", "the chain head's hash is not this entry's: one of them was altered"
         )
-    if anchor_seq > checked:
-        return ChainBreak(anchor_seq, "anchor", "the anchored entry is not in the chain")
+    furthest = max(anchors, default=0)
+    if furthest > checked:
+        return ChainBreak(
+            checked + 1,
+            "truncated",
+            f"entries {checked + 1}-{furthest} are missing: {anchors[furthest][1]} "
+            f"covers entry {furthest}, but the chain and its head end at entry {checked}",
+        )
     # Read the first entry past the head, then the head again: a genuine append commits its
     # rows and the head together, so an entry still past the head was put there by hand.
     beyond = selectors.first_seq_after(head_seq)

@@ -20,7 +20,7 @@ from safehold.policy.law import (
     UK_COUNTRIES,
 )
 from safehold.policy.loader import PathKey, Problem, Source
-from safehold.policy.schema import BUILTIN_EVENTS, holds_cases_by_default
+from safehold.policy.schema import BUILTIN_EVENTS, ROLE_POWERS, holds_cases_by_default
 from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
 
 SECTIONS = (
@@ -344,7 +344,28 @@ class _Checker:
                         f"role '{r.get('code')}'",
                         star=True,
                     )
+            if r.get("statistics_only") is True:
+                self.statistics_role(i, r)
         self.case_holders()
+
+    def statistics_role(self, i: int, r: dict[str, Any]) -> None:
+        """A statistics-only role sees aggregate statistics and never a person or a case
+        (the gate refuses every record to it), so a grant is inert and a power contradicts
+        what the role is."""
+        name = f"role '{r.get('code')}' is for statistics only"
+        if _list(r.get("grants")):
+            self.warning(
+                ("roles", i, "grants"),
+                f"{name}, so its grants reach no person or case: the gate refuses every "
+                "record to it and it sees only aggregate statistics; remove the grants",
+            )
+        for power in ROLE_POWERS:
+            if r.get(power) is True:
+                self.error(
+                    ("roles", i, power),
+                    f"{name}, but '{power}' is a power over individual records; remove one "
+                    "or the other",
+                )
 
     def case_holders(self) -> None:
         """Allocation needs someone to allocate to, and a case worker must be able to read the

@@ -1292,10 +1292,11 @@ def notice_links(code: str) -> dict[str, str]:
     return links
 
 
-def render_html(pack: Pack, variant: Variant = "full") -> str:
-    """The notice as a complete web page."""
+def render_html(pack: Pack, variant: Variant = "full", *, csp_nonce: str = "") -> str:
+    """The notice as a complete web page; `csp_nonce` lets its inline scripts run under the
+    response's Content-Security-Policy."""
     document = notice_document(pack, variant)
-    context = {"notice": document, "links": notice_links(pack.code)}
+    context = {"notice": document, "links": notice_links(pack.code), "cspNonce": csp_nonce}
     return render_to_string(TEMPLATES[variant], context)
 
 

@@ -398,7 +398,11 @@ class Role(Strict):
         False, description="May allocate and reallocate the cases of its teams (a manager)."
     )
     manages_policy: bool = False
-    statistics_only: bool = False
+    statistics_only: bool = Field(
+        False,
+        description="Sees aggregate statistics only, never a single person or case: the gate "
+        "refuses every record to it, whatever its grants.",
+    )
     holds_cases: bool = Field(
         False,
         description=(
@@ -433,6 +437,10 @@ def holds_cases_by_default(role: dict[str, Any]) -> bool:
         == "allocated"
         for grant in grants
     )
+
+
+# A role's powers over individual records, besides its grants: none is a statistics-only role's.
+ROLE_POWERS = ("break_glass", "allocates_cases", "manages_policy", "approves_disclosures")
 
 
 # --- who we share with --------------------------------------------------------------------------

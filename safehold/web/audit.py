@@ -16,7 +16,7 @@ from safehold.access.gate import Gate, Refused, Shown, Withheld
 from safehold.access.models import User
 from safehold.audit.models import Action
 from safehold.audit.selectors import who_has_seen as trail_of
-from safehold.web.display import Display
+from safehold.web.display import Display, explain
 from safehold.web.edits import change_rows
 from safehold.web.staff import optional_url
 
@@ -44,7 +44,11 @@ def who_has_seen(request: HttpRequest, person_id: int) -> HttpResponse:
         return render(
             request,
             "web/audit/not_allowed.html",
-            {"person_id": person_id, "rule": str(refused)},
+            {
+                "person_id": person_id,
+                "rule": str(refused),
+                "because": explain(str(refused), gate.policy.pack),
+            },
             status=403,
         )
     paginator = Paginator(trail_of(person_id), PER_PAGE)
@@ -63,6 +67,7 @@ def who_has_seen(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "name": display_name(person),
             "purposes": {p.code: p.name for p in gate.policy.pack.purposes},
+            "explain_rule": lambda rule: explain(rule, gate.policy.pack),
             "person_id": person_id,
             "page": page,
             "person_url": optional_url("web:person", person_id),

@@ -37,6 +37,7 @@ from safehold.access.models import User
 from safehold.access.policy import Decision
 from safehold.access.selectors import role_of
 from safehold.audit.models import Action
+from safehold.policy.selectors import controller_pack
 from safehold.records.models import (
     Assessment,
     CaseRecord,
@@ -47,7 +48,7 @@ from safehold.records.models import (
     PlanAction,
     Report,
 )
-from safehold.web.display import Display, label_of
+from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import (
     AllocateForm,
     AssessmentForm,
@@ -85,13 +86,21 @@ def refused_page(
     case_id: int | None = None,
     break_glass: bool = False,
 ) -> HttpResponse:
-    """403: which rule refused and, where breaking glass would open the case, the way to it."""
+    """403: which rule refused (in words, and as the gate wrote it) and, where breaking glass
+    would open the case, the way to it."""
+    user = request.user
+    pack = (
+        controller_pack(user.controller_id)
+        if isinstance(user, User) and user.controller_id is not None
+        else None
+    )
     return render(
         request,
         "web/cases/refused.html",
         {
             "heading": heading,
             "rule": rule,
+            "because": explain(rule, pack) if pack is not None else "",
             "break_glass_url": (
                 reverse("web:break-glass", args=[case_id])
                 if break_glass and case_id is not None
@@ -145,6 +154,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @with_gate
 def caseload(request: HttpRequest, gate: Gate) -> HttpResponse:
+    if gate.policy.statistics_only(gate.role):
+        # A statistics-only role has no caseload and reaches no one: its home is statistics.
+        return redirect("web:statistics")
     return _case_list(request, gate, team=False)
 
 
@@ -459,6 +471,12 @@ def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> Htt
             action_form.keep_only(gate.writable("planaction", shown))
     status = 200
     valid = form.is_valid() and (actions is None or actions.is_valid())
+    if actions is not None and not actions.forms:
+        # Sent without the formset's management form (not from our page): invalid, and the
+        # page is shown again with empty actions to fill in.
+        actions = PlanActionFormSet(prefix="action")
+        for action_form in actions.forms:
+            action_form.keep_only(gate.writable("planaction", shown))
     if request.method == "POST" and valid:
         try:
             _write(request, gate, shown, form, model, actions)
@@ -467,7 +485,8 @@ def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> Htt
             status = 403
         else:
             messages.success(request, f"{title} recorded")
-            return redirect(reverse("web:person", args=[shown.person_id]) + "#timeline")
+            # The top of the page, where the success banner is (not #timeline below it).
+            return redirect("web:person", shown.person_id)
     elif request.method == "POST":
         status = 400
     return render(

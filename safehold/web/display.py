@@ -6,6 +6,7 @@ Templates render a `Cell` with the `shown` macro (web/macros/shown.html).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,8 +20,9 @@ from safehold.web.govuk import date_time, day
 @dataclass(frozen=True)
 class Cell:
     text: str = ""
-    withheld: str = ""  # the gate's reason, when the value is withheld
+    withheld: str = ""  # the gate's rule, when the value is withheld
     category: str = ""  # the name of the withheld value's data category
+    because: str = ""  # the rule in words (`explain`)
 
     @property
     def is_withheld(self) -> bool:
@@ -41,6 +43,7 @@ class Display:
             return Cell(
                 withheld=value.reason,
                 category=self.categories.get(value.category or "", "no data category"),
+                because=explain(value.reason, self.pack),
             )
         if value is None or value == "":
             return Cell()
@@ -76,9 +79,31 @@ class Display:
         withheld = next((v for v in (given, family) if isinstance(v, Withheld)), None)
         return self(withheld) if withheld is not None else Cell()
 
-    def reasons(self, cells: Iterable[Cell]) -> list[tuple[str, str]]:
-        """The distinct (category, reason) pairs behind the withheld cells of a page."""
-        return sorted({(c.category, c.withheld) for c in cells if c.is_withheld})
+    def reasons(self, cells: Iterable[Cell]) -> list[tuple[str, Because]]:
+        """The distinct (category, reason) pairs behind the withheld cells of a page; the
+        reason prints as words, and keeps the gate's rule."""
+        return sorted(
+            {
+                (c.category, Because(c.because or c.withheld, c.withheld))
+                for c in cells
+                if c.is_withheld
+            }
+        )
+
+    def because(self, rule: str) -> Because:
+        return Because(explain(rule, self.pack), rule)
+
+
+@dataclass(frozen=True, order=True)
+class Because:
+    """A rule of the gate in words (`text`, what `str()` gives) and as the gate wrote it
+    (`rule`, with the pack's codes), which pages keep in a details component."""
+
+    text: str
+    rule: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def label_of(person: ShownCase | Shown, display: Display) -> str:
@@ -92,3 +117,78 @@ def age(born: Any, on: date) -> int | None:
     if not isinstance(born, date):  # not given, or withheld
         return None
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+# --- the gate's rules in words ----------------------------------------------------------------
+
+# How far a grant reaches, as a member of staff would say it.
+REACH = {
+    "allocated": "on cases allocated to them",
+    "team": "on their team's cases",
+    "service": "on cases of their service",
+    "controller": "on any case of the organisation",
+}
+# Which cases, by their distance from a member of staff.
+CASES_AT = {
+    "allocated": "allocated to them",
+    "team": "held by their team",
+    "service": "held by other teams of their service",
+    "controller": "held by other teams of the organisation",
+}
+_PACK = re.compile(r"^[a-z0-9-]+ v\d+: ")
+_NO_GRANT = re.compile(
+    r"^no grant of role '(?P<role>[^']+)' allows (?P<action>\w+)(?: of '(?P<category>[^']+)')?"
+    r" at (?P<distance>\w+) distance$"
+)
+_MAY_NOT_READ = re.compile(
+    r"^role '(?P<role>[^']+)' may not read cases at (?P<distance>\w+) distance(?P<rest>;.*)?$"
+)
+_GRANT = re.compile(
+    r"^role '(?P<role>[^']+)' grant \d+ \((?P<action>\w+) (?P<categories>.+) up to (?P<distance>\w+)\)$"
+)
+_READS_AT = re.compile(r"^role '(?P<role>[^']+)' reads at (?P<distance>\w+) distance$")
+_ROLE = re.compile(r"role '([^']+)'")
+_QUOTED = re.compile(r"'([a-z0-9-]+)'")
+
+
+def explain(rule: str, pack: Pack) -> str:
+    """The gate's rule (`cambridgeshire-yos v1: no grant of role 'youth-justice-officer' allows
+    read of 'health' at team distance`) as a sentence with the pack's names for its codes
+    ("A Youth offending case manager may not read health information on their team's cases").
+    Pages show this, and the rule itself in a details component."""
+    roles = {r.code: r.name for r in pack.roles}
+    categories = {c.code: c.name for c in pack.categories}
+    text = _PACK.sub("", rule.strip())
+
+    def role(code: str) -> str:
+        name = roles.get(code, code)
+        return f"{'An' if name[:1].lower() in 'aeiou' else 'A'} {name}"
+
+    def category(code: str) -> str:
+        name = categories.get(code, code)
+        return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+    def reach(distance: str) -> str:
+        return REACH.get(distance, f"at {distance} distance")
+
+    if match := _NO_GRANT.match(text):
+        what = f" {category(match['category'])}" if match["category"] else ""
+        return f"{role(match['role'])} may not {match['action']}{what} {reach(match['distance'])}."
+    if match := _MAY_NOT_READ.match(text):
+        cases = CASES_AT.get(match["distance"], f"at {match['distance']} distance")
+        rest = (match["rest"] or "").rstrip(".")
+        return f"{role(match['role'])} may not read cases {cases}{rest}."
+    if match := _GRANT.match(text):
+        names = [
+            "everything" if c.strip() == "*" else category(c.strip())
+            for c in match["categories"].split(",")
+        ]
+        return (
+            f"{role(match['role'])} may {match['action']} {', '.join(names)} "
+            f"{reach(match['distance'])}."
+        )
+    if match := _READS_AT.match(text):
+        return f"{role(match['role'])} may read this {reach(match['distance'])}."
+    text = _ROLE.sub(lambda m: role(m[1])[:1].lower() + role(m[1])[1:], text)
+    text = _QUOTED.sub(lambda m: categories.get(m[1], roles.get(m[1], m[1])), text)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -471,19 +471,28 @@ class ContactForm(GovukForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         typed = data.get("occurred_time", "")
-        moment = time(12, 0)  # a contact on a day, at no stated time: midday, not midnight
+        moment: time | None = None
         if typed:
             try:
-                moment = time_of(typed)  # type: ignore[assignment]
+                moment = time_of(typed)
             except ValueError:
                 self.add_error("occurred_time", "Enter a real time, like 14:30 or 2:30pm")
                 return data
         on = data.get("occurred_on")
-        if on is not None:
+        if on is None:
+            return data
+        now = timezone.now()
+        if moment is not None:
+            # A time typed is a claim about when: it cannot be later than now.
             at = timezone.make_aware(datetime.combine(on, moment))
-            if at > timezone.now():
+            if at > now:
                 self.add_error("occurred_time", "Time of the contact must be in the past")
-            data["occurred_at"] = at
+        else:
+            # No time: the date is the claim, and DateField has checked it is not in the
+            # future. The record still needs a moment: midday, not midnight, or now if the
+            # contact was earlier today and it is not yet midday.
+            at = min(timezone.make_aware(datetime.combine(on, time(12, 0))), now)
+        data["occurred_at"] = at
         return data
 
 

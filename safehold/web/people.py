@@ -55,16 +55,21 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     # the 403 page, if none), the people around them and the timeline, each read audited.
     shown = gate.young_person(person_id)
     related = gate.related_people(shown.cases)
-    timeline = gate.timeline(shown.cases)
+    # The timeline a page at a time, newest first: this page's entries are among the newest
+    # (page x size) of each kind, so that is all the gate reads (and audits).
+    page = _timeline_page(request)
+    timeline = gate.timeline(shown.cases, limit=page * TIMELINE_PAGE + 1)
+    more = len(timeline) > page * TIMELINE_PAGE
     display = Display(gate.policy.pack)
     current = shown.current
     summary = _summary(shown, timeline, display)
     cases = [_case_row(case, shown, display) for case in shown.cases]
     people = {
         kind: [_related_row(r, display) for r in related if r.kind == kind]
-        for kind in ("family", "professional", "victim")
+        for kind in ("family", "professional", "related", "victim")
     }
-    items = [_timeline_item(entry, shown, display) for entry in timeline]
+    window = timeline[(page - 1) * TIMELINE_PAGE : page * TIMELINE_PAGE]
+    items = [_timeline_item(entry, shown, display) for entry in window]
     details = _details(gate, shown, display)
     flags = _flag_history(shown, display)
     _add_change_links(gate, shown, cases, items)
@@ -89,6 +94,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "cases": cases,
             "people": people,
             "timeline": items,
+            "timeline_pages": _timeline_pagination(page, more),
             "actions": _actions(gate, current) if current is not None else [],
             "open_case_url": reverse("web:case-new", args=[person_id])
             if gate.may_write("case", CASE_FIELDS)
@@ -101,6 +107,30 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "messages": messages.get_messages(request),
         },
     )
+
+
+TIMELINE_PAGE = 20
+TIMELINE_MAX_PAGE = 200  # 4,000 entries back: beyond that, a report, not a page
+
+
+def _timeline_page(request: HttpRequest) -> int:
+    text = request.GET.get("timeline", "1")
+    return min(int(text), TIMELINE_MAX_PAGE) if text.isdigit() and int(text) > 0 else 1
+
+
+def _timeline_pagination(page: int, more: bool) -> dict[str, Any] | None:
+    """GOV.UK pagination's previous and next links, for a timeline of unknown length."""
+    if page == 1 and not more:
+        return None
+    params: dict[str, Any] = {"landmarkLabel": "Pages of the timeline"}
+    if page > 1:
+        params["previous"] = {
+            "href": f"?timeline={page - 1}#timeline",
+            "labelText": "Newer entries",
+        }
+    if more:
+        params["next"] = {"href": f"?timeline={page + 1}#timeline", "labelText": "Older entries"}
+    return params
 
 
 # Every field of a person's own record, in the order the details list shows them.
@@ -223,7 +253,9 @@ def _flags(shown: ShownPerson, display: Display, today: Any) -> Cell:
         if ended and not isinstance(ended, Withheld) and ended < today:
             continue  # held once, not now
         names.add(display.flag(value).text)
-    return Cell(", ".join(sorted(names)) or "None")
+    return Cell(
+        ", ".join(sorted(names)) or "No flags"
+    )  # not "None", which reads like a missing value
 
 
 def _alerts(shown: ShownPerson, display: Display, today: date) -> list[dict[str, str]]:

@@ -41,7 +41,10 @@ def landing_url(role: Role | None) -> str:
     data protection officer (manages the policy) on their home, everyone else on their own
     caseload (where the gate explains a refusal to anyone it refuses). A role that both
     allocates and manages the policy (Luton's head of service) is a manager first: the
-    DPO's home is one click away in the navigation."""
+    DPO's home is one click away in the navigation. A statistics-only role reaches no one,
+    so its work is the statistics page."""
+    if role is not None and role.statistics_only:
+        return reverse("web:statistics")
     if role is not None and role.allocates_cases:
         return reverse("web:team-caseload")
     if role is not None and role.manages_policy:
@@ -49,9 +52,10 @@ def landing_url(role: Role | None) -> str:
     return reverse("web:caseload")
 
 
-def break_glass_review_url() -> str:
-    """The DPO's list of break-glass uses to review."""
-    return optional_url("web:break-glass-review") or "/break-glass/"
+def break_glass_review_url() -> str | None:
+    """The DPO's list of break-glass uses to review; None until that page is routed (a link
+    to a page that is not there is a 404 a person would meet: tests/web/test_crawl.py)."""
+    return optional_url("web:break-glass-review")
 
 
 def person_url(person_id: int) -> str:
@@ -107,6 +111,13 @@ class StaffLayout:
         return optional_url("web:caseload")
 
     @cached_property
+    def statistics_url(self) -> str | None:
+        """Statistics, for a statistics-only role: its home, in place of a caseload."""
+        if not self.verified or self.role is None or not self.role.statistics_only:
+            return None
+        return optional_url("web:statistics")
+
+    @cached_property
     def team_caseload_url(self) -> str | None:
         if not self.verified or self.role is None or not self.role.allocates_cases:
             return None
@@ -129,7 +140,7 @@ class StaffLayout:
         if not self.verified:
             return []
         rows = (
-            BreakGlass.objects.active()
+            BreakGlass.objects.in_force()
             .filter(user=self.user)
             .order_by("expires_at")
             .values_list("case_id", "case__person_id", "expires_at")

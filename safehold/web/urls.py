@@ -12,6 +12,7 @@ from safehold.web import (
     find,
     people,
     retention,
+    statistics,
     views,
 )
 
@@ -43,12 +44,16 @@ urlpatterns = [
     path("signed-out/", account.signed_out, name="signed-out"),
     # Break glass (breakglass.py) and who has seen a record (audit.py).
     path("cases/<int:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
+    path("break-glass/", breakglass.review_list, name="break-glass-review"),
+    path("break-glass/<int:glass_id>/", breakglass.review_use, name="break-glass-use"),
     path("people/<int:person_id>/audit/", audit.who_has_seen, name="person-audit"),
     # Caseloads, young people and the records of their cases (cases.py, people.py).
     # The root sends each role to its work (staff.landing_url); a case worker's is here.
     path("", cases.home, name="home"),
     path("caseload/", cases.caseload, name="caseload"),
     path("team/", cases.team_caseload, name="team-caseload"),
+    # Aggregate statistics: a statistics-only role's home (statistics.py).
+    path("statistics/", statistics.statistics, name="statistics"),
     path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/find/", find.find, name="find-person"),
     path("people/new/", people.new_person, name="person-new"),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from safehold.policy import selectors
@@ -24,11 +25,18 @@ def _pack(code: str) -> Pack:
     return pack
 
 
-def _notice(code: str, variant: Variant) -> HttpResponse:
-    return HttpResponse(render_html(_pack(code), variant))
+def _notice(request: HttpRequest, code: str, variant: Variant) -> HttpResponse:
+    nonce = str(getattr(request, "csp_nonce", ""))  # django-csp's, for the inline scripts
+    return HttpResponse(render_html(_pack(code), variant, csp_nonce=nonce))
+
+
+# The notices are public and the same for everyone: browsers and proxies may keep them a while
+# (safehold.web.headers makes every other answer no-store).
+public = cache_control(public=True, max_age=300)
 
 
 @login_not_required
+@public
 @require_GET
 def privacy_index(request: HttpRequest) -> HttpResponse:
     notices = [
@@ -45,24 +53,28 @@ def privacy_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@public
 @require_GET
 def privacy_notice(request: HttpRequest, code: str) -> HttpResponse:
-    return _notice(code, "full")
+    return _notice(request, code, "full")
 
 
 @login_not_required
+@public
 @require_GET
 def privacy_notice_print(request: HttpRequest, code: str) -> HttpResponse:
-    return _notice(code, "print")
+    return _notice(request, code, "print")
 
 
 @login_not_required
+@public
 @require_GET
 def privacy_notice_young_people(request: HttpRequest, code: str) -> HttpResponse:
-    return _notice(code, "young-person")
+    return _notice(request, code, "young-person")
 
 
 @login_not_required
+@public
 @require_GET
 def record_of_processing_csv(request: HttpRequest, code: str) -> HttpResponse:
     pack = _pack(code)
@@ -72,6 +84,7 @@ def record_of_processing_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_not_required
+@public
 @require_GET
 def record_of_processing_json(request: HttpRequest, code: str) -> JsonResponse:
     return JsonResponse(ropa_json(_pack(code)), json_dumps_params={"indent": 2})

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from safehold.access.models import Team, User
 from safehold.policy import selectors
-from safehold.policy.models import Controller
+from safehold.policy.models import Controller, PackVersion
 from safehold.policy.schema import Pack
 from safehold.policy.services import load_pack
 from safehold.records.models import Case, Person
@@ -48,12 +49,10 @@ class World:
         return Case.objects.create(
             person=person,
             controller=self.controller,
-            service=self.pack.services[0].code,
             team=team or self.team,
             allocated_to=allocated_to,
-            opened_on=date(2025, 1, 6),
+            **{"service": self.pack.services[0].code, "opened_on": date(2025, 1, 6), **values},
             pack_version_id=self.version_id,
-            **values,
         )
 
     def staff(self, role: str, *, username: str | None = None, team: Team | None = None) -> User:
@@ -87,3 +86,37 @@ def world(request: pytest.FixtureRequest, db: None) -> World:
 @pytest.fixture
 def cambridgeshire(db: None) -> World:
     return make_world(next(p for p in PACK_FILES if p.stem == "cambridgeshire-yos"))
+
+
+def has_statistics_role(path: Path) -> bool:
+    roles = yaml.safe_load(path.read_text()).get("roles") or []
+    return any(role.get("statistics_only") for role in roles)
+
+
+STATISTICS_PACKS = [p for p in PACK_FILES if has_statistics_role(p)]
+# Every grant there is: what a pack author might give a statistics-only role by mistake.
+EVERY_GRANT = {
+    "categories": ["*"],
+    "actions": ["read", "write", "export"],
+    "relationship": "controller",
+}
+
+
+def grant_statistics_roles(world: World) -> World:
+    """The world's pack loaded again as its next version, with every statistics-only role
+    given every grant there is (the pack check warns of it, and loads it): the gate must
+    still show such a role no one."""
+    source = PackVersion.objects.get(pk=world.version_id).source_text
+    data = yaml.safe_load(source)
+    for role in data["roles"]:
+        if role.get("statistics_only"):
+            role["grants"] = [dict(EVERY_GRANT)]
+    loaded = load_pack(yaml.safe_dump(data, sort_keys=False).encode())
+    assert loaded.created, "the pack with granted statistics roles is a new version"
+    return replace(world, pack=selectors.pack_of(loaded.version), version_id=loaded.version.pk)
+
+
+@pytest.fixture(params=STATISTICS_PACKS, ids=[p.stem for p in STATISTICS_PACKS])
+def statistics_world(request: pytest.FixtureRequest, db: None) -> World:
+    """A pack with a statistics-only role, that role given every grant."""
+    return grant_statistics_roles(make_world(request.param))

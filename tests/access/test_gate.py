@@ -6,6 +6,7 @@ own policy code, so a gate that drifts from the pack fails.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,9 @@ DISTANCE = {"allocated": 0, "same-team": 1, "other-team": 3}
 
 
 def may(pack: Pack, role: Role, action: str, category: str | None, where: str) -> bool:
-    if category is None:
+    # A statistics-only role sees aggregate statistics, never a person or a case: whatever
+    # grants a pack gives it.
+    if category is None or role.statistics_only:
         return False
     return any(
         action in grant.actions
@@ -92,6 +95,52 @@ def test_every_role_category_and_distance(world: World) -> None:
                         "export",
                         name,
                     )
+
+
+def test_a_statistics_role_reaches_no_one_even_with_grants(statistics_world: World) -> None:
+    world = statistics_world
+    for role in (r for r in world.pack.roles if r.statistics_only):
+        analyst = world.staff(role.code)
+        cases = [
+            world.case(allocated_to=analyst),
+            world.case(allocated_to=None),
+            world.case(team=world.other_team),
+        ]
+        gate = Gate(analyst)
+        assert not (gate.is_dpo or gate.allocates or gate.may_break_glass)
+        assert not gate.cases().exists()
+        assert gate.caseload() == []
+        reason = "A safeguarding emergency tonight"
+        for case in cases:
+            attempts: list[tuple[Callable[..., object], tuple[object, ...]]] = [
+                (gate.case, (case.pk,)),
+                (gate.person, (case.person_id,)),
+                (gate.young_person, (case.person_id,)),
+                (gate.export, (case.pk, [Contact])),
+                (gate.audit_trail, (case.person_id,)),
+                (gate.allocation, (case.pk,)),
+                (gate.break_glass, (case.pk, reason)),
+            ]
+            for call, args in attempts:
+                with pytest.raises(Refused):
+                    call(*args)
+            assert not gate.check_write("contact", ["notes"], case)
+            # Told the same, and nothing more, whichever case or person is asked for.
+            for call, args in [
+                (gate.case, (case.pk,)),
+                (gate.young_person, (case.person_id,)),
+                (gate.young_person, (999_999,)),
+                (gate.export, (999_999, [Contact])),
+            ]:
+                with pytest.raises(Refused) as refused:
+                    call(*args)
+                assert refused.value.decision.rule == (
+                    f"{gate.policy.label}: role '{role.code}' is for statistics only: it sees "
+                    "aggregate statistics, never a single person or case"
+                )
+        assert not AuditEvent.objects.filter(actor=analyst, decision="allowed").exists()
+        refusals = AuditEvent.objects.filter(actor=analyst, decision="refused")
+        assert refusals.count() == 3 * 11
 
 
 def test_reads_and_refusals_are_audited_with_the_rule(cambridgeshire: World) -> None:

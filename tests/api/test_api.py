@@ -343,3 +343,26 @@ def test_find_people_through_the_gate(cambridgeshire: World) -> None:
     assert response.status_code == 422
     schema = api.client.get("/api/v1/openapi.json").json()
     assert "get" in schema["paths"]["/api/v1/people"]
+
+
+def test_list_filters_and_sorts_only_by_what_every_listed_case_shows(
+    cambridgeshire: World,
+) -> None:
+    # A case manager reads a team case's names but not its service or dates (support).
+    officer = cambridgeshire.staff("youth-justice-officer")
+    services = [s.code for s in cambridgeshire.pack.services]
+    b = cambridgeshire.case(person=cambridgeshire.person(family_name="Bell"), service=services[1])
+    a = cambridgeshire.case(person=cambridgeshire.person(family_name="Ash"), service=services[0])
+    api = token_api(officer)
+    mine = api.get("/cases", service=services[0], sort="service").json()
+    assert mine["dropped"] == {}  # one's own caseload: every field is readable
+    wide = api.get("/cases", mine="false", service=services[0], sort="service").json()
+    assert set(wide["dropped"]) == {"service", "status", "sort:service"}
+    assert "support" in wide["dropped"]["service"]  # the rule, naming the category
+    # By id, not by service (which would put a first) nor only the service asked for.
+    assert [item["id"] for item in wide["items"]] == [b.pk, a.pk]
+    by_name = api.get("/cases", mine="false", sort="name").json()
+    assert [item["id"] for item in by_name["items"]] == [a.pk, b.pk]  # names are readable
+    assert "sort:name" not in by_name["dropped"]
+    bad = api.get("/cases", sort="nonsense")
+    assert bad.status_code in {400, 422}

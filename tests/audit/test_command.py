@@ -46,7 +46,7 @@ def test_verify_fails_naming_the_first_broken_entry() -> None:
 
 def test_verify_fails_when_the_database_no_longer_refuses_changes() -> None:
     append([entry()])
-    with as_dba(), pytest.raises(CommandError, match="missing or disabled triggers audit_"):
+    with as_dba(), pytest.raises(CommandError, match="guards not in their normal state: audit_"):
         run("verify")
 
 

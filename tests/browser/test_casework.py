@@ -84,8 +84,11 @@ def test_find_a_young_person_and_record_a_contact(
     page.get_by_label("Month").fill(str(day.month))
     page.get_by_label("Year").fill(str(day.year))
     page.get_by_role("button", name="Save contact").click()
-    expect(page).to_have_url(re.compile(rf"/people/{jordan.pk}/#timeline$"))
-    expect(page.get_by_text("Contact recorded")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/people/{jordan.pk}/$"))
+    # After saving, the success banner is what the user sees and hears first.
+    banner = page.get_by_role("alert").filter(has_text="Contact recorded")
+    expect(banner).to_be_focused()
+    expect(banner).to_be_in_viewport()
     expect(page.get_by_text("Seen at home with his mother")).to_be_visible()
     check(page, axe, "person-after-contact")
     assert Contact.objects.filter(notes="Seen at home with his mother", created_by=officer).exists()
@@ -107,6 +110,13 @@ def test_another_role_sees_it_withheld(
     expect(page.get_by_text("Visit 0")).to_have_count(0)
     expect(page.get_by_text("Withheld", exact=True).first).to_be_visible()
     page.get_by_text("Why some information is withheld").click()
+    # The rule in words, and the rule itself one click further.
+    expect(
+        page.get_by_text(
+            "A Youth offending case manager may not read records of the contact we have"
+        ).first
+    ).to_be_visible()
+    page.get_by_text("The rules in the privacy policy").click()
     expect(
         page.get_by_text("allows read of 'contact-records' at team distance").first
     ).to_be_visible()

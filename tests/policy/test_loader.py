@@ -262,6 +262,47 @@ def test_missing_file_and_folder(tmp_path) -> None:
     assert "is a folder" in load_file(tmp_path).errors[0].message
 
 
+# --- statistics-only roles -------------------------------------------------------------------
+
+ANALYST = {"code": "analyst", "name": "Performance analyst", "statistics_only": True}
+HEALTH_GRANT = {
+    "categories": ["health"],
+    "actions": ["read", "export"],
+    "relationship": "controller",
+}
+
+
+def test_grants_on_a_statistics_role_are_warned_of_at_their_line() -> None:
+    """The gate shows a statistics-only role no person or case whatever its grants: a pack
+    that grants it something is told, where it does so, that the grant reaches no one."""
+    text = minimal(roles=[{**ANALYST, "grants": [HEALTH_GRANT]}])
+    result = load_bytes(text.encode())
+    assert result.ok, [p.message for p in result.errors]
+    (warning,) = [w for w in result.warnings if "statistics" in w.message]
+    assert "role 'analyst' is for statistics only" in warning.message
+    assert "reach no person or case" in warning.message
+    grants_line = next(i for i, line in enumerate(text.splitlines(), 1) if "grants:" in line)
+    assert warning.line in {grants_line, grants_line + 1}
+
+
+def test_a_statistics_role_without_grants_and_an_ordinary_role_with_them_are_quiet() -> None:
+    officer = {"code": "officer", "name": "Officer", "grants": [HEALTH_GRANT]}
+    result = load_bytes(minimal(roles=[ANALYST, officer]).encode())
+    assert result.ok and not [w for w in result.warnings if "statistics" in w.message]
+
+
+@pytest.mark.parametrize(
+    "power", ["break_glass", "allocates_cases", "manages_policy", "approves_disclosures"]
+)
+def test_a_statistics_role_with_a_power_over_records_is_an_error(power: str) -> None:
+    result = load_bytes(minimal(roles=[{**ANALYST, power: True}]).encode())
+    assert not result.ok
+    assert any(
+        p.level == "error" and f"'{power}'" in p.message and "statistics only" in p.message
+        for p in result.problems
+    ), [p.message for p in result.problems]
+
+
 # --- who holds cases ------------------------------------------------------------------------
 
 WORKER = {

@@ -260,3 +260,53 @@ def test_unknown_pack(db: None) -> None:
     load_pack(PACKS["luton-yps"])
     with pytest.raises(CommandError, match="loaded packs: luton-yps"):
         call_command("demo", people=10, pack="nope", stdout=StringIO())
+
+
+def test_a_living_service_gives_every_dpo_page_something(loaded: Callable[[str], Pack]) -> None:
+    from safehold.access.models import BreakGlass
+    from safehold.retention import planner
+    from safehold.retention.models import LegalHold, RetentionUnit
+
+    loaded("cambridgeshire-yos")
+    demo.generate(60, pack="cambridgeshire-yos")
+    living = demo.living_service(pack="cambridgeshire-yos")
+    planner.plan()
+
+    today = timezone.localdate()
+    assert living.former == len(demo.FORMER_AGES)
+    # Former young people's case files: some past their date (the queue), some within the
+    # 24 months the summary charts, each with contacts from when the work was done.
+    assert RetentionUnit.objects.filter(status="due").exists()
+    soon = RetentionUnit.objects.filter(
+        keep_until__gt=today, keep_until__lte=date(today.year + 2, today.month, 1)
+    )
+    assert soon.exists()
+    assert Case.objects.filter(closed_on__lt=date(today.year - 5, 1, 1)).exists()
+    # Legal holds placed by the DPO, audited; held units are not queued.
+    assert LegalHold.objects.filter(lifted_at=None).count() == living.holds == 2
+    assert RetentionUnit.objects.exclude(held_by="").exists()
+    # A break-glass use, and what was read during it, in the audit log.
+    glass = BreakGlass.objects.get()
+    assert living.break_glass == 1
+    reads = AuditEvent.objects.filter(
+        actor=glass.user, action=Action.READ, person_id=glass.case.person_id
+    )
+    assert reads.exists()
+    assert verify_chain().ok
+
+
+def test_make_run_prints_who_can_sign_in(loaded: Callable[[str], Pack]) -> None:
+    loaded("cambridgeshire-yos")
+    out = StringIO()
+    call_command("demo", people=30, pack="cambridgeshire-yos", living=True, stdout=out)
+    assert "former young people, 2 legal holds and 1 break-glass use" in out.getvalue()
+    out = StringIO()
+    call_command("staff", pack="cambridgeshire-yos", per_role=1, stdout=out)
+    listing = out.getvalue()
+    assert "Cambridgeshire County Council (cambridgeshire-yos):" in listing
+    officer = User.objects.filter(role="youth-justice-officer").order_by("pk").first()
+    assert officer is not None
+    assert f"Youth offending case manager  {officer.username} ({officer.get_full_name()})" in (
+        listing
+    )
+    assert "Data Protection Officer" in listing and "safehold-demo" not in listing

@@ -15,6 +15,7 @@ from safehold.access.models import BreakGlass, User
 from safehold.retention import planner, services
 from safehold.retention.models import RetentionUnit
 from safehold.rights import services as rights
+from safehold.web.staff import optional_url
 from tests.retention.conftest import Place, due_case, make_place
 from tests.web.casework import count_queries
 
@@ -76,7 +77,8 @@ def test_the_dpo_home_counts_what_waits_with_links(
     assert 'href="/retention/#due">2 items' in row(body, "Falling due in the next 24 months")
     assert 'href="/retention/holds/">2 holds' in row(body, "In force")
     assert 'href="/retention/holds/">2 holds' in row(body, "Review date reached")
-    assert 'href="/break-glass/">1 use' in row(body, "Not yet reviewed")
+    review = optional_url("web:break-glass-review")  # a link only once the list is routed
+    assert (f'href="{review}">1 use' if review else "1 use") in row(body, "Not yet reviewed")
     assert "2 open requests" in body and "Right of access" in body and "10" in body
     assert "Data protection" in body  # the navigation marks it
 

@@ -116,7 +116,7 @@ def test_record_a_contact(officer: User, case: Case, client: Client) -> None:
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/people/{case.person_id}/#timeline"
+    assert response["Location"] == f"/people/{case.person_id}/"
     contact = Contact.objects.get()
     assert timezone.localtime(contact.occurred_at).replace(tzinfo=None) == datetime.combine(
         yesterday, time(14, 30)
@@ -312,3 +312,16 @@ def test_a_case_out_of_reach_is_refused_with_break_glass(
     response = verified_client(southern).get(url(case, "outcome"))
     assert response.status_code == 403
     assert f'href="/cases/{case.pk}/break-glass/"' in response.content.decode()
+
+
+def test_a_plan_sent_without_its_actions_is_an_error_not_a_crash(
+    case: Case, client: Client
+) -> None:
+    # What the crawl sends (no formset management form): a 400 with the errors and the
+    # actions offered again, never a 500.
+    response = client.post(url(case, "plan"), {})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Select the type of plan" in html
+    assert 'name="action-0-description"' in html and 'name="action-TOTAL_FORMS"' in html
+    assert not Plan.objects.exists()

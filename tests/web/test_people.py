@@ -142,8 +142,8 @@ def test_the_page_costs_the_same_queries_whatever_the_records(
     cambridgeshire.case(person=case.person, allocated_to=officer)  # and another case
     with django_assert_num_queries(few):
         html = page(client, url)
-    # Six of each of five kinds of record on the timeline, six parents around them.
-    assert html.count('class="moj-timeline__item') == 30
+    # Six of each of five kinds of record: the timeline's first page of 20 shows the newest.
+    assert html.count('class="moj-timeline__item') == 20
     assert html.count("Example</td>") >= 6 and html.count(">Parent</td>") == 6
 
 
@@ -261,6 +261,24 @@ def test_open_another_case_for_a_young_person(
     }
     southern = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
     assert verified_client(southern).get(url).status_code == 403
+
+
+def test_a_long_timeline_is_paged(cambridgeshire: World, officer: User, verified_client) -> None:
+    case = cambridgeshire.case(allocated_to=officer)
+    add_records(cambridgeshire, case, 5, by=officer)  # 25 entries: contacts, plans, ...
+    client = verified_client(officer)
+    first = page(client, f"/people/{case.person_id}/")
+    assert first.count('class="moj-timeline__item"') == 20
+    assert 'href="?timeline=2#timeline"' in first and "Older entries" in first
+    assert "Newer entries" not in first
+    second = page(client, f"/people/{case.person_id}/?timeline=2")
+    assert second.count('class="moj-timeline__item"') == 5
+    assert 'href="?timeline=1#timeline"' in second and "Older entries" not in second
+    # Nonsense is the first page, never an error.
+    assert (
+        page(client, f"/people/{case.person_id}/?timeline=x").count('class="moj-timeline__item"')
+        == 20
+    )
 
 
 def test_adding_first_shows_possible_duplicates(

@@ -45,6 +45,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Add to a database holding real (non-demo) people."
         )
+        parser.add_argument(
+            "--living",
+            action="store_true",
+            help="Also what a service running for years holds: former young people whose "
+            "records are due for disposal, legal holds and a break-glass use (run `safehold "
+            "retention plan` after it).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -72,3 +79,9 @@ class Command(BaseCommand):
         )
         for name in ("team", "user", *(m._meta.model_name for m in demo.RECORD_MODELS)):
             self.stdout.write(f"  {name:<13} {counts[str(name)]:>10,}")
+        if options["living"]:
+            living = demo.living_service(pack=options["pack"], seed=options["seed"])
+            self.stdout.write(
+                f"Added {living.former} former young people, {living.holds} legal holds and "
+                f"{living.break_glass} break-glass use(s)."
+            )

@@ -1,0 +1,74 @@
+"""Every page each role of each shipped pack can reach, in DEBUG (as `make run` serves it) and
+in production settings: no server error, no template debris, no markup shown as text, no form
+that opens pre-filled, no raw None (see tests/web/crawl.py for the rules).
+
+The world is the demo's (`safehold demo` and its living service: retention due, holds, a
+break-glass use), so every page has real things on it; the staff are the demo's, one of each
+role, landing where a person of that role lands and finding the rest by following links.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.test import Client
+
+from safehold.access.models import User
+from safehold.policy import selectors
+from safehold.policy.models import Controller
+from safehold.policy.services import load_pack
+from safehold.records import demo
+from safehold.retention import planner
+from tests.builders import PACK_FILES
+from tests.web.conftest import make_verified_client
+from tests.web.crawl import Report, crawl
+from tests.web.test_broken_today import mode
+
+PEOPLE = 40
+PUBLIC = "/privacy/"
+SECONDS = 120  # a runaway guard (the machine may be shared); PER_ROUTE keeps it quick
+
+
+def staff_by_role(code: str) -> dict[str, User]:
+    """One member of staff of each of the pack's roles: the demo's first."""
+    pack = selectors.current_pack(code)
+    assert pack is not None
+    controllers = Controller.objects.filter(pack_version__pack_code=code)
+    users = User.objects.filter(controller__in=controllers, is_active=True).order_by("pk")
+    found = {}
+    for role in pack.roles:
+        user = users.filter(role=role.code).first()
+        assert user is not None, f"the demo made no {role.code}"
+        found[role.code] = user
+    return found
+
+
+def test_every_page_every_role_can_reach(db: None) -> None:
+    # Every shipped pack's controllers share the demo's people (as `safehold demo` without
+    # --pack does); then each mode's templates are built once for all of them.
+    codes = [load_pack(path).version.pack_code for path in PACK_FILES]
+    demo.generate(PEOPLE * len(codes), seed=7)
+    demo.living_service()
+    planner.plan()
+    staff = {(code, role): user for code in codes for role, user in staff_by_role(code).items()}
+    started = time.perf_counter()
+    failures = []
+    reached: dict[str, Report] = {}
+    for debug in (True, False):
+        name = "DEBUG" if debug else "production"
+        with mode(debug):
+            # The public pages once, as a visitor; then each role's, from where it lands.
+            reached[f"visitor ({name})"] = crawl(Client(), PUBLIC)
+            for (code, role), user in staff.items():
+                client: Client = make_verified_client(user)
+                reached[f"{code} {role} ({name})"] = crawl(client, skip=(PUBLIC,))
+    seconds = time.perf_counter() - started
+    for who, report in reached.items():
+        failures += [f"{who}: {problem}" for problem in report.problems]
+    assert not failures, "\n".join(failures)
+    # It did crawl: each reached its landing page, most reached more, and forms were sent.
+    for who, report in reached.items():
+        assert report.pages, f"{who} reached nothing"
+    assert sum(sum(r.pages.values()) for r in reached.values()) > 3 * len(reached)
+    assert sum(r.forms for r in reached.values()) > len(reached)
+    assert seconds < SECONDS, f"the crawl took {seconds:.1f}s"

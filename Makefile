@@ -53,7 +53,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(STATIC_STAMP): $(NPM_STAMP) frontend/build.mjs $(wildcard frontend/scss/*.scss)
+$(STATIC_STAMP): $(NPM_STAMP) frontend/build.mjs frontend/favicon.svg $(wildcard frontend/scss/*.scss)
 	npm run --silent build
 
 migrate: setup

@@ -24,4 +24,7 @@ cpSync(join(modules, "govuk-frontend", "dist", "govuk", "assets"), join(out, "go
 cpSync(join(modules, "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"), join(out, "js", "govuk-frontend.min.js"));
 cpSync(join(modules, "@ministryofjustice", "frontend", "moj", "moj-frontend.min.js"), join(out, "js", "moj-frontend.min.js"));
 cpSync(join(modules, "@ministryofjustice", "frontend", "moj", "assets"), join(out, "moj", "assets"), { recursive: true });
+// Safehold's own icon: GOV.UK's favicons are the crown, which a council's service does not use.
+mkdirSync(join(out, "images"), { recursive: true });
+cpSync(join(root, "frontend", "favicon.svg"), join(out, "images", "favicon.svg"));
 console.log("built safehold/static (css, js, govuk and moj assets)");

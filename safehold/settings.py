@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "safehold.web.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Under /api/: every error a problem document, every refusal audited (however it arose).
+    "safehold.api.middleware.ProblemMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -134,7 +134,10 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:break-glass-review": ("data-protection-officer", lambda s: "/break-glass/"),
     "web:break-glass-use": (
         "data-protection-officer",
-        lambda s: f"/break-glass/{BreakGlass.objects.latest('pk').pk}/",
+        # The latest use; a scene without one (a statistics role's) still asks by some id.
+        lambda s: (
+            f"/break-glass/{BreakGlass.objects.order_by('-pk').values_list('pk', flat=True).first() or 1}/"
+        ),
     ),
     **{
         f"web:{kind}-new": (
@@ -357,6 +360,9 @@ def test_a_statistics_role_reaches_no_one_by_any_page_or_operation(
             kwargs |= {"data": json.dumps(body, default=str), "content_type": "application/json"}
         response = getattr(api.client, method)(path, **kwargs)
         text = response.content.decode()
+        if response["Content-Type"].startswith("application/problem+json"):
+            # A problem names the request (`instance`), which may hold what was searched for.
+            text = json.dumps({k: v for k, v in json.loads(text).items() if k != "instance"})
         assert MARK_FAMILY not in text and MARK_GIVEN not in text, (method, template)
         if template == "/api/v1/me":
             continue

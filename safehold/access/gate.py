@@ -29,7 +29,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors
-from safehold.records import search
+from safehold.records import search, validation
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
@@ -752,6 +752,12 @@ class Gate:
                 decision, case_id=case.pk if case else None, person_id=person_id, record=record
             )
             raise Refused(decision)
+        # Whoever sends it (API, form, command), nothing is saved that the record cannot hold
+        # or that makes no sense for it: ValidationError, by field. (A change is checked
+        # against the record as loaded; _update compares with the row as it is now.)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        validation.check(obj, values)
         if obj.pk is not None:
             return self._update(obj, values, case=case, rule=decision.rule, version=version)
         categories = {self.policy.category(record, n) or "" for n in values}
@@ -2097,6 +2103,7 @@ class Gate:
         field it matches, so a search never finds someone by a field withheld from the role.
         Matching is the database's index (`records.search`); what is shown is audited as a
         list, in one batch, as a caseload is."""
+        self._refuse_statistics_role()
         terms = search.parse(text)
         dropped: dict[str, str] = {}
         people = Person.objects.filter(controller_id=self._controller_id)
@@ -2147,6 +2154,7 @@ class Gate:
         same date of birth, or none recorded) who already have a case. Those this member of
         staff may read are shown and audited as a list; the others are never named, but each
         is audited as a refused read, so the DPO can see who asked about whom."""
+        self._refuse_statistics_role()
         name = f"{given_name} {family_name}".strip()
         if not search.trigrams(name):
             return Duplicates([], False)
@@ -2308,6 +2316,14 @@ class Gate:
         if glass:
             return f"{self.policy.label}: break-glass access by role '{self.role}'"
         return f"{self.policy.label}: role '{self.role}' reads at {distance.name.lower()} distance"
+
+    def _refuse_statistics_role(self) -> None:
+        """A statistics-only role finds no one: refused, audited, before any person is asked
+        about (a search is a way to a single person, whatever it would have matched)."""
+        if self.policy.statistics_only(self.role):
+            decision = self.policy.statistics_refusal(self.role)
+            self._refuse(decision)
+            raise Refused(decision)
 
     def _refuse(
         self,

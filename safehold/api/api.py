@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, NinjaAPI, PatchDict, Query, Router, Schema, Status
+from ninja import Field, Header, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from safehold.access.gate import CaseQuery, Gate, Shown
@@ -25,6 +25,7 @@ from safehold.api.schemas import (
     CasePage,
     ContactIn,
     ExportOut,
+    Id,
     OffenceIn,
     OutcomeIn,
     PeopleFound,
@@ -34,14 +35,69 @@ from safehold.api.schemas import (
     RecordOut,
     RecordPage,
     ReportIn,
+    Text,
     TokenOut,
     case_out,
+    patch_of,
     record_out,
 )
 from safehold.records import models as m
+from safehold.records import validation
 from safehold.records.models import Case, CaseRecord, Person
 
-api = NinjaAPI(
+
+class SafeholdAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return problems.document(links(super().get_openapi_schema(**kwargs)))
+
+
+def links(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI links: what a client (or schemathesis's stateful tests) can do next with what it
+    was just given, e.g. a case just opened is read, written to and exported by its id."""
+    paths = schema.get("paths", {})
+
+    def add(path: str, method: str, found: dict[str, dict[str, Any]]) -> None:
+        # Ninja keys responses by int until the schema is rendered as JSON.
+        operation = paths.get(path, {}).get(method)
+        if operation is not None and 201 in operation["responses"]:
+            operation["responses"][201]["links"] = found
+
+    prefix = next((p.removesuffix("/cases") for p in paths if p.endswith("/cases")), "")
+    ids = {op["operationId"]: op for item in paths.values() for op in item.values()}
+    get_case, get_person, export = (
+        next(i for i in ids if i.endswith(name))
+        for name in ("get_case", "get_person", "export_case")
+    )
+    case_id = {"case_id": "$response.body#/id"}
+    opened: dict[str, dict[str, Any]] = {
+        "case": {"operationId": get_case, "parameters": case_id},
+        "export": {"operationId": export, "parameters": case_id},
+        "person": {
+            "operationId": get_person,
+            "parameters": {"person_id": "$response.body#/person_id"},
+        },
+    }
+    for name in RECORD_TYPES:
+        opened[f"list_{name}"] = {"operationId": f"list_{name}", "parameters": case_id}
+        opened[f"create_{name}"] = {"operationId": f"create_{name}", "parameters": case_id}
+        add(
+            f"{prefix}/cases/{{case_id}}/{name}",
+            "post",
+            {
+                "change": {
+                    "operationId": f"update_{name}",
+                    "parameters": {
+                        "case_id": "$request.path.case_id",
+                        "record_id": "$response.body#/id",
+                    },
+                }
+            },
+        )
+    add(f"{prefix}/cases", "post", opened)
+    return schema
+
+
+api = SafeholdAPI(
     title="Safehold",
     version="1",
     description=(
@@ -66,6 +122,7 @@ RECORD_TYPES: dict[str, tuple[type[CaseRecord], type[Schema]]] = {
     "reports": (m.Report, ReportIn),
 }
 MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000_000  # far past any list, and well inside SQL's integers
 
 
 def gate(request: HttpRequest) -> Gate:
@@ -75,15 +132,19 @@ def gate(request: HttpRequest) -> Gate:
     return Gate(user, emergency=not via_token(request))
 
 
-def clean(obj: models.Model, values: dict[str, Any]) -> None:
-    """Django's own field validation (choices, lengths, emails) for the fields being written."""
+def clean(obj: models.Model, values: dict[str, Any], *, at: str = "") -> None:
+    """The record's rules (`records.validation`: Django's field checks, date ranges, text a
+    database can hold, dates in order) for the fields being written, as a 422 naming each.
+    `Gate.write` checks the same again; checking here first reports a new person's fields and
+    their case's together, at their place in the body (`at`)."""
     for name, value in values.items():
         setattr(obj, name, value)
-    names = {f.name for f in obj._meta.get_fields()}
     try:
-        obj.clean_fields(exclude=names - set(values))
+        validation.check(obj, values)
     except DjangoValidationError as exc:
-        raise problems.FieldErrors(exc.message_dict) from exc
+        raise problems.FieldErrors(
+            {f"{at}{name}": messages for name, messages in exc.message_dict.items()}
+        ) from exc
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -163,11 +224,11 @@ CaseSort = Literal[
 class CaseFilter(Schema):
     mine: bool = True
     open: bool = True
-    person_id: int | None = None
-    service: str | None = None
+    person_id: Id | None = None
+    service: Text | None = None
     sort: CaseSort = Field("name", description="A sort key; a leading '-' for descending.")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @cases.get("/cases", response=CasePage, summary="Cases the caller may see")
@@ -201,7 +262,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
 
 
 @cases.get("/cases/{case_id}", response=CaseOut, summary="One case and its young person")
-def get_case(request: HttpRequest, case_id: int, response: HttpResponse) -> CaseOut:
+def get_case(request: HttpRequest, case_id: Id, response: HttpResponse) -> CaseOut:
     """The ETag is the case's own version (its service, dates and closure)."""
     shown = gate(request).case(case_id)
     tag(response, shown.case)
@@ -215,7 +276,7 @@ def get_case(request: HttpRequest, case_id: int, response: HttpResponse) -> Case
 )
 def close_case(
     request: HttpRequest,
-    case_id: int,
+    case_id: Id,
     payload: CaseClose,
     response: HttpResponse,
     if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
@@ -224,10 +285,7 @@ def close_case(
     g = gate(request)
     case = g.case_to_write(g.case(case_id))
     values = _plain(payload.dict())
-    if values["closed_on"] < case.opened_on:
-        raise problems.FieldErrors(
-            {"closed_on": [f"must be on or after the date the case opened ({case.opened_on})"]}
-        )
+    clean(case, values)  # in range, and not before the case opened (records/validation.py)
     version = precondition(if_match, case)
     g.write(case, values, case=case, version=version)
     shown = g.case(case_id)
@@ -262,13 +320,13 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     clean(case, values)
     person_values = payload.person.dict() if payload.person is not None else None
     if person_values is not None:
-        clean(Person(), person_values)
+        clean(Person(), person_values, at="person/")
     g.open_case(case, values, person_id=payload.person_id, person_values=person_values)
     return Status(201, case_out(g.case(case.pk)))
 
 
 @cases.get("/cases/{case_id}/export", response=ExportOut, summary="Export a case")
-def export_case(request: HttpRequest, case_id: int) -> ExportOut:
+def export_case(request: HttpRequest, case_id: Id) -> ExportOut:
     """The case and all its records as the pack's export grants allow; audited as an export."""
     shown = gate(request).export(case_id, [model for model, _ in RECORD_TYPES.values()])
     base = case_out(shown)
@@ -280,6 +338,7 @@ def export_case(request: HttpRequest, case_id: int) -> ExportOut:
 
 def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> None:
     label = str(model._meta.verbose_name)
+    change = patch_of(schema)
 
     @cases.get(
         f"/cases/{{case_id}}/{name}",
@@ -287,7 +346,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         summary=f"The {label} records of a case",
         operation_id=f"list_{name}",
     )
-    def list_records(request: HttpRequest, case_id: int) -> RecordPage:
+    def list_records(request: HttpRequest, case_id: Id) -> RecordPage:
         g = gate(request)
         shown_case = g.case(case_id)
         items = [record_out(s) for s in g.records(shown_case, model, limit=MAX_LIMIT)]
@@ -299,7 +358,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         summary=f"Record a {label} on a case",
         operation_id=f"create_{name}",
     )
-    def create_record(request: HttpRequest, case_id: int, payload: schema) -> Status[RecordOut]:  # type: ignore[valid-type]
+    def create_record(request: HttpRequest, case_id: Id, payload: schema) -> Status[RecordOut]:  # type: ignore[valid-type]
         g = gate(request)
         case = g.case_to_write(g.case(case_id))
         values = _plain(payload.dict())  # type: ignore[attr-defined]
@@ -315,7 +374,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         operation_id=f"get_{name}",
     )
     def get_record(
-        request: HttpRequest, case_id: int, record_id: int, response: HttpResponse
+        request: HttpRequest, case_id: Id, record_id: Id, response: HttpResponse
     ) -> RecordOut:
         """With its ETag, to send back in If-Match when changing it."""
         g = gate(request)
@@ -333,9 +392,9 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
     )
     def update_record(
         request: HttpRequest,
-        case_id: int,
-        record_id: int,
-        payload: PatchDict[schema],  # type: ignore[valid-type]
+        case_id: Id,
+        record_id: Id,
+        payload: change,  # type: ignore[valid-type]
         response: HttpResponse,
         if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
     ) -> RecordOut:
@@ -345,7 +404,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         if obj is None:
             raise HttpError(404, f"case {case_id} has no {label} record {record_id}")
         version = precondition(if_match, obj)
-        values = _plain(dict(payload))
+        values = _plain(payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
         if not values:
             raise problems.FieldErrors({"": ["send at least one field to change"]})
         clean(obj, values)
@@ -364,7 +423,9 @@ for _name, (_model, _schema) in RECORD_TYPES.items():
     _record_routes(_name, _model, _schema)
 
 
-# --- people --------------------------------------------------------------------------------------
+# --- people ---------------------------------------------------------------------------------------
+
+PersonChange = patch_of(PersonIn)
 
 people = Router(tags=["people"])
 
@@ -397,7 +458,7 @@ def find_people(request: HttpRequest, filters: Query[FindFilter]) -> PeopleFound
 
 
 @people.get("/people/{person_id}", response=PersonOut, summary="A person, through their cases")
-def get_person(request: HttpRequest, person_id: int, response: HttpResponse) -> PersonOut:
+def get_person(request: HttpRequest, person_id: Id, response: HttpResponse) -> PersonOut:
     """With the ETag of their own record, to send back in If-Match when changing it."""
     shown = gate(request).young_person(person_id)
     tag(response, shown.person)
@@ -415,8 +476,8 @@ def get_person(request: HttpRequest, person_id: int, response: HttpResponse) -> 
 )
 def update_person(
     request: HttpRequest,
-    person_id: int,
-    payload: PatchDict[PersonIn],
+    person_id: Id,
+    payload: PersonChange,  # type: ignore[valid-type]
     response: HttpResponse,
     if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
 ) -> PersonOut:
@@ -425,7 +486,7 @@ def update_person(
     case = g.case_to_write(g.person(person_id))
     person = case.person
     version = precondition(if_match, person)
-    values = dict(payload)
+    values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     if not values:
         raise problems.FieldErrors({"": ["send at least one field to change"]})
     clean(person, values)

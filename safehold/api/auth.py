@@ -51,3 +51,16 @@ class StaffSession(SessionAuth):
         if is_verified is None or not is_verified():
             return None
         return user
+
+
+def caller(request: HttpRequest) -> User | None:
+    """Who sent a request under /api/, whether or not an operation authenticated it (an
+    unknown path, a wrong method, a body too large): for the audit log of a refusal."""
+    user = getattr(request, "auth", None)
+    if isinstance(user, User):
+        return user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return _staff(user_for_token(token.strip()))
+    return StaffSession().authenticate(request, None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safehold.access.gate import Refused, Stale
@@ -16,7 +19,6 @@ TYPES = "urn:safehold:problem:"
 
 
 def problem(
-    api: NinjaAPI,
     request: HttpRequest,
     status: int,
     title: str,
@@ -25,7 +27,10 @@ def problem(
     kind: str,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    audited: bool = False,
 ) -> HttpResponse:
+    """A problem document. `audited`: the refusal is already in the audit log (the gate wrote
+    it), so `ProblemMiddleware` does not log it again."""
     body: dict[str, Any] = {
         "type": TYPES + kind,
         "title": title,
@@ -36,12 +41,11 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     response = HttpResponse(
-        api.renderer.render(request, body, response_status=status),
-        status=status,
-        content_type=CONTENT_TYPE,
+        json.dumps(body, cls=DjangoJSONEncoder), status=status, content_type=CONTENT_TYPE
     )
     for name, value in (headers or {}).items():
         response[name] = value
+    response.audited = audited  # type: ignore[attr-defined]
     return response
 
 
@@ -59,11 +63,16 @@ def pointer(loc: list[Any] | tuple[Any, ...]) -> str:
 class ProblemOut(Schema):
     """A problem document (RFC 9457), as the OpenAPI schema describes the error responses."""
 
-    type: str
+    type: str = Field(description="urn:safehold:problem:<kind>")
     title: str
-    status: int
-    detail: str
-    instance: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="What went wrong; for a refusal, the pack rule.")
+    instance: str = Field(description="The request's path and query.")
+    errors: list[dict[str, str]] | None = Field(
+        None,
+        description="For 422: each field that is not valid, as `pointer` (a JSON Pointer), "
+        "`source` (body, query or path) and `detail`.",
+    )
 
 
 class PreconditionFailed(Exception):
@@ -88,7 +97,6 @@ def install(api: NinjaAPI) -> None:
     def invalid_fields(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
         fields = ", ".join(sorted({e["pointer"] for e in errors}))
         return problem(
-            api,
             request,
             422,
             "Your request is not valid",
@@ -122,22 +130,27 @@ def install(api: NinjaAPI) -> None:
             ],
         )
 
+    @api.exception_handler(DjangoValidationError)
+    def record_rules(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        # A record's own rules (records.validation), as Gate.write found them.
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return field_errors(request, FieldErrors(errors))
+
     @api.exception_handler(Refused)
     def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
         # The gate has already written the refusal to the audit log.
         return problem(
-            api,
             request,
             403,
             "The policy pack does not allow this",
             exc.decision.rule,
             kind="refused",
+            audited=True,
         )
 
     @api.exception_handler(PreconditionFailed)
     def precondition_failed(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:
         return problem(
-            api,
             request,
             412,
             "The record has changed since you read it",
@@ -161,7 +174,6 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem(
-            api,
             request,
             401,
             "Sign in first",
@@ -175,7 +187,6 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed"}
         return problem(
-            api,
             request,
             exc.status_code,
             titles.get(exc.status_code, "Request failed"),
@@ -186,5 +197,47 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(
-            api, request, 404, "Not found", str(exc) or "There is nothing here.", kind="not-found"
+            request, 404, "Not found", str(exc) or "There is nothing here.", kind="not-found"
         )
+
+
+# --- in the OpenAPI schema -----------------------------------------------------------------------
+
+WHY = {
+    400: "The body is not JSON.",
+    401: "No valid bearer token or two-factor verified session.",
+    403: "The policy pack refuses it (the rule is the detail), or a session write lacks CSRF.",
+    404: "No such record.",
+    412: "If-Match names a version of the record that is no longer the current one.",
+    413: "The body is larger than this service accepts.",
+    422: "A parameter or field is not valid; `errors` names each.",
+}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's 4xx answers, as problem documents: which ones depends on what the
+    operation takes (a body can be malformed or too large; a path names a record; If-Match
+    can be stale)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "ProblemOut", ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    content = {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            params = operation.get("parameters", [])
+            responses = operation["responses"]
+            # Ninja keys responses by int until rendered; an error it documents is replaced.
+            statuses = {int(code) for code in responses if int(code) >= 400}
+            for code in [c for c in responses if int(c) >= 400]:
+                del responses[code]
+            statuses |= {401, 403}
+            if params or "requestBody" in operation:
+                statuses.add(422)
+            if any(p.get("in") == "path" for p in params):
+                statuses.add(404)
+            if "requestBody" in operation:
+                statuses |= {400, 413}
+            for status in sorted(statuses):
+                responses[str(status)] = {"description": WHY[status], "content": content}
+    return schema

@@ -2,12 +2,39 @@
 with the reason, never a silent gap."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import AfterValidator, BeforeValidator, Strict, create_model
+from pydantic.fields import FieldInfo
 
 from safehold.access.gate import Shown, ShownCase, Withheld
 from safehold.records import models as m
+from safehold.records import validation
+
+
+def _storable(value: str) -> str:
+    problem = validation.text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _iso(value: Any) -> Any:
+    # JSON has no dates: one is text, as the schema says (pydantic would take 0 as 1970).
+    if not isinstance(value, str | date):
+        raise ValueError("must be text in ISO 8601 form, like 2026-01-05 or 2026-01-05T10:00:00Z")
+    return value
+
+
+# Every id a client sends, in a path, a query or a body: a bigint, so never an overflow.
+Id = Annotated[int, Field(ge=1, le=validation.MAX_ID)]
+# In a body, a number, not text that looks like one.
+BodyId = Annotated[int, Strict(), Field(ge=1, le=validation.MAX_ID)]
+# Every text a client sends: what both databases can store (no NUL, no lone surrogate).
+Text = Annotated[str, Strict(), AfterValidator(_storable)]
+Day = Annotated[date, BeforeValidator(_iso)]
+Moment = Annotated[datetime, BeforeValidator(_iso)]
 
 
 class WithheldOut(Schema):
@@ -108,73 +135,87 @@ def case_out(shown: ShownCase) -> CaseOut:
 
 
 class PersonIn(Schema):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    preferred_name: str = Field("", max_length=100)
-    date_of_birth: date | None = None
-    sex: str = Field("", max_length=20)
-    ethnicity: str = Field("", max_length=100)
-    address: str = ""
-    postcode: str = Field("", max_length=10)
-    phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    school: str = Field("", max_length=200)
-    health_needs: str = ""
-    last_contact_on: date | None = None
+    given_name: Text = Field(min_length=1, max_length=100)
+    family_name: Text = Field(min_length=1, max_length=100)
+    preferred_name: Text = Field("", max_length=100)
+    date_of_birth: Day | None = None
+    sex: Text = Field("", max_length=20)
+    ethnicity: Text = Field("", max_length=100)
+    address: Text = ""
+    postcode: Text = Field("", max_length=10)
+    phone: Text = Field("", max_length=40)
+    email: Text = Field("", max_length=254)
+    school: Text = Field("", max_length=200)
+    health_needs: Text = ""
+    last_contact_on: Day | None = None
 
 
 class CaseIn(Schema):
-    person_id: int | None = Field(None, description="Someone already recorded, or:")
+    person_id: BodyId | None = Field(None, description="Someone already recorded, or:")
     person: PersonIn | None = Field(None, description="someone new, recorded with this case.")
-    service: str = Field(min_length=1, max_length=64, description="A service code of the pack.")
-    team_id: int
-    allocated_to_id: int | None = None
-    opened_on: date
+    service: Text = Field(min_length=1, max_length=64, description="A service code of the pack.")
+    team_id: BodyId
+    allocated_to_id: BodyId | None = None
+    opened_on: Day
 
 
 class ContactIn(Schema):
-    kind: m.Contact.Kind
-    occurred_at: datetime
-    notes: str = ""
+    kind: m.ContactKind
+    occurred_at: Moment
+    notes: Text = ""
 
 
 class AssessmentIn(Schema):
-    kind: m.Assessment.Kind
-    completed_on: date | None = None
-    summary: str = ""
-    health_findings: str = ""
+    kind: m.AssessmentKind
+    completed_on: Day | None = None
+    summary: Text = ""
+    health_findings: Text = ""
 
 
 class PlanIn(Schema):
-    kind: m.Plan.Kind
-    starts_on: date
-    review_on: date | None = None
-    summary: str = ""
+    kind: m.PlanKind
+    starts_on: Day
+    review_on: Day | None = None
+    summary: Text = ""
 
 
 class OffenceIn(Schema):
-    committed_on: date | None = None
-    description: str = Field(min_length=1)
-    offence_type: str = Field("", max_length=100)
-    gravity: int | None = Field(None, ge=1, le=8, description="The YJB gravity score, 1 to 8.")
+    committed_on: Day | None = None
+    description: Text = Field(min_length=1)
+    offence_type: Text = Field("", max_length=100)
+    gravity: Annotated[int, Strict()] | None = Field(
+        None, ge=1, le=8, description="The YJB gravity score, 1 to 8."
+    )
 
 
 class OutcomeIn(Schema):
-    kind: m.Outcome.Kind
-    starts_on: date
-    ends_on: date | None = None
-    requirements: str = ""
+    kind: m.OutcomeKind
+    starts_on: Day
+    ends_on: Day | None = None
+    requirements: Text = ""
 
 
 class ReportIn(Schema):
-    kind: m.Report.Kind
-    due_on: date | None = None
-    body: str = ""
-    copy_given_on: date | None = Field(
+    kind: m.ReportKind
+    due_on: Day | None = None
+    body: Text = ""
+    copy_given_on: Day | None = Field(
         None, description="When the young person was given a copy, before court."
     )
 
 
+def patch_of(schema: type[Schema]) -> type[Schema]:
+    """The schema of a change (PATCH): every field may be left out, but `null` only where the
+    field itself may be empty; a text field sent as null is a 422, not a 500 from the database.
+    (django-ninja's PatchDict makes every field nullable.) The view reads only the fields sent,
+    `payload.model_dump(exclude_unset=True)`."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        for name, info in schema.model_fields.items()
+    }
+    return create_model(f"{schema.__name__.removesuffix('In')}Change", __base__=Schema, **fields)
+
+
 class CaseClose(Schema):
-    closed_on: date = Field(description="When the service ended.")
+    closed_on: Day = Field(description="When the service ended.")
     closed_reason: m.Case.ClosedReason = Field(description="Why the case closed.")

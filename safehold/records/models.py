@@ -74,16 +74,21 @@ class PersonFlag(models.Model):
         indexes = [models.Index(fields=["flag", "person"])]
 
 
+# Each record's choices are named for it (`Contact.Kind` is `ContactKind`): the API's schema
+# names an enum by its class, and six enums all called "Kind" became one.
+class RelationshipKind(models.TextChoices):
+    PARENT = "parent", "Parent"
+    CARER = "carer", "Carer"
+    SIBLING = "sibling", "Sibling"
+    FAMILY = "family", "Other family member"
+    SOCIAL_WORKER = "social-worker", "Social worker"
+    PROFESSIONAL = "professional", "Other professional"
+
+
 class Relationship(models.Model):
     """How two people are connected: a parent of, a carer of, a sibling of, a social worker of."""
 
-    class Kind(models.TextChoices):
-        PARENT = "parent", "Parent"
-        CARER = "carer", "Carer"
-        SIBLING = "sibling", "Sibling"
-        FAMILY = "family", "Other family member"
-        SOCIAL_WORKER = "social-worker", "Social worker"
-        PROFESSIONAL = "professional", "Other professional"
+    Kind = RelationshipKind
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships")
     other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="related_to")
@@ -147,14 +152,17 @@ class CaseRecord(Tracked):
         abstract = True
 
 
+class ContactKind(models.TextChoices):
+    HOME_VISIT = "home-visit", "Home visit"
+    OFFICE = "office", "Office appointment"
+    PHONE = "phone", "Phone call"
+    GROUP = "group", "Group work"
+    SCHOOL = "school", "School visit"
+    OTHER = "other", "Other"
+
+
 class Contact(CaseRecord):
-    class Kind(models.TextChoices):
-        HOME_VISIT = "home-visit", "Home visit"
-        OFFICE = "office", "Office appointment"
-        PHONE = "phone", "Phone call"
-        GROUP = "group", "Group work"
-        SCHOOL = "school", "School visit"
-        OTHER = "other", "Other"
+    Kind = ContactKind
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField()
@@ -164,11 +172,14 @@ class Contact(CaseRecord):
         indexes = [models.Index(fields=["case", "occurred_at"])]
 
 
+class AssessmentKind(models.TextChoices):
+    ASSETPLUS = "assetplus", "AssetPlus"
+    CHAT = "chat", "CHAT health assessment"
+    EARLY_HELP = "early-help", "Early help assessment"
+
+
 class Assessment(CaseRecord):
-    class Kind(models.TextChoices):
-        ASSETPLUS = "assetplus", "AssetPlus"
-        CHAT = "chat", "CHAT health assessment"
-        EARLY_HELP = "early-help", "Early help assessment"
+    Kind = AssessmentKind
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     completed_on = models.DateField(null=True, blank=True)
@@ -179,11 +190,14 @@ class Assessment(CaseRecord):
         indexes = [models.Index(fields=["case", "completed_on"])]
 
 
+class PlanKind(models.TextChoices):
+    INTERVENTION = "intervention", "Intervention plan"
+    SAFETY = "safety", "Safety and wellbeing plan"
+    FAMILY = "family", "Family support plan"
+
+
 class Plan(CaseRecord):
-    class Kind(models.TextChoices):
-        INTERVENTION = "intervention", "Intervention plan"
-        SAFETY = "safety", "Safety and wellbeing plan"
-        FAMILY = "family", "Family support plan"
+    Kind = PlanKind
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     starts_on = models.DateField()
@@ -205,13 +219,16 @@ class Offence(CaseRecord):
     gravity = models.PositiveSmallIntegerField(null=True, blank=True)
 
 
+class VictimLinkConsent(models.TextChoices):
+    GIVEN = "given", "Agreed to contact"
+    REFUSED = "refused", "Refused contact"
+    UNKNOWN = "unknown", "Not yet asked"
+
+
 class VictimLink(models.Model):
     """A victim of an offence, and whether they agreed to be contacted by the service."""
 
-    class Consent(models.TextChoices):
-        GIVEN = "given", "Agreed to contact"
-        REFUSED = "refused", "Refused contact"
-        UNKNOWN = "unknown", "Not yet asked"
+    Consent = VictimLinkConsent
 
     offence = models.ForeignKey(Offence, on_delete=models.CASCADE, related_name="victims")
     victim = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="victim_of")
@@ -224,15 +241,18 @@ class VictimLink(models.Model):
         ]
 
 
+class OutcomeKind(models.TextChoices):
+    REFERRAL_ORDER = "referral-order", "Referral order"
+    YRO = "yro", "Youth rehabilitation order"
+    DTO = "dto", "Detention and training order"
+    YOUTH_CAUTION = "youth-caution", "Youth caution"
+    YCC = "youth-conditional-caution", "Youth conditional caution"
+    DIVERSION = "diversion", "Diversion"
+    BAIL = "bail", "Bail"
+
+
 class Outcome(CaseRecord):
-    class Kind(models.TextChoices):
-        REFERRAL_ORDER = "referral-order", "Referral order"
-        YRO = "yro", "Youth rehabilitation order"
-        DTO = "dto", "Detention and training order"
-        YOUTH_CAUTION = "youth-caution", "Youth caution"
-        YCC = "youth-conditional-caution", "Youth conditional caution"
-        DIVERSION = "diversion", "Diversion"
-        BAIL = "bail", "Bail"
+    Kind = OutcomeKind
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     starts_on = models.DateField()
@@ -242,10 +262,13 @@ class Outcome(CaseRecord):
     COURT_ORDERS = frozenset({Kind.REFERRAL_ORDER, Kind.YRO, Kind.DTO})
 
 
+class ReportKind(models.TextChoices):
+    PSR = "psr", "Pre-sentence report"
+    PANEL = "panel", "Referral order panel report"
+
+
 class Report(CaseRecord):
-    class Kind(models.TextChoices):
-        PSR = "psr", "Pre-sentence report"
-        PANEL = "panel", "Referral order panel report"
+    Kind = ReportKind
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     due_on = models.DateField(null=True, blank=True)

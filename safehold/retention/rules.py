@@ -58,11 +58,21 @@ DATE_OF_BIRTH = "date-of-birth"
 
 
 def _on_or_after(year: int, month: int, day: int) -> date:
-    """The date, or the first day of the next month when the month is too short for it."""
+    """The date, or the first day of the next month when the month is too short for it.
+    Past the calendar's end (year 9999), its last day: kept, and never an error."""
+    if year > date.max.year:
+        return date.max
     last = calendar.monthrange(year, month)[1]
     if day <= last:
         return date(year, month, day)
-    return date(year, month, last) + timedelta(days=1)
+    return _plus_days(date(year, month, last), 1)
+
+
+def _plus_days(start: date, days: int) -> date:
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 def add_years(start: date, years: int) -> date:
@@ -83,8 +93,8 @@ def add_period(start: date, period: Period) -> date:
     if period.unit == "months":
         return add_months(start, period.amount)
     if period.unit == "weeks":
-        return start + timedelta(weeks=period.amount)
-    return start + timedelta(days=period.amount)
+        return _plus_days(start, 7 * period.amount)
+    return _plus_days(start, period.amount)
 
 
 def birthday(date_of_birth: date, age: int) -> date:

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -483,6 +484,9 @@ def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> Htt
         except Refused as refused:
             form.add_error(None, f"You cannot record this: {refused.decision.rule}")
             status = 403
+        except ValidationError as invalid:
+            form.add_record_errors(invalid)
+            status = 400
         else:
             messages.success(request, f"{title} recorded")
             # The top of the page, where the success banner is (not #timeline below it).

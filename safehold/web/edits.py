@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -244,6 +245,9 @@ def _edit(
             except Refused as refused:
                 form.add_error(None, f"You cannot change this: {refused.decision.rule}")
                 status = 403
+            except ValidationError as invalid:
+                form.add_record_errors(invalid)
+                status = 400
             else:
                 messages.success(request, success)
                 return redirect(back_url)

@@ -21,6 +21,7 @@ from django.forms.boundfield import BoundField
 from django.utils import timezone
 
 from safehold.access.gate import Withheld
+from safehold.records import validation
 from safehold.records.models import Assessment, Case, Contact, Outcome, Plan, Report
 from safehold.web import govuk
 
@@ -67,6 +68,7 @@ class DateField(forms.Field):
         required_message: str | None = None,
         past: bool = False,
         not_future: bool = False,
+        rule: tuple[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("label", what if kwargs.get("required", True) else f"{what} (optional)")
@@ -76,6 +78,9 @@ class DateField(forms.Field):
         self.required_message = required_message or f"Enter the {what[0].lower()}{what[1:]}"
         self.past = past
         self.not_future = not_future
+        # (record, field): the dates the record itself allows (records.validation), in this
+        # field's words; Gate.write checks them again, whoever writes.
+        self.rule = rule
 
     def to_python(self, value: Any) -> date | None:
         if value is None or isinstance(value, date):
@@ -126,6 +131,9 @@ class DateField(forms.Field):
                 code="future",
                 params={"parts": list(DATE_PARTS)},
             )
+        problem = validation.date_problem(*self.rule, value, self.what) if self.rule else None
+        if problem is not None:
+            raise ValidationError(problem, code="range", params={"parts": list(DATE_PARTS)})
 
 
 def _typed_parts(bound: BoundField) -> dict[str, str]:
@@ -259,6 +267,13 @@ class GovukForm(forms.Form):
     record_fields: dict[str, str] = {}
     needs: tuple[str, ...] = ()
 
+    def add_record_errors(self, exc: ValidationError) -> None:
+        """The record's own rules, as Gate.write found them, on the fields that filled them."""
+        for name, messages in exc.message_dict.items():
+            target = next((f for f in self.fields if self.record_fields.get(f, f) == name), None)
+            for message in messages:
+                self.add_error(target, message)
+
     def keep_only(self, writable: Iterable[str]) -> None:
         """Offer only the record's fields this member of staff may write."""
         allowed = set(writable)
@@ -327,6 +342,21 @@ def choice(
     )
 
 
+def order_dates(form: GovukForm, record: str) -> dict[str, Any]:
+    """The record's rule for the order of its dates (records.validation), in the form's words."""
+    data = forms.Form.clean(form) or {}
+
+    def label(name: str) -> str:
+        field = form.fields[name]
+        return field.what if isinstance(field, DateField) else str(field.label)
+
+    for name, message in validation.order_problems(record, data, label).items():
+        form.add_error(
+            name, ValidationError(message, code="order", params={"parts": list(DATE_PARTS)})
+        )
+    return data
+
+
 # --- a young person and their cases ---------------------------------------------------------
 
 SEX_CHOICES = [
@@ -377,6 +407,7 @@ class CaseForm(GovukForm):
         what="Date the case opened",
         required_message="Enter the date the case opened",
         not_future=True,
+        rule=("case", "opened_on"),
     )
 
     def __init__(
@@ -414,6 +445,7 @@ class PersonForm(CaseForm):
         required_message="Enter their date of birth",
         past=True,
         help_text=BIRTH_HINT,
+        rule=("person", "date_of_birth"),
     )
     sex = forms.ChoiceField(
         label="Sex (optional)",
@@ -449,6 +481,7 @@ class ContactForm(GovukForm):
         what="Date of the contact",
         required_message="Enter the date of the contact",
         not_future=True,
+        rule=("contact", "occurred_at"),
     )
     occurred_time = forms.CharField(
         label="Time (optional)",
@@ -500,7 +533,9 @@ class AssessmentForm(GovukForm):
     kind = choice(
         "Type of assessment", Assessment.Kind.choices, required="Select the type of assessment"
     )
-    completed_on = DateField(what="Date completed", required=False, not_future=True)
+    completed_on = DateField(
+        what="Date completed", required=False, not_future=True, rule=("assessment", "completed_on")
+    )
     summary = long_text("Summary")
     health_findings = long_text("Health findings")
 
@@ -510,31 +545,22 @@ class AssessmentForm(GovukForm):
 
 class PlanForm(GovukForm):
     kind = choice("Type of plan", Plan.Kind.choices, required="Select the type of plan")
-    starts_on = DateField(what="Start date", required_message="Enter the start date")
-    review_on = DateField(what="Review date", required=False)
+    starts_on = DateField(
+        what="Start date", required_message="Enter the start date", rule=("plan", "starts_on")
+    )
+    review_on = DateField(what="Review date", required=False, rule=("plan", "review_on"))
     summary = long_text("Summary")
 
     record_fields = {n: n for n in ("kind", "starts_on", "review_on", "summary")}
     needs = ("kind", "starts_on")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        starts, review = data.get("starts_on"), data.get("review_on")
-        if starts and review and review <= starts:
-            self.add_error(
-                "review_on",
-                ValidationError(
-                    "Review date must be after the start date",
-                    code="order",
-                    params={"parts": list(DATE_PARTS)},
-                ),
-            )
-        return data
+        return order_dates(self, "plan")
 
 
 class PlanActionForm(GovukForm):
     description = long_text("What will be done", rows=2)
-    due_on = DateField(what="Date due", required=False)
+    due_on = DateField(what="Date due", required=False, rule=("planaction", "due_on"))
 
     record_fields = {"description": "description", "due_on": "due_on"}
     needs = ("description",)
@@ -563,7 +589,10 @@ class OffenceForm(GovukForm):
         "Type of offence", max_length=100, help_text="For example, theft or assault"
     )
     committed_on = DateField(
-        what="Date of the offence", required=False, past=False, not_future=True
+        what="Date of the offence",
+        required=False,
+        not_future=True,
+        rule=("offence", "committed_on"),
     )
     gravity = forms.IntegerField(
         label="Gravity score (optional)",
@@ -585,26 +614,17 @@ class OffenceForm(GovukForm):
 
 class OutcomeForm(GovukForm):
     kind = choice("Outcome", Outcome.Kind.choices, required="Select the outcome")
-    starts_on = DateField(what="Start date", required_message="Enter the start date")
-    ends_on = DateField(what="End date", required=False)
+    starts_on = DateField(
+        what="Start date", required_message="Enter the start date", rule=("outcome", "starts_on")
+    )
+    ends_on = DateField(what="End date", required=False, rule=("outcome", "ends_on"))
     requirements = long_text("Requirements", help_text="What the order or disposal requires")
 
     record_fields = {n: n for n in ("kind", "starts_on", "ends_on", "requirements")}
     needs = ("kind", "starts_on")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        starts, ends = data.get("starts_on"), data.get("ends_on")
-        if starts and ends and ends < starts:
-            self.add_error(
-                "ends_on",
-                ValidationError(
-                    "End date must be the same as or after the start date",
-                    code="order",
-                    params={"parts": list(DATE_PARTS)},
-                ),
-            )
-        return data
+        return order_dates(self, "outcome")
 
 
 # --- allocation and lists -------------------------------------------------------------------
@@ -696,13 +716,14 @@ class CaseFilterForm(GovukForm):
 
 class ReportForm(GovukForm):
     kind = choice("Type of report", Report.Kind.choices, required="Select the type of report")
-    due_on = DateField(what="Date due", required=False)
+    due_on = DateField(what="Date due", required=False, rule=("report", "due_on"))
     body = long_text("Report", rows=10)
     copy_given_on = DateField(
         what="Date the young person was given a copy",
         required=False,
         not_future=True,
         help_text="Before court, where the report is for a court. " + DATE_HINT,
+        rule=("report", "copy_given_on"),
     )
 
     record_fields = {n: n for n in ("kind", "due_on", "body", "copy_given_on")}
@@ -716,6 +737,7 @@ class CloseCaseForm(GovukForm):
         what="Date the case closed",
         required_message="Enter the date the case closed",
         not_future=True,
+        rule=("case", "closed_on"),
     )
     closed_reason = choice(
         "Why did the case close?",

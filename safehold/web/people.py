@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -502,6 +503,9 @@ def new_person(request: HttpRequest, gate: Gate) -> HttpResponse:
         except Refused as refused:
             form.add_error(None, f"You cannot add this young person: {refused.decision.rule}")
             status = 403
+        except ValidationError as invalid:
+            form.add_record_errors(invalid)
+            status = 400
         else:
             messages.success(request, "Young person added, with their first case")
             return redirect("web:person", person_id=case.person_id)
@@ -560,6 +564,9 @@ def new_case(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         except Refused as refused:
             form.add_error(None, f"You cannot open this case: {refused.decision.rule}")
             status = 403
+        except ValidationError as invalid:
+            form.add_record_errors(invalid)
+            status = 400
         else:
             messages.success(request, "Case opened")
             return redirect("web:person", person_id=person_id)

@@ -26,6 +26,7 @@ from safehold.access.models import User
 from safehold.policy.schema import Action
 from safehold.policy.wording import describe_action
 from safehold.records.models import Case, Person
+from safehold.records.validation import MAX_ID
 from safehold.retention import selectors, services
 from safehold.retention.models import HoldScope, LegalHold, UnitKind
 from safehold.web.forms import DateField, GovukForm, choice, long_text
@@ -198,17 +199,33 @@ class HoldForm(GovukForm):
         label="Person number",
         required=False,
         min_value=1,
+        max_value=MAX_ID,  # past the bigint nothing exists, and the query would overflow
+        error_messages={
+            "invalid": "Enter the number of a person your service holds",
+            "min_value": "Enter the number of a person your service holds",
+            "max_value": "Enter the number of a person your service holds",
+        },
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
     case = forms.IntegerField(
         label="Case number",
         required=False,
         min_value=1,
+        max_value=MAX_ID,  # past the bigint nothing exists, and the query would overflow
+        error_messages={
+            "invalid": "Enter the number of a case your service holds",
+            "min_value": "Enter the number of a case your service holds",
+            "max_value": "Enter the number of a case your service holds",
+        },
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
     service = choice("Service", [], required="Select the service", radios=False)
     reason = long_text("Why is it held?", required="Enter why it is held", rows=3)
-    review_on = DateField(what="Review date", required_message="Enter the review date")
+    review_on = DateField(
+        what="Review date",
+        required_message="Enter the review date",
+        rule=("legalhold", "review_on"),
+    )
 
     def __init__(self, *args: Any, controller_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

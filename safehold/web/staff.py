@@ -126,7 +126,9 @@ class StaffLayout:
     @cached_property
     def find_url(self) -> str | None:
         """The search box on every staff page, once signed in with both factors."""
-        return optional_url("web:find-person") if self.verified else None
+        if not self.verified or (self.role is not None and self.role.statistics_only):
+            return None  # a statistics-only role reaches no one, so finds no one
+        return optional_url("web:find-person")
 
     @cached_property
     def dpo_home_url(self) -> str | None:

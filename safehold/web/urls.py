@@ -1,6 +1,6 @@
 """Web pages. The public privacy notices need no sign-in."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from safehold.web import (
     account,
@@ -15,6 +15,9 @@ from safehold.web import (
     statistics,
     views,
 )
+from safehold.web.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 app_name = "web"
 urlpatterns = [
@@ -43,10 +46,10 @@ urlpatterns = [
     path("sign-out/", account.sign_out, name="sign-out"),
     path("signed-out/", account.signed_out, name="signed-out"),
     # Break glass (breakglass.py) and who has seen a record (audit.py).
-    path("cases/<int:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
+    path("cases/<id:case_id>/break-glass/", breakglass.break_glass, name="break-glass"),
     path("break-glass/", breakglass.review_list, name="break-glass-review"),
-    path("break-glass/<int:glass_id>/", breakglass.review_use, name="break-glass-use"),
-    path("people/<int:person_id>/audit/", audit.who_has_seen, name="person-audit"),
+    path("break-glass/<id:glass_id>/", breakglass.review_use, name="break-glass-use"),
+    path("people/<id:person_id>/audit/", audit.who_has_seen, name="person-audit"),
     # Caseloads, young people and the records of their cases (cases.py, people.py).
     # The root sends each role to its work (staff.landing_url); a case worker's is here.
     path("", cases.home, name="home"),
@@ -54,14 +57,14 @@ urlpatterns = [
     path("team/", cases.team_caseload, name="team-caseload"),
     # Aggregate statistics: a statistics-only role's home (statistics.py).
     path("statistics/", statistics.statistics, name="statistics"),
-    path("team/cases/<int:case_id>/allocate/", cases.allocate, name="allocate"),
+    path("team/cases/<id:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/find/", find.find, name="find-person"),
     path("people/new/", people.new_person, name="person-new"),
-    path("people/<int:person_id>/", people.person, name="person"),
-    path("people/<int:person_id>/cases/new/", people.new_case, name="case-new"),
+    path("people/<id:person_id>/", people.person, name="person"),
+    path("people/<id:person_id>/cases/new/", people.new_case, name="case-new"),
     *(
         path(
-            f"cases/<int:case_id>/{kind}s/new/",
+            f"cases/<id:case_id>/{kind}s/new/",
             cases.new_record,
             {"kind": kind},
             name=f"{kind}-new",
@@ -69,11 +72,11 @@ urlpatterns = [
         for kind in cases.RECORDS
     ),
     # Correcting what is recorded, and closing a case (edits.py).
-    path("people/<int:person_id>/edit/", edits.edit_person, name="person-edit"),
-    path("cases/<int:case_id>/close/", edits.close_case, name="case-close"),
+    path("people/<id:person_id>/edit/", edits.edit_person, name="person-edit"),
+    path("cases/<id:case_id>/close/", edits.close_case, name="case-close"),
     *(
         path(
-            f"cases/<int:case_id>/{kind}s/<int:record_id>/edit/",
+            f"cases/<id:case_id>/{kind}s/<id:record_id>/edit/",
             edits.edit_record,
             {"kind": kind},
             name=f"{kind}-edit",
@@ -86,6 +89,6 @@ urlpatterns = [
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),
-    path("retention/holds/<int:hold_id>/lift/", retention.lift_hold, name="retention-hold-lift"),
+    path("retention/holds/<id:hold_id>/lift/", retention.lift_hold, name="retention-hold-lift"),
     path("retention/destruction-records/", retention.disposals, name="retention-disposals"),
 ]

@@ -61,6 +61,16 @@ def test_years_months_weeks_days():
     )
 
 
+def test_past_the_calendar_is_kept_to_its_end_not_an_error():
+    # A date of birth in 9999 (refused now, but held from before) once raised in the planner.
+    assert add_years(date(9999, 1, 1), 25) == date.max
+    assert add_months(date(9999, 6, 1), 12) == date.max
+    assert until("{for: 30 days, after: case-closed}", facts(case_closed=date(9999, 12, 20))) == (
+        date.max
+    )
+    assert age_on(date(9999, 1, 1), date(2026, 1, 1)) < 0
+
+
 @pytest.mark.parametrize(
     ("born", "age", "on"),
     [

@@ -174,7 +174,9 @@ def test_no_crown_on_a_council_service(
         "crown-copyright",
         "Open Government Licence",
         "govuk-header__logotype",
-        "favicon",  # GOV.UK's favicons are the crown
+        "govuk/assets/rebrand/images/favicon",  # GOV.UK's favicons are the crown
+        "govuk/assets/images/favicon",
         "govuk-icon",
     ):
         assert crown not in html, crown
+    assert "/images/favicon.svg" in html  # Safehold's own icon, from our origin

@@ -267,6 +267,31 @@ def test_record_an_assessment_an_offence_and_an_outcome(case: Case, client: Clie
             "End date must be the same as or after the start date",
         ),
         ("outcome", {"kind": "yro"}, "Enter the start date"),
+        (
+            "outcome",
+            {"kind": "yro", **on(date(2025, 4, 1), "starts_on"), **on(date(2999, 3, 1), "ends_on")},
+            "End date must be before",
+        ),
+        (
+            "contact",
+            {"kind": "phone", **on(date(1899, 12, 31), "occurred_on")},
+            "Date of the contact must be on or after 1 January 1900",
+        ),
+        (
+            "plan",
+            {"kind": "safety", **on(date(9999, 1, 1), "starts_on")},
+            "Start date must be before",
+        ),
+        (
+            "assessment",
+            {"kind": "chat", **on(date(1000, 1, 1), "completed_on")},
+            "Date completed must be on or after 1 January 1900",
+        ),
+        (
+            "offence",
+            {"description": "x", **on(date(1899, 1, 1), "committed_on")},
+            "Date of the offence must be on or after 1 January 1900",
+        ),
         ("assessment", {"kind": "nope"}, "Select the type of assessment"),
     ],
 )

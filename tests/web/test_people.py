@@ -215,6 +215,23 @@ def test_adding_keeps_what_was_typed_and_says_what_is_wrong(
     assert not Person.objects.filter(given_name="Ada").exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ({"date_of_birth-year": "1850"}, "Date of birth must be after"),
+        ({"opened_on-year": "1899"}, "Date the case opened must be on or after 1 January 1900"),
+    ],
+)
+def test_dates_no_record_could_hold_are_form_errors(
+    cambridgeshire: World, officer: User, verified_client, typed: dict[str, str], message: str
+) -> None:
+    client = verified_client(officer)
+    response = client.post("/people/new/", {**PERSON, **typed, "team": cambridgeshire.team.pk})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Person.objects.filter(given_name="Ada").exists()
+
+
 def test_a_role_that_may_not_open_cases_is_refused(cambridgeshire: World, verified_client) -> None:
     manager = cambridgeshire.staff("team-manager")  # writes identity, not the case (support)
     client = verified_client(manager)

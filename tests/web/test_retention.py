@@ -174,3 +174,22 @@ def test_destruction_records(yos: Place, dpo: Client):
     assert f"Case file {case.pk}" in body
     assert "contact: 1" in body and "victimlink: 1" in body
     assert NAME not in body
+
+
+def test_hold_form_refuses_numbers_and_dates_nothing_could_have(yos: Place, dpo: Client):
+    response = dpo.post(
+        "/retention/holds/",
+        {
+            "scope": "case",
+            "case": str(2**63),
+            "reason": "Court order",
+            "review_on-day": "1",
+            "review_on-month": "1",
+            "review_on-year": "9999",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter the number of a case your service holds" in body
+    assert "Review date must be before" in body
+    assert not LegalHold.objects.exists()

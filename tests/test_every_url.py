@@ -110,11 +110,14 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:retention-service-dates": lambda s: "/retention/service-dates/",
     # The DPO's home: counts, dates and request numbers (tests/web/test_dpo.py).
     "web:dpo-home": lambda s: "/data-protection/",
+    # The conformance report: the pack's statements only (tests/web/test_dpo.py).
+    "web:dpo-conformance": lambda s: "/data-protection/conformance/",
 }
 # Of those, the pages for the DPO: checked as the DPO, with the scene's case planned, held,
 # broken into and asked about.
 DPO_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:retention")} | {
-    "web:dpo-home"
+    "web:dpo-home",
+    "web:dpo-conformance",
 }
 
 # Pages of personal data: name -> (a role that may see it, its path on the scene).

@@ -11,7 +11,14 @@ import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from safehold.policy.law import ARTICLE_9, ARTICLE_9_NEEDS_SCHEDULE_1, SCHEDULE_1, UK_COUNTRIES
+from safehold.policy.enforcement import MECHANISMS
+from safehold.policy.law import (
+    ARTICLE_9,
+    ARTICLE_9_NEEDS_SCHEDULE_1,
+    EEA_COUNTRIES,
+    SCHEDULE_1,
+    UK_COUNTRIES,
+)
 from safehold.policy.loader import PathKey, Problem, Source
 from safehold.policy.schema import BUILTIN_EVENTS, ROLE_POWERS, holds_cases_by_default
 from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
@@ -140,6 +147,8 @@ class _Checker:
         self.preferences()
         self.retention()
         self.rights()
+        self.commitments()
+        self.accepted_gaps()
         return self.problems
 
     def controllers(self) -> None:
@@ -172,6 +181,8 @@ class _Checker:
         for i, s in _items(self.data, "services"):
             name = f"service '{s.get('code')}'"
             self.refs(("services", i, "controller"), s.get("controller"), "controllers", name)
+            if isinstance(s.get("on_behalf_of"), str):
+                self.refs(("services", i, "on_behalf_of"), s["on_behalf_of"], "controllers", name)
             self.refs(
                 ("services", i, "statutory_basis"),
                 _list(s.get("statutory_basis")),
@@ -209,6 +220,12 @@ class _Checker:
                 f"category '{code}'",
             )
             self.holds(i, c, held)
+            if not _list(c.get("holds")):
+                self.warning(
+                    ("categories", i, "code"),
+                    f"no record field is behind the category '{code}' (its 'holds' is empty): "
+                    "the notice says it is held, but nothing the system stores is in it",
+                )
             if code not in used:
                 self.warning(
                     ("categories", i, "code"),
@@ -273,6 +290,17 @@ class _Checker:
             name = f"purpose '{p.get('code')}'"
             base = ("purposes", i)
             self.refs((*base, "services"), _list(p.get("services")), "services", name)
+            self.refs((*base, "controllers"), _list(p.get("controllers")), "controllers", name)
+            assumed = p.get("assumed")
+            if isinstance(assumed, str) or (
+                isinstance(assumed, dict) and "lawful_basis" in assumed
+            ):
+                self.warning(
+                    (*base, "assumed"),
+                    f"{name} is assumed: its lawful basis or conditions are not in the "
+                    "published notice, so the public notice says so and the DPO's pages and "
+                    "the record of processing mark it assumed",
+                )
             self.refs((*base, "subjects"), _list(p.get("subjects")), "subjects", name)
             self.refs((*base, "categories"), _list(p.get("categories")), "categories", name)
             self.refs((*base, "legislation"), _list(p.get("legislation")), "legislation", name)
@@ -375,7 +403,23 @@ class _Checker:
                 )
 
     def recipients(self) -> None:
-        outside_allowed = self.data.get("transfers_outside_uk") is True
+        transfers = self.data.get("transfers")
+        scope = transfers.get("scope") if isinstance(transfers, dict) else None
+        if (
+            isinstance(scope, str)
+            and "transfers_outside_uk" in self.data
+            and (scope == "uk-only") == (self.data.get("transfers_outside_uk") is True)
+        ):
+            self.error(
+                ("transfers", "scope"),
+                f"'transfers_outside_uk' and 'transfers: scope: {scope}' disagree; state "
+                "the scope only",
+            )
+        outside_allowed = (
+            scope not in {None, "uk-only"}
+            if scope is not None
+            else self.data.get("transfers_outside_uk") is True
+        )
         for i, r in _items(self.data, "recipients"):
             name = f"recipient '{r.get('code')}'"
             shares = _list(r.get("shares"))
@@ -404,13 +448,19 @@ class _Checker:
                     )
             country = r.get("country")
             if isinstance(country, str) and country.strip().lower() not in UK_COUNTRIES:
-                if not outside_allowed:
+                if scope == "uk-and-eea" and country.strip().lower() not in EEA_COUNTRIES:
+                    self.error(
+                        ("recipients", i, "country"),
+                        f"{name} is in {country}, outside the UK and the EEA, which is all the "
+                        "notice allows ('transfers: scope: uk-and-eea')",
+                    )
+                elif not outside_allowed:
                     self.error(
                         ("recipients", i, "country"),
                         f"{name} is in {country}, but the pack says information is not sent "
                         "outside the UK ('transfers_outside_uk' is not true)",
                     )
-                elif not r.get("transfer_safeguard"):
+                elif scope not in {"uk-and-eea", "adequacy"} and not r.get("transfer_safeguard"):
                     self.error(
                         ("recipients", i, "country"),
                         f"{name} is outside the UK and the pack states no 'transfer_safeguard'",
@@ -550,6 +600,15 @@ class _Checker:
         rights = self.data.get("rights")
         if isinstance(rights, dict) and isinstance(rights.get("request_to"), str):
             self.refs(("rights", "request_to"), rights["request_to"], "contacts", "rights")
+        if isinstance(rights, dict):
+            for i, e in enumerate(_list(rights.get("exceptions"))):
+                if isinstance(e, dict):
+                    at: PathKey = ("rights", "exceptions", i, "purposes")
+                    self.refs(at, _list(e.get("purposes")), "purposes", "a right's qualification")
+            for i, o in enumerate(_list(rights.get("on_behalf_of_child"))):
+                if isinstance(o, dict):
+                    at = ("rights", "on_behalf_of_child", i, "by")
+                    self.refs(at, _list(o.get("by")), "subjects", "acting for a younger child")
         notice = self.data.get("notice")
         if isinstance(notice, dict):
             ack = notice.get("acknowledgement")
@@ -560,6 +619,66 @@ class _Checker:
                     "subjects",
                     "the acknowledgement",
                 )
+
+    def commitments(self) -> None:
+        for i, c in _items(self.data, "commitments"):
+            name = f"commitment '{c.get('code')}'"
+            mechanism = c.get("enforced_by")
+            if isinstance(mechanism, str) and mechanism not in MECHANISMS:
+                hint = difflib.get_close_matches(mechanism, MECHANISMS, n=1)
+                suggestion = (
+                    f"did you mean '{hint[0]}'?" if hint else (f"known: {', '.join(MECHANISMS)}")
+                )
+                self.error(
+                    ("commitments", i, "enforced_by"),
+                    f"{name} is enforced by '{mechanism}', which is not a mechanism Safehold "
+                    f"has ({suggestion}); if nothing enforces it, say 'stated_only: <why>'",
+                )
+            if c.get("printed") is False:
+                self.warning(
+                    ("commitments", i, "printed"),
+                    f"{name} is never printed in the notice: a promise people are not told "
+                    "of is not one they can rely on",
+                )
+
+    def accepted_gaps(self) -> None:
+        from fnmatch import fnmatchcase
+
+        ids = set(_statement_ids(self.data))
+        for i, gap in _items(self.data, "accepted_gaps"):
+            for s, pattern in enumerate(_list(gap.get("statements"))):
+                if isinstance(pattern, str) and not any(fnmatchcase(x, pattern) for x in ids):
+                    self.warning(
+                        ("accepted_gaps", i, "statements", s),
+                        f"'{pattern}' accepts no statement of this pack "
+                        "(`safehold pack conformance` lists their ids)",
+                    )
+
+
+def _statement_ids(data: dict[str, Any]) -> Iterator[str]:
+    """The ids the conformance report gives (as far as the raw document says)."""
+    prefixes = {
+        "categories": "category",
+        "purposes": "purpose",
+        "roles": "role",
+        "recipients": "recipient",
+        "preferences": "preference",
+        "retention": "retention",
+        "commitments": "commitment",
+    }
+    for section, prefix in prefixes.items():
+        for _, item in _items(data, section):
+            yield f"{prefix}:{item.get('code')}"
+            if section == "purposes" and item.get("law_enforcement") is True:
+                yield f"purpose:{item.get('code')}:logging"
+    from safehold.policy.law import RIGHTS
+
+    for code in RIGHTS:
+        yield f"right:{code}"
+    yield "right:requests-suspend-disposal"
+    for n, _ in enumerate(_list(data.get("security")), 1):
+        yield f"security:{n}"
+    yield from ("transfers", "audit")
 
 
 def _walk(node: Any, path: PathKey) -> Iterable[tuple[PathKey, dict[str, Any]]]:

@@ -304,3 +304,42 @@ RIGHTS_BY_BASIS: dict[str, dict[str, Applies]] = {
 UK_COUNTRIES = frozenset(
     {"united kingdom", "uk", "england", "wales", "scotland", "northern ireland", "great britain"}
 )
+
+# The European Economic Area: the EU's member states with Iceland, Liechtenstein and Norway
+# (for a notice whose transfers stay within "the UK and the EEA").
+EEA_COUNTRIES = frozenset(
+    name.lower()
+    for name in (
+        "Austria",
+        "Belgium",
+        "Bulgaria",
+        "Croatia",
+        "Cyprus",
+        "Czechia",
+        "Czech Republic",
+        "Denmark",
+        "Estonia",
+        "Finland",
+        "France",
+        "Germany",
+        "Greece",
+        "Hungary",
+        "Ireland",
+        "Italy",
+        "Latvia",
+        "Lithuania",
+        "Luxembourg",
+        "Malta",
+        "Netherlands",
+        "Poland",
+        "Portugal",
+        "Romania",
+        "Slovakia",
+        "Slovenia",
+        "Spain",
+        "Sweden",
+        "Iceland",
+        "Liechtenstein",
+        "Norway",
+    )
+)

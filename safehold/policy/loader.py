@@ -243,6 +243,7 @@ class _Walker:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             seen: dict[Any, int] = {}
+            previous: yaml.Node | None = None
             for key_node, value_node in node.value:
                 line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
@@ -265,6 +266,22 @@ class _Walker:
                     continue
                 seen[key] = line
                 self.positions[(*path, key)] = (line, col)
+                if _split_by_comma(node, key_node, value_node):
+                    # `{name: Health, examples: doctors, midwives}`: YAML reads 'midwives'
+                    # as a field with no value. Say so here, not "not something a pack can say".
+                    before = self.loader.construct_object(previous) if previous else None
+                    after = f" after '{before}'" if isinstance(before, str) else ""
+                    problems.append(
+                        _error(
+                            f"'{key}' has no value: inside {{ }} a comma ends a value, so the "
+                            f"text{after} was cut at the comma before '{key}'. Put text that "
+                            f'contains a comma in quotes, e.g. "..., {key}"',
+                            line,
+                            col,
+                        )
+                    )
+                    self.rejected.add((*path, key))
+                previous = value_node
                 result[key] = self.build(value_node, (*path, key), problems, depth + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -273,6 +290,19 @@ class _Walker:
                 for i, item in enumerate(node.value)
             ]
         return self.loader.construct_object(node)
+
+
+def _split_by_comma(mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> bool:
+    """A key with no value and no colon inside a flow mapping: the tail of text a comma cut."""
+    return (
+        bool(mapping.flow_style)
+        and isinstance(key, yaml.ScalarNode)
+        and key.style is None
+        and isinstance(value, yaml.ScalarNode)
+        and value.tag == "tag:yaml.org,2002:null"
+        and value.value == ""
+        and value.start_mark.index == value.end_mark.index
+    )
 
 
 # --- validation -------------------------------------------------------------------------------

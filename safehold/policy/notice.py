@@ -36,6 +36,7 @@ from safehold.policy.schema import (
     Purpose,
     Recipient,
     RecipientKind,
+    Service,
     Share,
     SupervisoryAuthority,
 )
@@ -243,6 +244,8 @@ _CONTACT_USE_WORDS = {
 }
 
 _ALL_INFORMATION = "all the information we hold"
+NOT_STATED = "Not stated in this notice."
+AS_STATED = "As stated."
 
 
 def _date_words(day: date) -> str:
@@ -436,7 +439,7 @@ def _who_we_are(ix: _Index) -> list[Block]:
                 Fact("Acts for", [Span(n) for n in ix.controller_names(controller.acts_for)])
             )
         blocks.append(Facts(rows, title=controller.name))
-    several = len(pack.controllers) > 1
+    several = len(pack.controllers) > 1 or any(s.acting_as == "processor" for s in pack.services)
     head = ["Service", "What it is", "Law", "Ages"] + (["Data controller"] if several else [])
     service_rows = []
     for service in pack.services:
@@ -455,7 +458,7 @@ def _who_we_are(ix: _Index) -> list[Block]:
             ages,
         ]
         if several:
-            row.append(ix.controller_names([service.controller])[0])
+            row.append(service_role_words(ix, service))
         service_rows.append(row)
     blocks.append(Table(head, service_rows, caption="Our services").without_empty_columns())
     if pack.partners:
@@ -463,6 +466,16 @@ def _who_we_are(ix: _Index) -> list[Block]:
             Bullets([Span(p.name) for p in pack.partners], intro="We work in partnership with:")
         )
     return blocks
+
+
+def service_role_words(ix: _Index, service: Service) -> str:
+    """Who is responsible for a service's records: its controller, or the controller a
+    processor runs it for."""
+    runner = ix.controller_names([service.controller])[0]
+    if service.acting_as == "processor" and service.on_behalf_of:
+        owner = ix.controller_names([service.on_behalf_of])[0]
+        return f"{owner} (controller); {runner} runs it for them as processor"
+    return runner
 
 
 def _what_we_hold(ix: _Index) -> list[Block]:
@@ -484,12 +497,13 @@ def _what_we_hold(ix: _Index) -> list[Block]:
                 ", ".join(category.examples) or (category.description or ""),
                 whose,
                 "; ".join(kinds) or "Personal data",
+                sentence(join_words(category.sources)) if category.sources else "",
             ]
         )
     return [
         Bullets(subjects, intro="We hold information about:"),
         Table(
-            ["Information", "For example", "About whom", "Kind of data"],
+            ["Information", "For example", "About whom", "Kind of data", "Where it comes from"],
             rows,
             caption="The information we hold",
         ).without_empty_columns(),
@@ -505,24 +519,33 @@ def _purpose_facts(ix: _Index, purpose: Purpose) -> Facts:
     if purpose.subjects:
         rows.append(Fact("About", [Span(n) for n in ix.subject_names(purpose.subjects)]))
     rows.append(Fact("Information used", [Span(n) for n in ix.category_names(purpose.categories)]))
-    rows.append(
-        Fact("Lawful basis", [Span(provision_label(code)) for code in purpose.lawful_basis])
-    )
-    if purpose.special_category_conditions:
+    # Where the published notice is silent, the pack's assumption is for the DPO (the
+    # conformance page and the record of processing), never printed here as the notice's word.
+    if purpose.assumed_about("lawful_basis"):
+        rows.append(Fact("Lawful basis", [Span(NOT_STATED)]))
+    else:
+        rows.append(
+            Fact("Lawful basis", [Span(provision_label(code)) for code in purpose.lawful_basis])
+        )
+    if purpose.special_category_conditions and not purpose.assumed_about(
+        "special_category_conditions"
+    ):
         rows.append(
             Fact(
                 "Special category data condition",
                 [Span(provision_label(c)) for c in purpose.special_category_conditions],
             )
         )
-    if purpose.criminal_offence_conditions:
+    if purpose.criminal_offence_conditions and not purpose.assumed_about(
+        "criminal_offence_conditions"
+    ):
         rows.append(
             Fact(
                 "Criminal offence data condition",
                 [Span(provision_label(c)) for c in purpose.criminal_offence_conditions],
             )
         )
-    if purpose.law_enforcement:
+    if purpose.law_enforcement and not purpose.assumed_about("law_enforcement"):
         rows.append(
             Fact(
                 "Law enforcement",
@@ -539,7 +562,7 @@ def _purpose_facts(ix: _Index, purpose: Purpose) -> Facts:
         rows.append(
             Fact("Legislation", [Span(t) for t in ix.legislation_titles(purpose.legislation)])
         )
-    if purpose.identifiable != "yes":
+    if purpose.identifiable != "yes" and not purpose.assumed_about("identifiable"):
         rows.append(Fact("Identifying people", [Span(_identifiable_words(purpose.identifiable))]))
     return Facts(rows, title=purpose.name)
 
@@ -623,14 +646,39 @@ def _recipient_facts(ix: _Index, recipient: Recipient) -> list[Block]:
     return blocks
 
 
+TRANSFER_WORDS = {
+    "uk-only": "We do not send your information outside the UK.",
+    "uk-and-eea": (
+        "Your information stays in the UK and the European Economic Area (EEA); we do not "
+        "send it anywhere else."
+    ),
+    "adequacy": (
+        "We send information outside the UK only to countries the UK recognises as protecting "
+        "it adequately (UK adequacy regulations)."
+    ),
+    "safeguards": "Some information may be sent outside the UK, with safeguards to protect it.",
+}
+
+
 def outside_uk_statement(pack: Pack) -> str:
+    """The territorial scope the notice states, then where any recipient abroad is."""
+    scope = pack.transfer_scope
+    if scope.assumed:
+        words = " ".join((scope.statement or "").split()) or (
+            "This notice does not say whether information is sent outside the UK."
+        )
+    else:
+        words = " ".join((scope.statement or "").split()) or TRANSFER_WORDS[scope.scope]
+        if scope.countries:
+            words += f" Countries: {join_words(scope.countries)}."
+        if scope.safeguards:
+            words += f" Safeguards: {' '.join(scope.safeguards.split())}"
+            words = words if words.endswith(".") else words + "."
     abroad = [r for r in pack.recipients if not is_uk(r.country)]
     if abroad:
         names = join_words(f"{r.name} ({r.country})" for r in abroad)
-        return f"We send some information outside the UK: to {names}."
-    if pack.transfers_outside_uk:
-        return "Some information may be sent outside the UK, with safeguards to protect it."
-    return "We do not send your information outside the UK."
+        words += f" We send some information outside the UK: to {names}."
+    return words
 
 
 def _sharing(ix: _Index) -> list[Block]:
@@ -658,7 +706,8 @@ def _retention(ix: _Index) -> list[Block]:
             [
                 what,
                 " ".join(rule.statement.split()),
-                sentence(describe_rule(rule, pack)),
+                # An assumed reading is the DPO's, not the notice's: the public sees the words.
+                AS_STATED if rule.assumed else sentence(describe_rule(rule, pack)),
                 sentence(f"It is {describe_action(rule.action)}"),
             ]
         )
@@ -685,6 +734,10 @@ def _right_lines(right: RightStatement, ix: _Index) -> list[Span]:
     lines = [Span(f"{right.applies_words}: the right {right.plain}.")]
     if right.reason:
         lines.append(Span(sentence(" ".join(right.reason.split()))))
+    lines += [Span(sentence(q)) for q in right.qualifications]
+    if right.absolute:
+        lines.append(Span(f"Absolute: {right.absolute}"))
+    lines += [Span(line) for line in right.on_behalf]
     if right.applies is not Applies.NO and 0 < len(right.where) < len(ix.pack.purposes):
         lines.append(Span(f"This applies to: {join_words(right.where)}."))
     lines.append(Span(f"({right.citation})"))
@@ -883,7 +936,51 @@ _HEADINGS = {
     "changes": "Changes to this notice",
     "complaints": "Complaints and contacts",
     "acknowledgement": "Acknowledgement",
+    "enforcement": "How this notice is enforced",
 }
+
+
+def _commitments(ix: _Index, section: str, *, plain: bool) -> list[Block]:
+    """The notice's promises printed in their section, each saying what keeps it."""
+    from safehold.policy.conformance import ANNEX_WORDS
+    from safehold.policy.enforcement import MECHANISMS
+
+    items = []
+    for commitment in ix.pack.commitments:
+        if not commitment.printed or _WORDING_KEYS_OF.get(commitment.section) != section:
+            continue
+        text = " ".join(commitment.text.split())
+        mechanism = MECHANISMS.get(commitment.enforced_by or "")
+        if plain:
+            items.append(Span(text))
+        elif mechanism is not None:
+            how = ANNEX_WORDS[mechanism.kind]
+            items.append(Span(f"{text} How we keep it: the system enforces it, by {how}."))
+        else:
+            items.append(Span(f"{text} How we keep it: stated only; the system does not check it."))
+    if not items:
+        return []
+    return [Bullets(items, intro="What we promise:" if plain else "Our commitments:")]
+
+
+_WORDING_KEYS_OF: dict[str, str] = {
+    key: section for section, keys in _WORDING_KEYS.items() for key in keys
+}
+
+
+def _annex(ix: _Index) -> list[Block]:
+    from safehold.policy.conformance import annex_lines, conformance
+
+    first, *rest = annex_lines(conformance(ix.pack))
+    return (
+        [Para(first), Bullets([Span(line) for line in rest], intro="What enforces them:")]
+        if rest
+        else [Para(first)]
+    )
+
+
+def _sections_of(pack: Pack) -> tuple[str, ...]:
+    return SECTION_ORDER + (("enforcement",) if pack.notice.enforcement_annex else ())
 
 
 def _full_sections(pack: Pack, variant: Variant) -> list[Section]:
@@ -900,11 +997,13 @@ def _full_sections(pack: Pack, variant: Variant) -> list[Section]:
         "automated-decisions": _automated,
         "complaints": _complaints,
         "acknowledgement": _acknowledgement,
+        "enforcement": _annex,
     }
     sections = []
-    for section_id in SECTION_ORDER:
+    for section_id in _sections_of(pack):
         wording = _wording(pack, section_id, variant)
         blocks = _changes(ix, wording) if section_id == "changes" else builders[section_id](ix)
+        blocks = blocks + _commitments(ix, section_id, plain=False)
         sections.append(Section(section_id, _HEADINGS[section_id], wording, blocks))
     return sections
 
@@ -924,6 +1023,7 @@ _YP_HEADINGS = {
     "changes": "If this notice changes",
     "complaints": "If you are not happy",
     "acknowledgement": "Saying you have had this notice",
+    "enforcement": "How we make sure we keep these promises",
 }
 
 
@@ -965,6 +1065,9 @@ def _yp_why(ix: _Index) -> list[Block]:
     items = []
     for purpose in ix.pack.purposes:
         what = purpose.plain or purpose.name
+        if purpose.assumed_about("lawful_basis"):
+            items.append(Span(sentence(what)))
+            continue
         because = join_words((provision_plain(b) for b in purpose.lawful_basis), "and")
         items.append(Span(f"{sentence(what)} We can do this because {because}."))
     return [Bullets(items, intro="We use it:")]
@@ -1004,19 +1107,46 @@ def _yp_retention(ix: _Index) -> list[Block]:
         return [Para("This notice does not say how long we keep information.")]
     items = []
     for rule in pack.retention:
-        keep = describe_rule(rule, pack, you=True)
+        if rule.assumed:
+            keep = lower_first(" ".join(rule.statement.split()).rstrip("."))
+        else:
+            keep = describe_rule(rule, pack, you=about_the_young_person(ix, rule.categories))
         items.append(Span(f"{rule.name}: {keep}. Then it is {describe_action(rule.action)}."))
     return [Bullets(items, intro="We keep:")]
 
 
+def about_the_young_person(ix: _Index, categories: list[str]) -> bool:
+    """Whether information is the young person's own, so the notice can say 'your': a rule on
+    a parent's records is not about 'your 25th birthday'."""
+    readers = set(ix.pack.notice.young_person_subjects)
+    chosen = [ix.categories[c] for c in categories if c in ix.categories]
+    if not chosen:
+        chosen = list(ix.pack.categories)
+    return any(not c.subjects or readers & set(c.subjects) for c in chosen)
+
+
 def _yp_rights(ix: _Index) -> list[Block]:
     items = []
+    cannot = []
     for right in derive_rights(ix.pack):
+        extra = " ".join(sentence(q) for q in ([right.reason] if right.reason else []))
+        extra += "".join(f" {sentence(q)}" for q in right.qualifications)
+        extra += "".join(f" {line}" for line in right.on_behalf)
+        if right.absolute:
+            extra += (
+                " You can always tell us to stop using your information for direct marketing, "
+                "and we will stop."
+            )
+        extra = f" {extra.strip()}" if extra.strip() else ""
         if right.applies is Applies.YES:
-            items.append(Span(right.plain))
+            items.append(Span(f"{right.plain}.{extra}"))
         elif right.applies is Applies.LIMITED:
-            items.append(Span(f"in some cases, {right.plain}"))
+            items.append(Span(f"in some cases, {right.plain}.{extra}"))
+        else:
+            cannot.append(Span(f"{right.plain}.{extra}"))
     blocks: list[Block] = [Bullets(items, intro="You have the right:")]
+    if cannot:
+        blocks.append(Bullets(cannot, intro="Here the law does not give you the right:"))
     blocks += _how_to_ask(ix, plain=True)
     blocks.append(Para("We will answer within one month."))
     return blocks
@@ -1109,11 +1239,13 @@ def _young_person_sections(pack: Pack) -> list[Section]:
         "automated-decisions": _yp_automated,
         "complaints": _yp_complaints,
         "acknowledgement": _yp_acknowledgement,
+        "enforcement": _annex,
     }
     sections = []
-    for section_id in SECTION_ORDER:
+    for section_id in _sections_of(pack):
         wording = _wording(pack, section_id, "young-person")
         blocks = _yp_changes(ix, wording) if section_id == "changes" else builders[section_id](ix)
+        blocks = blocks + _commitments(ix, section_id, plain=True)
         sections.append(Section(section_id, _YP_HEADINGS[section_id], wording, blocks))
     return sections
 

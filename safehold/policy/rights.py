@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from safehold.policy import law
 from safehold.policy.law import Applies
-from safehold.policy.schema import Pack, Purpose
+from safehold.policy.schema import Pack, Purpose, RightException
 
 _RANK = {Applies.NO: 0, Applies.LIMITED: 1, Applies.YES: 2}
 
@@ -65,6 +65,14 @@ class RightStatement:
     where: list[str] = field(default_factory=list)
     """Names of the purposes the right applies to (fully or in part)."""
     reason: str | None = None
+    qualifications: list[str] = field(default_factory=list)
+    """Every further qualification the pack states (a right may have several)."""
+    on_behalf: list[str] = field(default_factory=list)
+    """Who may exercise the right for a younger child."""
+    absolute: str | None = None
+    """A part of the right no exception can limit (objecting to direct marketing)."""
+    assumed: list[str] = field(default_factory=list)
+    """Qualifications the pack assumes: for the DPO, never printed to the public."""
 
     @property
     def applies_words(self) -> str:
@@ -104,10 +112,34 @@ def _automated_reason(pack: Pack) -> str:
     return f"{not_used} {decisions.statement}" if decisions.statement else not_used
 
 
+DIRECT_MARKETING = (
+    "You can object at any time to our using your information for direct marketing, and we "
+    "will then stop: this right is absolute and no exception applies (UK GDPR Article 21(2) "
+    "and (3))."
+)
+
+
+def _on_behalf(pack: Pack, code: str) -> list[str]:
+    subjects = {s.code: s.name for s in pack.subjects}
+    lines = []
+    for rule in pack.rights.on_behalf_of_child:
+        if rule.rights and code not in {r.value for r in rule.rights}:
+            continue
+        who = ", ".join(subjects.get(c, c) for c in rule.by)
+        line = f"For a child under {rule.child_under}, this right may be exercised by: {who}."
+        if rule.note:
+            line += f" {' '.join(rule.note.split())}"
+        lines.append(line)
+    return lines
+
+
 def derive_rights(pack: Pack) -> list[RightStatement]:
     """Every right, in the order of `law.RIGHTS`, with how it applies under this pack."""
     statements: list[RightStatement] = []
-    exceptions = {e.right.value: e for e in pack.rights.exceptions}
+    grouped: dict[str, list[RightException]] = {}
+    for e in pack.rights.exceptions:
+        grouped.setdefault(e.right.value, []).append(e)
+    purpose_names = {p.code: p.name for p in pack.purposes}
     all_purposes = [p.name for p in pack.purposes]
     for code, provision in law.RIGHTS.items():
         per_purpose = [(p.name, _best(code, p)) for p in pack.purposes]
@@ -125,15 +157,33 @@ def derive_rights(pack: Pack) -> list[RightStatement]:
         if code == "automated-decisions":
             reason = _automated_reason(pack)
 
-        exception = exceptions.get(code)
-        if exception is not None and code != "complain":
-            applies = exception.applies
-            reason = exception.reason
+        qualifications: list[str] = []
+        assumed: list[str] = []
+        stated = [e for e in grouped.get(code, []) if code != "complain"]
+        if stated:
+            # Several qualifications: each printed; the right applies as the most generous.
+            applies = max((e.applies for e in stated), key=_RANK.__getitem__)
+            if len({e.applies for e in stated}) > 1:
+                applies = Applies.LIMITED
+            texts: list[str] = []
+            for e in stated:
+                scope = ", ".join(purpose_names.get(c, c) for c in e.purposes)
+                text = " ".join(e.reason.split())
+                text = f"For {scope}: {text}" if scope else text
+                if e.assumed:
+                    assumed.append(f"{text} ({' '.join(e.assumed.split())})")
+                else:
+                    texts.append(text)
+            reason = texts[0] if texts else _DERIVED_REASONS.get((code, applies))
+            qualifications = texts[1:]
             if applies is Applies.NO:
                 where = []
             elif applies is Applies.YES or not where:
                 where = list(all_purposes)
 
+        if code == "objection" and pack.rights.direct_marketing and applies is Applies.NO:
+            # The basis never removes the right to object to direct marketing.
+            applies, where = Applies.LIMITED, list(all_purposes)
         if code == "complain":
             applies, where, reason = Applies.YES, list(all_purposes), None
         statements.append(
@@ -145,6 +195,14 @@ def derive_rights(pack: Pack) -> list[RightStatement]:
                 applies=applies,
                 where=where,
                 reason=reason,
+                qualifications=qualifications,
+                on_behalf=_on_behalf(pack, code),
+                absolute=(
+                    DIRECT_MARKETING
+                    if code == "objection" and pack.rights.direct_marketing
+                    else None
+                ),
+                assumed=assumed,
             )
         )
     return statements

@@ -196,6 +196,30 @@ class Service(Strict):
     dates: dict[Code, date] = Field(
         {}, description="Dates of this service's own events, e.g. contract-ended: 2027-03-31."
     )
+    acting_as: Literal["controller", "processor"] = Field(
+        "controller",
+        description=(
+            "The organisation's part in this service: 'processor' where it runs the service "
+            "under contract for another controller (named in 'on_behalf_of')."
+        ),
+    )
+    on_behalf_of: Code | None = Field(
+        None, description="The controller a processor runs this service for (a controller code)."
+    )
+
+    @model_validator(mode="after")
+    def _processor_for_whom(self) -> Service:
+        if self.acting_as == "processor" and self.on_behalf_of is None:
+            raise PydanticCustomError(
+                "processor_for_whom",
+                "a service run as a processor must say for which controller, in 'on_behalf_of'",
+            )
+        if self.acting_as == "controller" and self.on_behalf_of is not None:
+            raise PydanticCustomError(
+                "controller_for_whom",
+                "'on_behalf_of' is only for a service run as a processor ('acting_as: processor')",
+            )
+        return self
 
 
 class Subject(Strict):
@@ -221,6 +245,13 @@ class DataCategory(Strict):
         ),
     )
     plain: Text | None = None
+    sources: list[Text] = Field(
+        [],
+        description=(
+            "Where this information comes from (UK GDPR Article 14(2)(f)), e.g. 'the police', "
+            "'schools', 'you'."
+        ),
+    )
 
 
 class Flag(Strict):
@@ -283,12 +314,32 @@ Article9 = Annotated[
 Article10 = Annotated[str, _vocabulary(ARTICLE_10, "Article 10 condition")]
 
 
+PurposeFact = Literal[
+    "lawful_basis",
+    "special_category_conditions",
+    "criminal_offence_conditions",
+    "law_enforcement",
+    "identifiable",
+]
+# What a purpose's `assumed`, written as plain text, covers.
+_ASSUMED_BY_TEXT = frozenset(
+    {"lawful_basis", "special_category_conditions", "criminal_offence_conditions"}
+)
+
+
 class Purpose(Strict):
     code: Code
     name: Text
     description: Text | None = None
     plain: Text | None = None
     services: list[Code] = Field([], description="Services this purpose serves; empty means all.")
+    controllers: list[Code] = Field(
+        [],
+        description=(
+            "The controllers this purpose belongs to; empty means those of its services (or "
+            "every controller when it names no services)."
+        ),
+    )
     subjects: list[Code] = []
     categories: list[Code] = Field(min_length=1)
     lawful_basis: list[Article6] = Field(min_length=1, description="UK GDPR Article 6(1).")
@@ -304,9 +355,28 @@ class Purpose(Strict):
     )
     legislation: list[Code] = []
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
-    assumed: Text | None = Field(
-        None, description="Why a fact here is stated although the published notice is silent."
+    assumed: Text | dict[PurposeFact, Text] | None = Field(
+        None,
+        description=(
+            "Why a fact here is stated although the published notice is silent: text for the "
+            "lawful basis and all its conditions, or a reason per fact (e.g. "
+            "{criminal_offence_conditions: why}). Assumed facts are shown as assumed to the "
+            "DPO and in the record of processing, never printed in the public notice."
+        ),
     )
+
+    @property
+    def assumed_words(self) -> str | None:
+        """Every assumption of this purpose in one line, for the DPO."""
+        if self.assumed is None or isinstance(self.assumed, str):
+            return self.assumed
+        return "; ".join(f"{fact.replace('_', ' ')}: {why}" for fact, why in self.assumed.items())
+
+    def assumed_about(self, fact: PurposeFact) -> str | None:
+        """Why `fact` is assumed, or None when the notice states it."""
+        if isinstance(self.assumed, str):
+            return self.assumed if fact in _ASSUMED_BY_TEXT else None
+        return (self.assumed or {}).get(fact)
 
 
 # --- who can see it, inside the service ---------------------------------------------------------
@@ -725,9 +795,23 @@ class RetentionRule(Strict):
 
 
 class RightException(Strict):
+    """A qualification of a right; a right may have several (one per purpose, say)."""
+
     right: Right
     applies: Applies
     reason: Text
+    purposes: list[Code] = Field([], description="The purposes it qualifies; empty means all.")
+    assumed: Text | None = None
+
+
+class OnBehalfOfChild(Strict):
+    """Who may exercise a right for a younger child (a parent acts with the child's authority,
+    or where the child cannot)."""
+
+    rights: list[Right] = Field([], description="The rights concerned; empty means every right.")
+    child_under: int = Field(ge=1, le=18, description="For a child younger than this.")
+    by: list[Code] = Field(min_length=1, description="Subjects who may act for the child.")
+    note: Text | None = None
 
 
 class Rights(Strict):
@@ -741,6 +825,14 @@ class Rights(Strict):
     proactive_disclosure: Text | None = Field(
         None, description="What the service gives people without being asked."
     )
+    on_behalf_of_child: list[OnBehalfOfChild] = []
+    direct_marketing: bool = Field(
+        False,
+        description=(
+            "Information is used for direct marketing: the right to object to it is absolute "
+            "(UK GDPR Article 21(2) and (3)) and is printed as such."
+        ),
+    )
 
 
 class AutomatedDecisions(Strict):
@@ -749,20 +841,6 @@ class AutomatedDecisions(Strict):
 
 
 # --- the notice's own words, and its promises --------------------------------------------------
-
-
-class Commitment(Strict):
-    code: Code
-    text: Text
-    check: Code | None = Field(
-        None, description="The system check that enforces this promise, when there is one."
-    )
-
-
-class Acknowledgement(Strict):
-    required: bool = False
-    by: list[Code] = []
-    text: Text | None = None
 
 
 NoticeSection = Literal[
@@ -780,6 +858,42 @@ NoticeSection = Literal[
 ]
 
 
+class Commitment(Strict):
+    """A promise the notice makes (security, breach notification, "we never ..."): printed in
+    the notice with what keeps it, or marked as stated only."""
+
+    code: Code
+    text: Text
+    enforced_by: Code | None = Field(
+        None,
+        description=(
+            "The mechanism that enforces it (`safehold pack conformance` lists them); none "
+            "means stated only."
+        ),
+    )
+    stated_only: Text | None = Field(
+        None,
+        description="Why the system does not enforce it: the DPO accepts this gap, with a reason.",
+    )
+    section: NoticeSection = Field("security", description="Where the notice prints it.")
+    printed: bool = Field(True, description="False keeps it out of the notice (a warning).")
+
+    @model_validator(mode="after")
+    def _enforced_or_accepted(self) -> Commitment:
+        if self.enforced_by is not None and self.stated_only is not None:
+            raise PydanticCustomError(
+                "commitment_both",
+                "a commitment is either 'enforced_by' a mechanism or 'stated_only', not both",
+            )
+        return self
+
+
+class Acknowledgement(Strict):
+    required: bool = False
+    by: list[Code] = []
+    text: Text | None = None
+
+
 class Notice(Strict):
     title: Text
     summary: Text | None = None
@@ -793,6 +907,44 @@ class Notice(Strict):
     acknowledgement: Acknowledgement = Acknowledgement()
     changes: Text | None = Field(None, description="What happens if the notice changes.")
     further_reading: list[Text] = []
+    young_person_subjects: list[Code] = Field(
+        ["young-person"],
+        description=(
+            "The subjects the young person's version speaks to as 'you'; information about "
+            "anyone else is described as theirs."
+        ),
+    )
+    enforcement_annex: bool = Field(
+        False, description="Print a short 'how this notice is enforced' annex, generated."
+    )
+
+
+class Transfers(Strict):
+    """Where information may go: the territorial scope the notice states."""
+
+    scope: Literal["uk-only", "uk-and-eea", "adequacy", "safeguards"] = Field(
+        description=(
+            "uk-only; uk-and-eea; adequacy (countries the UK recognises as adequate); "
+            "safeguards (elsewhere, under safeguards such as the UK IDTA)."
+        )
+    )
+    countries: list[Text] = []
+    safeguards: Text | None = None
+    statement: Text | None = Field(None, description="The notice's own words, when it has them.")
+    assumed: Text | None = None
+
+
+class AcceptedGap(Strict):
+    """Statements the system does not enforce, accepted by the DPO with a reason."""
+
+    statements: list[
+        Annotated[str, StringConstraints(pattern=r"^[a-z-]+(:[a-z0-9*][a-z0-9*:-]*)?$")]
+    ] = Field(
+        min_length=1,
+        description="Statement ids from `safehold pack conformance`, e.g. 'recipient:*'.",
+    )
+    reason: Text
+    accepted_by: Text | None = None
 
 
 # --- the pack -----------------------------------------------------------------------------------
@@ -823,8 +975,20 @@ class Pack(Strict):
     rights: Rights = Rights()
     automated_decisions: AutomatedDecisions = AutomatedDecisions()
     transfers_outside_uk: bool = False
+    transfers: Transfers | None = Field(
+        None, description="The territorial scope of transfers; when absent, from the yes/no."
+    )
     security: list[Text] = Field([], description="Article 30(1)(g): security measures.")
     commitments: list[Commitment] = []
+    accepted_gaps: list[AcceptedGap] = Field(
+        [], description="Statements the DPO accepts as stated only, each with a reason."
+    )
+
+    @property
+    def transfer_scope(self) -> Transfers:
+        if self.transfers is not None:
+            return self.transfers
+        return Transfers(scope="safeguards" if self.transfers_outside_uk else "uk-only")
 
 
 _TAG_OF_MODEL.update(

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 
 from safehold.access import selectors as access
 from safehold.access.models import User
+from safehold.policy import selectors as policy
+from safehold.policy.conformance import conformance as conformance_report
 from safehold.retention import selectors as retention
 from safehold.retention import services as retention_services
 from safehold.rights import selectors as rights
@@ -32,11 +34,13 @@ def home(request: HttpRequest) -> HttpResponse:
     controller_id = user.controller_id
     open_count, requests = rights.open_requests(controller_id, limit=RIGHTS_SHOWN)
     today = timezone.localdate()
+    pack = policy.pack_of(policy.controller_version(controller_id))
     return render(
         request,
         "web/dpo/home.html",
         {
             "nav_active": "dpo-home",
+            "conformance": conformance_report(pack),
             "work": retention.workload(controller_id, today=today),
             "break_glass": access.break_glass_to_review(controller_id),
             "break_glass_url": break_glass_review_url(),
@@ -50,4 +54,22 @@ def home(request: HttpRequest) -> HttpResponse:
                 for request_ in requests
             ],
         },
+    )
+
+
+@require_GET
+def conformance(request: HttpRequest) -> HttpResponse:
+    """Every statement of the DPO's pack and what enforces it, with the tests that prove it, or
+    "stated only" with the DPO's reason; assumed statements are marked. The pack's words only:
+    no personal data."""
+    user = request.user
+    assert isinstance(user, User)
+    if not retention_services.manages_policy(user) or user.controller_id is None:
+        return render(request, "web/dpo/not_allowed.html", status=403)
+    version = policy.controller_version(user.controller_id)
+    report = conformance_report(policy.pack_of(version))
+    return render(
+        request,
+        "web/dpo/conformance.html",
+        {"nav_active": "dpo-home", "report": report, "version": version},
     )

@@ -85,6 +85,7 @@ urlpatterns = [
     ),
     # The data protection officer's home (dpo.py) and retention (retention.py).
     path("data-protection/", dpo.home, name="dpo-home"),
+    path("data-protection/conformance/", dpo.conformance, name="dpo-conformance"),
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),

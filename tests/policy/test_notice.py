@@ -19,6 +19,7 @@ from safehold.policy.notice import (
 )
 from safehold.policy.schema import Pack
 from tests.builders import PACK_FILES
+from tests.policy.helpers import load_pack
 
 POSTAL = (
     "Information and Records Team, OCT1224, Cambridgeshire County Council, Shire Hall, "
@@ -34,9 +35,11 @@ def text(cambridgeshire: Pack) -> str:
 def test_states_every_retention_period(text: str) -> None:
     for period in ("25", "75", "6 years"):
         assert period in text
-    assert "Until the 25th birthday" in text
-    assert "Until the 75th birthday if looked after by the Local Authority" in text
-    assert "6 years after the date the record was last changed" in text
+    # Cambridgeshire's readings of its periods are assumed ("25 years" has no anchor): the
+    # public sees the notice's own words, never the reading as if the notice had said it.
+    assert "Young Offenders case files are kept for 25years." in text
+    assert "Until the 25th birthday" not in text
+    assert "6 years after the date the record was last changed" not in text
     # The notice's own sentences are kept, and the action is stated.
     assert "If a young person is looked after by the Local Authority" in text
     assert "It is securely destroyed." in text
@@ -55,7 +58,10 @@ def test_states_every_recipient(cambridgeshire: Pack, text: str) -> None:
     ):
         assert name in text
     assert "when there is a risk to the safety of you or other people" in text.lower()
-    assert "We do not send your information outside the UK." in text
+    # Cambridgeshire's notice says nothing of transfers abroad: its 'uk-only' is assumed, so
+    # the public is told the notice is silent rather than a promise it never made.
+    assert "This notice does not say whether information is sent outside the UK." in text
+    assert "We do not send your information outside the UK." not in text
 
 
 @pytest.mark.parametrize(
@@ -82,12 +88,16 @@ def test_states_every_contact(text: str) -> None:
     assert "https://ico.org.uk" in text
 
 
-def test_lawful_basis_is_cited(text: str) -> None:
-    assert "Public task (UK GDPR Article 6(1)(e))" in text
-    assert "UK GDPR Article 9(2)(g)" in text
-    assert "DPA 2018 Schedule 1 paragraph 18" in text
-    assert "UK GDPR Article 10" in text
+def test_lawful_basis_is_cited_unless_assumed(text: str) -> None:
+    # Cambridgeshire's notice states no lawful basis: its assumed ones are not printed.
+    assert "Public task (UK GDPR Article 6(1)(e))" not in text
+    assert "UK GDPR Article 9(2)(g)" not in text
+    assert text.count("Lawful basis: Not stated in this notice.") == 4
     assert "Crime and Disorder Act 1998" in text
+    # Leicestershire states its bases; only its assumed Article 10 reading is left out.
+    leicestershire = notice_text(load_pack("leicestershire-cfws").pack)  # type: ignore[arg-type]
+    assert "Public task (UK GDPR Article 6(1)(e))" in leicestershire
+    assert "DPA 2018 Schedule 1 paragraph 2" in leicestershire
 
 
 def test_categories_marked_special_and_criminal(text: str) -> None:
@@ -97,14 +107,14 @@ def test_categories_marked_special_and_criminal(text: str) -> None:
 
 def test_sections_in_order(cambridgeshire: Pack, text: str) -> None:
     document = notice_document(cambridgeshire)
-    assert [s.id for s in document.sections] == list(SECTION_ORDER)
+    assert [s.id for s in document.sections] == [*SECTION_ORDER, "enforcement"]
     positions = [text.index(f"\n{s.heading}\n") for s in document.sections]
     assert positions == sorted(positions)
 
 
 def test_pack_wording_comes_before_the_facts(text: str) -> None:
     words = text.index("We only keep information for as long as it is needed")
-    assert words < text.index("Until the 25th birthday")
+    assert words < text.index("Young Offenders case files are kept for 25years.")
     assert text.index("Any such request can be submitted") < text.index("Right of access")
 
 
@@ -142,8 +152,10 @@ def test_young_persons_version_uses_plain_words(cambridgeshire: Pack) -> None:
     # The pack's plain words and its young person's texts.
     assert "This tells you what the Youth Offending Service writes down about you" in text
     assert "your health" in text
-    assert "it is part of our official job, set out in law" in text
-    assert "until your 25th birthday" in text
+    # Assumed bases and readings are not told to the young person as if the notice said them.
+    assert "it is part of our official job, set out in law" not in text
+    assert "until your 25th birthday" not in text
+    assert "Young offenders' case files: Young Offenders case files are kept for 25years." in text
     assert "to get a copy of your information" in text
     assert "Data.protection@cambridgeshire.gov.uk" in text
     assert "Information Commissioner's Office" in text

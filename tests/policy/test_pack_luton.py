@@ -200,7 +200,7 @@ def test_anonymous_data(pack: Pack):
     assert by_code(pack.purposes, "anonymous-data").identifiable == "anonymised"
     (share,) = by_code(pack.recipients, "other-agencies-anonymous").shares
     assert share.identifiable == "anonymised"
-    assert by_code(pack.commitments, "anonymous-data-only").check == "statistics-anonymised"
+    assert by_code(pack.commitments, "anonymous-data-only").stated_only
 
 
 # --- courts ---------------------------------------------------------------------------------
@@ -217,14 +217,14 @@ def test_health_in_court_reports_only_if_relevant(pack: Pack):
     assert set(health.categories) == set(HEALTH)
     assert conditions(health) == {"professional-judgement"}
     assert "most suitable sentence" in normalised(health.note)
-    assert by_code(pack.commitments, "health-in-court-reports-only-if-relevant").check
+    assert by_code(pack.commitments, "health-in-court-reports-only-if-relevant").stated_only
 
 
 def test_court_report_copy_before_court(pack: Pack):
     """'You will be given a copy of your court report before it goes to the court so you will
     know what is written in it and can discuss it with your Case Manager.'"""
     commitment = by_code(pack.commitments, "report-copy-before-court")
-    assert commitment.check == "report-copy-before-court"
+    assert commitment.stated_only
     assert all(s.explained_to_subject for s in by_code(pack.recipients, "courts").shares)
 
 
@@ -273,7 +273,7 @@ def test_health_outside_the_service(pack: Pack, category: str):
         (share,) = shares_of(by_code(pack.recipients, code), category)
         assert conditions(share) == {"necessary-for-service"}
         assert share.purposes == ["health-needs"]
-    assert by_code(pack.commitments, "health-outside-service").check
+    assert by_code(pack.commitments, "health-outside-service").stated_only
 
 
 def test_health_shared_with_parents_at_home(pack: Pack):
@@ -326,7 +326,7 @@ def test_looked_after_social_worker_copies(pack: Pack):
     assert holders(pack, "plan.") == {"plans"}
     assert holders(pack, "personflag.") == {"care-status"}
     commitment = by_code(pack.commitments, "looked-after-social-worker-copies")
-    assert commitment.check == "looked-after-social-worker-copies"
+    assert commitment.stated_only
 
 
 # --- how information is stored --------------------------------------------------------------
@@ -337,7 +337,9 @@ def test_stored_securely(pack: Pack):
     files and only authorised staff are able to access that information.'"""
     assert "computer system or in paper files" in " ".join(pack.security)
     assert "Only authorised staff" in " ".join(pack.security)
-    assert by_code(pack.commitments, "authorised-staff-only").check == "gate-role-and-allocation"
+    assert (
+        by_code(pack.commitments, "authorised-staff-only").enforced_by == "gate-role-and-allocation"
+    )
 
 
 def test_services_distinguish_the_retention_groups(pack: Pack):
@@ -412,7 +414,7 @@ def test_information_given_without_asking(pack: Pack):
     proactive = normalised(pack.rights.proactive_disclosure)
     for document in ("Pre Sentence Reports", "Referral Order Panel Reports", "Intervention Plans"):
         assert document in proactive
-    assert by_code(pack.commitments, "proactive-copies").check == "proactive-copies-given"
+    assert by_code(pack.commitments, "proactive-copies").stated_only
 
 
 def test_requests_in_writing_to_the_head_of_service(pack: Pack):
@@ -502,4 +504,4 @@ def test_acknowledgement(pack: Pack):
     assert ack.required is True
     assert ack.by == ["young-person", "parent"]
     assert "sign to say you have received this booklet" in normalised(ack.text)
-    assert by_code(pack.commitments, "booklet-acknowledged").check == "notice-acknowledged"
+    assert by_code(pack.commitments, "booklet-acknowledged").stated_only

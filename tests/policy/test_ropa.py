@@ -50,7 +50,10 @@ def test_cambridgeshire_record(cambridgeshire: Pack) -> None:
     )
     assert "Police" in yjs["d_recipients"] and "Courts" in yjs["d_recipients"]
     assert "no personal data is transferred outside the UK" in yjs["e_transfers_outside_uk"]
-    assert "until the 25th birthday" in yjs["f_retention"]
+    assert (
+        "until the 25th birthday, then securely destroyed (assumed: The notice says"
+        in yjs["f_retention"]
+    )
     assert "until the 75th birthday if looked after" in yjs["f_retention"]
     assert "6 years after" in yjs["f_retention"]
     assert "securely destroyed" in yjs["f_retention"]
@@ -169,7 +172,9 @@ def test_transfers_and_joint_controllers(build: Callable[..., Pack]) -> None:
     assert row["a_controller"] == "Test Council, 1 High Street"
     assert row["a_joint_controllers"] == "Test Police"
     assert row["a_dpo"] == "Test Council: dpo@test.example"
-    assert row["e_transfers_outside_uk"] == "Supplier, Ireland: UK adequacy regulations"
+    assert row["e_transfers_outside_uk"] == (
+        "Outside the UK, under safeguards; Supplier, Ireland: UK adequacy regulations"
+    )
     assert "Supplier (an organisation that works on our behalf" in row["d_recipients"]
 
 

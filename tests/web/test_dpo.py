@@ -3,6 +3,7 @@ links to where it is done; and where each role lands from the service's root."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -160,3 +161,27 @@ def test_a_head_of_service_who_allocates_and_manages_policy_lands_on_the_team_ca
     navigation = html(client, "/team/")
     assert 'href="/data-protection/"' in navigation and 'href="/caseload/"' not in navigation
     assert html(client, "/data-protection/")
+
+
+def test_the_conformance_page_lists_every_statement_with_its_proof(
+    yos: Place, verified_client: Callable[[User], Client], client: Client
+) -> None:
+    from safehold.policy.conformance import conformance
+    from safehold.policy.selectors import controller_pack
+
+    report = conformance(controller_pack(yos.dpo.controller_id))
+    home = html(verified_client(yos.dpo), "/data-protection/")
+    assert 'href="/data-protection/conformance/"' in home
+    assert f"How the notice is enforced</a>: {report.summary}." in home
+
+    body = html(verified_client(yos.dpo), "/data-protection/conformance/")
+    assert body.count('<tr class="govuk-table__row">') == len(report.statements) + 1
+    assert "commitment:minimum-necessary" in body
+    assert "<code>tests/access/test_gate.py::test_every_role_category_and_distance</code>" in body
+    assert "Accepted: sharing enforcement not yet built" in body
+    # Cambridgeshire's 25 years is assumed, and shown so to the DPO with the pack's reason.
+    assert re.search(r'govuk-tag--grey">\s*Assumed\s*</strong>', body)
+    assert "The notice says &#34;25 years&#34; without an anchor" in body
+    assert client.get("/data-protection/conformance/").status_code == 302
+    for role in ("youth-justice-officer", "team-manager"):
+        html(verified_client(yos.staff(role)), "/data-protection/conformance/", status=403)

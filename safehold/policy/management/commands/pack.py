@@ -44,6 +44,12 @@ class Command(BaseCommand):
         ropa.add_argument("file", metavar="FILE")
         ropa.add_argument("--format", choices=["csv", "json"], default="csv")
 
+        conformance = sub.add_parser(
+            "conformance",
+            help="List every statement of a pack and what enforces it; fails on a gap.",
+        )
+        conformance.add_argument("files", nargs="+", metavar="FILE")
+
         sub.add_parser("schema", help="Print the pack JSON Schema (for editors).")
 
         versions = sub.add_parser("versions", help="List the stored versions of a pack.")
@@ -59,6 +65,8 @@ class Command(BaseCommand):
             self.notice(options["file"], options["format"], options["variant"])
         elif action == "ropa":
             self.ropa(options["file"], options["format"])
+        elif action == "conformance":
+            self.conformance(options["files"])
         elif action == "schema":
             self.stdout.write(json.dumps(Pack.model_json_schema(by_alias=True), indent=2))
         elif action == "versions":
@@ -123,6 +131,21 @@ class Command(BaseCommand):
             self.stdout.write(ropa_csv(pack), ending="")
         else:
             self.stdout.write(json.dumps(ropa_json(pack), indent=2))
+
+    def conformance(self, files: list[str]) -> None:
+        from safehold.policy.conformance import conformance, report_text
+
+        with_gaps = []
+        for filename in files:
+            report = conformance(self.valid(filename))
+            self.stdout.write(report_text(report), ending="")
+            if report.gaps:
+                with_gaps.append(f"{filename}: {len(report.gaps)} gap(s)")
+        if with_gaps:
+            # A statement neither enforced nor accepted by the DPO: CI fails on it.
+            raise CommandError(
+                "statements neither enforced nor accepted as stated only: " + "; ".join(with_gaps)
+            )
 
     def versions(self, code: str) -> None:
         found = selectors.versions(code)

@@ -1,0 +1,120 @@
+"""The mechanisms that enforce what a pack states, each with the tests that prove it.
+
+A pack names a mechanism by code (a commitment's `enforced_by`); the conformance report
+(`conformance.py`) attributes every other statement of a pack to one of these by its kind.
+Every test named here must exist: `tests/policy/test_conformance.py` reads each node id and
+fails on one that does not, so the report can never cite a phantom test.
+
+Only what the code really does belongs here. Sharing, consent, statistics and most rights
+workflows are not built yet: their statements are "stated only" until they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["gate grant", "retention rule", "share rule", "rights workflow", "check", "audit"]
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    code: str
+    kind: Kind
+    summary: str
+    tests: tuple[str, ...]
+
+
+def _index(*items: Mechanism) -> dict[str, Mechanism]:
+    return {item.code: item for item in items}
+
+
+MECHANISMS: dict[str, Mechanism] = _index(
+    Mechanism(
+        "gate-redacts-by-category",
+        "gate grant",
+        "The access gate shows a field only to a role the pack grants its data category; "
+        "every other field is withheld with the rule.",
+        (
+            "tests/access/test_gate.py::test_every_role_category_and_distance",
+            "tests/access/test_gate.py::test_records_of_a_case_are_redacted_and_audited",
+        ),
+    ),
+    Mechanism(
+        "gate-role-and-allocation",
+        "gate grant",
+        "The access gate opens a case only at the distance (allocated, team, service, "
+        "controller) the role's grants allow; anything else is refused or needs break-glass.",
+        (
+            "tests/access/test_gate.py::test_every_role_category_and_distance",
+            "tests/access/test_gate_pages.py::"
+            "test_young_person_out_of_reach_is_refused_with_break_glass_if_it_would_help",
+            "tests/access/test_gate.py::test_break_glass_needs_a_reason_expires_and_is_flagged",
+        ),
+    ),
+    Mechanism(
+        "audit-every-access",
+        "audit",
+        "Every read, write and refusal is appended to the hash-chained audit log with its rule; "
+        "an edited, deleted or forged entry is named.",
+        (
+            "tests/access/test_gate.py::test_reads_and_refusals_are_audited_with_the_rule",
+            "tests/audit/test_tamper.py::test_an_edited_field_is_named_as_edited",
+            "tests/audit/test_tamper.py::test_a_deleted_entry_is_named_by_the_gap",
+        ),
+    ),
+    Mechanism(
+        "retention-rule",
+        "retention rule",
+        "Each unit's keep-until date is computed from the pack's rules; disposal is approved "
+        "by the DPO, then whole or not at all, with a destruction record.",
+        (
+            "tests/retention/test_rules.py::test_design_forms",
+            "tests/retention/test_rules.py::test_longest_wins_and_names_its_rule",
+            "tests/retention/test_sweep.py::test_destroys_a_case_file_whole_and_records_it",
+        ),
+    ),
+    Mechanism(
+        "retention-gap-held",
+        "retention rule",
+        "Where no period is stated the unit is held for review and shown as a gap, never "
+        "kept silently forever.",
+        (
+            "tests/retention/test_rules.py::test_a_gap_in_any_applying_rule_is_a_gap_of_the_unit",
+            "tests/retention/test_rules.py::test_no_rule_is_a_gap",
+        ),
+    ),
+    Mechanism(
+        "rights-request-suspends-disposal",
+        "rights workflow",
+        "An open rights request or a legal hold suspends the disposal of the person's records.",
+        (
+            "tests/retention/test_sweep.py::test_an_open_rights_request_suspends_disposal",
+            "tests/retention/test_sweep.py::test_a_legal_hold_suspends_disposal",
+        ),
+    ),
+    Mechanism(
+        "check-conditions",
+        "check",
+        "`safehold pack check` refuses special category or criminal offence data used without "
+        "an Article 9 or Article 10 condition.",
+        ("tests/policy/test_conformance.py::test_check_refuses_special_data_without_a_condition",),
+    ),
+    Mechanism(
+        "check-transfer-scope",
+        "check",
+        "`safehold pack check` refuses a recipient outside the territorial scope the notice "
+        "states.",
+        ("tests/policy/test_conformance.py::test_a_recipient_outside_the_stated_scope_is_refused",),
+    ),
+    Mechanism(
+        "notice-printed-from-pack",
+        "check",
+        "The notice, its young person's version and the record of processing are all printed "
+        "from the pack, so they cannot say different things.",
+        (
+            "tests/policy/test_notice.py::test_print_has_the_same_facts_and_a_print_button",
+            "tests/policy/test_notice.py::test_states_every_retention_period",
+        ),
+    ),
+)

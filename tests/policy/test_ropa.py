@@ -51,7 +51,8 @@ def test_cambridgeshire_record(cambridgeshire: Pack) -> None:
     assert "Police" in yjs["d_recipients"] and "Courts" in yjs["d_recipients"]
     assert "no personal data is transferred outside the UK" in yjs["e_transfers_outside_uk"]
     assert (
-        "until the 25th birthday, then securely destroyed (assumed: The notice says"
+        "until the 25th birthday, but never before the date the service ended, then securely "
+        "destroyed (assumed: The notice says"
         in yjs["f_retention"]
     )
     assert "until the 75th birthday if looked after" in yjs["f_retention"]

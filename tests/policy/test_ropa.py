@@ -52,8 +52,7 @@ def test_cambridgeshire_record(cambridgeshire: Pack) -> None:
     assert "no personal data is transferred outside the UK" in yjs["e_transfers_outside_uk"]
     assert (
         "until the 25th birthday, but never before the date the service ended, then securely "
-        "destroyed (assumed: The notice says"
-        in yjs["f_retention"]
+        "destroyed (assumed: The notice says" in yjs["f_retention"]
     )
     assert "until the 75th birthday if looked after" in yjs["f_retention"]
     assert "6 years after" in yjs["f_retention"]

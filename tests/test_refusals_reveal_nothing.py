@@ -32,6 +32,7 @@ from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
 from safehold.records.models import Case, Person
 from safehold.retention.models import HoldScope, LegalHold
+from safehold.web.converters import IdConverter
 from tests.access.conftest import World, make_world
 from tests.access.test_gate import sees_case
 from tests.api.conftest import Api, session_api, token_api
@@ -293,7 +294,9 @@ def id_patterns() -> Iterator[tuple[str, list[str]]]:
                 yield from walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else "")
             elif isinstance(p, URLPattern) and p.name:
                 converters = getattr(p.pattern, "converters", {})
-                ids = [n for n, c in converters.items() if isinstance(c, IntConverter)]
+                ids = [
+                    n for n, c in converters.items() if isinstance(c, IntConverter | IdConverter)
+                ]
                 if ids and (p.callback, *ids) not in seen:
                     seen.add((p.callback, *ids))
                     yield f"{namespace}{p.name}", ids

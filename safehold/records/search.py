@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.fields import BooleanField, FloatField
 
 from safehold.records.models import Person
+from safehold.records.validation import as_id
 
 # pg_trgm.word_similarity_threshold, set on every PostgreSQL connection (records/apps.py):
 # lower than pg_trgm's 0.6, so that a letter wrong in each of two names still matches.
@@ -93,8 +94,9 @@ def parse(text: str) -> Terms:
     while i < len(tokens):
         token = tokens[i]
         # "case 73", "person 127"
-        if token.lower() in ("case", "person") and i + 1 < len(tokens) and tokens[i + 1].isdigit():
-            (cases if token.lower() == "case" else people).append(int(tokens[i + 1]))
+        number = as_id(tokens[i + 1]) if i + 1 < len(tokens) else None
+        if token.lower() in ("case", "person") and number is not None:
+            (cases if token.lower() == "case" else people).append(number)
             i += 2
             continue
         ref = REFERENCE.match(token)

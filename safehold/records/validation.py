@@ -30,6 +30,16 @@ PLANNED_YEARS = 10  # how far ahead a plan, order, report or review can be set
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def as_id(text: str) -> int | None:
+    """A number typed or posted as an id (or a page, a version): None unless it is 1 to
+    MAX_ID. Past that nothing can exist, and the database (or Python's int, past 4,300
+    digits) would raise instead of answering."""
+    if not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)

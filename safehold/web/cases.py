@@ -49,6 +49,7 @@ from safehold.records.models import (
     PlanAction,
     Report,
 )
+from safehold.records.validation import as_id
 from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import (
     AllocateForm,
@@ -189,7 +190,7 @@ def _query_from(request: HttpRequest, form: CaseFilterForm) -> CaseQuery:
         due=data.get("due") or "",
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
-        page=int(page) if page.isdigit() else 1,
+        page=as_id(page) or 1,
         per_page=PER_PAGE,
         allocation=data.get("allocation") or "",
     )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from safehold.access.gate import Gate, Refused, Shown, ShownCase, ShownChange, Stale, Withheld
 from safehold.records.models import Case, Person
+from safehold.records.validation import as_id
 from safehold.web.cases import RECORDS, refused_page, with_gate
 from safehold.web.display import Cell, Display, label_of
 from safehold.web.forms import (
@@ -199,7 +200,8 @@ def _correctable(gate: Gate, shown: ShownCase, record: Shown, name: str) -> froz
 
 def _posted_version(request: HttpRequest, current: int | None) -> int | None:
     posted = request.POST.get("version", "")
-    return int(posted) if posted.isdigit() else current
+    found = as_id(posted)
+    return found if found is not None else current
 
 
 def _target(gate: Gate, shown: ShownCase, record: Shown) -> tuple[Model, Case]:

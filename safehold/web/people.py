@@ -40,6 +40,7 @@ from safehold.records.models import (
     Report,
     VictimLink,
 )
+from safehold.records.validation import as_id
 from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
 from safehold.web.display import Cell, Display, age, label_of
 from safehold.web.edits import CLOSE_FIELDS, edit_url, field_label, value_cell
@@ -116,7 +117,7 @@ TIMELINE_MAX_PAGE = 200  # 4,000 entries back: beyond that, a report, not a page
 
 def _timeline_page(request: HttpRequest) -> int:
     text = request.GET.get("timeline", "1")
-    return min(int(text), TIMELINE_MAX_PAGE) if text.isdigit() and int(text) > 0 else 1
+    return min(as_id(text) or 1, TIMELINE_MAX_PAGE)
 
 
 def _timeline_pagination(page: int, more: bool) -> dict[str, Any] | None:

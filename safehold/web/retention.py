@@ -26,7 +26,7 @@ from safehold.access.models import User
 from safehold.policy.schema import Action
 from safehold.policy.wording import describe_action
 from safehold.records.models import Case, Person
-from safehold.records.validation import MAX_ID
+from safehold.records.validation import MAX_ID, as_id
 from safehold.retention import selectors, services
 from safehold.retention.models import HoldScope, LegalHold, UnitKind
 from safehold.web.forms import DateField, GovukForm, choice, long_text
@@ -168,7 +168,7 @@ def _approve(request: HttpRequest, user: User) -> HttpResponse:
     decision = request.POST.get("decision", "")
     units = selectors.queue_units(user.controller_id, kind, rule).filter(status="due")
     if request.POST.get("all") != "yes":
-        chosen = [int(pk) for pk in request.POST.getlist("unit") if pk.isdigit()]
+        chosen = [pk for text in request.POST.getlist("unit") if (pk := as_id(text)) is not None]
         units = units.filter(pk__in=chosen)
     ids = list(units.values_list("pk", flat=True))
     if not ids:

@@ -73,3 +73,17 @@ def test_results_show_safeguarding_alerts(cambridgeshire: World, verified_client
     PersonFlag.objects.create(person=case.person, flag="looked-after")
     html = verified_client(officer).get("/people/find/", {"q": "Pemberton"}).content.decode()
     assert "Looked after by the Local Authority" in html
+
+
+def test_numbers_past_any_id_find_nothing_rather_than_fail(
+    cambridgeshire: World, verified_client
+) -> None:
+    """A reference or page number no record could have (past the bigint, or past the digits
+    Python's int will read) answers like any search that finds no one: never a 500."""
+    officer = cambridgeshire.staff("youth-justice-officer")
+    client = verified_client(officer)
+    for q in ("case 99999999999999999999999", "person " + "9" * 5000):
+        response = client.get("/people/find/", {"q": q})
+        assert response.status_code == 200, q
+    for url in ("/caseload/?page=" + "9" * 5000, "/caseload/?page=99999999999999999999999"):
+        assert client.get(url).status_code == 200, url

@@ -260,3 +260,13 @@ def test_service_dates_refuse_an_event_that_is_not_a_service_date(
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert not ServiceDate.objects.exists()
+
+
+def test_approving_a_unit_number_nothing_could_have_approves_nothing(yos: Place, dpo: Client):
+    response = dpo.post(
+        "/retention/queue/",
+        {"kind": "case-file", "rule": "case-file", "unit": [str(2**63), "9" * 5000], "all": "no"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Select at least one item to approve" in response.content.decode()

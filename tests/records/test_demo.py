@@ -310,3 +310,11 @@ def test_make_run_prints_who_can_sign_in(loaded: Callable[[str], Pack]) -> None:
         listing
     )
     assert "Data Protection Officer" in listing and "safehold-demo" not in listing
+
+
+def test_staff_names_a_pack_that_is_not_loaded(loaded: Callable[[str], Pack]) -> None:
+    from django.core.management.base import CommandError
+
+    loaded("cambridgeshire-yos")
+    with pytest.raises(CommandError, match="no loaded pack is called 'nosuch'"):
+        call_command("staff", pack="nosuch", stdout=StringIO())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from safehold.access.models import User
 from safehold.policy import selectors
@@ -25,6 +25,8 @@ class Command(BaseCommand):
         controllers = Controller.objects.select_related("pack_version").order_by("code")
         if options["pack"]:
             controllers = controllers.filter(pack_version__pack_code=options["pack"])
+            if not controllers.exists():
+                raise CommandError(f"no loaded pack is called '{options['pack']}'")
         staff: dict[tuple[int, str], list[User]] = {}
         users = (
             User.objects.filter(controller__in=controllers, is_active=True)

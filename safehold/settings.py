@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     # suspend disposal.
     "safehold.retention",
     "safehold.rights",
+    "safehold.statistics",
     "csp",
 ]
 

@@ -2350,3 +2350,15 @@ class Gate:
                 )
             ]
         )
+
+    # --- aggregate statistics -----------------------------------------------------------------
+
+    def aggregate(
+        self, output: str, period: str, categories: Iterable[str], detail: str
+    ) -> Decision:
+        """One run of a statistics output: decided (statistics-only roles, managers, the DPO)
+        and audited as an aggregate use, naming no one; `Refused` otherwise. The decision and
+        the entry are `safehold.statistics.access`'s (docs/adr/0022)."""
+        from safehold.statistics.access import aggregate
+
+        return aggregate(self, output, period, categories, detail)

@@ -142,9 +142,7 @@ def test_dfe_shows_c_and_protects_it_by_secondary_suppression() -> None:
 
 def test_uk_llc_hides_under_10_with_two_per_row_and_column() -> None:
     llc = ANCHORS[Anchor.UK_LLC]
-    table = Table(
-        ["A", "B", "C"], ["x", "y", "z"], [[9, 25, 30], [40, 50, 60], [70, 80, 11]]
-    )
+    table = Table(["A", "B", "C"], ["x", "y", "z"], [[9, 25, 30], [40, 50, 60], [70, 80, 11]])
     published = protect(table, llc)
     hidden = _hidden(published)
     assert published.cells[0][0].symbol == "<10"

@@ -1,0 +1,240 @@
+"""The outputs: what each counts, over which period, broken down how; counted in SQL.
+
+Each output is a base queryset of cases for a controller and a quarter (open at its end,
+opened in it, closed in it) and a pair of dimensions (rows and columns) computed in the
+database: `GROUP BY` the two, `COUNT(*)`, one query a table, one for the quarters' series.
+Python only lays the grouped counts (at most a few hundred) into a table.
+
+Nothing here decides who may see an output or protects it: `runs.py` does, through the gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from safehold.access.models import Team
+from safehold.policy.schema import Pack
+from safehold.records.models import Case, PersonFlag
+from safehold.statistics.periods import Quarter, years_before
+
+NOT_RECORDED = "Not recorded"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    name: str  # as a column heading: "Service"
+    # The record fields it reads, as `record.field` (for the audit entry's categories).
+    fields: tuple[str, ...]
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.code: d
+    for d in (
+        Dimension("service", "Service", ("case.service",)),
+        Dimension("team", "Team", ("case.team",)),
+        Dimension("age-band", "Age at the end of the quarter", ("person.date_of_birth",)),
+        Dimension("sex", "Sex", ("person.sex",)),
+        Dimension("ethnicity", "Ethnicity", ("person.ethnicity",)),
+        Dimension("reason", "Reason for closing", ("case.closed_reason",)),
+    )
+}
+
+AGE_BANDS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("Under 10", None, 10),
+    ("10 to 14", 10, 15),
+    ("15 to 17", 15, 18),
+    ("18 and over", 18, None),
+)
+
+
+@dataclass(frozen=True)
+class Output:
+    code: str
+    title: str
+    group: str
+    counts: str  # what one is: "cases"
+    description: str
+    fields: tuple[str, ...]  # the record fields every table of it reads
+    dimensions: tuple[str, ...]
+    default_by: str
+    default_split: str | None
+    cases: Callable[[QuerySet[Case], Quarter], QuerySet[Case]]
+    # The filter that puts a case in a quarter's count, for the series of quarters.
+    in_quarter: Callable[[Quarter], Q]
+
+
+def _open_at(q: Quarter) -> Q:
+    return Q(opened_on__lte=q.end) & (Q(closed_on__isnull=True) | Q(closed_on__gt=q.end))
+
+
+def _opened_in(q: Quarter) -> Q:
+    return Q(opened_on__gte=q.start, opened_on__lte=q.end)
+
+
+def _closed_in(q: Quarter) -> Q:
+    return Q(closed_on__gte=q.start, closed_on__lte=q.end)
+
+
+_PEOPLE = ("service", "team", "age-band", "sex", "ethnicity")
+CASELOAD = "Caseload and flow"
+
+OUTPUTS: dict[str, Output] = {
+    o.code: o
+    for o in (
+        Output(
+            code="open-cases",
+            title="Open cases",
+            group=CASELOAD,
+            counts="cases",
+            description="Cases open on the last day of the quarter.",
+            fields=("case.opened_on", "case.closed_on"),
+            dimensions=_PEOPLE,
+            default_by="service",
+            default_split="sex",
+            cases=lambda qs, q: qs.filter(_open_at(q)),
+            in_quarter=_open_at,
+        ),
+        Output(
+            code="referrals",
+            title="Referrals",
+            group=CASELOAD,
+            counts="cases",
+            description="Cases opened during the quarter (a referral accepted).",
+            fields=("case.opened_on",),
+            dimensions=_PEOPLE,
+            default_by="service",
+            default_split="age-band",
+            cases=lambda qs, q: qs.filter(_opened_in(q)),
+            in_quarter=_opened_in,
+        ),
+        Output(
+            code="closures",
+            title="Closures",
+            group=CASELOAD,
+            counts="cases",
+            description="Cases closed during the quarter, by the reason recorded.",
+            fields=("case.closed_on", "case.closed_reason"),
+            dimensions=(*_PEOPLE, "reason"),
+            default_by="reason",
+            default_split="sex",
+            cases=lambda qs, q: qs.filter(_closed_in(q)),
+            in_quarter=_closed_in,
+        ),
+    )
+}
+
+
+# --- counting -----------------------------------------------------------------------------
+
+
+def base(controller_id: int, *, service: str | None, opted_out: Iterable[str]) -> QuerySet[Case]:
+    """A controller's cases, for one service or all, without the people who opted out of the
+    output's use (a flag they hold on their person, not on a case)."""
+    qs = Case.objects.filter(controller_id=controller_id)
+    if service:
+        qs = qs.filter(service=service)
+    flags = sorted(set(opted_out))
+    if flags:
+        qs = qs.filter(
+            ~Exists(
+                PersonFlag.objects.filter(
+                    person_id=OuterRef("person_id"), case__isnull=True, flag__in=flags, holds=True
+                )
+            )
+        )
+    return qs
+
+
+def _expression(dimension: str, quarter: Quarter) -> Any:
+    if dimension == "service":
+        return F("service")
+    if dimension == "team":
+        return F("team_id")
+    if dimension == "sex":
+        return Coalesce(F("person__sex"), Value(""))
+    if dimension == "ethnicity":
+        return Coalesce(F("person__ethnicity"), Value(""))
+    if dimension == "reason":
+        return F("closed_reason")
+    if dimension == "age-band":
+        end = quarter.end
+        whens = []
+        for label, low, high in AGE_BANDS:
+            # Aged at least `low` and under `high` on the last day of the quarter.
+            condition = Q(person__date_of_birth__isnull=False)
+            if low is not None:
+                condition &= Q(person__date_of_birth__lte=years_before(end, low))
+            if high is not None:
+                condition &= Q(person__date_of_birth__gt=years_before(end, high))
+            whens.append(When(condition, then=Value(label)))
+        return SqlCase(*whens, default=Value(NOT_RECORDED))
+    raise KeyError(dimension)
+
+
+def grouped(
+    output: Output,
+    qs: QuerySet[Case],
+    quarter: Quarter,
+    by: str,
+    split: str | None,
+) -> dict[tuple[Any, Any], int]:
+    """Counts by (row value, column value) in one GROUP BY query."""
+    cases = output.cases(qs, quarter)
+    annotations = {"row_": _expression(by, quarter)}
+    if split:
+        annotations["col_"] = _expression(split, quarter)
+    names = list(annotations)
+    rows = cases.annotate(**annotations).values(*names).annotate(n=Count("pk")).order_by()
+    return {(r["row_"], r.get("col_")): r["n"] for r in rows}
+
+
+def series(output: Output, qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+    """The output's total for each quarter, in one query (a filtered count per quarter)."""
+    counts = qs.aggregate(
+        **{f"q{i}": Count("pk", filter=output.in_quarter(q)) for i, q in enumerate(quarters)}
+    )
+    return [counts[f"q{i}"] for i in range(len(quarters))]
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def labels(
+    dimension: str, values: Iterable[Any], pack: Pack, controller_id: int
+) -> list[tuple[Any, str]]:
+    """Each value of a dimension with its words, in the order a reader expects; the values a
+    dimension always has (every service, every age band) are listed even where none count."""
+    present = set(values)
+    if dimension == "service":
+        known = [(s.code, s.name) for s in pack.services]
+        codes = {c for c, _ in known}
+        return known + sorted((v, str(v)) for v in present - codes)
+    if dimension == "team":
+        teams = Team.objects.filter(controller_id=controller_id).order_by("name")
+        return [(pk, name) for pk, name in teams.values_list("pk", "name")]
+    if dimension == "age-band":
+        bands = [(label, label) for label, _, _ in AGE_BANDS]
+        return bands + ([(NOT_RECORDED, NOT_RECORDED)] if NOT_RECORDED in present else [])
+    if dimension == "reason":
+        reasons = [(code, str(words)) for code, words in Case.ClosedReason.choices]
+        return reasons + ([("", NOT_RECORDED)] if "" in present else [])
+    # Sex and ethnicity: the values recorded, in words as recorded, blanks last.
+    recorded = sorted(v for v in present if v)
+    return [(v, _words(v)) for v in recorded] + ([("", NOT_RECORDED)] if "" in present else [])
+
+
+def _words(value: str) -> str:
+    text = str(value).replace("-", " ").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def quarter_end(q: Quarter) -> date:
+    return q.end

@@ -992,11 +992,12 @@ class StatisticsOutput(Strict):
 
 
 class OptOut(Strict):
-    """People who may opt out of the secondary use of their information (for example the
-    National Data Opt-out for health-derived data), recorded as a flag, are left out of the
-    outputs it covers."""
+    """People who opted out of the secondary use of their information (for example the NHS
+    National Data Opt-out for health-derived data) are left out of the outputs it covers. The
+    choice is the pack's opt-out or objection (`preferences`); a person's is recorded against
+    them under the preference's code, in force until withdrawn."""
 
-    flag: Code = Field(description="The flag (in `flags`) recorded for a person who opted out.")
+    preference: Code = Field(description="A preference of kind 'opt-out' or 'objection'.")
     outputs: list[CodeOrAll] = Field(min_length=1)
 
 

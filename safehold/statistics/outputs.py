@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce
 
 from safehold.access.models import Team
 from safehold.policy.schema import Pack
-from safehold.records.models import Case, PersonFlag
+from safehold.records.models import Assessment, Case, PersonFlag
+from safehold.statistics.codes import OUTPUT_CODES
 from safehold.statistics.periods import Quarter, years_before
 
 NOT_RECORDED = "Not recorded"
@@ -83,6 +84,19 @@ def _closed_in(q: Quarter) -> Q:
     return Q(closed_on__gte=q.start, closed_on__lte=q.end)
 
 
+def _screened_in(q: Quarter) -> Q:
+    return Q(
+        Exists(
+            Assessment.objects.filter(
+                case_id=OuterRef("pk"),
+                kind=Assessment.Kind.CHAT,
+                completed_on__gte=q.start,
+                completed_on__lte=q.end,
+            )
+        )
+    )
+
+
 _PEOPLE = ("service", "team", "age-band", "sex", "ethnicity")
 CASELOAD = "Caseload and flow"
 
@@ -116,6 +130,22 @@ OUTPUTS: dict[str, Output] = {
             in_quarter=_opened_in,
         ),
         Output(
+            code="health-screening",
+            title="Health screening (CHAT)",
+            group="Youth Justice Board indicators",
+            counts="cases",
+            description=(
+                "Cases with a CHAT health assessment completed during the quarter: the mental "
+                "health and substance misuse indicator's first step (screened)."
+            ),
+            fields=("assessment.kind", "assessment.completed_on"),
+            dimensions=_PEOPLE,
+            default_by="service",
+            default_split="sex",
+            cases=lambda qs, q: qs.filter(_screened_in(q)),
+            in_quarter=_screened_in,
+        ),
+        Output(
             code="closures",
             title="Closures",
             group=CASELOAD,
@@ -137,7 +167,8 @@ OUTPUTS: dict[str, Output] = {
 
 def base(controller_id: int, *, service: str | None, opted_out: Iterable[str]) -> QuerySet[Case]:
     """A controller's cases, for one service or all, without the people who opted out of the
-    output's use (a flag they hold on their person, not on a case)."""
+    output's use: an opt-out in force is recorded against the person (not a case) under the
+    preference's code, until it is withdrawn (`ended_on`)."""
     qs = Case.objects.filter(controller_id=controller_id)
     if service:
         qs = qs.filter(service=service)
@@ -146,7 +177,11 @@ def base(controller_id: int, *, service: str | None, opted_out: Iterable[str]) -
         qs = qs.filter(
             ~Exists(
                 PersonFlag.objects.filter(
-                    person_id=OuterRef("person_id"), case__isnull=True, flag__in=flags, holds=True
+                    person_id=OuterRef("person_id"),
+                    case__isnull=True,
+                    flag__in=flags,
+                    holds=True,
+                    ended_on__isnull=True,
                 )
             )
         )
@@ -238,3 +273,6 @@ def _words(value: str) -> str:
 
 def quarter_end(q: Quarter) -> date:
     return q.end
+
+
+assert tuple(OUTPUTS) == OUTPUT_CODES, "codes.py lists every output, in order"

@@ -28,7 +28,7 @@ def profile_for(pack: Pack, output: str) -> Profile:
 
 
 def opted_out(pack: Pack, output: str) -> list[str]:
-    """The flags whose holders are left out of this output."""
+    """The opt-outs (preference codes) whose holders are left out of this output."""
     return sorted(
-        {o.flag for o in pack.statistics.opt_outs if "*" in o.outputs or output in o.outputs}
+        {o.preference for o in pack.statistics.opt_outs if "*" in o.outputs or output in o.outputs}
     )

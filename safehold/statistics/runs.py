@@ -110,7 +110,7 @@ def run(
         column_totals=False,
         grand_total=False,
     )
-    flag_names = {f.code: f.name for f in pack.flags}
+    flag_names = {p.code: p.name for p in pack.preferences}
     return Result(
         output=output,
         quarter=quarter,

@@ -154,23 +154,30 @@ def test_people_who_opted_out_are_left_out_of_the_outputs_it_covers(
         cambridgeshire,
         {
             "suppression": {"threshold": 1, "secondary": False},
-            "opt_outs": [{"flag": "looked-after", "outputs": ["referrals"]}],
+            "opt_outs": [{"preference": "national-data-opt-out", "outputs": ["referrals"]}],
         },
     )
     made = population(world)
     first = made["court-orders"][0]
-    PersonFlag.objects.create(person_id=first.person_id, flag="looked-after", holds=True)
+    PersonFlag.objects.create(person_id=first.person_id, flag="national-data-opt-out", holds=True)
+    # One who opted out and withdrew it is counted again.
+    PersonFlag.objects.create(
+        person_id=made["court-orders"][1].person_id,
+        flag="national-data-opt-out",
+        holds=True,
+        ended_on=date(2026, 5, 1),
+    )
     gate = Gate(world.staff("team-manager"))
     referrals = runs.run(gate, "referrals", Q3, by="service", split=None)
     open_cases = runs.run(gate, "open-cases", Q3, by="service", split=None)
     assert referrals.table.column_totals is not None and open_cases.table.column_totals is not None
     assert str(referrals.table.column_totals[0]) == "5"  # 6 less the one who opted out
     assert str(open_cases.table.column_totals[0]) == "13"  # not covered by the opt-out
-    assert referrals.opted_out == (world.pack.flags[0].name,) and not open_cases.opted_out
+    assert referrals.opted_out == ("NHS National Data Opt-out",) and not open_cases.opted_out
     rules = (
         AuditEvent.objects.filter(action="aggregate").order_by("seq").values_list("rule", flat=True)
     )
-    assert "opt-outs left out: looked-after" in rules[0]
+    assert "opt-outs left out: national-data-opt-out" in rules[0]
     assert "opt-outs" not in rules[1]
 
 

@@ -70,9 +70,9 @@ class Profile:
 
     def describe(self) -> str:
         """The profile in words, for the page beside each table."""
-        parts = [f"Numbers from 1 to {self.threshold - 1} are shown as ‘{self.symbol}’"]
+        parts = [f"Numbers from 1 to {self.threshold - 1} are shown as '{self.symbol}'"]
         if self.suppress_zero:
-            parts[0] = f"Numbers from 0 to {self.threshold - 1} are shown as ‘{self.symbol}’"
+            parts[0] = f"Numbers from 0 to {self.threshold - 1} are shown as '{self.symbol}'"
         if self.secondary:
             parts.append(
                 "other figures are hidden too where a hidden number could be worked out "
@@ -428,7 +428,7 @@ def percentage(part: Figure, whole: Figure, places: int = 1) -> str:
     if whole.value is None:
         return whole.symbol
     if whole.value == 0:
-        return "–"
+        return "\u2013"
     share = Fraction(100 * part.value, whole.value)
     exact = Decimal(share.numerator) / Decimal(share.denominator)
     return f"{exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"

@@ -88,8 +88,8 @@ def as_xlsx(result: Result) -> bytes:
         sheet.append([line])
     series = book.create_sheet("By quarter")
     series.append(["Quarter", result.output.counts.capitalize()])
-    for label, row in zip(result.series.rows, result.series.cells, strict=True):
-        series.append([label, _value(row[0])])
+    for label, figures in zip(result.series.rows, result.series.cells, strict=True):
+        series.append([label, _value(figures[0])])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -132,7 +132,5 @@ def run(
 def _controller_code(gate: Gate) -> str:
     from safehold.policy.models import Controller
 
-    return (
-        Controller.objects.filter(pk=gate.user.controller_id).values_list("code", flat=True).first()
-        or ""
-    )
+    controllers = Controller.objects.filter(pk=gate.user.controller_id or 0)
+    return controllers.values_list("code", flat=True).first() or ""

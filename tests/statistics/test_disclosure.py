@@ -165,7 +165,7 @@ def test_percentages_come_from_the_published_figures() -> None:
     # Raw 12 of 25 is 48%; published 10 of 25 is 40%.
     assert percentage(published.cells[0][0], published.column_totals[0]) == "40.0%"
     assert percentage(Figure(None, "c"), Figure(10)) == "c"
-    assert percentage(Figure(3), Figure(0)) == "–"
+    assert percentage(Figure(3), Figure(0)) == "\u2013"
 
 
 # --- the bridge finder against linear algebra ---------------------------------------------
@@ -204,7 +204,7 @@ def _determined(table: Table, hidden: set[Key]) -> set[Key]:
     determined = set()
     for key, i in index.items():
         unit = [Fraction(int(j == i)) for j in range(len(hidden_list))]
-        if len(_row_reduce(basis + [unit])) == len(basis):
+        if len(_row_reduce([*basis, unit])) == len(basis):
             determined.add(key)
     return determined
 

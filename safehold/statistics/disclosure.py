@@ -82,7 +82,8 @@ class Profile:
             parts.append(f"every other number is rounded to the nearest {self.rounding}")
         exempt = [_LEVEL_WORDS[level] for level in LEVELS if level in self.exempt]
         if exempt:
-            parts.append(f"{' and '.join(exempt)} are always shown")
+            verb = "is" if exempt == [_LEVEL_WORDS[GRAND_TOTAL]] else "are"
+            parts.append(f"{' and '.join(exempt)} {verb} always shown")
         text = "; ".join(parts) + "."
         return text[0].upper() + text[1:]
 
@@ -214,7 +215,15 @@ def _raw(table: Table, key: Key) -> int:
     return table.total
 
 
-def _level(key: Key) -> str:
+def _level(key: Key, table: Table | None = None) -> str:
+    """A figure's level; a one-column table's total (no row totals) is its overall total."""
+    if (
+        key[0] == "column"
+        and table is not None
+        and not table.row_totals
+        and len(table.columns) == 1
+    ):
+        return GRAND_TOTAL
     return {"cell": INTERIOR, "row": ROW_TOTALS, "column": COLUMN_TOTALS, "total": GRAND_TOTAL}[
         str(key[0])
     ]
@@ -299,7 +308,7 @@ def protect(table: Table, profile: Profile) -> Published:
     primary = {
         key
         for key in keys
-        if _level(key) not in profile.exempt
+        if _level(key, table) not in profile.exempt
         and raw[key] < profile.threshold
         and (raw[key] > 0 or profile.suppress_zero)
     }
@@ -349,7 +358,7 @@ def _secondary(table: Table, profile: Profile, raw: dict[Key, int], hidden: set[
     cycle of hidden figures), found by Dijkstra."""
     hidden = set(hidden)
     ends = {key: _ends(table, key) for key in raw}
-    candidates = {key for key in raw if _level(key) not in profile.exempt}
+    candidates = {key for key in raw if _level(key, table) not in profile.exempt}
     while True:
         exposed = recoverable(table, hidden)
         if not exposed:

@@ -82,9 +82,7 @@ class Quarter:
 
     @property
     def short(self) -> str:
-        return (
-            f"{_MONTHS[3 * self.quarter - 3][:3]} to {_MONTHS[3 * self.quarter - 1][:3]} {self.year}"
-        )
+        return f"{_MONTHS[3 * self.quarter - 3][:3]} to {_MONTHS[3 * self.quarter - 1][:3]} {self.year}"
 
     def __str__(self) -> str:
         return self.code

@@ -73,9 +73,7 @@ class FilterForm(GovukForm):
             radios=False,
         )
         dims = [(d, DIMENSIONS[d].name) for d in output.dimensions]
-        self.fields["by"] = choice(
-            "Rows", dims, required="Choose what the rows show", radios=False
-        )
+        self.fields["by"] = choice("Rows", dims, required="Choose what the rows show", radios=False)
         self.fields["split"] = choice(
             "Columns",
             [("none", "No columns: totals only"), *dims],

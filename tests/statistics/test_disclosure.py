@@ -98,7 +98,7 @@ def test_a_small_total_is_hidden_and_protected_too() -> None:
 def test_an_exempt_total_that_would_reveal_a_cell_withholds_the_table() -> None:
     # One cell and an exempt total equal to it: no cycle is possible.
     table = Table(["A"], ["n"], [[4]], row_totals=False)
-    published = protect(table, Profile(threshold=10, exempt=frozenset({"column-totals"})))
+    published = protect(table, Profile(threshold=10, exempt=frozenset({GRAND_TOTAL})))
     assert published.withheld
     assert all(f.suppressed for f in published.cells[0])
     assert published.notes
@@ -311,3 +311,12 @@ def test_every_small_two_by_two(cells: tuple[int, ...]) -> None:
     table = Table(["a", "b"], ["x", "y"], [list(cells[:2]), list(cells[2:])])
     published = protect(table, DEFAULT)
     assert not recoverable(table, _hidden(published)) or published.withheld
+
+
+def test_a_one_column_tables_total_is_its_overall_total() -> None:
+    table = Table(["A", "B", "C"], ["n"], [[3], [2], [1]], row_totals=False, grand_total=False)
+    published = protect(table, Profile(threshold=10, exempt=frozenset({GRAND_TOTAL})))
+    assert published.column_totals is not None
+    assert str(published.column_totals[0]) == "6"
+    assert all(row[0].suppressed for row in published.cells)
+    assert "the overall total is always shown" in published.profile.describe()

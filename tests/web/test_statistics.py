@@ -51,7 +51,9 @@ def test_a_manager_sees_the_chart_the_table_and_how_it_was_protected(
     heads = [th.get_text(strip=True) for th in tables[1].select("thead th")]
     assert heads == ["Service", "Female", "Male", "Total", "Share of the total"]
     rows = {
-        tr.select_one("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        tr.select_one("th").get_text(strip=True): [
+            td.get_text(strip=True) for td in tr.select("td")
+        ]
         for tr in tables[1].select("tbody tr")
     }
     # 5 girls and 6 boys in court orders, 1 and 1 in pre-court: hidden. The pack always
@@ -87,7 +89,9 @@ def test_filters_change_the_table_and_bad_ones_are_errors(
     assert client.get("/statistics/no-such-output/").status_code == 404
 
 
-def test_downloads_as_csv_and_xlsx(manager: User, verified_client: Callable[[User], Client]) -> None:
+def test_downloads_as_csv_and_xlsx(
+    manager: User, verified_client: Callable[[User], Client]
+) -> None:
     client = verified_client(manager)
     csv = client.get("/statistics/open-cases/csv/?period=2026Q3")
     assert csv["Content-Type"].startswith("text/csv")

@@ -1,4 +1,4 @@
 """The codes of the outputs, which a pack names (`statistics.outputs`, `opt_outs`): kept
 apart from `outputs.py` so the pack check needs no database models."""
 
-OUTPUT_CODES: tuple[str, ...] = ("open-cases", "referrals", "health-screening", "closures")
+OUTPUT_CODES: tuple[str, ...] = ("open-cases", "referrals", "closures", "health-screening")

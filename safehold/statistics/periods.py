@@ -82,7 +82,11 @@ class Quarter:
 
     @property
     def short(self) -> str:
-        return f"{_MONTHS[3 * self.quarter - 3][:3]} to {_MONTHS[3 * self.quarter - 1][:3]} {self.year}"
+        return f"{_MONTHS[3 * self.quarter - 3][:3]}\u2013{_MONTHS[3 * self.quarter - 1][:3]} {self.year}"
+
+    @property
+    def months(self) -> str:
+        return f"{_MONTHS[3 * self.quarter - 3][:3]}\u2013{_MONTHS[3 * self.quarter - 1][:3]}"
 
     def __str__(self) -> str:
         return self.code

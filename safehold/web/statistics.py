@@ -189,7 +189,7 @@ def _table(result: runs.Result) -> dict[str, Any]:
         line += [_cell(f) for f in table.column_totals]
         if table.row_totals is not None and table.total is not None:
             line.append(_cell(table.total))
-        line.append({"text": "100%" if total and total.value else "", "format": "numeric"})
+        line.append(_share(total, total) if total is not None else {"text": ""})
         rows.append(line)
     return {"head": head, "rows": rows}
 
@@ -230,7 +230,7 @@ def _chart(result: runs.Result) -> dict[str, Any]:
         "bars": bars,
         "ticks": ticks,
         "width": 50 + len(values) * (width + gap) + 10,
-        "height": height + 60,
+        "height": height + 50,
         "base": 10 + height,
     }
 

@@ -62,7 +62,7 @@ def test_a_manager_sees_the_chart_the_table_and_how_it_was_protected(
     court, pre_court = list(rows)[:2]
     assert rows[court] == ["c", "c", "c", "c"]
     assert rows[pre_court] == ["c", "c", "c", "c"]
-    assert rows["Total"] == ["c", "c", "13", "100%"]
+    assert rows["Total"] == ["c", "c", "13", "100.0%"]
     assert "Numbers from 1 to 9 are shown as 'c'" in page.get_text()
     event = AuditEvent.objects.latest("seq")
     assert (event.action, event.actor_id, event.person_id) == ("aggregate", manager.pk, None)
@@ -130,7 +130,7 @@ def test_a_statistics_only_role_has_real_outputs(
     page = BeautifulSoup(response.content, "html.parser")
     total = page.select("table")[1].select("tbody tr")[-1]
     # Twelve referrals in July 2026, all in the first service: published under either rule.
-    assert [c.get_text(strip=True) for c in total.select("th, td")] == ["Total", "12", "100%"]
+    assert [c.get_text(strip=True) for c in total.select("th, td")] == ["Total", "12", "100.0%"]
 
 
 def test_the_page_takes_a_constant_number_of_queries(

@@ -16,12 +16,12 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from safehold.access.models import Team
 from safehold.policy.schema import Pack
-from safehold.records.models import Assessment, Case, PersonFlag
+from safehold.records.models import Assessment, Case, Outcome, PersonFlag
 from safehold.statistics.codes import OUTPUT_CODES
 from safehold.statistics.periods import Quarter, years_before
 
@@ -45,6 +45,13 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("sex", "Sex", ("person.sex",)),
         Dimension("ethnicity", "Ethnicity", ("person.ethnicity",)),
         Dimension("reason", "Reason for closing", ("case.closed_reason",)),
+        Dimension("disposal", "Disposal", ("outcome.kind",)),
+        Dimension("completed", "Completed", ("case.closed_reason",)),
+        Dimension(
+            "wider-services",
+            "Wider services at the end of the order",
+            ("personflag.flag", "personflag.holds", "personflag.started_on", "personflag.ended_on"),
+        ),
     )
 }
 
@@ -97,8 +104,66 @@ def _screened_in(q: Quarter) -> Q:
     )
 
 
+OUT_OF_COURT = ("youth-caution", "youth-conditional-caution", "diversion")
+COURT_ORDERS = tuple(sorted(str(k) for k in Outcome.COURT_ORDERS))
+
+
+def _ending(kinds: tuple[str, ...]) -> Callable[[Quarter], Q]:
+    """Cases with an order or disposal of these kinds ending in the quarter: the cohort."""
+
+    def in_quarter(q: Quarter) -> Q:
+        return Q(
+            Exists(
+                Outcome.objects.filter(
+                    case_id=OuterRef("pk"), kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end
+                )
+            )
+        )
+
+    return in_quarter
+
+
+def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter], QuerySet[Case]]:
+    """The cohort, each case with the end of its (last) order in the quarter and its kind:
+    an indicator counts each child's state on that day."""
+
+    def cases(qs: QuerySet[Case], q: Quarter) -> QuerySet[Case]:
+        last = Outcome.objects.filter(
+            case_id=OuterRef("pk"), kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end
+        ).order_by("-ends_on", "-pk")
+        return qs.annotate(
+            cohort_end=Subquery(last.values("ends_on")[:1]),
+            cohort_kind=Subquery(last.values("kind")[:1]),
+        ).filter(cohort_end__isnull=False)
+
+    return cases
+
+
+def _held_at_order_end(codes: Iterable[str]) -> Exists:
+    """A person flag held on the day the order ended (dated: started by then, not ended)."""
+    return Exists(
+        PersonFlag.objects.filter(
+            Q(started_on__isnull=True) | Q(started_on__lte=OuterRef("cohort_end")),
+            Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("cohort_end")),
+            person_id=OuterRef("person_id"),
+            case__isnull=True,
+            flag__in=list(codes),
+            holds=True,
+        )
+    )
+
+
+WIDER_SERVICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Looked after", ("looked-after",)),
+    ("Child protection plan", ("child-protection-plan",)),
+    ("Child in need", ("child-in-need",)),
+)
+NEITHER = "None of these recorded"
+
+
 _PEOPLE = ("service", "team", "age-band", "sex", "ethnicity")
 CASELOAD = "Caseload and flow"
+YJB = "Youth Justice Board indicators"
 
 OUTPUTS: dict[str, Output] = {
     o.code: o
@@ -143,9 +208,42 @@ OUTPUTS: dict[str, Output] = {
             in_quarter=_closed_in,
         ),
         Output(
+            code="out-of-court-disposals",
+            title="Out-of-court disposals ending",
+            group=YJB,
+            counts="cases",
+            description=(
+                "Cases whose youth caution, youth conditional caution or diversion ended "
+                "during the quarter, by the disposal and whether the case was completed."
+            ),
+            fields=("outcome.kind", "outcome.ends_on"),
+            dimensions=(*_PEOPLE, "disposal", "completed"),
+            default_by="disposal",
+            default_split="completed",
+            cases=_cohort(OUT_OF_COURT),
+            in_quarter=_ending(OUT_OF_COURT),
+        ),
+        Output(
+            code="wider-services",
+            title="Links to wider services",
+            group=YJB,
+            counts="cases",
+            description=(
+                "Cases whose court order or out-of-court disposal ended during the quarter, by "
+                "whether the child was looked after, on a child protection plan or a child in "
+                "need on the day it ended (as recorded, with dates)."
+            ),
+            fields=("outcome.kind", "outcome.ends_on"),
+            dimensions=(*_PEOPLE, "wider-services", "disposal"),
+            default_by="wider-services",
+            default_split="sex",
+            cases=_cohort(COURT_ORDERS + OUT_OF_COURT),
+            in_quarter=_ending(COURT_ORDERS + OUT_OF_COURT),
+        ),
+        Output(
             code="health-screening",
             title="Health screening (CHAT)",
-            group="Youth Justice Board indicators",
+            group=YJB,
             counts="cases",
             description=(
                 "Cases with a CHAT health assessment completed during the quarter: the mental "
@@ -199,6 +297,23 @@ def _expression(dimension: str, quarter: Quarter) -> Any:
         return Coalesce(F("person__ethnicity"), Value(""))
     if dimension == "reason":
         return F("closed_reason")
+    if dimension == "disposal":
+        return F("cohort_kind")
+    if dimension == "completed":
+        return SqlCase(
+            When(closed_reason=Case.ClosedReason.COMPLETED, then=Value("Completed")),
+            When(closed_on__isnull=True, then=Value("Still open")),
+            default=Value("Not completed"),
+        )
+    if dimension == "wider-services":
+        # The first that holds, in this order: a child is counted once.
+        return SqlCase(
+            *(
+                When(_held_at_order_end(codes), then=Value(label))
+                for label, codes in WIDER_SERVICES
+            ),
+            default=Value(NEITHER),
+        )
     if dimension == "age-band":
         end = quarter.end
         whens = []
@@ -258,6 +373,13 @@ def labels(
     if dimension == "age-band":
         bands = [(label, label) for label, _, _ in AGE_BANDS]
         return bands + ([(NOT_RECORDED, NOT_RECORDED)] if NOT_RECORDED in present else [])
+    if dimension == "disposal":
+        shown = present | set(OUT_OF_COURT)
+        return [(k, str(words)) for k, words in Outcome.Kind.choices if k in shown]
+    if dimension == "completed":
+        return [(v, v) for v in ("Completed", "Not completed", "Still open")]
+    if dimension == "wider-services":
+        return [(label, label) for label, _ in WIDER_SERVICES] + [(NEITHER, NEITHER)]
     if dimension == "reason":
         reasons = [(code, str(words)) for code, words in Case.ClosedReason.choices]
         return reasons + ([("", NOT_RECORDED)] if "" in present else [])

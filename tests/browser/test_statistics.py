@@ -35,7 +35,9 @@ def test_an_analyst_uses_statistics_and_reaches_no_one(
     case = world.case(allocated_to=analyst)
     for i in range(40):
         person = world.person(
-            given_name="Sam", sex="Female" if i % 3 else "Male", date_of_birth=date(2011, 1, 1 + i % 28)
+            given_name="Sam",
+            sex="Female" if i % 3 else "Male",
+            date_of_birth=date(2011, 1, 1 + i % 28),
         )
         world.case(
             person=person,
@@ -59,9 +61,7 @@ def test_an_analyst_uses_statistics_and_reaches_no_one(
     page.get_by_label("Rows", exact=True).select_option("age-band")
     page.get_by_label("Columns", exact=True).select_option("sex")
     page.get_by_role("button", name="Show").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Referrals: July to September 2026"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Referrals: July to September 2026")
     expect(page.locator("svg[role=img]")).to_be_visible()
     table = page.locator("table").nth(1)
     expect(table.locator("thead th").first).to_have_text("Age at the end of the quarter")

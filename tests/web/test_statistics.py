@@ -45,7 +45,9 @@ def test_a_manager_sees_the_chart_the_table_and_how_it_was_protected(
     assert response.status_code == 200
     page = BeautifulSoup(response.content, "html.parser")
     assert page.select_one("h1").get_text(strip=True) == "Open cases: July to September 2026"
-    assert page.select_one("svg[role=img] title").get_text().startswith("Open cases each quarter, Oct")
+    assert (
+        page.select_one("svg[role=img] title").get_text().startswith("Open cases each quarter, Oct")
+    )
     tables = page.select("table")
     assert len(tables) == 2  # the chart's, and the breakdown
     heads = [th.get_text(strip=True) for th in tables[1].select("thead th")]

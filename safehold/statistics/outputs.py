@@ -75,8 +75,8 @@ class Output:
     default_by: str
     default_split: str | None
     cases: Callable[[QuerySet[Case], Quarter], QuerySet[Case]]
-    # The filter that puts a case in a quarter's count, for the series of quarters.
-    in_quarter: Callable[[Quarter], Q]
+    # The output's total for each quarter, in one query.
+    series: Callable[[QuerySet[Case], Sequence[Quarter]], list[int]]
 
 
 def _open_at(q: Quarter) -> Q:
@@ -91,36 +91,57 @@ def _closed_in(q: Quarter) -> Q:
     return Q(closed_on__gte=q.start, closed_on__lte=q.end)
 
 
-def _screened_in(q: Quarter) -> Q:
-    return Q(
-        Exists(
-            Assessment.objects.filter(
-                case_id=OuterRef("pk"),
-                kind=Assessment.Kind.CHAT,
-                completed_on__gte=q.start,
-                completed_on__lte=q.end,
-            )
-        )
-    )
+def _chats() -> QuerySet[Assessment]:
+    return Assessment.objects.filter(kind=Assessment.Kind.CHAT)
+
+
+def _screened(qs: QuerySet[Case], q: Quarter) -> QuerySet[Case]:
+    done = _chats().filter(completed_on__gte=q.start, completed_on__lte=q.end)
+    return qs.filter(pk__in=done.values("case_id"))
 
 
 OUT_OF_COURT = ("youth-caution", "youth-conditional-caution", "diversion")
 COURT_ORDERS = tuple(sorted(str(k) for k in Outcome.COURT_ORDERS))
 
 
-def _ending(kinds: tuple[str, ...]) -> Callable[[Quarter], Q]:
-    """Cases with an order or disposal of these kinds ending in the quarter: the cohort."""
+def _case_series(in_quarter: Callable[[Quarter], Q]) -> Callable[..., list[int]]:
+    """Counts of cases by a condition on the case itself: one scan, a filtered count each."""
 
-    def in_quarter(q: Quarter) -> Q:
-        return Q(
-            Exists(
-                Outcome.objects.filter(
-                    case_id=OuterRef("pk"), kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end
-                )
-            )
+    def series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+        counts = qs.aggregate(
+            **{f"q{i}": Count("pk", filter=in_quarter(q)) for i, q in enumerate(quarters)}
         )
+        return [counts[f"q{i}"] for i in range(len(quarters))]
 
-    return in_quarter
+    return series
+
+
+def _record_series(records: Callable[[], QuerySet[Any]], day: str) -> Callable[..., list[int]]:
+    """Counts of the cases with a record (an outcome ending, a CHAT completed) dated in each
+    quarter: one scan of the records of those quarters, a distinct count each."""
+
+    def series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+        rows = records().filter(
+            case_id__in=qs.values("pk"),
+            **{f"{day}__gte": quarters[0].start, f"{day}__lte": quarters[-1].end},
+        )
+        counts = rows.aggregate(
+            **{
+                f"q{i}": Count(
+                    "case_id",
+                    distinct=True,
+                    filter=Q(**{f"{day}__gte": q.start, f"{day}__lte": q.end}),
+                )
+                for i, q in enumerate(quarters)
+            }
+        )
+        return [counts[f"q{i}"] for i in range(len(quarters))]
+
+    return series
+
+
+def _orders(kinds: tuple[str, ...]) -> Callable[[], QuerySet[Outcome]]:
+    return lambda: Outcome.objects.filter(kind__in=kinds)
 
 
 def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter], QuerySet[Case]]:
@@ -128,13 +149,13 @@ def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter], Query
     an indicator counts each child's state on that day."""
 
     def cases(qs: QuerySet[Case], q: Quarter) -> QuerySet[Case]:
-        last = Outcome.objects.filter(
-            case_id=OuterRef("pk"), kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end
-        ).order_by("-ends_on", "-pk")
-        return qs.annotate(
+        ending = Outcome.objects.filter(kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end)
+        last = ending.filter(case_id=OuterRef("pk")).order_by("-ends_on", "-pk")
+        # The cohort first (a semi-join on the quarter's outcomes), then each case's order.
+        return qs.filter(pk__in=ending.values("case_id")).annotate(
             cohort_end=Subquery(last.values("ends_on")[:1]),
             cohort_kind=Subquery(last.values("kind")[:1]),
-        ).filter(cohort_end__isnull=False)
+        )
 
     return cases
 
@@ -179,7 +200,7 @@ OUTPUTS: dict[str, Output] = {
             default_by="service",
             default_split="sex",
             cases=lambda qs, q: qs.filter(_open_at(q)),
-            in_quarter=_open_at,
+            series=_case_series(_open_at),
         ),
         Output(
             code="referrals",
@@ -192,7 +213,7 @@ OUTPUTS: dict[str, Output] = {
             default_by="service",
             default_split="age-band",
             cases=lambda qs, q: qs.filter(_opened_in(q)),
-            in_quarter=_opened_in,
+            series=_case_series(_opened_in),
         ),
         Output(
             code="closures",
@@ -205,7 +226,7 @@ OUTPUTS: dict[str, Output] = {
             default_by="reason",
             default_split="sex",
             cases=lambda qs, q: qs.filter(_closed_in(q)),
-            in_quarter=_closed_in,
+            series=_case_series(_closed_in),
         ),
         Output(
             code="out-of-court-disposals",
@@ -221,7 +242,7 @@ OUTPUTS: dict[str, Output] = {
             default_by="disposal",
             default_split="completed",
             cases=_cohort(OUT_OF_COURT),
-            in_quarter=_ending(OUT_OF_COURT),
+            series=_record_series(_orders(OUT_OF_COURT), "ends_on"),
         ),
         Output(
             code="wider-services",
@@ -238,7 +259,7 @@ OUTPUTS: dict[str, Output] = {
             default_by="wider-services",
             default_split="sex",
             cases=_cohort(COURT_ORDERS + OUT_OF_COURT),
-            in_quarter=_ending(COURT_ORDERS + OUT_OF_COURT),
+            series=_record_series(_orders(COURT_ORDERS + OUT_OF_COURT), "ends_on"),
         ),
         Output(
             code="health-screening",
@@ -253,8 +274,8 @@ OUTPUTS: dict[str, Output] = {
             dimensions=_PEOPLE,
             default_by="service",
             default_split="sex",
-            cases=lambda qs, q: qs.filter(_screened_in(q)),
-            in_quarter=_screened_in,
+            cases=_screened,
+            series=_record_series(_chats, "completed_on"),
         ),
     )
 }
@@ -348,10 +369,7 @@ def grouped(
 
 def series(output: Output, qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
     """The output's total for each quarter, in one query (a filtered count per quarter)."""
-    counts = qs.aggregate(
-        **{f"q{i}": Count("pk", filter=output.in_quarter(q)) for i, q in enumerate(quarters)}
-    )
-    return [counts[f"q{i}"] for i in range(len(quarters))]
+    return output.series(qs, quarters)
 
 
 # --- labels -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from safehold.access.models import Team
@@ -74,9 +74,11 @@ class Output:
     dimensions: tuple[str, ...]
     default_by: str
     default_split: str | None
-    cases: Callable[[QuerySet[Case], Quarter], QuerySet[Case]]
+    cases: Callable[[QuerySet[Case], Quarter], QuerySet[Any]]
     # The output's total for each quarter, in one query.
     series: Callable[[QuerySet[Case], Sequence[Quarter]], list[int]]
+    # The path from what is counted to its case: '' for cases, 'case__' for orders.
+    prefix: str = ""
 
 
 def _open_at(q: Quarter) -> Q:
@@ -116,9 +118,11 @@ def _case_series(in_quarter: Callable[[Quarter], Q]) -> Callable[..., list[int]]
     return series
 
 
-def _record_series(records: Callable[[], QuerySet[Any]], day: str) -> Callable[..., list[int]]:
-    """Counts of the cases with a record (an outcome ending, a CHAT completed) dated in each
-    quarter: one scan of the records of those quarters, a distinct count each."""
+def _record_series(
+    records: Callable[[], QuerySet[Any]], day: str, *, per_case: bool = True
+) -> Callable[..., list[int]]:
+    """Counts of the cases with a record (a CHAT completed) dated in each quarter, or of the
+    records themselves (orders ending): one scan of those quarters' records."""
 
     def series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
         rows = records().filter(
@@ -128,8 +132,8 @@ def _record_series(records: Callable[[], QuerySet[Any]], day: str) -> Callable[.
         counts = rows.aggregate(
             **{
                 f"q{i}": Count(
-                    "case_id",
-                    distinct=True,
+                    "case_id" if per_case else "pk",
+                    distinct=per_case,
                     filter=Q(**{f"{day}__gte": q.start, f"{day}__lte": q.end}),
                 )
                 for i, q in enumerate(quarters)
@@ -144,29 +148,25 @@ def _orders(kinds: tuple[str, ...]) -> Callable[[], QuerySet[Outcome]]:
     return lambda: Outcome.objects.filter(kind__in=kinds)
 
 
-def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter], QuerySet[Case]]:
-    """The cohort, each case with the end of its (last) order in the quarter and its kind:
-    an indicator counts each child's state on that day."""
+def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter], QuerySet[Any]]:
+    """The cohort: the orders (outcomes) of these kinds that ended in the quarter, of the
+    cases counted (a semi-join); an indicator counts each child's state on that day."""
 
-    def cases(qs: QuerySet[Case], q: Quarter) -> QuerySet[Case]:
-        ending = Outcome.objects.filter(kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end)
-        last = ending.filter(case_id=OuterRef("pk")).order_by("-ends_on", "-pk")
-        # The cohort first (a semi-join on the quarter's outcomes), then each case's order.
-        return qs.filter(pk__in=ending.values("case_id")).annotate(
-            cohort_end=Subquery(last.values("ends_on")[:1]),
-            cohort_kind=Subquery(last.values("kind")[:1]),
+    def orders(qs: QuerySet[Case], q: Quarter) -> QuerySet[Any]:
+        return Outcome.objects.filter(
+            kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end, case_id__in=qs.values("pk")
         )
 
-    return cases
+    return orders
 
 
 def _held_at_order_end(codes: Iterable[str]) -> Exists:
     """A person flag held on the day the order ended (dated: started by then, not ended)."""
     return Exists(
         PersonFlag.objects.filter(
-            Q(started_on__isnull=True) | Q(started_on__lte=OuterRef("cohort_end")),
-            Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("cohort_end")),
-            person_id=OuterRef("person_id"),
+            Q(started_on__isnull=True) | Q(started_on__lte=OuterRef("ends_on")),
+            Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("ends_on")),
+            person_id=OuterRef("case__person_id"),
             case__isnull=True,
             flag__in=list(codes),
             holds=True,
@@ -232,9 +232,9 @@ OUTPUTS: dict[str, Output] = {
             code="out-of-court-disposals",
             title="Out-of-court disposals ending",
             group=YJB,
-            counts="cases",
+            counts="orders",
             description=(
-                "Cases whose youth caution, youth conditional caution or diversion ended "
+                "Youth cautions, youth conditional cautions and diversions that ended "
                 "during the quarter, by the disposal and whether the case was completed."
             ),
             fields=("outcome.kind", "outcome.ends_on"),
@@ -242,15 +242,16 @@ OUTPUTS: dict[str, Output] = {
             default_by="disposal",
             default_split="completed",
             cases=_cohort(OUT_OF_COURT),
-            series=_record_series(_orders(OUT_OF_COURT), "ends_on"),
+            series=_record_series(_orders(OUT_OF_COURT), "ends_on", per_case=False),
+            prefix="case__",
         ),
         Output(
             code="wider-services",
             title="Links to wider services",
             group=YJB,
-            counts="cases",
+            counts="orders",
             description=(
-                "Cases whose court order or out-of-court disposal ended during the quarter, by "
+                "Court orders and out-of-court disposals that ended during the quarter, by "
                 "whether the child was looked after, on a child protection plan or a child in "
                 "need on the day it ended (as recorded, with dates)."
             ),
@@ -259,7 +260,8 @@ OUTPUTS: dict[str, Output] = {
             default_by="wider-services",
             default_split="sex",
             cases=_cohort(COURT_ORDERS + OUT_OF_COURT),
-            series=_record_series(_orders(COURT_ORDERS + OUT_OF_COURT), "ends_on"),
+            series=_record_series(_orders(COURT_ORDERS + OUT_OF_COURT), "ends_on", per_case=False),
+            prefix="case__",
         ),
         Output(
             code="health-screening",
@@ -307,23 +309,24 @@ def base(controller_id: int, *, service: str | None, opted_out: Iterable[str]) -
     return qs
 
 
-def _expression(dimension: str, quarter: Quarter) -> Any:
+def _expression(dimension: str, quarter: Quarter, p: str = "") -> Any:
+    """The dimension as SQL; `p` the path to the case ('case__' when counting its orders)."""
     if dimension == "service":
-        return F("service")
+        return F(f"{p}service")
     if dimension == "team":
-        return F("team_id")
+        return F(f"{p}team_id")
     if dimension == "sex":
-        return Coalesce(F("person__sex"), Value(""))
+        return Coalesce(F(f"{p}person__sex"), Value(""))
     if dimension == "ethnicity":
-        return Coalesce(F("person__ethnicity"), Value(""))
+        return Coalesce(F(f"{p}person__ethnicity"), Value(""))
     if dimension == "reason":
-        return F("closed_reason")
+        return F(f"{p}closed_reason")
     if dimension == "disposal":
-        return F("cohort_kind")
+        return F("kind")  # an order's own kind
     if dimension == "completed":
         return SqlCase(
-            When(closed_reason=Case.ClosedReason.COMPLETED, then=Value("Completed")),
-            When(closed_on__isnull=True, then=Value("Still open")),
+            When(**{f"{p}closed_reason": Case.ClosedReason.COMPLETED}, then=Value("Completed")),
+            When(**{f"{p}closed_on__isnull": True}, then=Value("Still open")),
             default=Value("Not completed"),
         )
     if dimension == "wider-services":
@@ -340,11 +343,12 @@ def _expression(dimension: str, quarter: Quarter) -> Any:
         whens = []
         for label, low, high in AGE_BANDS:
             # Aged at least `low` and under `high` on the last day of the quarter.
-            condition = Q(person__date_of_birth__isnull=False)
+            born = f"{p}person__date_of_birth"
+            condition = Q(**{f"{born}__isnull": False})
             if low is not None:
-                condition &= Q(person__date_of_birth__lte=years_before(end, low))
+                condition &= Q(**{f"{born}__lte": years_before(end, low)})
             if high is not None:
-                condition &= Q(person__date_of_birth__gt=years_before(end, high))
+                condition &= Q(**{f"{born}__gt": years_before(end, high)})
             whens.append(When(condition, then=Value(label)))
         return SqlCase(*whens, default=Value(NOT_RECORDED))
     raise KeyError(dimension)
@@ -359,9 +363,9 @@ def grouped(
 ) -> dict[tuple[Any, Any], int]:
     """Counts by (row value, column value) in one GROUP BY query."""
     cases = output.cases(qs, quarter)
-    annotations = {"row_": _expression(by, quarter)}
+    annotations = {"row_": _expression(by, quarter, output.prefix)}
     if split:
-        annotations["col_"] = _expression(split, quarter)
+        annotations["col_"] = _expression(split, quarter, output.prefix)
     names = list(annotations)
     rows = cases.annotate(**annotations).values(*names).annotate(n=Count("pk")).order_by()
     return {(r["row_"], r.get("col_")): r["n"] for r in rows}

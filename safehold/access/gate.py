@@ -2362,3 +2362,11 @@ class Gate:
         from safehold.statistics.access import aggregate
 
         return aggregate(self, output, period, categories, detail)
+
+    def case_level_return(self, definition: Any, quarter: Any) -> Any:
+        """A case-level return's rows (`statistics.returns.build`): refused unless this role
+        may export every category it needs across the controller; one export audit entry
+        per order released, naming the child and the recipient (docs/adr/0022)."""
+        from safehold.statistics.returns import build
+
+        return build(self, definition, quarter)

@@ -644,20 +644,22 @@ class _Checker:
 
     def statistics(self) -> None:
         """Outputs named by their codes; opt-outs recorded as flags the pack defines."""
-        from safehold.statistics.codes import OUTPUT_CODES
+        from safehold.statistics.codes import OUTPUT_CODES, return_codes
 
         section = self.data.get("statistics")
         if not isinstance(section, dict):
             return
+        returns = return_codes()
 
-        def output(path: PathKey, code: Any) -> None:
-            if isinstance(code, str) and code != "*" and code not in OUTPUT_CODES:
-                hint = difflib.get_close_matches(code, OUTPUT_CODES, n=1)
+        def output(path: PathKey, code: Any, *, or_return: bool = False) -> None:
+            known = (*OUTPUT_CODES, *returns) if or_return else OUTPUT_CODES
+            if isinstance(code, str) and code != "*" and code not in known:
+                hint = difflib.get_close_matches(code, known, n=1)
                 self.error(
                     path,
                     f"there is no statistics output '{code}'"
                     + (f"; did you mean '{hint[0]}'?" if hint else "")
-                    + f" (the outputs are: {', '.join(OUTPUT_CODES)})",
+                    + f" (the outputs are: {', '.join(known)})",
                 )
 
         seen: dict[str, int] = {}
@@ -688,7 +690,7 @@ class _Checker:
                         f"{kind}: only an 'opt-out' or an 'objection' leaves people out",
                     )
             for j, code in enumerate(_list(item.get("outputs"))):
-                output(("statistics", "opt_outs", i, "outputs", j), code)
+                output(("statistics", "opt_outs", i, "outputs", j), code, or_return=True)
 
     def accepted_gaps(self) -> None:
         from fnmatch import fnmatchcase

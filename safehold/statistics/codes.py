@@ -9,3 +9,13 @@ OUTPUT_CODES: tuple[str, ...] = (
     "wider-services",
     "health-screening",
 )
+
+
+def return_codes() -> tuple[str, ...]:
+    """The case-level returns' codes (their definitions in statistics/returns/*.yaml)."""
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).resolve().parent / "returns"
+    return tuple(sorted({yaml.safe_load(p.read_text())["code"] for p in folder.glob("*.yaml")}))

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safehold.access.gate import Gate, Refused
 from safehold.access.models import User
-from safehold.statistics import exports, runs
+from safehold.statistics import exports, returns, runs
 from safehold.statistics.outputs import OUTPUTS
 from safehold.statistics.periods import BadPeriod, Quarter
 
@@ -36,6 +36,11 @@ class Command(BaseCommand):
         run.add_argument("--split", help="Columns: another breakdown, or 'none'.")
         run.add_argument("--service", help="Only this service's cases.")
         run.add_argument("--output", help="Write to this file instead of standard output.")
+        ret = sub.add_parser("return", help="A case-level return for one quarter, as CSV.")
+        ret.add_argument("code", help="The return (code, or code@version).")
+        ret.add_argument("--period", required=True, help="A quarter, like 2026Q3.")
+        ret.add_argument("--user", required=True, help="Who releases it (audited per child).")
+        ret.add_argument("--output", help="Write to this file instead of standard output.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["command"] == "list":
@@ -52,6 +57,9 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"--user: no active member of staff is called '{options['user']}'")
+        if options["command"] == "return":
+            self.case_level_return(user, options["code"], quarter, options["output"])
+            return
         split = options["split"]
         try:
             result = runs.run(
@@ -75,3 +83,20 @@ class Command(BaseCommand):
             sys.stdout.buffer.write(body)
         else:
             self.stdout.write(body.decode("utf-8"), ending="")
+
+    def case_level_return(self, user: User, code: str, quarter: Quarter, path: str | None) -> None:
+        try:
+            definition = returns.find(code, quarter.end)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            rows = Gate(user, emergency=False).case_level_return(definition, quarter)
+            text = returns.as_csv(rows)
+        except Refused as exc:
+            raise CommandError(f"refused: {exc.decision.rule}") from None
+        if path:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            self.stderr.write(f"wrote {path} ({definition.name})")
+        else:
+            self.stdout.write(text, ending="")

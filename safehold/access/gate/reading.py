@@ -1,0 +1,740 @@
+"""Reading: lists of cases filtered in SQL, one case, one person, the records of a case, their
+history, and what falls due; each redacted by category and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import models
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
+from django.utils import timezone
+
+from safehold.access.gate.auditing import Auditing
+from safehold.access.gate.values import (
+    ALLOCATIONS,
+    CASE_FILTERS,
+    CASE_SORTS,
+    CASE_STATUSES,
+    DUE_FILTERS,
+    DUE_PARTS,
+    DUE_SOON_DAYS,
+    FAR_FUTURE,
+    MAX_PER_PAGE,
+    NAME_FIELDS,
+    PROFESSIONAL_KINDS,
+    RELATED_FIELDS,
+    TIMELINE_DATES,
+    CasePage,
+    CaseQuery,
+    Due,
+    RefusedCase,
+    RelatedPerson,
+    Shown,
+    ShownCase,
+    ShownChange,
+    ShownPerson,
+    TimelineEntry,
+    Withheld,
+    _typed,
+    staff_name,
+)
+from safehold.access.policy import Decision, Distance
+from safehold.audit.models import Action
+from safehold.audit.services import append
+from safehold.records.models import (
+    Case,
+    CaseRecord,
+    Change,
+    Outcome,
+    Person,
+    PersonFlag,
+    Plan,
+    PlanAction,
+    Relationship,
+    VictimLink,
+)
+
+
+class Reading(Auditing):
+    def caseload(self, *, limit: int = 50, open_only: bool = True) -> list[ShownCase]:
+        """My allocated cases, shown and audited in one batch."""
+        qs = self.cases(allocated_only=True)
+        if open_only:
+            qs = qs.filter(closed_on__isnull=True)
+        return self.show_cases(
+            qs.select_related("person").order_by("person__family_name", "pk")[:limit]
+        )
+
+    def show_cases(self, rows: Iterable[Case], *, action: str = Action.LIST) -> list[ShownCase]:
+        """Show and audit, in one batch, cases already selected from `cases()`."""
+        shown = [self._show_case(case) for case in rows]
+        self._audit(action, [(s, s.case.categories | s.person.categories) for s in shown])
+        return shown
+
+    def case(self, case_id: int) -> ShownCase:
+        """One case with its person, or RefusedCase, audited, saying whether breaking glass
+        would open it."""
+        case = self.cases().select_related("person").filter(pk=case_id).first()
+        if case is None:
+            decision = self._why_not(case_id)
+            self._refuse(decision, case_id=case_id)
+            raise RefusedCase(decision, case_id, break_glass=self.may_break_glass_into(case_id))
+        shown = self._show_case(case)
+        self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
+        return shown
+
+    def person(self, person_id: int) -> ShownCase:
+        """A person through the nearest of their cases this member of staff may see: one
+        query, for a heading or a write. `young_person()` is the whole picture."""
+        case = (
+            self.cases()
+            .select_related("person")
+            .filter(person_id=person_id)
+            # Newest by id, not by opening date: the date may be withheld at that distance.
+            .order_by("gate_distance", "-pk")  # type: ignore[misc]
+            .first()
+        )
+        if case is None:
+            raise self._refuse_person(person_id)
+        shown = self._show_case(case)
+        self._audit(Action.READ, [(shown, shown.person.categories)])
+        return shown
+
+    def _show_case(self, case: Case) -> ShownCase:
+        glass = case.pk in self.glass_reasons
+        true_distance = Distance(getattr(case, "gate_distance", Distance.NONE))
+        # Break-glass reads as if allocated; it never grants writes.
+        distance = Distance.ALLOCATED if glass else true_distance
+        if glass and true_distance > Distance.ALLOCATED:
+            self._under_glass.add(case.pk)
+        return ShownCase(
+            case=self.show("case", case, distance),
+            person=self.show("person", case.person, distance),
+            distance=true_distance,
+            break_glass=glass and true_distance > Distance.ALLOCATED,
+            case_id=case.pk,
+            person_id=case.person_id,
+            service=case.service,
+        )
+
+    def records(
+        self, shown_case: ShownCase, model: type[models.Model], *, limit: int = 200
+    ) -> list[Shown]:
+        """The records of one model on a case already passed by the gate."""
+        # Only records that hang off a case can be reached through one.
+        assert issubclass(model, CaseRecord), f"{model.__name__} is not a record of a case"
+        record = str(model._meta.model_name)
+        distance = self._reading_distance(shown_case)
+        objects = list(
+            model._default_manager.filter(case_id=shown_case.case_id).order_by("-pk")[:limit]
+        )
+        shown = [self.show(record, obj, distance) for obj in objects]
+        self._audit(
+            Action.READ,
+            [(s, s.categories) for s in shown],
+            case_id=shown_case.case_id,
+            person_id=shown_case.person_id,
+            record=record,
+        )
+        return shown
+
+    def record(self, shown_case: ShownCase, model: type[CaseRecord], pk: int) -> Shown | None:
+        """One record of a case already passed by the gate, shown and audited; None if the
+        case has no such record."""
+        record = str(model._meta.model_name)
+        obj = model._default_manager.filter(case_id=shown_case.case_id, pk=pk).first()
+        if obj is None:
+            return None
+        shown = self.show(record, obj, self._reading_distance(shown_case))
+        self._audit(
+            Action.READ,
+            [(shown, shown.categories)],
+            case_id=shown_case.case_id,
+            person_id=shown_case.person_id,
+            record=record,
+        )
+        return shown
+
+    def changes_since(
+        self, shown: ShownCase, record: str, pk: int, version: int
+    ) -> list[ShownChange]:
+        """What others changed in a record after `version` (the one an editor started from),
+        oldest first, redacted at the distance of the case it was reached through and audited
+        as a read of that record: what the second editor is shown before saving again."""
+        rows = list(
+            Change.objects.filter(record_type=record, record_id=pk, version__gt=version)
+            .select_related("changed_by")
+            .order_by("version", "pk")[:200]
+        )
+        changes = self._show_changes(rows, {None: self._reading_distance(shown)})
+        self._audit_changes(changes, case_id=shown.case_id, person_id=shown.person_id)
+        return changes
+
+    def changes_of(self, person_id: int, seqs: Iterable[int]) -> dict[int, list[ShownChange]]:
+        """The old and new values behind some audit events (by `seq`) about a person, for the
+        audit trail: each redacted at this member of staff's distance to the case the change
+        was made on (a person's own record: their nearest case), and audited as a read."""
+        rows = list(
+            Change.objects.filter(audit_seq__in=list(seqs))
+            .filter(Q(person_id=person_id) | Q(case__person_id=person_id))
+            .select_related("changed_by")
+            .order_by("audit_seq", "pk")
+        )
+        if not rows:
+            return {}
+        visible = self.cases().filter(person_id=person_id)
+        by_case: dict[int | None, Distance] = {}
+        for case_id, distance in visible.values_list("pk", "gate_distance"):  # type: ignore[misc]
+            glass = case_id in self.glass_reasons
+            by_case[case_id] = Distance.ALLOCATED if glass else Distance(distance)
+        nearest = min(by_case.values(), default=Distance.CONTROLLER if self.is_dpo else None)
+        if nearest is not None:
+            by_case[None] = nearest
+        changes = self._show_changes(rows, by_case)
+        self._audit_changes(changes, case_id=None, person_id=person_id)
+        found: dict[int, list[ShownChange]] = {}
+        for change in changes:
+            found.setdefault(change.audit_seq, []).append(change)
+        return found
+
+    def _show_changes(
+        self, rows: list[Change], distances: dict[int | None, Distance]
+    ) -> list[ShownChange]:
+        shown = []
+        for row in rows:
+            distance = distances.get(row.case_id)
+            category = self.policy.category(row.record_type, row.field)
+            withheld: Withheld | None
+            if distance is None:
+                withheld = Withheld(category, f"{self.policy.label}: the case is out of reach")
+            else:
+                redaction = dict(self._redaction(row.record_type, distance, "read").fields)
+                withheld = redaction.get(row.field)
+            shown.append(
+                ShownChange(
+                    record=row.record_type,
+                    record_id=row.record_id,
+                    field=row.field,
+                    old=withheld or _typed(row.record_type, row.field, row.old),
+                    new=withheld or _typed(row.record_type, row.field, row.new),
+                    version=row.version,
+                    at=row.changed_at,
+                    by=staff_name(row.changed_by),
+                    audit_seq=row.audit_seq,
+                    case_id=row.case_id,
+                    category=category if withheld is None else None,
+                )
+            )
+        return shown
+
+    def case_page(
+        self,
+        query: CaseQuery,
+        *,
+        team: bool = False,
+        everything: bool = False,
+        person_id: int | None = None,
+        most: int = MAX_PER_PAGE,
+    ) -> CasePage:
+        """My allocated cases (with `team`, the cases my teams hold; with `everything`, every
+        case I may see; with `person_id`, only theirs), filtered, sorted and paged in SQL,
+        with the total the filters match; the page's cases are shown and audited in one batch,
+        as caseload() does. A filter or sort the role may not use (see list_controls) is
+        dropped, and `dropped` says by which rule: neither the cases listed nor their count
+        may depend on a value the role may not read."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = self.list_controls(team=team, everything=everything)
+        dropped: dict[str, str] = {}
+
+        def usable(name: str) -> bool:
+            if not controls[name]:
+                dropped[name] = controls[name].rule
+            return bool(controls[name])
+
+        qs = self.cases()
+        if team:
+            qs = qs.filter(team_id__in=self.team_ids)
+        elif not everything:
+            qs = qs.filter(allocated_to=self.user)
+        if person_id is not None:
+            qs = qs.filter(person_id=person_id)
+        pack = self.policy.pack
+        service = query.service
+        if service and (service not in {s.code for s in pack.services} or not usable("service")):
+            service = ""
+        if service:
+            qs = qs.filter(service=service)
+        status = query.status if query.status in CASE_STATUSES else "open"
+        if status != "all" and not usable("status"):
+            status = "all"
+        if status != "all":
+            qs = qs.filter(closed_on__isnull=status == "open")
+        flag = query.flag
+        if flag and (flag not in {f.code for f in pack.flags} or not usable("flag")):
+            flag = ""
+        if flag:
+            held_now = PersonFlag.objects.filter(
+                person_id=OuterRef("person_id"), flag=flag, holds=True
+            ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
+            qs = qs.filter(Exists(held_now))
+        due_parts, due_categories = self.due_annotations(distance)
+        if due_parts:
+            qs = qs.annotate(**due_parts)
+        due = query.due if query.due in DUE_FILTERS else ""
+        if due and (not due_parts or not usable("due")):
+            due = ""
+        today = timezone.localdate()
+        if due == "overdue":
+            qs = qs.filter(Q(next_due__lt=today))
+        elif due == "soon":
+            soon = today + timedelta(DUE_SOON_DAYS)
+            qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=soon))
+        words = query.name.split()[:5]
+        names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]
+        if words and usable("name"):
+            for word in words:
+                match = Q()
+                for name in names:
+                    match |= Q(**{f"person__{name}__icontains": word})
+                qs = qs.filter(match)
+        else:
+            words = []
+        sort = query.sort if query.sort in CASE_SORTS else "name"
+        order = CASE_SORTS[sort][1]
+        if not usable(f"sort:{sort}") or (sort == "due" and not due_parts):
+            sort, order = "", ()
+        ordering = [
+            F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
+            for name in order
+        ]
+        per_page = min(max(1, query.per_page), most)
+        # On the team caseload, cases waiting for allocation come first (a manager's first
+        # job), and may be shown alone; both counts come from one query.
+        allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
+        unallocated = 0
+        if team:
+            counts = qs.aggregate(
+                all=Count("pk"), unallocated=Count("pk", filter=Q(allocated_to__isnull=True))
+            )
+            unallocated = counts["unallocated"]
+            total = {
+                "": counts["all"],
+                "unallocated": unallocated,
+                "allocated": counts["all"] - unallocated,
+            }[allocation]
+            if allocation:
+                qs = qs.filter(allocated_to__isnull=allocation == "unallocated")
+            waiting = SqlCase(
+                When(allocated_to__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=models.IntegerField(),
+            )
+            ordering.insert(0, waiting.asc())
+        else:
+            total = qs.count()
+        page = min(max(1, query.page), max(1, -(-total // per_page)))
+        start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
+        rows = list(
+            qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
+                start : start + per_page
+            ]
+        )
+        dues = {case.pk: found for case in rows if (found := self._due_of(case)) is not None}
+        shown = [self._show_case(case) for case in rows]
+        # The dates due are read too: their categories are in each case's list entry.
+        self._audit(
+            Action.LIST,
+            [
+                (
+                    s,
+                    s.case.categories
+                    | s.person.categories
+                    | (due_categories if s.case_id in dues else frozenset()),
+                )
+                for s in shown
+            ],
+        )
+        applied = replace(
+            query,
+            service=service,
+            status=status,
+            flag=flag,
+            due=due,
+            name=query.name if words else "",
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            allocation=allocation,
+        )
+        return CasePage(
+            cases=shown,
+            total=total,
+            query=applied,
+            dropped=dropped,
+            workers={case.pk: staff_name(case.allocated_to) for case in rows},
+            teams={case.pk: case.team.name for case in rows},
+            unallocated=unallocated,
+            due=dues,
+        )
+
+    def list_controls(self, *, team: bool = False, everything: bool = False) -> dict[str, Decision]:
+        """The filters (service, status, flag, name) and sorts (sort:<key>) a list of cases
+        may offer this member of staff. Each works on fields, which must all be readable at
+        the farthest case on the list (allocated for my caseload, team for my teams' cases,
+        the widest reach of the role for everything): to filter or sort by a field one may
+        not read would give it away."""
+        distance = self._list_distance(team=team, everything=everything)
+        controls = {name: self._read_all(fields, distance) for name, fields in CASE_FILTERS.items()}
+        names = [self._read_decision(f"person.{n}", distance) for n in NAME_FIELDS]
+        controls["name"] = next((d for d in names if d), names[0])
+        for key, (fields, _) in CASE_SORTS.items():
+            controls[f"sort:{key}"] = self._read_all(fields, distance)
+        dues = [self._read_decision(dotted, distance) for dotted, _ in DUE_PARTS.values()]
+        controls["due"] = controls["sort:due"] = next((d for d in dues if d), dues[0])
+        return controls
+
+    def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
+        """SQL for what falls due on each open case, made only of the dates this role may
+        read at `distance`: the first plan action not done, the review of the latest plan,
+        and the end of an order not yet ended; `next_due` the first of them. With the
+        categories those dates are in, for the audit."""
+        today = timezone.localdate()
+        parts: dict[str, Any] = {}
+        categories: set[str] = set()
+        queries = {
+            "due_action": PlanAction.objects.filter(
+                plan__case_id=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
+            )
+            .order_by("due_on")
+            .values("due_on"),
+            "due_review": Plan.objects.filter(case_id=OuterRef("pk"))
+            .order_by("-starts_on", "-pk")
+            .values("review_on"),
+            "due_order_end": Outcome.objects.filter(case_id=OuterRef("pk"), ends_on__gte=today)
+            .order_by("ends_on")
+            .values("ends_on"),
+        }
+        for name, (dotted, _) in DUE_PARTS.items():
+            if not self._read_decision(dotted, distance):
+                continue
+            if name == "due_action" and not self._read_decision("planaction.done_on", distance):
+                continue  # "not done" is read too
+            parts[name] = SqlCase(
+                When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
+                default=None,
+                output_field=models.DateField(),
+            )
+            categories.add(self.policy.category(*dotted.split(".")) or "")
+        if not parts:
+            return {}, frozenset()
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        dates = [Coalesce(F(name), far) for name in parts]
+        first = Least(*dates) if len(dates) > 1 else dates[0]
+        return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
+
+    @staticmethod
+    def _due_of(case: Case) -> Due | None:
+        on = getattr(case, "next_due", None)
+        if on is None:
+            return None
+        if isinstance(on, str):  # SQLite's CASE/MIN returns the date as text
+            on = date.fromisoformat(on)
+        part = next(
+            (n for n in DUE_PARTS if str(getattr(case, n, None) or "") == on.isoformat()),
+            "due_action",
+        )
+        return Due(on, part)
+
+    def alerts(
+        self, shown: Sequence[ShownCase], *, action: str = Action.READ
+    ) -> dict[int, list[Shown]]:
+        """The safeguarding alerts (pack flags marked `alert`) each person of these cases
+        holds now, as far as the role may read flags through the nearest of their cases; one
+        query, audited in one batch. A person whose flags are withheld has none here: an
+        alert is never shown, nor its absence implied, without the category."""
+        codes = [f.code for f in self.policy.pack.flags if f.alert and f.of == "person"]
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(shown, key=self._reading_distance, reverse=True):
+            if self._read_decision("personflag.flag", self._reading_distance(case)):
+                nearest[case.person_id] = case
+        if not codes or not nearest:
+            return {}
+        today = timezone.localdate()
+        flags = (
+            # Recorded as not holding (docs/adr/0016) is no alert.
+            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes, holds=True)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+            .order_by("person_id", "flag", "-pk")
+        )
+        found: dict[int, list[Shown]] = {}
+        entries = []
+        for flag in flags:
+            via = nearest[flag.person_id]
+            item = self.show("personflag", flag, self._reading_distance(via))
+            found.setdefault(flag.person_id, []).append(item)
+            entries.append(
+                self._entry(
+                    action,
+                    f"{self.policy.label}: read through the case",
+                    item.categories,
+                    case_id=via.case_id,
+                    person_id=flag.person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=via.service,
+                )
+            )
+        if entries:
+            append(entries)
+        return found
+
+    def young_person(self, person_id: int, *, limit: int = 50) -> ShownPerson:
+        """A young person through those of their cases this member of staff may read, with
+        their flags, all audited in one batch; RefusedCase (audited) if there is none."""
+        rows = list(
+            self.cases()
+            .filter(person_id=person_id)
+            .select_related("person", "allocated_to", "team")
+            .order_by("-pk")[:limit]
+        )
+        if not rows:
+            raise self._refuse_person(person_id)
+        # Open before closed, newest first, by dates only where the role may read them: a
+        # case whose dates are withheld comes after, newest first, so the order tells nothing.
+        cases = sorted((self._show_case(case) for case in rows), key=self._case_order)
+        # The person's own fields and flags are read through the nearest of their cases.
+        nearest = min(cases, key=self._reading_distance)
+        distance = self._reading_distance(nearest)
+        flags = [
+            self.show("personflag", flag, distance)
+            for flag in PersonFlag.objects.filter(person_id=person_id).order_by("-pk")[:limit]
+        ]
+        append(
+            [self._case_entry(Action.READ, shown) for shown in cases]
+            + [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: read through the case",
+                    flag.categories,
+                    case_id=nearest.case_id,
+                    person_id=person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=nearest.service,
+                )
+                for flag in flags
+            ]
+        )
+        return ShownPerson(
+            person_id=person_id,
+            person=nearest.person,
+            cases=cases,
+            flags=flags,
+            workers={case.pk: staff_name(case.allocated_to) for case in rows},
+            teams={case.pk: case.team.name for case in rows},
+        )
+
+    @staticmethod
+    def _case_order(shown: ShownCase) -> tuple[int, int, int]:
+        closed, opened = shown.case.values["closed_on"], shown.case.values["opened_on"]
+        if isinstance(closed, Withheld) or isinstance(opened, Withheld):
+            return (2, 0, 0)
+        return (
+            0 if closed is None else 1,
+            -closed.toordinal() if closed else 0,
+            -opened.toordinal() if opened else 0,
+        )
+
+    def related_people(
+        self, shown: ShownCase | Sequence[ShownCase], *, limit: int = 100
+    ) -> list[RelatedPerson]:
+        """The people around a young person: family and professionals (a Relationship whose
+        `other` is the person's `kind`), and the victims of the offences on these cases
+        (VictimLink). Each is redacted by category at the distance of the case read through,
+        and audited in one batch under the related person's own id, so that their record of
+        who has seen them is whole too."""
+        cases = [shown] if isinstance(shown, ShownCase) else list(shown)
+        if not cases:
+            return []
+        by_case = {c.case_id: c for c in cases}
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(cases, key=self._reading_distance, reverse=True):
+            nearest[case.person_id] = case
+        related: list[RelatedPerson] = []
+        # In the order they were recorded: ordering by kind would tell a withheld kind.
+        relationships = (
+            Relationship.objects.filter(person_id__in=list(nearest))
+            .select_related("other")
+            .order_by("pk")[:limit]
+        )
+        for link in relationships:
+            via = nearest[link.person_id]
+            distance = self._reading_distance(via)
+            shown_link = self.show("relationship", link, distance)
+            kind_value = shown_link.values["kind"]
+            if isinstance(kind_value, Withheld):
+                kind = "related"
+            else:
+                kind = "professional" if kind_value in PROFESSIONAL_KINDS else "family"
+            related.append(
+                RelatedPerson(
+                    kind, self._show_related(link.other, kind, distance), shown_link, via.case_id
+                )
+            )
+        victims = (
+            VictimLink.objects.filter(offence__case_id__in=list(by_case))
+            .annotate(via_case=F("offence__case_id"))
+            .select_related("victim")
+            .order_by("via_case", "offence_id", "pk")[:limit]
+        )
+        for victim in victims:
+            via = by_case[victim.via_case]
+            distance = self._reading_distance(via)
+            related.append(
+                RelatedPerson(
+                    "victim",
+                    self._show_related(victim.victim, "victim", distance),
+                    self.show("victimlink", victim, distance),
+                    via.case_id,
+                )
+            )
+        if related:
+            append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        r.person.categories | r.link.categories,
+                        case_id=r.case_id,
+                        person_id=r.person.pk,
+                        record=r.link.record,
+                        record_id=r.link.pk,
+                        service=by_case[r.case_id].service if r.case_id in by_case else "",
+                    )
+                    for r in related
+                ]
+            )
+        return related
+
+    def _show_related(self, person: Person, kind: str, distance: Distance) -> Shown:
+        names = RELATED_FIELDS[kind]
+        if person.restricted and not self.is_dpo:
+            rule = (
+                f"{self.policy.label}: processing is restricted (UK GDPR Article 18); "
+                "only the DPO may read it"
+            )
+            return Shown(
+                "person",
+                person.pk,
+                {n: Withheld(self.policy.category("person", n), rule) for n in names},
+                frozenset(),
+            )
+        shown = self.show("person", person, distance)
+        values = {n: shown.values[n] for n in names}
+        categories = {
+            self.policy.category("person", n) or ""
+            for n, v in values.items()
+            if not isinstance(v, Withheld)
+        }
+        return Shown("person", person.pk, values, frozenset(categories - {""}))
+
+    def timeline(self, shown: Sequence[ShownCase], *, limit: int = 100) -> list[TimelineEntry]:
+        """Contacts, assessments, plans (with their actions), offences, outcomes and reports
+        on these cases, newest first: one query per kind of record whatever the number of
+        cases or records (the newest `limit` of each kind), each record redacted at the
+        distance of its case, all audited in one batch."""
+        by_case = {c.case_id: c for c in shown}
+        if not by_case:
+            return []
+        entries: list[TimelineEntry] = []
+        for model, dated_by in TIMELINE_DATES.items():
+            record = str(model._meta.model_name)
+            objects = (
+                model._default_manager.filter(case_id__in=list(by_case))
+                .select_related("created_by")
+                .order_by("-created_at", "-pk")[:limit]
+            )
+            for obj in objects:
+                via = by_case[obj.case_id]
+                item = self.show(record, obj, self._reading_distance(via))
+                entries.append(
+                    TimelineEntry(
+                        record=item,
+                        case_id=via.case_id,
+                        recorded_at=obj.created_at,
+                        recorded_by=staff_name(obj.created_by),
+                        when=self._when(item.values[dated_by], obj.created_at),
+                    )
+                )
+        plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
+        actions: list[tuple[TimelineEntry, Shown]] = []
+        if plans:
+            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
+                entry = plans[action.plan_id]
+                shown_action = self.show(
+                    "planaction", action, self._reading_distance(by_case[entry.case_id])
+                )
+                entry.actions.append(shown_action)
+                actions.append((entry, shown_action))
+            # By due date where the role may read it (the same for every action of a plan),
+            # otherwise in the order they were recorded.
+            for entry in plans.values():
+                if entry.actions and not isinstance(entry.actions[0].values["due_on"], Withheld):
+                    entry.actions.sort(
+                        key=lambda a: (a.values["due_on"] is None, a.values["due_on"] or date.min)
+                    )
+        audited = [(e, e.record) for e in entries] + actions
+        if audited:
+            append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        item.categories,
+                        case_id=entry.case_id,
+                        person_id=by_case[entry.case_id].person_id,
+                        record=item.record,
+                        record_id=item.pk,
+                        service=by_case[entry.case_id].service,
+                    )
+                    for entry, item in audited
+                ]
+            )
+        entries.sort(key=lambda e: (e.when, e.recorded_at), reverse=True)
+        return entries
+
+    @staticmethod
+    def _when(value: Any, recorded: datetime) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime.combine(value, time.min, tzinfo=timezone.get_current_timezone())
+        return recorded
+
+    def _nearest_cases(self, person_ids: list[int]) -> list[Case]:
+        """For each person, in the order given, the nearest of their cases this member of
+        staff may read (open before closed, newest first): one query."""
+        if not person_ids:
+            return []
+        nearest: dict[int, Case] = {}
+        for case in (
+            self.cases()
+            .filter(person_id__in=person_ids)
+            .select_related("person", "allocated_to", "team")
+            .order_by(
+                "person_id",
+                "gate_distance",  # type: ignore[misc]
+                F("closed_on").desc(nulls_first=True),
+                "-opened_on",
+                "-pk",
+            )
+        ):
+            nearest.setdefault(case.person_id, case)
+        return [nearest[pk] for pk in person_ids if pk in nearest]

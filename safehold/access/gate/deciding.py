@@ -218,18 +218,18 @@ class Deciding:
             distance = Distance.CONTROLLER
         return self._decide_write(record, fields, distance)
 
-    def _list_distance(self, *, team: bool, everything: bool) -> Distance:
+    def list_distance(self, *, team: bool, everything: bool) -> Distance:
         """The farthest a case on a list can stand, as it is read (break-glass as allocated)."""
         if everything:
             widest = self.policy.widest(self.role, "read")
             return Distance.ALLOCATED if widest == Distance.NONE else widest
         return Distance.TEAM if team else Distance.ALLOCATED
 
-    def _read_all(self, fields: Iterable[str], distance: Distance) -> Decision:
-        decisions = [self._read_decision(dotted, distance) for dotted in fields]
+    def read_all(self, fields: Iterable[str], distance: Distance) -> Decision:
+        decisions = [self.read_decision(dotted, distance) for dotted in fields]
         return next((d for d in decisions if not d), decisions[0])
 
-    def _read_decision(self, dotted: str, distance: Distance) -> Decision:
+    def read_decision(self, dotted: str, distance: Distance) -> Decision:
         record, name = dotted.split(".")
         category = self.policy.category(record, name)
         if category is None:
@@ -303,7 +303,7 @@ class Deciding:
             Distance.TEAM,
             Distance.ALLOCATED,
         ):
-            decisions = [self._read_decision(f, distance) for f in fields]
+            decisions = [self.read_decision(f, distance) for f in fields]
             decision = next((d for d in decisions if not d), decisions[0])
             if decision:
                 reach = Q(gate_distance__lte=int(distance))

@@ -4,34 +4,23 @@ history, and what falls due; each redacted by category and audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import models
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
 from safehold.access.gate.auditing import Auditing
 from safehold.access.gate.values import (
-    ALLOCATIONS,
-    CASE_FILTERS,
-    CASE_SORTS,
-    CASE_STATUSES,
-    DUE_FILTERS,
     DUE_PARTS,
-    DUE_SOON_DAYS,
     FAR_FUTURE,
-    MAX_PER_PAGE,
-    NAME_FIELDS,
     PROFESSIONAL_KINDS,
     RELATED_FIELDS,
     TIMELINE_DATES,
-    CasePage,
-    CaseQuery,
     Due,
     RefusedCase,
     RelatedPerson,
@@ -44,7 +33,7 @@ from safehold.access.gate.values import (
     _typed,
     staff_name,
 )
-from safehold.access.policy import Decision, Distance
+from safehold.access.policy import Distance
 from safehold.audit.models import Action
 from safehold.audit.services import append
 from safehold.records.models import (
@@ -71,10 +60,25 @@ class Reading(Auditing):
             qs.select_related("person").order_by("person__family_name", "pk")[:limit]
         )
 
-    def show_cases(self, rows: Iterable[Case], *, action: str = Action.LIST) -> list[ShownCase]:
-        """Show and audit, in one batch, cases already selected from `cases()`."""
+    def show_cases(
+        self,
+        rows: Iterable[Case],
+        *,
+        action: str = Action.LIST,
+        also_read: Mapping[int, frozenset[str]] | None = None,
+    ) -> list[ShownCase]:
+        """Show and audit, in one batch, cases already selected from `cases()`. `also_read`:
+        by case id, the categories of anything else read from the row (what falls due, from
+        `due_annotations`), which each case's audit entry names too."""
+        also = also_read or {}
         shown = [self._show_case(case) for case in rows]
-        self._audit(action, [(s, s.case.categories | s.person.categories) for s in shown])
+        self._audit(
+            action,
+            [
+                (s, s.case.categories | s.person.categories | also.get(s.case_id, frozenset()))
+                for s in shown
+            ],
+        )
         return shown
 
     def case(self, case_id: int) -> ShownCase:
@@ -233,172 +237,6 @@ class Reading(Auditing):
             )
         return shown
 
-    def case_page(
-        self,
-        query: CaseQuery,
-        *,
-        team: bool = False,
-        everything: bool = False,
-        person_id: int | None = None,
-        most: int = MAX_PER_PAGE,
-    ) -> CasePage:
-        """My allocated cases (with `team`, the cases my teams hold; with `everything`, every
-        case I may see; with `person_id`, only theirs), filtered, sorted and paged in SQL,
-        with the total the filters match; the page's cases are shown and audited in one batch,
-        as caseload() does. A filter or sort the role may not use (see list_controls) is
-        dropped, and `dropped` says by which rule: neither the cases listed nor their count
-        may depend on a value the role may not read."""
-        distance = self._list_distance(team=team, everything=everything)
-        controls = self.list_controls(team=team, everything=everything)
-        dropped: dict[str, str] = {}
-
-        def usable(name: str) -> bool:
-            if not controls[name]:
-                dropped[name] = controls[name].rule
-            return bool(controls[name])
-
-        qs = self.cases()
-        if team:
-            qs = qs.filter(team_id__in=self.team_ids)
-        elif not everything:
-            qs = qs.filter(allocated_to=self.user)
-        if person_id is not None:
-            qs = qs.filter(person_id=person_id)
-        pack = self.policy.pack
-        service = query.service
-        if service and (service not in {s.code for s in pack.services} or not usable("service")):
-            service = ""
-        if service:
-            qs = qs.filter(service=service)
-        status = query.status if query.status in CASE_STATUSES else "open"
-        if status != "all" and not usable("status"):
-            status = "all"
-        if status != "all":
-            qs = qs.filter(closed_on__isnull=status == "open")
-        flag = query.flag
-        if flag and (flag not in {f.code for f in pack.flags} or not usable("flag")):
-            flag = ""
-        if flag:
-            held_now = PersonFlag.objects.filter(
-                person_id=OuterRef("person_id"), flag=flag, holds=True
-            ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
-            qs = qs.filter(Exists(held_now))
-        due_parts, due_categories = self.due_annotations(distance)
-        if due_parts:
-            qs = qs.annotate(**due_parts)
-        due = query.due if query.due in DUE_FILTERS else ""
-        if due and (not due_parts or not usable("due")):
-            due = ""
-        today = timezone.localdate()
-        if due == "overdue":
-            qs = qs.filter(Q(next_due__lt=today))
-        elif due == "soon":
-            soon = today + timedelta(DUE_SOON_DAYS)
-            qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=soon))
-        words = query.name.split()[:5]
-        names = [n for n in NAME_FIELDS if self._read_decision(f"person.{n}", distance)]
-        if words and usable("name"):
-            for word in words:
-                match = Q()
-                for name in names:
-                    match |= Q(**{f"person__{name}__icontains": word})
-                qs = qs.filter(match)
-        else:
-            words = []
-        sort = query.sort if query.sort in CASE_SORTS else "name"
-        order = CASE_SORTS[sort][1]
-        if not usable(f"sort:{sort}") or (sort == "due" and not due_parts):
-            sort, order = "", ()
-        ordering = [
-            F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
-            for name in order
-        ]
-        per_page = min(max(1, query.per_page), most)
-        # On the team caseload, cases waiting for allocation come first (a manager's first
-        # job), and may be shown alone; both counts come from one query.
-        allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
-        unallocated = 0
-        if team:
-            counts = qs.aggregate(
-                all=Count("pk"), unallocated=Count("pk", filter=Q(allocated_to__isnull=True))
-            )
-            unallocated = counts["unallocated"]
-            total = {
-                "": counts["all"],
-                "unallocated": unallocated,
-                "allocated": counts["all"] - unallocated,
-            }[allocation]
-            if allocation:
-                qs = qs.filter(allocated_to__isnull=allocation == "unallocated")
-            waiting = SqlCase(
-                When(allocated_to__isnull=True, then=Value(0)),
-                default=Value(1),
-                output_field=models.IntegerField(),
-            )
-            ordering.insert(0, waiting.asc())
-        else:
-            total = qs.count()
-        page = min(max(1, query.page), max(1, -(-total // per_page)))
-        start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
-        rows = list(
-            qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
-                start : start + per_page
-            ]
-        )
-        dues = {case.pk: found for case in rows if (found := self._due_of(case)) is not None}
-        shown = [self._show_case(case) for case in rows]
-        # The dates due are read too: their categories are in each case's list entry.
-        self._audit(
-            Action.LIST,
-            [
-                (
-                    s,
-                    s.case.categories
-                    | s.person.categories
-                    | (due_categories if s.case_id in dues else frozenset()),
-                )
-                for s in shown
-            ],
-        )
-        applied = replace(
-            query,
-            service=service,
-            status=status,
-            flag=flag,
-            due=due,
-            name=query.name if words else "",
-            sort=sort,
-            page=page,
-            per_page=per_page,
-            allocation=allocation,
-        )
-        return CasePage(
-            cases=shown,
-            total=total,
-            query=applied,
-            dropped=dropped,
-            workers={case.pk: staff_name(case.allocated_to) for case in rows},
-            teams={case.pk: case.team.name for case in rows},
-            unallocated=unallocated,
-            due=dues,
-        )
-
-    def list_controls(self, *, team: bool = False, everything: bool = False) -> dict[str, Decision]:
-        """The filters (service, status, flag, name) and sorts (sort:<key>) a list of cases
-        may offer this member of staff. Each works on fields, which must all be readable at
-        the farthest case on the list (allocated for my caseload, team for my teams' cases,
-        the widest reach of the role for everything): to filter or sort by a field one may
-        not read would give it away."""
-        distance = self._list_distance(team=team, everything=everything)
-        controls = {name: self._read_all(fields, distance) for name, fields in CASE_FILTERS.items()}
-        names = [self._read_decision(f"person.{n}", distance) for n in NAME_FIELDS]
-        controls["name"] = next((d for d in names if d), names[0])
-        for key, (fields, _) in CASE_SORTS.items():
-            controls[f"sort:{key}"] = self._read_all(fields, distance)
-        dues = [self._read_decision(dotted, distance) for dotted, _ in DUE_PARTS.values()]
-        controls["due"] = controls["sort:due"] = next((d for d in dues if d), dues[0])
-        return controls
-
     def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
         """SQL for what falls due on each open case, made only of the dates this role may
         read at `distance`: the first plan action not done, the review of the latest plan,
@@ -421,9 +259,9 @@ class Reading(Auditing):
             .values("ends_on"),
         }
         for name, (dotted, _) in DUE_PARTS.items():
-            if not self._read_decision(dotted, distance):
+            if not self.read_decision(dotted, distance):
                 continue
-            if name == "due_action" and not self._read_decision("planaction.done_on", distance):
+            if name == "due_action" and not self.read_decision("planaction.done_on", distance):
                 continue  # "not done" is read too
             parts[name] = SqlCase(
                 When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
@@ -439,7 +277,8 @@ class Reading(Auditing):
         return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
 
     @staticmethod
-    def _due_of(case: Case) -> Due | None:
+    def due_of(case: Case) -> Due | None:
+        """What falls due first on a case annotated by `due_annotations`, if anything."""
         on = getattr(case, "next_due", None)
         if on is None:
             return None
@@ -461,7 +300,7 @@ class Reading(Auditing):
         codes = [f.code for f in self.policy.pack.flags if f.alert and f.of == "person"]
         nearest: dict[int, ShownCase] = {}
         for case in sorted(shown, key=self._reading_distance, reverse=True):
-            if self._read_decision("personflag.flag", self._reading_distance(case)):
+            if self.read_decision("personflag.flag", self._reading_distance(case)):
                 nearest[case.person_id] = case
         if not codes or not nearest:
             return {}

@@ -124,28 +124,6 @@ class RefusedCase(Refused):
         self.break_glass = break_glass
 
 
-# Lists of cases sort by these: sort key -> (every field the SQL order reads, which the role
-# must be able to read to sort by it; the SQL order). Sorting by a field one may not read would
-# reveal it.
-CASE_SORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "name": (
-        ("person.family_name", "person.given_name"),
-        ("person__family_name", "person__given_name"),
-    ),
-    "date_of_birth": (("person.date_of_birth",), ("person__date_of_birth",)),
-    "service": (("case.service",), ("service",)),
-    "opened": (("case.opened_on",), ("opened_on",)),
-    # The first date due on the case (see Gate.due_annotations); usable where any of the dates
-    # it is made of may be read, and made of only those.
-    "due": (("planaction.due_on",), ("next_due",)),
-}
-# What each filter of a list of cases reads: a flag is "held now" by its end date.
-CASE_FILTERS: dict[str, tuple[str, ...]] = {
-    "service": ("case.service",),
-    "status": ("case.closed_on",),
-    "flag": ("personflag.flag", "personflag.ended_on"),
-}
-DUE_FILTERS = ("overdue", "soon")
 DUE_SOON_DAYS = 14
 # What falls due on a case: the annotation, the field it comes from, what a page calls it.
 DUE_PARTS: dict[str, tuple[str, str]] = {
@@ -154,30 +132,7 @@ DUE_PARTS: dict[str, tuple[str, str]] = {
     "due_order_end": ("outcome.ends_on", "Order ends"),
 }
 FAR_FUTURE = date(9999, 12, 31)
-CASE_STATUSES = ("open", "closed", "all")
 NAME_FIELDS = ("given_name", "family_name", "preferred_name")
-MAX_PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class CaseQuery:
-    """How a list of cases is filtered, sorted and paged; all of it is done in SQL."""
-
-    service: str = ""
-    status: str = "open"  # one of CASE_STATUSES
-    flag: str = ""  # a pack flag the person holds now
-    name: str = ""  # words found in the given, family or preferred name
-    due: str = ""  # one of DUE_FILTERS: overdue, or due within DUE_SOON_DAYS
-    sort: str = "name"  # a key of CASE_SORTS
-    descending: bool = False
-    page: int = 1
-    per_page: int = 25
-    offset: int | None = None  # for the API: where the slice starts, instead of a page
-    # The team caseload only: "unallocated" or "allocated" ("" for both).
-    allocation: str = ""
-
-
-ALLOCATIONS = ("unallocated", "allocated")
 
 
 @dataclass(frozen=True)
@@ -192,25 +147,6 @@ class Due:
 
     def soon(self, today: date) -> bool:
         return today <= self.on <= today + timedelta(days=DUE_SOON_DAYS)
-
-
-@dataclass
-class CasePage:
-    """One page of a list of cases, shown and audited, with the total the filters match."""
-
-    cases: list[ShownCase]
-    total: int
-    query: CaseQuery  # as applied: a filter or sort the role may not use is dropped
-    dropped: dict[str, str]  # filter or sort -> the rule that dropped it
-    workers: dict[int, str]  # case id -> the allocated worker (staff, not the subject's data)
-    teams: dict[int, str]  # case id -> the team holding it
-    # The team caseload: how many of the cases the other filters match wait for allocation.
-    unallocated: int = 0
-    due: dict[int, Due] = field(default_factory=dict)  # case id -> what falls due first
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
 
 
 @dataclass
@@ -251,18 +187,6 @@ class TimelineEntry:
     # order of the timeline never gives a withheld date away.
     when: datetime
     actions: list[Shown] = field(default_factory=list)
-
-
-@dataclass
-class Allocation:
-    """A case a manager may allocate, and the workers of its team who may take it."""
-
-    case: ShownCase
-    team_id: int
-    team_name: str
-    allocated_to_id: int | None
-    workers: list[tuple[int, str]]  # staff of the team whose role holds cases
-    caseloads: dict[int, int] = field(default_factory=dict)  # worker id -> open cases held
 
 
 @dataclass

@@ -14,7 +14,6 @@ from django.utils import timezone
 from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import (
     PERSON_RECORDS,
-    Allocation,
     Refused,
     RefusedCase,
     ShownCase,
@@ -305,21 +304,14 @@ class Writing(Reading):
                 return for_person
         return decision
 
-    def allocation(self, case_id: int) -> Allocation:
-        """A case this manager may allocate (read and audited), with the workers of its team;
-        RefusedCase (audited) otherwise."""
+    def case_to_allocate(self, case_id: int) -> tuple[ShownCase, Case]:
+        """A case this manager may allocate, shown and audited as a read, with its row (for
+        its team and who holds it now: staff, not the subject's data); RefusedCase (audited)
+        otherwise. The allocation page is arranged from it (`web.selectors.allocation`)."""
         case = self._allocatable(case_id)
         shown = self._show_case(case)
         self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
-        workers = self.caseloads([case.team_id])
-        return Allocation(
-            case=shown,
-            team_id=case.team_id,
-            team_name=case.team.name,
-            allocated_to_id=case.allocated_to_id,
-            workers=[(pk, name) for pk, name, _ in workers],
-            caseloads={pk: count for pk, _, count in workers},
-        )
+        return shown, case
 
     def caseloads(self, team_ids: Sequence[int] | None = None) -> list[tuple[int, str, int]]:
         """The staff of these teams (by default, mine) whose role holds cases, each with the

@@ -74,6 +74,7 @@ def living_service(*, pack: str | None = None, seed: int = DEFAULT_SEED) -> Livi
     through the services a member of staff would use (holds, the gate), so each is audited."""
     from safehold.access.gate import Gate, Refused  # the gate needs the loaded packs
     from safehold.retention import services as retention
+    from safehold.web.selectors import timeline
 
     living = Living()
     account = demo_account()
@@ -110,7 +111,7 @@ def living_service(*, pack: str | None = None, seed: int = DEFAULT_SEED) -> Livi
                     # What was read during it: the young person's page, through the gate.
                     reader = Gate(glass)
                     shown = reader.young_person(target.person_id)
-                    reader.timeline(shown.cases)
+                    timeline(reader, shown.cases)
                     living.break_glass += 1
                 except Refused:
                     pass  # a pack whose role may not break glass after all

@@ -9,12 +9,16 @@ reads a value the gate has not shown, and nothing here writes the audit log.
 - `case_page`, `list_controls`: a caseload (mine, my teams', or for the API everything the
   role may see) filtered, sorted and paged in SQL (docs/adr/0010)
 - `allocation`: a case a manager may allocate, with the workers of its team
+- `timeline`: the records of a young person's cases, newest first, by the dates the role may
+  read (`Gate.case_records` reads and audits them)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import models
 from django.db.models import Case as SqlCase
@@ -27,11 +31,22 @@ from safehold.access.gate import (
     NAME_FIELDS,
     Due,
     Gate,
+    Shown,
     ShownCase,
+    Withheld,
     staff_name,
 )
 from safehold.access.policy import Decision
-from safehold.records.models import PersonFlag
+from safehold.records.models import (
+    Assessment,
+    CaseRecord,
+    Contact,
+    Offence,
+    Outcome,
+    PersonFlag,
+    Plan,
+    Report,
+)
 
 # Lists of cases sort by these: sort key -> (every field the SQL order reads, which the role
 # must be able to read to sort by it; the SQL order). Sorting by a field one may not read would
@@ -282,3 +297,64 @@ def allocation(gate: Gate, case_id: int) -> Allocation:
         workers=[(pk, name) for pk, name, _ in workers],
         caseloads={pk: count for pk, _, count in workers},
     )
+
+
+@dataclass
+class TimelineEntry:
+    """A record of a case on a young person's timeline."""
+
+    record: Shown
+    case_id: int
+    recorded_at: datetime
+    recorded_by: str
+    # The record's own date where the role may read it; otherwise when it was recorded, so the
+    # order of the timeline never gives a withheld date away.
+    when: datetime
+    actions: list[Shown] = field(default_factory=list)
+
+
+# The records on a young person's timeline, each with the field that dates it.
+TIMELINE_DATES: dict[type[CaseRecord], str] = {
+    Contact: "occurred_at",
+    Assessment: "completed_on",
+    Plan: "starts_on",
+    Offence: "committed_on",
+    Outcome: "starts_on",
+    Report: "due_on",
+}
+
+
+def timeline(gate: Gate, shown: Sequence[ShownCase], *, limit: int = 100) -> list[TimelineEntry]:
+    """Contacts, assessments, plans (with their actions), offences, outcomes and reports on
+    these cases, newest first, as `Gate.case_records` read, redacted and audited them (the
+    newest `limit` of each kind). Dated by the record's own date where the role may read
+    it, otherwise by when it was recorded, so the order never gives a withheld date away."""
+    dated_by = {str(model._meta.model_name): name for model, name in TIMELINE_DATES.items()}
+    entries = [
+        TimelineEntry(
+            record=read.record,
+            case_id=read.case_id,
+            recorded_at=read.recorded_at,
+            recorded_by=read.recorded_by,
+            when=_when(read.record.values[dated_by[read.record.record]], read.recorded_at),
+            actions=read.actions,
+        )
+        for read in gate.case_records(shown, list(TIMELINE_DATES), limit=limit)
+    ]
+    # A plan's actions by due date where the role may read it (the same for every action of
+    # a plan), otherwise in the order they were recorded.
+    for entry in entries:
+        if entry.actions and not isinstance(entry.actions[0].values["due_on"], Withheld):
+            entry.actions.sort(
+                key=lambda a: (a.values["due_on"] is None, a.values["due_on"] or date.min)
+            )
+    entries.sort(key=lambda e: (e.when, e.recorded_at), reverse=True)
+    return entries
+
+
+def _when(value: Any, recorded: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time.min, tzinfo=timezone.get_current_timezone())
+    return recorded

@@ -268,7 +268,7 @@ def test_timeline_redacts_by_each_cases_distance_in_constant_queries(
 
     def timeline() -> list:
         gate = Gate(officer)
-        return gate.timeline(gate.young_person(person.pk).cases)
+        return selectors.timeline(gate, gate.young_person(person.pk).cases)
 
     entries = timeline()
     by_case = {(e.case_id, e.record.record): e for e in entries}

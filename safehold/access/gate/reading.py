@@ -5,7 +5,7 @@ history, and what falls due; each redacted by category and audited.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -20,7 +20,6 @@ from safehold.access.gate.values import (
     FAR_FUTURE,
     PROFESSIONAL_KINDS,
     RELATED_FIELDS,
-    TIMELINE_DATES,
     Due,
     RefusedCase,
     RelatedPerson,
@@ -28,7 +27,7 @@ from safehold.access.gate.values import (
     ShownCase,
     ShownChange,
     ShownPerson,
-    TimelineEntry,
+    ShownRecord,
     Withheld,
     _typed,
     staff_name,
@@ -484,16 +483,23 @@ class Reading(Auditing):
         }
         return Shown("person", person.pk, values, frozenset(categories - {""}))
 
-    def timeline(self, shown: Sequence[ShownCase], *, limit: int = 100) -> list[TimelineEntry]:
-        """Contacts, assessments, plans (with their actions), offences, outcomes and reports
-        on these cases, newest first: one query per kind of record whatever the number of
-        cases or records (the newest `limit` of each kind), each record redacted at the
-        distance of its case, all audited in one batch."""
+    def case_records(
+        self,
+        shown: Sequence[ShownCase],
+        kinds: Sequence[type[CaseRecord]],
+        *,
+        limit: int = 100,
+    ) -> list[ShownRecord]:
+        """The records of these kinds on these cases, plans with their actions: one query per
+        kind of record whatever the number of cases or records (the newest `limit` of each
+        kind, by when they were recorded), each record redacted at the distance of its case,
+        all audited in one batch. In the order read; a page arranges them (the timeline:
+        `web.selectors.timeline`)."""
         by_case = {c.case_id: c for c in shown}
         if not by_case:
             return []
-        entries: list[TimelineEntry] = []
-        for model, dated_by in TIMELINE_DATES.items():
+        entries: list[ShownRecord] = []
+        for model in kinds:
             record = str(model._meta.model_name)
             objects = (
                 model._default_manager.filter(case_id__in=list(by_case))
@@ -502,18 +508,16 @@ class Reading(Auditing):
             )
             for obj in objects:
                 via = by_case[obj.case_id]
-                item = self.show(record, obj, self._reading_distance(via))
                 entries.append(
-                    TimelineEntry(
-                        record=item,
+                    ShownRecord(
+                        record=self.show(record, obj, self._reading_distance(via)),
                         case_id=via.case_id,
                         recorded_at=obj.created_at,
                         recorded_by=staff_name(obj.created_by),
-                        when=self._when(item.values[dated_by], obj.created_at),
                     )
                 )
         plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
-        actions: list[tuple[TimelineEntry, Shown]] = []
+        actions: list[tuple[ShownRecord, Shown]] = []
         if plans:
             for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
                 entry = plans[action.plan_id]
@@ -522,13 +526,6 @@ class Reading(Auditing):
                 )
                 entry.actions.append(shown_action)
                 actions.append((entry, shown_action))
-            # By due date where the role may read it (the same for every action of a plan),
-            # otherwise in the order they were recorded.
-            for entry in plans.values():
-                if entry.actions and not isinstance(entry.actions[0].values["due_on"], Withheld):
-                    entry.actions.sort(
-                        key=lambda a: (a.values["due_on"] is None, a.values["due_on"] or date.min)
-                    )
         audited = [(e, e.record) for e in entries] + actions
         if audited:
             append(
@@ -546,16 +543,7 @@ class Reading(Auditing):
                     for entry, item in audited
                 ]
             )
-        entries.sort(key=lambda e: (e.when, e.recorded_at), reverse=True)
         return entries
-
-    @staticmethod
-    def _when(value: Any, recorded: datetime) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):
-            return datetime.combine(value, time.min, tzinfo=timezone.get_current_timezone())
-        return recorded
 
     def _nearest_cases(self, person_ids: list[int]) -> list[Case]:
         """For each person, in the order given, the nearest of their cases this member of

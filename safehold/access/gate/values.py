@@ -15,14 +15,7 @@ from safehold.access.models import User
 from safehold.access.policy import Decision, Distance
 from safehold.records import search
 from safehold.records.models import (
-    Assessment,
-    CaseRecord,
-    Contact,
-    Offence,
-    Outcome,
-    Plan,
     Relationship,
-    Report,
 )
 
 BREAK_GLASS_MINUTES = 60
@@ -176,16 +169,14 @@ class RelatedPerson:
 
 
 @dataclass
-class TimelineEntry:
-    """A record of a case on a young person's timeline."""
+class ShownRecord:
+    """A record of a case as shown, with who recorded it and when (staff, not the subject's
+    data); a plan with its actions."""
 
     record: Shown
     case_id: int
     recorded_at: datetime
     recorded_by: str
-    # The record's own date where the role may read it; otherwise when it was recorded, so the
-    # order of the timeline never gives a withheld date away.
-    when: datetime
     actions: list[Shown] = field(default_factory=list)
 
 
@@ -210,15 +201,6 @@ class Duplicates:
     hidden: bool
 
 
-# The records on a young person's timeline, each with the field that dates it.
-TIMELINE_DATES: dict[type[CaseRecord], str] = {
-    Contact: "occurred_at",
-    Assessment: "completed_on",
-    Plan: "starts_on",
-    Offence: "committed_on",
-    Outcome: "starts_on",
-    Report: "due_on",
-}
 # What the people-around-them list shows of each person: who they are and how to reach them.
 RELATED_FIELDS = {
     "family": (*NAME_FIELDS, "phone", "email"),

@@ -29,6 +29,8 @@ from safehold.records.models import (
 
 
 class Auditing(Deciding):
+    """The audit entries of reads, lists and refusals, appended in one batch per call."""
+
     def _audit_changes(
         self, changes: list[ShownChange], *, case_id: int | None, person_id: int
     ) -> None:

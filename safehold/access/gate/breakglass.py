@@ -32,6 +32,8 @@ from safehold.records.models import (
 
 
 class BreakingGlass(Reading):
+    """Break-glass into a case, and the DPO's review of every use of it."""
+
     def break_glass(
         self, case_id: int, reason: str, *, minutes: int = BREAK_GLASS_MINUTES
     ) -> BreakGlass:

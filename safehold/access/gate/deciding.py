@@ -27,6 +27,9 @@ from safehold.records.models import (
 
 
 class Deciding:
+    """The gate's state for one member of staff, and its decisions: distance, the cases in
+    reach, redaction and the rule behind each decision."""
+
     def __init__(self, user: User, *, purpose: str = "", emergency: bool = True) -> None:
         """`emergency`: whether this member of staff's break-glass grants count. They are for
         the person at the browser who typed the reason; an API token acting for them (an

@@ -18,6 +18,8 @@ from safehold.records.models import (
 
 
 class Exporting(Reading):
+    """Exports, under the pack's `export` grants, audited as exports."""
+
     def export(self, case_id: int, models_: Sequence[type[CaseRecord]]) -> ShownCase:
         """A case and its records as the role may export them (the pack's `export` grants).
 

@@ -27,6 +27,8 @@ from safehold.records.models import (
 
 
 class Finding(Reading):
+    """Finding people, only by what the role may read."""
+
     def find_people(self, text: str, *, limit: int = 20) -> FoundPeople:
         """People of this controller found by name (any order, small typos), date of birth or
         reference (a person's or a case's number), across every case this member of staff may

@@ -50,6 +50,8 @@ from safehold.records.models import (
 
 
 class Reading(Auditing):
+    """Reads of cases, people and records: each shown as the role may see it, and audited."""
+
     def caseload(self, *, limit: int = 50, open_only: bool = True) -> list[ShownCase]:
         """My allocated cases, shown and audited in one batch."""
         qs = self.cases(allocated_only=True)

@@ -35,6 +35,8 @@ from safehold.retention import services as retention
 
 
 class Writing(Reading):
+    """Writes, each checked against the pack and audited, or refused and audited."""
+
     def write(
         self,
         obj: models.Model,

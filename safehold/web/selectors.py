@@ -4,7 +4,9 @@ The gate (`safehold.access.gate`) does every read of personal data, every decisi
 audit; a selector builds a list from the gate's own SQL-filtered cases (`Gate.cases`), asks
 the gate which fields the role may read (`Gate.read_decision`) before filtering or sorting by
 them, and has the gate show and audit the rows it picked (`Gate.show_cases`). Nothing here
-reads a value the gate has not shown, and nothing here writes the audit log.
+reads a value about a person or case that the gate has not shown (SQL filters and sorts only
+by fields the gate says the role may read; workers' and teams' names are staff data), and
+nothing here writes the audit log.
 
 - `case_page`, `list_controls`: a caseload (mine, my teams', or for the API everything the
   role may see) filtered, sorted and paged in SQL (docs/adr/0010)
@@ -138,7 +140,7 @@ def case_page(
     """My allocated cases (with `team`, the cases my teams hold; with `everything`, every
     case I may see; with `person_id`, only theirs), filtered, sorted and paged in SQL,
     with the total the filters match; the page's cases are shown and audited in one batch,
-    as caseload() does. A filter or sort the role may not use (see list_controls) is
+    as Gate.caseload does. A filter or sort the role may not use (see list_controls) is
     dropped, and `dropped` says by which rule: neither the cases listed nor their count
     may depend on a value the role may not read."""
     distance = gate.list_distance(team=team, everything=everything)

@@ -8,6 +8,7 @@ OUTPUT_CODES: tuple[str, ...] = (
     "out-of-court-disposals",
     "wider-services",
     "health-screening",
+    "victims",
 )
 
 

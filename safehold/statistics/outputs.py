@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from safehold.access.models import Team
 from safehold.policy.schema import Pack
-from safehold.records.models import Assessment, Case, Outcome, PersonFlag
+from safehold.records.models import Assessment, Case, Outcome, PersonFlag, VictimLink
 from safehold.statistics.codes import OUTPUT_CODES
 from safehold.statistics.periods import Quarter, years_before
 
@@ -47,6 +47,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("reason", "Reason for closing", ("case.closed_reason",)),
         Dimension("disposal", "Disposal", ("outcome.kind",)),
         Dimension("completed", "Completed", ("case.closed_reason",)),
+        Dimension("consent", "Consent to contact", ("victimlink.contact_consent",)),
         Dimension(
             "wider-services",
             "Wider services at the end of the order",
@@ -142,6 +143,32 @@ def _record_series(
         return [counts[f"q{i}"] for i in range(len(quarters))]
 
     return series
+
+
+def _victims(qs: QuerySet[Case], q: Quarter) -> QuerySet[Any]:
+    """Victims of the offences on the cases counted whose consent was recorded in the quarter."""
+    return VictimLink.objects.filter(
+        consent_recorded_on__gte=q.start,
+        consent_recorded_on__lte=q.end,
+        offence__case_id__in=qs.values("pk"),
+    )
+
+
+def _victim_series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+    rows = VictimLink.objects.filter(
+        offence__case_id__in=qs.values("pk"),
+        consent_recorded_on__gte=quarters[0].start,
+        consent_recorded_on__lte=quarters[-1].end,
+    )
+    counts = rows.aggregate(
+        **{
+            f"q{i}": Count(
+                "pk", filter=Q(consent_recorded_on__gte=q.start, consent_recorded_on__lte=q.end)
+            )
+            for i, q in enumerate(quarters)
+        }
+    )
+    return [counts[f"q{i}"] for i in range(len(quarters))]
 
 
 def _orders(kinds: tuple[str, ...]) -> Callable[[], QuerySet[Outcome]]:
@@ -279,6 +306,24 @@ OUTPUTS: dict[str, Output] = {
             cases=_screened,
             series=_record_series(_chats, "completed_on"),
         ),
+        Output(
+            code="victims",
+            title="Victims asked about contact",
+            group=YJB,
+            counts="victims",
+            description=(
+                "Victims of the offences on our cases whose consent to be contacted was "
+                "recorded during the quarter, by their answer (the victims indicator's first "
+                "step; restorative justice is not yet recorded)."
+            ),
+            fields=("victimlink.contact_consent", "victimlink.consent_recorded_on"),
+            dimensions=(*_PEOPLE, "consent"),
+            default_by="consent",
+            default_split="service",
+            cases=_victims,
+            series=_victim_series,
+            prefix="offence__case__",
+        ),
     )
 }
 
@@ -323,6 +368,8 @@ def _expression(dimension: str, quarter: Quarter, p: str = "") -> Any:
         return F(f"{p}closed_reason")
     if dimension == "disposal":
         return F("kind")  # an order's own kind
+    if dimension == "consent":
+        return F("contact_consent")  # a victim's own record
     if dimension == "completed":
         return SqlCase(
             When(**{f"{p}closed_reason": Case.ClosedReason.COMPLETED}, then=Value("Completed")),
@@ -400,6 +447,8 @@ def labels(
         return [(k, str(words)) for k, words in Outcome.Kind.choices if k in shown]
     if dimension == "completed":
         return [(v, v) for v in ("Completed", "Not completed", "Still open")]
+    if dimension == "consent":
+        return [(code, str(words)) for code, words in VictimLink.Consent.choices]
     if dimension == "wider-services":
         return [(label, label) for label, _ in WIDER_SERVICES] + [(NEITHER, NEITHER)]
     if dimension == "reason":

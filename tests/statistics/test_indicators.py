@@ -110,3 +110,31 @@ def test_health_screening_counts_chat_completed_in_the_quarter(world: World) -> 
     result = runs.run(Gate(world.staff("team-manager")), "health-screening", Q3, split=None)
     assert result.table.column_totals is not None
     assert str(result.table.column_totals[0]) == "1"
+
+
+def test_victims_by_their_answer_recorded_in_the_quarter(world: World) -> None:
+    from safehold.records.models import Offence, VictimLink
+
+    case = world.case(person=world.person(sex="Male"), opened_on=date(2026, 1, 5))
+    offence = Offence.objects.create(
+        case=case, description="Theft", pack_version_id=world.version_id
+    )
+    answers = [
+        ("given", date(2026, 7, 3)),
+        ("given", date(2026, 9, 30)),
+        ("refused", date(2026, 8, 1)),
+        ("unknown", None),  # not yet asked: no date, not in any quarter
+        ("given", date(2026, 6, 30)),  # the quarter before
+    ]
+    for i, (consent, on) in enumerate(answers):
+        victim = world.person(given_name=f"Victim{i}")
+        VictimLink.objects.create(
+            offence=offence, victim=victim, contact_consent=consent, consent_recorded_on=on
+        )
+    result = runs.run(Gate(world.staff("team-manager")), "victims", Q3, split=None)
+    assert table(result) == {
+        "Agreed to contact": ["2"],
+        "Refused contact": ["1"],
+        "Not yet asked": ["0"],
+    }
+    assert [str(row[0]) for row in result.series.cells][-2:] == ["1", "3"]

@@ -240,7 +240,7 @@ def _insert_statement(vendor: str) -> str:
     fields = [
         f for f in (AuditEvent._meta.get_field(n) for n in CHAIN_COLUMNS) if isinstance(f, Field)
     ]
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.column or f.attname) for f in fields)
     table = quote(AuditEvent._meta.db_table)
     # Only the model's own quoted names and placeholders go into the text; values are bound.
     if vendor == "postgresql":

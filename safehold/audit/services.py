@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, overload
 
 from django.db import connection, transaction
-from django.db.models import F, Field, TextField
+from django.db.models import Field, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -144,21 +144,27 @@ class AuditEntry:
 
 
 def _lock_head() -> tuple[int, str]:
-    """Lock the chain head until the transaction ends, and return its (seq, hash)."""
-    if connection.vendor == "sqlite":
-        # select_for_update is a no-op on SQLite, and two deferred transactions that both read
-        # first deadlock when both then write. Writing first takes the write lock up front.
-        ChainHead.objects.filter(pk=HEAD_ID).update(seq=F("seq"))
-    locked = ChainHead.objects.select_for_update().filter(pk=HEAD_ID).values_list("seq", "hash")
-    head = locked.first()
-    if head is None:
-        # The first append ever (or after a test database was flushed). If another appender
-        # creates the head at the same moment, its row wins and we wait for it below.
-        ChainHead.objects.bulk_create(
-            [ChainHead(pk=HEAD_ID, seq=0, hash=GENESIS)], ignore_conflicts=True
-        )
-        head = locked.get()
-    return head
+    """Lock the chain head until the transaction ends, and return its (seq, hash).
+
+    One statement on both databases: an UPDATE that changes nothing takes the row's write
+    lock (on SQLite, the database's: writing first means two appenders that both read first
+    cannot deadlock upgrading their locks) and RETURNING reads the head under it."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET seq = seq WHERE id = %s RETURNING seq, hash",  # noqa: S608
+                [HEAD_ID],
+            )
+            head = cursor.fetchone()
+            if head is not None:
+                return int(head[0]), str(head[1])
+            # The first append ever (or after a test database was flushed). If another
+            # appender creates the head at the same moment, its row wins and we wait for it.
+            ChainHead.objects.bulk_create(
+                [ChainHead(pk=HEAD_ID, seq=0, hash=GENESIS)], ignore_conflicts=True
+            )
+    raise RuntimeError("the audit chain head could not be created")  # pragma: no cover
 
 
 class Appended(Sequence[AuditEvent]):
@@ -217,7 +223,9 @@ def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
     """
     if not events:
         return []
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: if the append fails, so does the work it
+    # logs (two statements saved on every logged read).
+    with transaction.atomic(savepoint=False):
         head_seq, head_hash = _lock_head()
         at = timezone.now()
         values = [entry.hashed_values(seq, at) for seq, entry in enumerate(events, head_seq + 1)]

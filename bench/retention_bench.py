@@ -48,6 +48,11 @@ def main() -> None:
     )
     parser.add_argument("--no-sweep", action="store_true", help="time the plan only")
     parser.add_argument("--workers", type=int, default=2, help="plan processes")
+    parser.add_argument(
+        "--baseline",
+        default="main",
+        help="git revision whose planner is timed in the same run, turn about ('' for none)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -73,7 +78,10 @@ def main() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE retention_disposal, retention_unit")
-    bench_plan(runs=2 if fresh or args.replan else 1, workers=args.workers)
+    if args.baseline:
+        bench_plan_against(args.baseline, workers=args.workers)
+    else:
+        bench_plan(runs=2 if fresh or args.replan else 1, workers=args.workers)
     if not args.no_sweep:
         bench_sweep(world, args.sweep, args.batch, args.strict)
 
@@ -364,6 +372,48 @@ def bench_plan(*, runs: int, workers: int) -> None:
             f"plan run {run} ({workers} workers): {report.case_files:,} case files + {report.people:,} people in "
             f"{report.seconds:.1f} s ({units / report.seconds:,.0f} rows/s), "
             f"{report.written:,} units written; by status {report.by_status}",
+            flush=True,
+        )
+
+
+def bench_plan_against(rev: str, *, workers: int) -> None:
+    """The plan at `rev` (loaded from git, bench/baseline.py) and this tree's, turn about on
+    the same rows: each from nothing (the unit table emptied first), then each again with
+    nothing changed."""
+    from django.db import connection
+
+    from safehold.retention import planner
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import baseline
+
+    old = baseline.load(rev, "safehold.retention.planner")["safehold.retention.planner"]
+    name = f"baseline {baseline.describe(rev)}"
+    seconds: dict[tuple[str, int], float] = {}
+    for run, (label, module) in [
+        (1, (name, old)),
+        (1, ("this tree", planner)),
+        (2, (name, old)),
+        (2, ("this tree", planner)),
+    ]:
+        if run == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE retention_disposal, retention_unit")
+        report = module.plan(workers=workers)
+        seconds[(label, run)] = report.seconds
+        units = report.case_files + report.people
+        print(
+            f"plan run {run} ({label}, {workers} worker{'s' if workers > 1 else ''}): "
+            f"{report.case_files:,} case files + {report.people:,} people in "
+            f"{report.seconds:.1f} s ({units / report.seconds:,.0f} rows/s), "
+            f"{report.written:,} units written; by status {report.by_status}",
+            flush=True,
+        )
+    for run, what in ((1, "from nothing"), (2, "nothing changed")):
+        print(
+            f"plan {what}: this tree {seconds[('this tree', run)]:.1f} s, baseline "
+            f"{seconds[(name, run)]:.1f} s ({seconds[(name, run)] / seconds[('this tree', run)]:.2f}x)"
+            + ("  [target <= 60 s for 1M case files]" if run == 1 else ""),
             flush=True,
         )
 

@@ -30,6 +30,10 @@ CODE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 BIGINT = range(-(2**63), 2**63)
 
 
+# The shapes of entry (all but the ids) already checked, with their action and decision.
+_CHECKED: dict[tuple[Any, ...], tuple[Action, Decision]] = {}
+
+
 class InvalidEntry(ValueError):
     """An entry the log will not take: it would not say who, what, why or under which rule."""
 
@@ -80,18 +84,45 @@ class AuditEntry:
     pack_version_id: int | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.categories, str):
+            raise InvalidEntry("categories must be a collection of codes, not one string")
+        categories = tuple(sorted(set(self.categories)))
+        # Entries of one batch (a caseload's fifty cases) differ only in their ids: everything
+        # else is checked once per process and shape, and remembered.
+        shape: tuple[Any, ...] | None = (
+            self.actor_label,
+            self.action,
+            self.decision,
+            self.rule,
+            self.record_type,
+            categories,
+            self.purpose,
+            self.reason,
+            self.recipient,
+        )
+        try:
+            normalised = _CHECKED.get(shape)
+        except TypeError:  # something unhashable where text belongs: checked below
+            normalised, shape = None, None
+        if normalised is None:
+            normalised = self._check_shape(categories)
+            if shape is not None:
+                if len(_CHECKED) >= 4_096:
+                    _CHECKED.clear()
+                _CHECKED[shape] = normalised
+        # Frozen: normalise through object.__setattr__, once, here.
+        object.__setattr__(self, "action", normalised[0])
+        object.__setattr__(self, "decision", normalised[1])
+        object.__setattr__(self, "categories", categories)
+        for name in ("actor_id", "person_id", "case_id", "record_id", "pack_version_id"):
+            _bigint(name, getattr(self, name))
+
+    def _check_shape(self, categories: tuple[str, ...]) -> tuple[Action, Decision]:
+        """Everything but the ids: what, how decided, who, why, under which rule."""
         try:
             action, decision = Action(self.action), Decision(self.decision)
         except ValueError as exc:
             raise InvalidEntry(str(exc)) from None
-        if isinstance(self.categories, str):
-            raise InvalidEntry("categories must be a collection of codes, not one string")
-        categories = tuple(sorted(set(self.categories)))
-        # Frozen: normalise through object.__setattr__, once, here.
-        object.__setattr__(self, "action", action)
-        object.__setattr__(self, "decision", decision)
-        object.__setattr__(self, "categories", categories)
-
         _text("actor_label", self.actor_label, 150)
         _text("rule", self.rule)
         _text("record_type", self.record_type, 64)
@@ -100,8 +131,6 @@ class AuditEntry:
         _code("recipient", self.recipient)
         for code in categories:
             _code("category", code)
-        for name in ("actor_id", "person_id", "case_id", "record_id", "pack_version_id"):
-            _bigint(name, getattr(self, name))
 
         if not self.actor_label.strip():
             raise InvalidEntry("actor_label is required: the log must say who")
@@ -120,6 +149,7 @@ class AuditEntry:
             raise InvalidEntry("a disclosure needs its recipient")
         if action == Action.REFUSE and decision != Decision.REFUSED:
             raise InvalidEntry("a refusal is a refused decision")
+        return action, decision
 
     def hashed_values(self, seq: int, at: datetime) -> tuple[Any, ...]:
         """The values the chain hashes, in chain.HASHED_FIELDS order."""

@@ -89,7 +89,7 @@ class AuditEntry:
         categories = tuple(sorted(set(self.categories)))
         # Entries of one batch (a caseload's fifty cases) differ only in their ids: everything
         # else is checked once per process and shape, and remembered.
-        shape: tuple[Any, ...] | None = (
+        shape: tuple[Any, ...] = (
             self.actor_label,
             self.action,
             self.decision,
@@ -102,11 +102,12 @@ class AuditEntry:
         )
         try:
             normalised = _CHECKED.get(shape)
+            hashable = True
         except TypeError:  # something unhashable where text belongs: checked below
-            normalised, shape = None, None
+            normalised, hashable = None, False
         if normalised is None:
             normalised = self._check_shape(categories)
-            if shape is not None:
+            if hashable:
                 if len(_CHECKED) >= 4_096:
                     _CHECKED.clear()
                 _CHECKED[shape] = normalised

@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, Whe
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
+from safehold.access import selectors as access_selectors
 from safehold.access.models import BreakGlass, User
 from safehold.access.policy import AccessPolicy, Decision, Distance
 from safehold.audit import selectors as audit_selectors
@@ -405,12 +406,7 @@ class Gate:
         self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
         # Break-glass in force per case, with its reason, in one query (newest wins).
         self.glass_reasons: dict[int, str] = (
-            dict(
-                BreakGlass.objects.in_force()
-                .filter(user=user)
-                .order_by("started_at")
-                .values_list("case_id", "reason")
-            )
+            {g.case_id: g.reason for g in access_selectors.glass_in_force(user)}
             if emergency
             else {}
         )
@@ -716,13 +712,25 @@ class Gate:
 
     # --- writes -----------------------------------------------------------------------------
 
-    def check_write(self, record: str, fields: Iterable[str], case: Case | None) -> Decision:
-        distance = Distance.NONE
-        if case is not None and case.pk is None:
+    def check_write(
+        self,
+        record: str,
+        fields: Iterable[str],
+        case: Case | None,
+        *,
+        distance: Distance | None = None,
+    ) -> Decision:
+        """`distance`: this member of staff's to `case`, when the caller has just worked it
+        out (a plan and its actions are written to one case, checked once)."""
+        if distance is not None:
+            pass
+        elif case is not None and case.pk is None:
             # A case being opened: the same rules as the SQL expression, on the unsaved row.
             distance = self._distance_of_new(case)
         elif case is not None:
             distance = self.distance_to(case.pk)
+        else:
+            distance = Distance.NONE
         if case is not None and (case.restricted or case.person.restricted) and not self.is_dpo:
             return Decision(False, f"{self.policy.label}: processing is restricted (Article 18)")
         if case is None:
@@ -736,6 +744,7 @@ class Gate:
         *,
         case: Case | None,
         version: int | None = None,
+        distance: Distance | None = None,
     ) -> models.Model:
         """Set and save fields through the gate, or refuse; either way it is audited.
 
@@ -745,7 +754,7 @@ class Gate:
         with `Stale` if someone has saved the record since, and nothing is written."""
         record = obj._meta.model_name
         assert record in RECORD_FIELDS
-        decision = self.check_write(record, values, case)
+        decision = self.check_write(record, values, case, distance=distance)
         person_id = case.person_id if case else (obj.pk if isinstance(obj, Person) else None)
         if not decision:
             self._refuse(
@@ -976,14 +985,16 @@ class Gate:
         """Records written together or not at all (a plan and its actions), each through
         write(). Every one is checked first, so a refusal (audited) comes before anything is
         saved, and no refusal's audit entry is lost with a rolled-back transaction."""
+        # One distance check for the case, not one per record and again per write.
+        distance = self._distance_of_new(case) if case.pk is None else self.distance_to(case.pk)
         for obj, values in writes:
             record = str(obj._meta.model_name)
-            decision = self.check_write(record, values, case)
+            decision = self.check_write(record, values, case, distance=distance)
             if not decision:
                 self._refuse(decision, case_id=case.pk, person_id=case.person_id, record=record)
                 raise Refused(decision)
         with transaction.atomic():
-            return [self.write(obj, values, case=case) for obj, values in writes]
+            return [self.write(obj, values, case=case, distance=distance) for obj, values in writes]
 
     # --- pages of cases ---------------------------------------------------------------------
 
@@ -1877,6 +1888,7 @@ class Gate:
                 ]
             )
         self.glass_reasons[case.pk] = reason
+        access_selectors.forget_glass(self.user)  # the page's banner reads them again
         return glass
 
     # --- the DPO's review of break-glass ---------------------------------------------------

@@ -49,6 +49,7 @@ from safehold.policy.wording import (
     lower_first,
     sentence,
 )
+from safehold.rights.clock import NATION_NAMES
 
 Variant = Literal["full", "print", "young-person"]
 VARIANTS: tuple[Variant, ...] = ("full", "print", "young-person")
@@ -760,6 +761,16 @@ def _how_to_ask(ix: _Index, *, plain: bool) -> list[Block]:
     return blocks
 
 
+def _clock_words(pack: Pack) -> str:
+    return (
+        "The month runs from the day we receive your request to the same date next month (or "
+        "that month's last day). If that is a weekend or a bank holiday in "
+        f"{NATION_NAMES[pack.rights.bank_holidays]}, we answer by the next working day. If we "
+        "need proof of who you are or need you to tell us more about what you want, the time "
+        "stops until we have it, then carries on."
+    )
+
+
 def _rights(ix: _Index) -> list[Block]:
     pack = ix.pack
     rights = derive_rights(pack)
@@ -772,6 +783,7 @@ def _rights(ix: _Index) -> list[Block]:
             "(UK GDPR Article 12(3))."
         )
     )
+    blocks.append(Para(_clock_words(pack)))
     if pack.rights.exemptions_note:
         blocks.append(Inset(pack.rights.exemptions_note))
     if pack.rights.proactive_disclosure:

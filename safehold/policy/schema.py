@@ -833,6 +833,13 @@ class Rights(Strict):
             "(UK GDPR Article 21(2) and (3)) and is printed as such."
         ),
     )
+    bank_holidays: Literal["england", "wales", "scotland", "northern-ireland"] = Field(
+        "england",
+        description=(
+            "The controller's nation, whose bank holidays move a request's due date on to the "
+            "next working day (england and wales share one calendar)."
+        ),
+    )
 
 
 class AutomatedDecisions(Strict):

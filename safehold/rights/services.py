@@ -1,5 +1,11 @@
-"""Writes to rights requests. Opening or closing one changes what retention may dispose of,
-so each recomputes the person's retention units in the same transaction."""
+"""Writes to rights requests: receiving one, its identity checks, a child's understanding, the
+clock's pauses and extension, and closing it.
+
+Every write recomputes the request's due date by `rights.clock` (the one rule, shared with
+`safehold rights due`), adds a step to its history and is audited. Opening or closing a request
+changes what retention may dispose of, so each recomputes the person's retention units in the
+same transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +14,307 @@ from datetime import date
 from django.db import transaction
 
 from safehold.access.models import User
+from safehold.audit.models import Action, Decision
+from safehold.audit.services import AuditEntry, append
+from safehold.policy import selectors as policy
 from safehold.policy.law import RIGHTS
 from safehold.records.models import Person
-from safehold.rights.models import RequestStatus, RightsRequest
+from safehold.rights import clock
+from safehold.rights.models import (
+    Channel,
+    Identity,
+    Outcome,
+    PauseReason,
+    Requester,
+    RequestPause,
+    RequestStatus,
+    RequestStep,
+    RightsRequest,
+    YesNo,
+)
+
+
+class RequestProblem(ValueError):
+    """A change the request cannot take, with the field it is about (for a form's error)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _label(by: User | None) -> str:
+    return (by.get_full_name() or by.get_username()) if by else "system"
+
+
+def _pack_code(controller_id: int) -> str:
+    return policy.pack_of(policy.controller_version(controller_id)).code
+
+
+def nation_of(controller_id: int) -> str:
+    """The nation whose bank holidays the controller's pack counts."""
+    return policy.pack_of(policy.controller_version(controller_id)).rights.bank_holidays
+
+
+def clock_of(request: RightsRequest, pauses: list[RequestPause] | None = None) -> clock.Clock:
+    """The request's clock, from its received date, pauses and extension."""
+    if pauses is None:
+        pauses = list(request.pauses.all()) if request.pk else []
+    return clock.compute(
+        request.received_on,
+        pauses=[clock.Pause(p.started_on, p.ended_on) for p in pauses],
+        extension_told=request.extension_told_on,
+        nation=request.nation,
+    )
+
+
+def _step(request: RightsRequest, by: User | None, what: str, action: str = Action.UPDATE) -> None:
+    """One step of the request's history, and its audit entry, in the caller's transaction."""
+    RequestStep.objects.create(request=request, by=by, what=what)
+    append(
+        [
+            AuditEntry(
+                actor_label=_label(by),
+                actor_id=by.pk if by else None,
+                action=Action(action),
+                decision=Decision.ALLOWED,
+                rule=(
+                    f"{_pack_code(request.controller_id)}: the data protection officer handles "
+                    "rights requests"
+                ),
+                person_id=request.person_id,
+                record_type="rightsrequest",
+                record_id=request.pk,
+                purpose="rights-request",
+                reason=what[:500],
+            )
+        ]
+    )
+
+
+def _reclock(request: RightsRequest, field: str = "received_on") -> None:
+    try:
+        request.due_on = clock_of(request).due
+    except clock.ClockError as exc:
+        raise RequestProblem(field, _sentence(exc)) from None
 
 
 def receive(
-    person: Person, kind: str, *, received_on: date, by: User | None = None
+    person: Person,
+    kind: str,
+    *,
+    received_on: date,
+    by: User | None = None,
+    requester: str = Requester.SELF,
+    requester_name: str = "",
+    authority: str = "",
+    channel: str = Channel.LETTER,
+    asked: str = "",
+    identity: str = Identity.NOT_CHECKED,
+    identity_note: str = "",
 ) -> RightsRequest:
-    """Record a request under one of the rights (policy/law.py RIGHTS); it is open at once."""
+    """Record a request under one of the rights (policy/law.py RIGHTS); it is open at once and
+    its clock runs from `received_on`."""
     if kind not in RIGHTS:
         raise ValueError(f"'{kind}' is not a right; use one of: {', '.join(RIGHTS)}")
+    if requester != Requester.SELF and not authority.strip():
+        raise RequestProblem(
+            "authority", "Say what shows the requester may act for the person (their authority)"
+        )
     from safehold.retention.services import recompute_for_person
 
     with transaction.atomic():
-        request = RightsRequest.objects.create(
+        request = RightsRequest(
             person=person,
             controller_id=person.controller_id,
             kind=kind,
             received_on=received_on,
             created_by=by,
+            requester=requester,
+            requester_name=requester_name.strip(),
+            authority=authority.strip(),
+            channel=channel,
+            asked=asked.strip(),
+            identity=identity,
+            identity_note=identity_note.strip(),
+            nation=nation_of(person.controller_id),
+        )
+        _reclock(request)
+        request.save()
+        who = Requester(requester).label
+        if requester_name.strip():
+            who += f" ({requester_name.strip()})"
+        _step(
+            request,
+            by,
+            f"Received on {received_on.isoformat()} by {Channel(channel).label.lower()}, "
+            f"from {who[0].lower()}{who[1:]}: {RIGHTS[kind].title.lower()}.",
+            Action.CREATE,
         )
         recompute_for_person(person.pk)
     return request
 
 
-def close(request: RightsRequest, *, closed_on: date) -> RightsRequest:
+def record_identity(request: RightsRequest, identity: str, note: str, *, by: User) -> None:
+    """The identity check: asked for (the clock may be paused for it), confirmed, not needed."""
+    with transaction.atomic():
+        request.identity = Identity(identity)
+        request.identity_note = note.strip()
+        request.save(update_fields=["identity", "identity_note"])
+        words = f"Identity: {Identity(identity).label.lower()}"
+        _step(request, by, f"{words}. {note.strip()}".strip())
+
+
+def decide_understanding(
+    request: RightsRequest, *, understands: str, authorised: str, reason: str, by: User
+) -> None:
+    """For a child: whether they can understand their rights, and whether they authorised the
+    person acting for them. There is no fixed age in England and Wales (12 is the common
+    starting point), so the record says who decided and why."""
+    if understands not in YesNo.values:
+        raise RequestProblem("understands", "Say whether the child can understand their rights")
+    if request.requester != Requester.SELF and authorised not in YesNo.values:
+        raise RequestProblem(
+            "authorised", "Say whether the child authorised the person acting for them"
+        )
+    if not reason.strip():
+        raise RequestProblem("reason", "Say why: what the decision rests on")
+    with transaction.atomic():
+        request.child_understands = understands
+        request.child_authorised = authorised if request.requester != Requester.SELF else ""
+        request.understanding_by = by
+        request.understanding_reason = reason.strip()
+        request.save(
+            update_fields=[
+                "child_understands",
+                "child_authorised",
+                "understanding_by",
+                "understanding_reason",
+            ]
+        )
+        words = "can" if understands == YesNo.YES else "cannot"
+        what = f"Decided the child {words} understand their rights"
+        if request.child_authorised:
+            what += (
+                "; the child authorised the requester"
+                if authorised == YesNo.YES
+                else "; the child did not authorise the requester"
+            )
+        _step(request, by, f"{what}: {reason.strip()}")
+
+
+def pause(request: RightsRequest, *, on: date, reason: str, by: User) -> RequestPause:
+    """Stop the clock while identity or clarification is awaited (Article 12A)."""
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != RequestStatus.OPEN:
+            raise RequestProblem("on", "The request is closed: its clock cannot be paused")
+        pauses = list(locked.pauses.all())
+        if pauses and pauses[-1].ended_on is None:
+            raise RequestProblem("on", "The clock is already paused")
+        new = RequestPause(request=locked, started_on=on, reason=PauseReason(reason))
+        try:
+            clock_of(locked, [*pauses, new])
+        except clock.ClockError as exc:
+            raise RequestProblem("on", _sentence(exc)) from None
+        new.save()
+        locked.due_on = None
+        locked.save(update_fields=["due_on"])
+        request.due_on = None
+        _step(
+            locked,
+            by,
+            f"Clock paused on {on.isoformat()}: {PauseReason(reason).label.lower()}.",
+        )
+    return new
+
+
+def resume(request: RightsRequest, *, on: date, by: User) -> None:
+    """Restart the clock with the days it had left."""
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        pauses = list(locked.pauses.all())
+        if not pauses or pauses[-1].ended_on is not None:
+            raise RequestProblem("on", "The clock is not paused")
+        pauses[-1].ended_on = on
+        try:
+            found = clock_of(locked, pauses)
+        except clock.ClockError as exc:
+            raise RequestProblem("on", _sentence(exc)) from None
+        pauses[-1].save(update_fields=["ended_on"])
+        locked.due_on = request.due_on = found.due
+        locked.save(update_fields=["due_on"])
+        assert found.due is not None
+        _step(
+            locked,
+            by,
+            f"Clock resumed on {on.isoformat()}; now due {found.due.isoformat()}.",
+        )
+
+
+def extend(request: RightsRequest, *, told_on: date, reason: str, by: User) -> None:
+    """Extend by two further months; only if the requester is told within the first month."""
+    if not reason.strip():
+        raise RequestProblem("reason", "Say why the request is complex or numerous")
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.extension_told_on is not None:
+            raise RequestProblem("told_on", "The request has been extended already")
+        locked.extension_told_on = told_on
+        locked.extension_reason = reason.strip()
+        _reclock(locked, "told_on")
+        locked.save(update_fields=["extension_told_on", "extension_reason", "due_on"])
+        request.extension_told_on, request.extension_reason, request.due_on = (
+            locked.extension_told_on,
+            locked.extension_reason,
+            locked.due_on,
+        )
+        due = f"now due {locked.due_on.isoformat()}" if locked.due_on else "clock paused"
+        _step(
+            locked,
+            by,
+            f"Extended by two months; the requester was told on {told_on.isoformat()} "
+            f"({due}): {reason.strip()}",
+        )
+
+
+def close(
+    request: RightsRequest,
+    *,
+    closed_on: date,
+    outcome: str = Outcome.ANSWERED,
+    note: str = "",
+    by: User | None = None,
+) -> RightsRequest:
     from safehold.retention.services import recompute_for_person
 
+    if closed_on < request.received_on:
+        raise RequestProblem("closed_on", "The request cannot close before it was received")
+    if outcome in (Outcome.REFUSED, Outcome.PART) and not note.strip():
+        raise RequestProblem("note", "Say on what ground the request was refused")
     with transaction.atomic():
         request.status = RequestStatus.CLOSED
         request.closed_on = closed_on
-        request.save(update_fields=["status", "closed_on"])
+        request.outcome = Outcome(outcome)
+        request.outcome_note = note.strip()
+        # A paused clock has no due date; closing while paused is answered with it resumed.
+        open_pause = request.pauses.filter(ended_on__isnull=True).first()
+        if open_pause is not None:
+            open_pause.ended_on = max(closed_on, open_pause.started_on)
+            open_pause.save(update_fields=["ended_on"])
+            request.due_on = clock_of(request).due
+        request.save(update_fields=["status", "closed_on", "outcome", "outcome_note", "due_on"])
+        on_time = request.on_time
+        timing = "" if on_time is None else (" on time" if on_time else " late")
+        _step(
+            request,
+            by,
+            f"Closed on {closed_on.isoformat()}{timing}: {Outcome(outcome).label.lower()}."
+            + (f" {note.strip()}" if note.strip() else ""),
+        )
         recompute_for_person(request.person_id)
     return request
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[0].upper() + text[1:] if text else text

@@ -61,3 +61,110 @@ def test_receiving_and_closing_recompute_the_persons_units(yos: Place):
     assert unit(UnitKind.PERSON, person.pk).held_by == f"open rights request {request.pk}"
     services.close(request, closed_on=date(2026, 1, 30))
     assert (case_file(case).held_by, case_file(case).status) == ("", "due")
+
+
+# --- the request record and its clock ---------------------------------------------------------
+
+
+def test_a_request_records_who_asked_how_and_for_what_with_its_due_date(yos: Place) -> None:
+    from safehold.audit.models import AuditEvent
+
+    person = yos.person()
+    request = services.receive(
+        person,
+        "access",
+        received_on=date(2026, 1, 31),
+        by=yos.dpo,
+        requester="representative",
+        requester_name="A. Solicitor, Smith & Co",
+        authority="Signed form of authority from the young person, dated 28 January 2026",
+        channel="email",
+        asked="Everything the service holds since 2023",
+    )
+    request.refresh_from_db()
+    assert request.due_on == date(2026, 3, 2)  # 28 February 2026 is a Saturday
+    assert request.nation == "england"
+    assert request.get_requester_display() == "A solicitor or advocate with authority"
+    step = request.steps.get()
+    assert step.what.startswith("Received on 2026-01-31 by email, from a solicitor or advocate")
+    event = AuditEvent.objects.get(record_type="rightsrequest", record_id=request.pk)
+    assert (event.action, event.person_id, event.actor_id) == ("create", person.pk, yos.dpo.pk)
+
+
+def test_someone_acting_for_the_person_must_show_their_authority(yos: Place) -> None:
+    with pytest.raises(services.RequestProblem, match="authority") as raised:
+        services.receive(yos.person(), "access", received_on=date(2026, 1, 5), requester="parent")
+    assert raised.value.field == "authority"
+    assert not RightsRequest.objects.exists()
+
+
+def test_pausing_resuming_and_extending_move_the_due_date(yos: Place) -> None:
+    request = services.receive(yos.person(), "access", received_on=date(2026, 3, 10))
+    assert request.due_on == date(2026, 4, 10)
+    services.pause(request, on=date(2026, 3, 12), reason="identity", by=yos.dpo)
+    request.refresh_from_db()
+    assert request.due_on is None
+    with pytest.raises(services.RequestProblem, match="already paused"):
+        services.pause(request, on=date(2026, 3, 13), reason="identity", by=yos.dpo)
+    with pytest.raises(services.RequestProblem, match="before it starts"):
+        services.resume(request, on=date(2026, 3, 11), by=yos.dpo)
+    services.resume(request, on=date(2026, 3, 20), by=yos.dpo)
+    request.refresh_from_db()
+    assert request.due_on == date(2026, 4, 20)
+    services.extend(request, told_on=date(2026, 4, 1), reason="Four services' files", by=yos.dpo)
+    request.refresh_from_db()
+    assert request.due_on == date(2026, 6, 18)  # 10 June + 8 days
+    assert [s.what.split(" ")[0] for s in request.steps.all()] == [
+        "Received",
+        "Clock",
+        "Clock",
+        "Extended",
+    ]
+
+
+def test_an_extension_told_too_late_is_refused_and_nothing_changes(yos: Place) -> None:
+    request = services.receive(yos.person(), "access", received_on=date(2026, 1, 31))
+    with pytest.raises(services.RequestProblem, match="within the first month") as raised:
+        services.extend(request, told_on=date(2026, 3, 3), reason="Complex", by=yos.dpo)
+    assert raised.value.field == "told_on"
+    request.refresh_from_db()
+    assert (request.extension_told_on, request.due_on) == (None, date(2026, 3, 2))
+
+
+def test_a_childs_understanding_records_who_decided_and_why(yos: Place) -> None:
+    request = services.receive(
+        yos.person(born=date(2013, 6, 1)),
+        "access",
+        received_on=date(2026, 3, 10),
+        requester="parent",
+        authority="Mother, parental responsibility",
+    )
+    with pytest.raises(services.RequestProblem) as raised:
+        services.decide_understanding(
+            request, understands="yes", authorised="", reason="Spoke with her", by=yos.dpo
+        )
+    assert raised.value.field == "authorised"
+    services.decide_understanding(
+        request,
+        understands="yes",
+        authorised="no",
+        reason="Aged 12, met with her case manager; she understands and does not agree",
+        by=yos.dpo,
+    )
+    request.refresh_from_db()
+    assert (request.child_understands, request.child_authorised, request.understanding_by) == (
+        "yes",
+        "no",
+        yos.dpo,
+    )
+    assert "did not authorise" in request.steps.last().what  # type: ignore[union-attr]
+
+
+def test_closing_says_whether_it_was_on_time(yos: Place) -> None:
+    request = services.receive(yos.person(), "access", received_on=date(2026, 3, 10))
+    with pytest.raises(services.RequestProblem, match="ground"):
+        services.close(request, closed_on=date(2026, 4, 1), outcome="refused")
+    services.close(request, closed_on=date(2026, 4, 13), by=yos.dpo)
+    request.refresh_from_db()
+    assert (request.on_time, request.outcome) == (False, "answered")
+    assert request.steps.last().what.startswith("Closed on 2026-04-13 late")  # type: ignore[union-attr]

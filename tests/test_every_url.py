@@ -28,6 +28,7 @@ from safehold.records.models import Case
 from safehold.retention import services as retention
 from safehold.retention.models import LegalHold
 from safehold.rights import services as rights
+from safehold.rights.models import RightsRequest
 from tests.access.conftest import World
 from tests.api.conftest import session_api, token_api
 
@@ -112,10 +113,22 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:dpo-home": lambda s: "/data-protection/",
     # The conformance report: the pack's statements only (tests/web/test_dpo.py).
     "web:dpo-conformance": lambda s: "/data-protection/conformance/",
+    # Rights requests: an empty form, counts by month, and each step's form (the request's
+    # number, right and dates only; tests/web/test_rights.py).
+    "web:rights-request-new": lambda s: "/data-protection/requests/new/",
+    "web:rights-chart": lambda s: "/data-protection/requests/chart/",
+    **{
+        f"web:rights-request-{step}": (
+            lambda s, step=step: f"/data-protection/requests/{latest_request()}/{step}/"
+        )
+        for step in ("identity", "understanding", "pause", "resume", "extend", "close")
+    },
 }
 # Of those, the pages for the DPO: checked as the DPO, with the scene's case planned, held,
 # broken into and asked about.
-DPO_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:retention")} | {
+DPO_PAGES = {
+    name for name in NO_PERSONAL_DATA if name.startswith(("web:retention", "web:rights"))
+} | {
     "web:dpo-home",
     "web:dpo-conformance",
 }
@@ -147,6 +160,12 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         )
         for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
     },
+    # Rights requests, named through the gate (SETUP records one about the scene's person).
+    "web:rights-requests": ("data-protection-officer", lambda s: "/data-protection/requests/"),
+    "web:rights-request": (
+        "data-protection-officer",
+        lambda s: f"/data-protection/requests/{latest_request()}/",
+    ),
     # Correcting what is recorded (each form opens on the values it changes).
     "web:person-edit": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/edit/"),
     "web:case-close": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/close/"),
@@ -165,10 +184,21 @@ def break_glass_into(s: Scene) -> None:
     Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
 
 
+def latest_request() -> int:
+    """The newest rights request; a scene without one still asks by some id."""
+    return RightsRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
+def request_about(s: Scene) -> None:
+    rights.receive(s.case.person, "access", received_on=date(2025, 3, 1), by=s.user)
+
+
 # What a page needs on the scene before it is called.
 SETUP: dict[str, Callable[[Scene], None]] = {
     "web:break-glass-review": break_glass_into,
     "web:break-glass-use": break_glass_into,
+    "web:rights-requests": request_about,
+    "web:rights-request": request_about,
 }
 
 

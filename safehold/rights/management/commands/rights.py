@@ -28,7 +28,7 @@ def _pause(text: str) -> clock.Pause:
 
 class Command(BaseCommand):
     help = "Rights requests: when one is due (one month, extensions, pauses, bank holidays)."
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: ArgumentParser) -> None:

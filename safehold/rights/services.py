@@ -146,7 +146,7 @@ def receive(
         _step(
             request,
             by,
-            f"Received on {received_on.isoformat()} by {Channel(channel).label.lower()}, "
+            f"Received on {_day(received_on)} by {Channel(channel).label.lower()}, "
             f"from {who[0].lower()}{who[1:]}: {RIGHTS[kind].title.lower()}.",
             Action.CREATE,
         )
@@ -223,7 +223,7 @@ def pause(request: RightsRequest, *, on: date, reason: str, by: User) -> Request
         _step(
             locked,
             by,
-            f"Clock paused on {on.isoformat()}: {PauseReason(reason).label.lower()}.",
+            f"Clock paused on {_day(on)}: {PauseReason(reason).label.lower()}.",
         )
     return new
 
@@ -247,7 +247,7 @@ def resume(request: RightsRequest, *, on: date, by: User) -> None:
         _step(
             locked,
             by,
-            f"Clock resumed on {on.isoformat()}; now due {found.due.isoformat()}.",
+            f"Clock resumed on {_day(on)}; now due {_day(found.due)}.",
         )
 
 
@@ -268,11 +268,11 @@ def extend(request: RightsRequest, *, told_on: date, reason: str, by: User) -> N
             locked.extension_reason,
             locked.due_on,
         )
-        due = f"now due {locked.due_on.isoformat()}" if locked.due_on else "clock paused"
+        due = f"now due {_day(locked.due_on)}" if locked.due_on else "clock paused"
         _step(
             locked,
             by,
-            f"Extended by two months; the requester was told on {told_on.isoformat()} "
+            f"Extended by two months; the requester was told on {_day(told_on)} "
             f"({due}): {reason.strip()}",
         )
 
@@ -308,11 +308,15 @@ def close(
         _step(
             request,
             by,
-            f"Closed on {closed_on.isoformat()}{timing}: {Outcome(outcome).label.lower()}."
+            f"Closed on {_day(closed_on)}{timing}: {Outcome(outcome).label.lower()}."
             + (f" {note.strip()}" if note.strip() else ""),
         )
         recompute_for_person(request.person_id)
     return request
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 def _sentence(exc: Exception) -> str:

@@ -86,7 +86,7 @@ def test_a_request_records_who_asked_how_and_for_what_with_its_due_date(yos: Pla
     assert request.nation == "england"
     assert request.get_requester_display() == "A solicitor or advocate with authority"
     step = request.steps.get()
-    assert step.what.startswith("Received on 2026-01-31 by email, from a solicitor or advocate")
+    assert step.what.startswith("Received on 31 January 2026 by email, from a solicitor or advocate")
     event = AuditEvent.objects.get(record_type="rightsrequest", record_id=request.pk)
     assert (event.action, event.person_id, event.actor_id) == ("create", person.pk, yos.dpo.pk)
 
@@ -167,4 +167,4 @@ def test_closing_says_whether_it_was_on_time(yos: Place) -> None:
     services.close(request, closed_on=date(2026, 4, 13), by=yos.dpo)
     request.refresh_from_db()
     assert (request.on_time, request.outcome) == (False, "answered")
-    assert request.steps.last().what.startswith("Closed on 2026-04-13 late")  # type: ignore[union-attr]
+    assert request.steps.last().what.startswith("Closed on 13 April 2026 late")  # type: ignore[union-attr]

@@ -89,7 +89,9 @@ def requests_for(controller_id: int, dpo: User, today: date) -> int:
         reason="Aged 14; his case manager went through the request with him and he agreed.",
         by=dpo,
     )
-    receive(2, "erasure", channel="letter", asked="Please delete my old file.", identity="confirmed")
+    receive(
+        2, "erasure", channel="letter", asked="Please delete my old file.", identity="confirmed"
+    )
     # Answered in the past months: mostly on time, one late.
     for days, after in ((150, 20), (120, 28), (95, 40), (70, 15), (45, 25)):
         done = receive(days, identity="confirmed")

@@ -86,7 +86,9 @@ def test_a_request_records_who_asked_how_and_for_what_with_its_due_date(yos: Pla
     assert request.nation == "england"
     assert request.get_requester_display() == "A solicitor or advocate with authority"
     step = request.steps.get()
-    assert step.what.startswith("Received on 31 January 2026 by email, from a solicitor or advocate")
+    assert step.what.startswith(
+        "Received on 31 January 2026 by email, from a solicitor or advocate"
+    )
     event = AuditEvent.objects.get(record_type="rightsrequest", record_id=request.pk)
     assert (event.action, event.person_id, event.actor_id) == ("create", person.pk, yos.dpo.pk)
 

@@ -784,6 +784,13 @@ def _rights(ix: _Index) -> list[Block]:
         )
     )
     blocks.append(Para(_clock_words(pack)))
+    copy = []
+    if pack.rights.access_shows_who_has_seen:
+        copy.append("Your copy lists who has looked at your record.")
+    if pack.rights.second_approval:
+        copy.append("A second member of staff checks every copy before we send it.")
+    if copy:
+        blocks.append(Para(" ".join(copy)))
     if pack.rights.exemptions_note:
         blocks.append(Inset(pack.rights.exemptions_note))
     if pack.rights.proactive_disclosure:

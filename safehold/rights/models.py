@@ -189,3 +189,84 @@ class RequestStep(models.Model):
     class Meta:
         db_table = "rights_step"
         ordering = ["at", "pk"]
+
+
+class Ground(models.TextChoices):
+    """Why a third party's information is withheld from, or disclosed in, a bundle."""
+
+    THIRD_PARTY = "sch2-16", "Withhold: another person's information (DPA 2018 Sch 2 para 16)"
+    SOCIAL_WORK = (
+        "sch3-social-work",
+        ("Withhold: serious harm, social work data (DPA 2018 Sch 3 Part 3)"),
+    )
+    HEALTH = "sch3-health", "Withhold: serious harm, health data (DPA 2018 Sch 3 Part 2)"
+    CRIME = "sch2-2", "Withhold: crime and taxation (DPA 2018 Sch 2 para 2)"
+    CONSENTED = "consented", "Disclose: the other person consented"
+    REASONABLE = (
+        "reasonable",
+        ("Disclose: reasonable without consent (DPA 2018 Sch 2 para 16(1)(b) and its factors)"),
+    )
+    KNOWN = "known", "Disclose: already known to the requester"
+    PROFESSIONAL = "professional", "Disclose: a professional acting in their role"
+
+
+WITHHOLDING = frozenset({Ground.THIRD_PARTY, Ground.SOCIAL_WORK, Ground.HEALTH, Ground.CRIME})
+
+
+class Redaction(models.Model):
+    """The redaction log: one proposal to withhold another person's information from a
+    subject access bundle, where it was found and how, and the reviewer's decision with its
+    legal ground; at release, whether it was disclosed."""
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="redactions")
+    key = models.CharField(max_length=80, help_text="The bundle entry: record:id.")
+    field = models.CharField(max_length=64)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    entity = models.CharField(max_length=16)
+    whose = models.CharField(max_length=300)
+    found_by = models.CharField(max_length=16)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    ground = models.CharField(max_length=20, choices=Ground.choices, blank=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    disclosed = models.BooleanField(null=True, help_text="At release: whether it was disclosed.")
+
+    class Meta:
+        db_table = "rights_redaction"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "key", "field", "start", "end", "text"],
+                name="rights_redaction_once",
+            )
+        ]
+
+    @property
+    def withheld(self) -> bool:
+        return self.ground in WITHHOLDING
+
+
+class Release(models.Model):
+    """A subject access bundle: its second-person approval and its release. What was released
+    is kept (the redacted bundle and covering letter as JSON, with its digest) so the
+    controller can show what it sent."""
+
+    request = models.OneToOneField(RightsRequest, on_delete=models.CASCADE, related_name="release")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    content = models.JSONField(null=True, blank=True)
+    digest = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = "rights_release"

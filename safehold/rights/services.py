@@ -10,8 +10,10 @@ same transaction.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from safehold.access.models import User
 from safehold.audit.models import Action, Decision
@@ -20,6 +22,7 @@ from safehold.policy import selectors as policy
 from safehold.policy.law import RIGHTS
 from safehold.records.models import Person
 from safehold.rights import clock
+from safehold.rights.models import WITHHOLDING as WITHHOLDING_GROUNDS
 from safehold.rights.models import (
     Channel,
     Identity,
@@ -322,3 +325,182 @@ def _day(d: date) -> str:
 def _sentence(exc: Exception) -> str:
     text = str(exc)
     return text[0].upper() + text[1:] if text else text
+
+
+# --- the subject access bundle -----------------------------------------------------------------
+
+
+def propose(request: RightsRequest, compiled: Any) -> None:
+    """Put each proposal of this compilation in the redaction log (once)."""
+    from safehold.rights.models import Redaction
+
+    Redaction.objects.bulk_create(
+        [
+            Redaction(
+                request=request,
+                key=p.key,
+                field=p.field,
+                start=p.start,
+                end=p.end,
+                text=p.text,
+                entity=p.entity,
+                whose=p.whose[:300],
+                found_by=p.found_by,
+            )
+            for p in compiled.proposals
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+
+
+def decide_redactions(
+    request: RightsRequest, decisions: dict[int, tuple[str, str]], *, by: User
+) -> int:
+    """The reviewer's decision on each proposal: withhold or disclose, with its legal ground
+    and an optional note. Returns how many were decided."""
+    from safehold.rights.models import Ground, Redaction, Release
+
+    if Release.objects.filter(request=request, released_at__isnull=False).exists():
+        raise RequestProblem("decisions", "The bundle has been released: its log is closed")
+    now = timezone.now()
+    rows = {r.pk: r for r in Redaction.objects.filter(request=request, pk__in=list(decisions))}
+    changed = []
+    for pk, (ground, note) in decisions.items():
+        row = rows.get(pk)
+        if row is None or not ground:
+            continue
+        row.ground = Ground(ground)
+        row.note = note.strip()
+        row.decided_by = by
+        row.decided_at = now
+        changed.append(row)
+    with transaction.atomic():
+        Redaction.objects.bulk_update(changed, ["ground", "note", "decided_by", "decided_at"])
+        # A decision changed after an approval needs approving again.
+        Release.objects.filter(request=request, released_at__isnull=True).delete()
+        if changed:
+            withheld = sum(1 for r in changed if r.withheld)
+            _step(
+                request,
+                by,
+                f"Redaction review: {len(changed)} decided ({withheld} withheld, "
+                f"{len(changed) - withheld} disclosed).",
+            )
+    return len(changed)
+
+
+def _deciders(request: RightsRequest) -> set[int]:
+    from safehold.rights.models import Redaction
+
+    return set(
+        Redaction.objects.filter(request=request, decided_by__isnull=False)
+        .values_list("decided_by", flat=True)
+        .distinct()
+    )
+
+
+def approve_release(request: RightsRequest, compiled: Any, *, by: User) -> None:
+    """A second person approves the bundle for release: not anyone who decided a redaction."""
+    from safehold.rights.models import Release
+
+    _check_decided(request, compiled)
+    if by.pk in _deciders(request):
+        raise RequestProblem(
+            "approve", "A second person must approve: you reviewed some of the redactions"
+        )
+    with transaction.atomic():
+        Release.objects.update_or_create(
+            request=request, defaults={"approved_by": by, "approved_at": timezone.now()}
+        )
+        _step(request, by, "Approved the bundle for release (second person).")
+
+
+def _check_decided(request: RightsRequest, compiled: Any) -> dict[tuple[Any, ...], Any]:
+    from safehold.rights.models import Redaction
+
+    rows = {
+        (r.key, r.field, r.start, r.end, r.text): r
+        for r in Redaction.objects.filter(request=request, decided_at__isnull=False)
+    }
+    pending = [p for p in compiled.proposals if p.ident not in rows]
+    if pending:
+        raise RequestProblem("release", f"{len(pending)} proposed redaction(s) are not yet decided")
+    return rows
+
+
+def release(
+    request: RightsRequest, compiled: Any, *, by: User, pack: Any, second_approval: bool
+) -> dict[str, Any]:
+    """Release the bundle: the reviewed redactions applied, the covering letter, kept with its
+    digest; every entry released is audited as a disclosure to the requester, the log records
+    what was disclosed, and the request closes."""
+    from safehold.rights import bundle
+    from safehold.rights.models import Outcome, Redaction, Release
+
+    rows = _check_decided(request, compiled)
+    existing = Release.objects.filter(request=request).first()
+    if existing and existing.released_at:
+        raise RequestProblem("release", "The bundle has been released already")
+    if second_approval and not (existing and existing.approved_at):
+        raise RequestProblem("release", "A second person must approve the bundle first")
+    in_bundle = {p.ident for p in compiled.proposals}
+    withheld = [ident for ident, r in rows.items() if r.withheld and ident in in_bundle]
+    sections = bundle.apply(compiled, withheld, set(rows))
+    data = bundle.content(compiled, sections, bundle.letter(pack, compiled, request.received_on))
+    now = timezone.now()
+    with transaction.atomic():
+        Release.objects.update_or_create(
+            request=request,
+            defaults={
+                "released_by": by,
+                "released_at": now,
+                "content": data,
+                "digest": bundle.digest(data),
+            },
+        )
+        decided = Redaction.objects.filter(request=request, pk__in=[r.pk for r in rows.values()])
+        decided.filter(ground__in=[g.value for g in WITHHOLDING_GROUNDS]).update(disclosed=False)
+        decided.exclude(ground__in=[g.value for g in WITHHOLDING_GROUNDS]).update(disclosed=True)
+        entries = [
+            AuditEntry(
+                actor_label=_label(by),
+                actor_id=by.pk,
+                action=Action.DISCLOSE,
+                decision=Decision.ALLOWED,
+                rule=f"{pack.code}: right of access (UK GDPR Article 15), reviewed",
+                person_id=request.person_id,
+                record_type=entry.key.split(":")[0],
+                record_id=_id_of(entry.key),
+                purpose="rights-request",
+                recipient="requester",
+                reason=f"subject access bundle of {request.reference}",
+            )
+            for section in sections
+            for entry in section.entries
+            if section.id not in {"retention", "seen"}
+        ]
+        append(entries)
+        _step(
+            request,
+            by,
+            f"Released the bundle: {len(entries)} entries, {len(withheld)} redaction(s).",
+        )
+        close(
+            request,
+            closed_on=timezone.localdate(),
+            outcome=Outcome.PART if withheld else Outcome.ANSWERED,
+            note=(
+                f"{len(withheld)} item(s) of other people's information withheld; see the "
+                "redaction log."
+                if withheld
+                else ""
+            ),
+            by=by,
+        )
+    return data
+
+
+def _id_of(key: str) -> int | None:
+    last = key.rsplit(":", 1)[-1]
+    return int(last) if last.isdigit() else None

@@ -35,9 +35,12 @@ from safehold.retention.services import manages_policy
 from safehold.rights import clock, reads, selectors, services
 from safehold.rights.models import (
     Channel,
+    Ground,
     Identity,
     Outcome,
     PauseReason,
+    Redaction,
+    Release,
     Requester,
     RequestStatus,
     RightsRequest,
@@ -526,6 +529,189 @@ def steps_allowed(found: RightsRequest, paused: bool, *, child: bool) -> list[st
     if found.status != RequestStatus.OPEN:
         return []
     allowed = ["identity", *(["understanding"] if child else []), "resume" if paused else "pause"]
+    if found.kind in BUNDLE_KINDS:
+        allowed.append("bundle")
     if found.extension_told_on is None:
         allowed.append("extend")
     return [*allowed, "close"]
+
+
+# --- the subject access bundle ------------------------------------------------------------------
+
+BUNDLE_KINDS = frozenset({"access", "portability"})
+GROUND_CHOICES = [("", "Not yet decided"), *Ground.choices]
+
+
+def _compiled(user: User, found: RightsRequest) -> tuple[Any, Any]:
+    from safehold.policy import selectors as policy
+    from safehold.rights.bundle import compile_bundle
+
+    assert user.controller_id is not None
+    pack = policy.pack_of(policy.controller_version(user.controller_id))
+    return compile_bundle(user, found.person_id, pack=pack), pack
+
+
+def _context(text: str, start: int, end: int, around: int = 60) -> dict[str, str]:
+    return {
+        "before": ("…" if start > around else "") + text[max(0, start - around) : start],
+        "match": text[start:end],
+        "after": text[end : end + around] + ("…" if end + around < len(text) else ""),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Compile the bundle through the gate, put its proposed redactions in the log, and let
+    the reviewer decide each with its legal ground."""
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    found = _request_of(user, request_id)
+    if found.kind not in BUNDLE_KINDS:
+        raise Http404("Only a request of access or portability has a bundle")
+    release_row = Release.objects.filter(request=found).first()
+    released = bool(release_row and release_row.released_at)
+    try:
+        compiled, pack = _compiled(user, found)
+    except Refused:
+        return _refused(request)
+    if not released:
+        services.propose(found, compiled)
+    current = {p.ident for p in compiled.proposals}
+    rows = [
+        r
+        for r in Redaction.objects.filter(request=found).select_related("decided_by")
+        if (r.key, r.field, r.start, r.end, r.text) in current or r.decided_at or released
+    ]
+    if request.method == "POST" and not released:
+        decisions = {
+            r.pk: (
+                request.POST.get(f"ground-{r.pk}", ""),
+                request.POST.get(f"note-{r.pk}", "")[:2000],
+            )
+            for r in rows
+            if request.POST.get(f"ground-{r.pk}", "") in Ground.values
+        }
+        done = services.decide_redactions(found, decisions, by=user)
+        messages.success(request, f"{done} decision{'s' if done != 1 else ''} recorded")
+        return redirect("web:rights-bundle", request_id=found.pk)
+    texts = {
+        (entry.key, value.name): value.text
+        for section in compiled.sections
+        for entry in section.entries
+        for value in entry.values
+    }
+    pending = [r for r in rows if r.decided_at is None]
+    decided = [r for r in rows if r.decided_at is not None]
+    paginator = Paginator(pending, PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    deciders = {r.decided_by_id for r in decided}
+    return render(
+        request,
+        "web/rights/bundle.html",
+        {
+            "r": found,
+            "name": compiled.name,
+            "compiled": compiled,
+            "page": page,
+            "pending": [
+                {
+                    "row": r,
+                    "context": _context(texts.get((r.key, r.field), r.text), r.start, r.end),
+                }
+                for r in page.object_list
+            ],
+            "pending_count": len(pending),
+            "decided": decided,
+            "grounds": GROUND_CHOICES,
+            "release": release_row,
+            "released": released,
+            "second_approval": pack.rights.second_approval,
+            "may_approve": user.pk not in deciders,
+            **_page(request, "open"),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def bundle_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    found = _request_of(user, request_id)
+    if found.kind not in BUNDLE_KINDS:
+        raise Http404("Only a request of access or portability has a bundle")
+    try:
+        compiled, _pack = _compiled(user, found)
+        services.approve_release(found, compiled, by=user)
+    except Refused:
+        return _refused(request)
+    except services.RequestProblem as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, "Approved for release")
+    return redirect("web:rights-bundle", request_id=found.pk)
+
+
+@require_http_methods(["POST"])
+def bundle_release(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    found = _request_of(user, request_id)
+    if found.kind not in BUNDLE_KINDS:
+        raise Http404("Only a request of access or portability has a bundle")
+    try:
+        compiled, pack = _compiled(user, found)
+        services.release(
+            found, compiled, by=user, pack=pack, second_approval=pack.rights.second_approval
+        )
+    except Refused:
+        return _refused(request)
+    except services.RequestProblem as problem:
+        messages.error(request, str(problem))
+        return redirect("web:rights-bundle", request_id=found.pk)
+    messages.success(request, f"Bundle released; request {found.reference} closed")
+    return redirect("web:rights-bundle", request_id=found.pk)
+
+
+@require_GET
+def bundle_file(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse:
+    """The released bundle as HTML, PDF or JSON. The gate decides, and audits, whether this
+    DPO may still read the person before what was released is given again."""
+    import json
+
+    user = _dpo(request)
+    if user is None:
+        return _refused(request)
+    found = _request_of(user, request_id)
+    row = Release.objects.filter(request=found, released_at__isnull=False).first()
+    if row is None or row.content is None:
+        raise Http404("The bundle has not been released")
+    try:
+        _gate(user).person(found.person_id)
+    except Refused:
+        return _refused(request)
+    name = f"subject-access-{found.reference}"
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(row.content, indent=2, ensure_ascii=False),
+            content_type="application/json",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+        return response
+    html = render(
+        request,
+        "web/rights/bundle_document.html",
+        {"b": row.content, "r": found, "release": row},
+    ).content
+    if fmt == "pdf":
+        from weasyprint import HTML
+
+        pdf = HTML(string=html.decode(), base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.html"'
+    return response

@@ -101,6 +101,30 @@ urlpatterns = [
         )
         for step in rights.STEPS
     ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/",
+        rights.bundle_review,
+        name="rights-bundle",
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/approve/",
+        rights.bundle_approve,
+        name="rights-bundle-approve",
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/release/",
+        rights.bundle_release,
+        name="rights-bundle-release",
+    ),
+    *(
+        path(
+            f"data-protection/requests/<id:request_id>/bundle.{fmt}",
+            rights.bundle_file,
+            {"fmt": fmt},
+            name=f"rights-bundle-{fmt}",
+        )
+        for fmt in ("html", "json", "pdf")
+    ),
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),

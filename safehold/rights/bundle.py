@@ -299,10 +299,14 @@ def _case_section(exported: ShownCase, services: dict[str, str]) -> Section:
     values = exported.case.values
     opened = words(values.get("opened_on"))
     service = services.get(exported.service, exported.service)
+    case_entry = _entry(exported.case, "The case")
+    for value in case_entry.values:
+        if value.name == "service":
+            value.text = service  # the pack's name for it, not its code
     section = Section(
         f"case-{exported.case_id}",
         f"{service}{', from ' + opened if opened else ''}",
-        [_entry(exported.case, "The case")],
+        [case_entry],
     )
     for record, items in exported.records.items():
         label = str(apps.get_model("records", record)._meta.verbose_name)

@@ -119,3 +119,74 @@ def test_dpo_records_and_answers_a_request_on_its_clock(
     expect(page.get_by_role("img", name="Requests received and closed each month")).to_be_visible()
     shot(page, "chart")
     axe(page)
+
+
+def test_a_subject_access_request_from_receipt_to_release(
+    browser, live_server, browser_page: Page, browser_world, staff, signed_in, axe
+) -> None:
+    """Received, compiled through the gate, each third party decided with its ground,
+    approved by a second DPO, released: the request closes and the files are there."""
+    from safehold.records.models import Contact, Relationship
+    from safehold.rights import services
+
+    page = browser_page
+    world = browser_world
+    child = world.person(given_name="Rowan", family_name="Ellery")
+    mum = world.person(given_name="Delphine", family_name="Ellery", phone="07700 900321")
+    Relationship.objects.create(person=child, other=mum, kind="parent")
+    case = world.case(person=child)
+    Contact.objects.create(
+        case=case,
+        kind="home-visit",
+        occurred_at=timezone.now(),
+        notes="Rowan at home; Delphine Ellery said the neighbour at 3 Orchard Close helps.",
+        pack_version_id=world.version_id,
+    )
+    reviewer = staff("data-protection-officer", username="dana")
+    approver = staff("data-protection-officer", username="ade")
+    made = services.receive(child, "access", received_on=timezone.localdate(), by=reviewer)
+
+    signed_in(page, reviewer)
+    page.goto(f"/data-protection/requests/{made.pk}/")
+    page.get_by_role("button", name="Compile and review the bundle").click()
+    expect(page.get_by_role("heading", name="Bundle: Rowan Ellery")).to_be_visible()
+    table = page.get_by_role("table", name="Proposed redactions")
+    expect(table).to_contain_text("Parent: Delphine Ellery")
+    expect(table).to_contain_text("3 Orchard Close")
+    shot(page, "bundle-review")
+    axe(page)
+    for select in page.locator("select.govuk-select").all():
+        label = select.evaluate("e => e.labels[0].textContent")
+        select.select_option(
+            label="Disclose: already known to the requester"
+            if "Delphine" in label and "Ellery" in label
+            else "Withhold: another person's information (DPA 2018 Sch 2 para 16)"
+        )
+    page.get_by_role("button", name="Save these decisions").click()
+    expect(page.get_by_text("Every proposed redaction is decided")).to_be_visible()
+    expect(page.get_by_role("table", name="Redaction log")).to_contain_text(
+        "Withhold: another person's information"
+    )
+    axe(page)
+
+    other = browser.new_context(base_url=live_server.url, locale="en-GB")
+    second = other.new_page()
+    signed_in(second, approver)
+    second.goto(f"/data-protection/requests/{made.pk}/bundle/")
+    second.get_by_role("button", name="Approve the release").click()
+    expect(second.get_by_text("Approved for release by")).to_be_visible()
+    other.close()
+
+    page.reload()
+    page.get_by_role("button", name="Release the bundle and close the request").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"request {made.reference} closed")
+    expect(page.get_by_role("link", name="The same as a PDF")).to_be_visible()
+    shot(page, "bundle-released")
+    axe(page)
+    if SHOTS:
+        pdf = page.request.get(f"/data-protection/requests/{made.pk}/bundle.pdf")
+        (Path(SHOTS) / "rights-bundle.pdf").write_bytes(pdf.body())
+        html = page.request.get(f"/data-protection/requests/{made.pk}/bundle.html")
+        (Path(SHOTS) / "rights-bundle.html").write_bytes(html.body())
+    made.refresh_from_db()
+    assert (made.status, made.outcome) == ("closed", "part")

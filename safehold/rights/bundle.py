@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -28,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from safehold.access.gate import Gate, Shown, ShownCase, Withheld, staff_name
+from safehold.audit.models import Action as AuditAction
 from safehold.audit.selectors import who_has_seen
 from safehold.policy.law import ARTICLE_6
 from safehold.policy.rights import derive_rights
@@ -93,6 +95,7 @@ class Compiled:
     records: int
 
 
+@cache
 def _label(record: str, name: str) -> str:
     try:
         model = apps.get_model("records", record)
@@ -102,6 +105,7 @@ def _label(record: str, name: str) -> str:
     return verbose[:1].upper() + verbose[1:]
 
 
+@cache
 def _choices(record: str, name: str) -> dict[Any, str]:
     try:
         found = apps.get_model("records", record)._meta.get_field(name)
@@ -110,6 +114,7 @@ def _choices(record: str, name: str) -> dict[Any, str]:
     return {k: str(v) for k, v in (getattr(found, "choices", None) or [])}
 
 
+@cache
 def _is_text(record: str, name: str) -> bool:
     try:
         found = apps.get_model("records", record)._meta.get_field(name)
@@ -263,26 +268,21 @@ def compile_bundle(
             for line in str(person_values.get(n)).splitlines()
         ]
         finder = thirdparties.Finder(known, own)
-        for section in sections:
-            if section.id in {"people", "retention", "seen"}:
-                continue
-            for entry in section.entries:
-                for value in entry.values:
-                    if not value.free_text:
-                        continue
-                    for found in finder.find(value.text):
-                        proposals.append(
-                            Proposal(
-                                entry.key,
-                                value.name,
-                                found.start,
-                                found.end,
-                                found.text,
-                                found.entity,
-                                found.whose,
-                                found.found_by,
-                            )
-                        )
+        where = [
+            (entry.key, value.name, value.text)
+            for section in sections
+            if section.id not in {"people", "retention", "seen"}
+            for entry in section.entries
+            for value in entry.values
+            if value.free_text
+        ]
+        for (key, name, _text), found in zip(
+            where, finder.find_all([text for _k, _n, text in where]), strict=True
+        ):
+            proposals += [
+                Proposal(key, name, f.start, f.end, f.text, f.entity, f.whose, f.found_by)
+                for f in found
+            ]
     return Compiled(person_id, name, sections, proposals, categories, retention, sources, records)
 
 
@@ -335,15 +335,24 @@ def _retention(
 
 
 def _seen(person_id: int) -> Section:
+    from safehold.access.models import User
+
     section = Section("seen", "Who has seen your record")
-    events = list(who_has_seen(person_id)[:SEEN_LIMIT])
-    for event in events:
-        who = staff_name(event.actor) if event.actor else event.actor_label
+    events = list(
+        who_has_seen(person_id).values_list(
+            "seq", "at", "actor_id", "actor_label", "action", "record_type"
+        )[:SEEN_LIMIT]
+    )
+    names = {
+        u.pk: staff_name(u) for u in User.objects.filter(pk__in={e[2] for e in events if e[2]})
+    }
+    actions = dict(AuditAction.choices)
+    for seq, at, actor_id, label, action, record in events:
         section.entries.append(
             Entry(
-                f"audit:{event.seq}",
-                f"{words(event.at)}: {who}",
-                [Value("action", "What", f"{event.get_action_display()} {event.record_type}")],
+                f"audit:{seq}",
+                f"{words(at)}: {names.get(actor_id, label)}",
+                [Value("action", "What", f"{actions.get(action, action)} {record}".strip())],
             )
         )
     if len(events) == SEEN_LIMIT:

@@ -16,12 +16,17 @@ filter):
 
 from __future__ import annotations
 
+import logging
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+
+# Presidio announces every recogniser it builds (one set per bundle): not the service's news.
+logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 PHONE = r"(?<!\w)(?:\+44\s?7\d{3}|\(?07\d{3}\)?|\(?0[1-3]\d{2,4}\)?)[\s-]?\d{3}[\s-]?\d{3,4}(?!\w)"
 EMAIL = r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
@@ -31,7 +36,8 @@ STREET = (
     r"(?:Street|Road|Avenue|Lane|Close|Drive|Way|Court|Place|Crescent|Gardens|Terrace|Grove"
     r"|Walk|Hill|Square|Row|Mews|Park|Rise|View)\b"
 )
-MIN_NAME = 3  # a single name shorter than this is too likely to be an ordinary word
+MIN_NAME = 3
+SEPARATOR = "\n\u2063\n"  # newline, invisible separator, newline: no pattern spans it  # a single name shorter than this is too likely to be an ordinary word
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,32 @@ class Finder:
             else None
         )
 
+    def find_all(self, texts: Sequence[str]) -> list[list[Found]]:
+        """`find` for many texts at once: each recogniser runs once over them all, joined by a
+        separator no pattern crosses, and what it finds is given back to each text."""
+        joined = SEPARATOR.join(texts)
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + len(SEPARATOR)
+        out: list[list[Found]] = [[] for _ in texts]
+        for found in self.find(joined):
+            index = bisect_right(starts, found.start) - 1
+            base = starts[index]
+            if found.end > base + len(texts[index]):
+                continue  # across a separator: cannot happen, never trusted
+            out[index].append(
+                Found(
+                    found.start - base,
+                    found.end - base,
+                    found.text,
+                    found.entity,
+                    found.whose,
+                    found.found_by,
+                )
+            )
+        return out
+
     def find(self, text: str) -> list[Found]:
         if not text or not text.strip():
             return []
@@ -114,18 +146,23 @@ class Finder:
         for recogniser in _contact_recognisers():
             entity = recogniser.supported_entities[0]
             results += [(r, entity.lower()) for r in recogniser.analyze(text, [entity])]
-        found: list[Found] = []
-        taken: list[tuple[int, int]] = []
-        # Longest first, so "Jane Smith" wins over "Jane" where both match.
-        for result, entity in sorted(results, key=lambda x: (x[0].start - x[0].end, x[0].start)):
-            if any(result.start < end and start < result.end for start, end in taken):
-                continue
+        # Where matches overlap, the longest wins ("Jane Smith" over "Jane"): by start, then
+        # longest first, one pass.
+        kept: list[tuple[int, int, str]] = []
+        for result, entity in sorted(results, key=lambda x: (x[0].start, x[0].start - x[0].end)):
             start, end = result.start, result.end
+            if kept and start < kept[-1][1]:
+                if end - start > kept[-1][1] - kept[-1][0]:
+                    kept[-1] = (start, end, entity)
+                continue
+            kept.append((start, end, entity))
+        found: list[Found] = []
+        for start, end, entity in kept:
             if text[start] == "(" and ")" not in text[start:end]:
                 start += 1  # an opening bracket the pattern took without its closing one
             value = text[start:end]
             if _norm(value) in self.own:
-                continue  # the person's own phone, email or postcode
+                continue  # the person's own phone, email, postcode or address
             whose = self.by_term.get(_norm(value))
             found.append(
                 Found(
@@ -137,9 +174,12 @@ class Finder:
                     "record-link" if whose else "recogniser",
                 )
             )
-            taken.append((result.start, result.end))
         return sorted(found, key=lambda f: f.start)
 
 
+_NOT_KEPT = re.compile(r"[^\w@.+]")
+
+
+@lru_cache(maxsize=4096)
 def _norm(text: str) -> str:
-    return re.sub(r"[^\w@.+]", "", text).lower()
+    return _NOT_KEPT.sub("", text).lower()

@@ -130,6 +130,12 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
         )
         for step in ("identity", "understanding", "pause", "resume", "extend", "close")
     },
+    **{
+        f"web:rights-request-{step}": (
+            lambda s, step=step: f"/data-protection/requests/{rectification(s)}/{step}/"
+        )
+        for step in ("decide", "restrict", "lift")
+    },
 }
 # Of those, the pages for the DPO: checked as the DPO, with the scene's case planned, held,
 # broken into and asked about.
@@ -205,6 +211,14 @@ def break_glass_into(s: Scene) -> None:
 def latest_request() -> int:
     """The newest rights request; a scene without one still asks by some id."""
     return RightsRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
+def rectification(s: Scene) -> int:
+    """A request of rectification about the scene's person, restricting processing while it
+    is decided (so every one of its steps has a page)."""
+    made = rights.receive(s.case.person, "rectification", received_on=date(2025, 3, 1))
+    rights.restrict_while_deciding(made, by=s.user)
+    return made.pk
 
 
 def request_about(s: Scene) -> None:

@@ -276,11 +276,11 @@ def compile_bundle(
             for value in entry.values
             if value.free_text
         ]
-        for (key, name, _text), found in zip(
+        for (key, field_name, _text), found in zip(
             where, finder.find_all([text for _k, _n, text in where]), strict=True
         ):
             proposals += [
-                Proposal(key, name, f.start, f.end, f.text, f.entity, f.whose, f.found_by)
+                Proposal(key, field_name, f.start, f.end, f.text, f.entity, f.whose, f.found_by)
                 for f in found
             ]
     return Compiled(person_id, name, sections, proposals, categories, retention, sources, records)

@@ -112,6 +112,12 @@ class RightsRequest(models.Model):
     due_on = models.DateField(null=True, blank=True, help_text="None while paused.")
     outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(blank=True)
+    # Rectification, erasure, restriction, objection: the decision, its ground, the person's
+    # own statement where a correction is refused, and a restriction set from the request.
+    decision = models.CharField(max_length=10, blank=True)
+    refusal_ground = models.CharField(max_length=20, blank=True)
+    statement = models.TextField(blank=True, help_text="The person's statement, kept with it.")
+    restriction_set = models.BooleanField(default=False)
     status = models.CharField(
         max_length=8, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )
@@ -270,3 +276,30 @@ class Release(models.Model):
 
     class Meta:
         db_table = "rights_release"
+
+
+class Decision(models.TextChoices):
+    """The DPO's decision on a request under one of the other rights."""
+
+    ACCEPTED = "accepted", "Accepted"
+    REFUSED = "refused", "Refused"
+
+
+class RefusalGround(models.TextChoices):
+    """Why a request of rectification, erasure, restriction or objection is refused."""
+
+    ACCURATE = "accurate", "The information is accurate (a record of what was said or assessed)"
+    LEGAL_OBLIGATION = (
+        "legal-obligation",
+        ("Erasure does not apply: we process it to meet a legal obligation (Article 17(3)(b))"),
+    )
+    PUBLIC_TASK = (
+        "public-task",
+        ("Erasure does not apply: we need it for our public task (Article 17(3)(b))"),
+    )
+    LEGAL_CLAIMS = "legal-claims", "It is needed for legal claims (Article 17(3)(e))"
+    COMPELLING = (
+        "compelling",
+        ("Compelling legitimate grounds override the objection (Article 21(1))"),
+    )
+    MANIFESTLY_UNFOUNDED = "unfounded", "Manifestly unfounded or excessive (Article 12(5))"

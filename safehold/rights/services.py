@@ -504,3 +504,107 @@ def release(
 def _id_of(key: str) -> int | None:
     last = key.rsplit(":", 1)[-1]
     return int(last) if last.isdigit() else None
+
+
+# --- rectification, erasure, restriction, objection ------------------------------------------
+
+DECIDED_RIGHTS = frozenset({"rectification", "erasure", "restriction", "objection"})
+
+
+def decide(
+    request: RightsRequest,
+    *,
+    accept: bool,
+    ground: str = "",
+    reason: str = "",
+    statement: str = "",
+    by: User,
+) -> None:
+    """The DPO's decision on a request under rectification, erasure, restriction or objection.
+
+    - Refused: the ground and reason are recorded (for rectification, with the person's own
+      statement, kept with the request) and the request closes.
+    - Rectification accepted: the correction is made on the record's edit page, through the
+      gate (old value kept, `records.Change`); the request records it and closes.
+    - Restriction accepted, or objection accepted or still to decide: processing of the person
+      is restricted at once (`Person.restricted`, the gate's Article 18 restriction) until
+      the request ends or is lifted (`lift_restriction`).
+    - Erasure accepted: recorded and closed; disposing of the records is left to the
+      retention review (see docs/adr/0021: not yet wired to make them due at once).
+    """
+    from safehold.rights.models import Decision as Decided
+    from safehold.rights.models import RefusalGround
+
+    if request.kind not in DECIDED_RIGHTS:
+        raise RequestProblem("decision", "Only rectification, erasure, restriction and objection")
+    if request.status != RequestStatus.OPEN:
+        raise RequestProblem("decision", "The request is closed")
+    if not accept and ground not in RefusalGround.values:
+        raise RequestProblem("ground", "Select the ground for refusing")
+    if not reason.strip():
+        raise RequestProblem("reason", "Enter the reason, as the requester will be told it")
+    with transaction.atomic():
+        request.decision = Decided.ACCEPTED if accept else Decided.REFUSED
+        request.refusal_ground = "" if accept else ground
+        request.statement = statement.strip()
+        request.save(update_fields=["decision", "refusal_ground", "statement"])
+        if accept and request.kind in {"restriction", "objection"}:
+            _restrict(request, True, by)
+        words = "Accepted" if accept else f"Refused: {RefusalGround(ground).label}"
+        _step(request, by, f"{words}. {reason.strip()}")
+        if request.kind in {"restriction", "objection"} and accept and request.restriction_set:
+            return  # open while processing stays restricted; lifted when it ends
+        if request.restriction_set:
+            _restrict(request, False, by)
+        close(
+            request,
+            closed_on=timezone.localdate(),
+            outcome=Outcome.ANSWERED if accept else Outcome.REFUSED,
+            note=reason.strip(),
+            by=by,
+        )
+
+
+def restrict_while_deciding(request: RightsRequest, *, by: User) -> None:
+    """Restrict processing of the person while a request under rectification, restriction or
+    objection is decided (Article 18(1)(a) and (d))."""
+    if request.kind not in {"rectification", "restriction", "objection"}:
+        raise RequestProblem("restrict", "Only while accuracy or an objection is decided")
+    with transaction.atomic():
+        _restrict(request, True, by)
+
+
+def lift_restriction(request: RightsRequest, *, by: User, reason: str) -> None:
+    if not request.restriction_set:
+        raise RequestProblem("lift", "The request has not restricted processing")
+    if not reason.strip():
+        raise RequestProblem("reason", "Enter why the restriction ends (the person is told first)")
+    with transaction.atomic():
+        _restrict(request, False, by)
+        _step(request, by, f"Restriction lifted: {reason.strip()}")
+        if request.status == RequestStatus.OPEN and request.decision:
+            close(request, closed_on=timezone.localdate(), note=reason.strip(), by=by)
+
+
+def _restrict(request: RightsRequest, on: bool, by: User) -> None:
+    from safehold.records.models import Person
+
+    others = RightsRequest.objects.filter(
+        person_id=request.person_id, restriction_set=True, status=RequestStatus.OPEN
+    ).exclude(pk=request.pk)
+    if on and Person.objects.filter(pk=request.person_id, restricted=True).exists():
+        _step(request, by, "Processing of the person is restricted already")
+        return  # restricted by something else: this request will not lift it
+    request.restriction_set = on
+    request.save(update_fields=["restriction_set"])
+    if not on and others.exists():
+        return  # another open request still restricts the person
+    Person.objects.filter(pk=request.person_id).update(restricted=on)
+    _step(
+        request,
+        by,
+        "Processing restricted (UK GDPR Article 18): only the data protection officer may "
+        "read the record"
+        if on
+        else "Restriction of processing ended",
+    )

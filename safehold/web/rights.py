@@ -40,6 +40,7 @@ from safehold.rights.models import (
     Outcome,
     PauseReason,
     Redaction,
+    RefusalGround,
     Release,
     Requester,
     RequestStatus,
@@ -284,6 +285,7 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
             "state": _state(found, today) if found.status == RequestStatus.OPEN else None,
             "pauses": pauses,
             "steps": list(found.steps.select_related("by")),
+            "refusal_words": dict(RefusalGround.choices).get(found.refusal_ground, ""),
             "is_open": found.status == RequestStatus.OPEN,
             "paused": bool(pauses and pauses[-1].ended_on is None),
             "steps_allowed": steps_allowed(
@@ -382,7 +384,55 @@ class CloseForm(GovukForm):
     )
 
 
+class DecideForm(GovukForm):
+    decision = choice(
+        "Decision",
+        [("accept", "Accept the request"), ("refuse", "Refuse the request")],
+        required="Select whether the request is accepted or refused",
+    )
+    ground = choice(
+        "Ground, if refused",
+        [("", "Not refused"), *RefusalGround.choices],
+        required="Select the ground",
+        radios=False,
+    )
+    reason = long_text(
+        "Reason, as the requester will be told it",
+        required="Enter the reason, as the requester will be told it",
+        rows=4,
+    )
+    statement = long_text(
+        "The person's own statement (a refused correction keeps it with the record)", rows=3
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "refuse" and not data.get("ground"):
+            self.add_error("ground", "Select the ground for refusing")
+        return data
+
+
+class LiftForm(GovukForm):
+    reason = long_text(
+        "Why the restriction ends",
+        required="Enter why the restriction ends",
+        rows=3,
+        help_text="The person must be told before a restriction is lifted (Article 18(3)).",
+    )
+
+
+class RestrictForm(GovukForm):
+    pass
+
+
 STEPS: dict[str, tuple[str, type[GovukForm], str]] = {
+    "decide": ("Decide the request", DecideForm, "Record the decision"),
+    "restrict": ("Restrict processing while deciding", RestrictForm, "Restrict processing"),
+    "lift": ("Lift the restriction", LiftForm, "Lift the restriction"),
     "identity": ("Record the identity check", IdentityForm, "Save"),
     "understanding": ("Record the child's understanding", UnderstandingForm, "Save"),
     "pause": ("Pause the clock", PauseForm, "Pause the clock"),
@@ -402,6 +452,8 @@ def request_step(request: HttpRequest, request_id: int, step: str) -> HttpRespon
     if found.status != RequestStatus.OPEN:
         messages.error(request, f"Request {found.reference} is closed: it cannot change")
         return redirect("web:rights-request", request_id=found.pk)
+    if step in {"decide", "restrict", "lift"} and found.kind not in services.DECIDED_RIGHTS:
+        raise Http404("Only rectification, erasure, restriction and objection are decided")
     kwargs: dict[str, Any] = {}
     if form_class is UnderstandingForm:
         kwargs["acting_for"] = found.requester != Requester.SELF
@@ -432,6 +484,23 @@ def request_step(request: HttpRequest, request_id: int, step: str) -> HttpRespon
 
 
 def _do(step: str, found: RightsRequest, data: dict[str, Any], user: User) -> str:
+    if step == "decide":
+        accept = data["decision"] == "accept"
+        services.decide(
+            found,
+            accept=accept,
+            ground=data.get("ground", ""),
+            reason=data["reason"],
+            statement=data.get("statement", ""),
+            by=user,
+        )
+        return f"Request {found.reference} {'accepted' if accept else 'refused'}"
+    if step == "restrict":
+        services.restrict_while_deciding(found, by=user)
+        return "Processing restricted while the request is decided"
+    if step == "lift":
+        services.lift_restriction(found, by=user, reason=data["reason"])
+        return "Restriction lifted"
     if step == "identity":
         services.record_identity(found, data["identity"], data["note"], by=user)
         return f"Identity check recorded: {Identity(data['identity']).label.lower()}"
@@ -531,6 +600,13 @@ def steps_allowed(found: RightsRequest, paused: bool, *, child: bool) -> list[st
     allowed = ["identity", *(["understanding"] if child else []), "resume" if paused else "pause"]
     if found.kind in BUNDLE_KINDS:
         allowed.append("bundle")
+    if found.kind in services.DECIDED_RIGHTS:
+        if not found.decision:
+            allowed.append("decide")
+        if found.restriction_set:
+            allowed.append("lift")
+        elif found.kind != "erasure":
+            allowed.append("restrict")
     if found.extension_told_on is None:
         allowed.append("extend")
     return [*allowed, "close"]

@@ -190,3 +190,71 @@ def test_a_subject_access_request_from_receipt_to_release(
         (Path(SHOTS) / "rights-bundle.html").write_bytes(html.body())
     made.refresh_from_db()
     assert (made.status, made.outcome) == ("closed", "part")
+
+
+def test_a_rectification_restricted_while_decided_then_refused_with_a_statement(
+    browser_page: Page, browser_world, staff, signed_in, axe
+) -> None:
+    from safehold.rights import services
+
+    page = browser_page
+    world = browser_world
+    person = world.person(given_name="Ines", family_name="Harrowgate")
+    world.case(person=person)
+    dpo = staff("data-protection-officer", username="dana")
+    made = services.receive(person, "rectification", received_on=timezone.localdate(), by=dpo)
+    signed_in(page, dpo)
+    page.goto(f"/data-protection/requests/{made.pk}/")
+    expect(page.get_by_role("link", name="edit Ines Harrowgate's details")).to_be_visible()
+    page.get_by_role("button", name="Restrict processing while deciding").click()
+    page.get_by_role("button", name="Restrict processing").click()
+    expect(page.get_by_role("alert")).to_contain_text("Processing restricted")
+    page.get_by_role("button", name="Decide the request").click()
+    axe(page)
+    page.get_by_label("Refuse the request").check()
+    page.get_by_label("Ground, if refused").select_option(
+        label="The information is accurate (a record of what was said or assessed)"
+    )
+    page.get_by_label("Reason, as the requester will be told it").fill(
+        "The assessment records what the assessor found on the day."
+    )
+    page.get_by_label("The person's own statement").fill("I did not say that at the meeting.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"Request {made.reference} refused")
+    expect(page.get_by_text("I did not say that at the meeting.")).to_be_visible()
+    expect(page.get_by_role("table", name="What was done on this request")).to_contain_text(
+        "Restriction of processing ended"
+    )
+    shot(page, "rectification")
+    axe(page)
+
+
+def test_an_erasure_refused_on_the_lawful_basis(
+    browser_page: Page, browser_world, staff, signed_in, axe
+) -> None:
+    from safehold.rights import services
+
+    page = browser_page
+    world = browser_world
+    person = world.person(given_name="Bram", family_name="Ostrowski")
+    world.case(person=person)
+    dpo = staff("data-protection-officer", username="dana")
+    made = services.receive(person, "erasure", received_on=timezone.localdate(), by=dpo)
+    signed_in(page, dpo)
+    page.goto(f"/data-protection/requests/{made.pk}/")
+    expect(page.get_by_role("button", name="Restrict processing while deciding")).to_have_count(0)
+    page.get_by_role("button", name="Decide the request").click()
+    # Sent without a ground: the error names it; nothing is decided.
+    page.get_by_label("Refuse the request").check()
+    page.get_by_label("Reason, as the requester will be told it").fill("We must keep it.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("alert")).to_contain_text("Select the ground for refusing")
+    axe(page)
+    page.get_by_label("Ground, if refused").select_option(
+        label="Erasure does not apply: we process it to meet a legal obligation (Article 17(3)(b))"
+    )
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"Request {made.reference} refused")
+    expect(page.get_by_text("Refused: Erasure does not apply").first).to_be_visible()
+    shot(page, "erasure-refused")
+    axe(page)

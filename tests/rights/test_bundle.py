@@ -60,6 +60,7 @@ def pack_of(yos: Place):
 def test_the_bundle_holds_every_record_and_proposes_every_third_party(yos: Place) -> None:
     request, _made = world(yos)
     compiled = compile_bundle(yos.dpo, request.person_id, pack=pack_of(yos))
+    assert compiled.name == "Kai Fenwick"
     keys = {e.key for s in compiled.sections for e in s.entries}
     # Every record of both services' cases, each exported through the gate and audited.
     for model in ("contact", "assessment", "plan", "offence", "outcome", "report"):

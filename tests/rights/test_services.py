@@ -170,3 +170,79 @@ def test_closing_says_whether_it_was_on_time(yos: Place) -> None:
     request.refresh_from_db()
     assert (request.on_time, request.outcome) == (False, "answered")
     assert request.steps.last().what.startswith("Closed on 13 April 2026 late")  # type: ignore[union-attr]
+
+
+# --- rectification, erasure, restriction, objection ------------------------------------------
+
+
+def test_an_erasure_refused_records_its_ground_and_closes(yos: Place) -> None:
+    request = services.receive(yos.person(), "erasure", received_on=date(2026, 3, 2))
+    with pytest.raises(services.RequestProblem, match="ground"):
+        services.decide(request, accept=False, reason="We must keep it", by=yos.dpo)
+    services.decide(
+        request,
+        accept=False,
+        ground="legal-obligation",
+        reason="Youth justice records are kept under the Crime and Disorder Act 1998.",
+        by=yos.dpo,
+    )
+    request.refresh_from_db()
+    assert (request.status, request.outcome, request.refusal_ground) == (
+        "closed",
+        "refused",
+        "legal-obligation",
+    )
+    assert "Refused: Erasure does not apply" in request.steps.order_by("pk")[1].what
+
+
+def test_a_refused_correction_keeps_the_persons_statement(yos: Place) -> None:
+    person = yos.person()
+    request = services.receive(person, "rectification", received_on=date(2026, 3, 2))
+    services.restrict_while_deciding(request, by=yos.dpo)
+    person.refresh_from_db()
+    assert person.restricted  # while accuracy is checked (Article 18(1)(a))
+    services.decide(
+        request,
+        accept=False,
+        ground="accurate",
+        reason="The assessment records what the assessor found.",
+        statement="I was not at the party on 3 May.",
+        by=yos.dpo,
+    )
+    request.refresh_from_db()
+    person.refresh_from_db()
+    assert request.statement == "I was not at the party on 3 May."
+    assert request.status == "closed" and not person.restricted and not request.restriction_set
+
+
+def test_a_restriction_is_set_from_the_request_and_lifted_when_it_ends(yos: Place) -> None:
+    from safehold.access.gate import Gate, Refused
+
+    person = yos.person()
+    case = yos.case(person)
+    officer = yos.staff("youth-justice-officer")
+    case.allocated_to = officer
+    case.save()
+    request = services.receive(person, "restriction", received_on=date(2026, 3, 2))
+    services.decide(request, accept=True, reason="Accuracy disputed", by=yos.dpo)
+    request.refresh_from_db()
+    assert request.status == "open" and request.restriction_set
+    with pytest.raises(Refused):
+        Gate(officer).person(person.pk)  # the gate's Article 18 restriction holds
+    Gate(yos.dpo).person(person.pk)  # the DPO may still read it
+    with pytest.raises(services.RequestProblem, match="why the restriction ends"):
+        services.lift_restriction(request, by=yos.dpo, reason="")
+    services.lift_restriction(request, by=yos.dpo, reason="Checked: accurate; the person told")
+    request.refresh_from_db()
+    assert request.status == "closed"
+    Gate(officer).person(person.pk)
+
+
+def test_a_restriction_set_elsewhere_is_not_lifted_by_a_request(yos: Place) -> None:
+    person = yos.person(restricted=True)
+    request = services.receive(person, "objection", received_on=date(2026, 3, 2))
+    services.decide(request, accept=True, reason="Objection upheld", by=yos.dpo)
+    request.refresh_from_db()
+    assert not request.restriction_set and request.status == "closed"
+    person.refresh_from_db()
+    assert person.restricted

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.models import Controller
-from safehold.policy.schema import Pack, Unit
+from safehold.policy.schema import Action, Pack, RetentionRule, Unit
 from safehold.policy.wording import event_words
 from safehold.records.models import (
     Case,
@@ -243,6 +243,18 @@ def chunks(model: type[models.Model], where: Q, size: int) -> Iterator[tuple[Sco
         last = ids[-1]
 
 
+# An accepted erasure request (UK GDPR Article 17), as a rule the units it makes due carry: the
+# destruction record and the audit name it. Not a pack rule: the law's, decided by the DPO.
+ERASURE_RULE = RetentionRule.model_construct(  # type: ignore[call-arg] # no period: decided
+    code="erasure-request",
+    name="An accepted erasure request (UK GDPR Article 17)",
+    statement="Erased at the person's request, as the data protection officer decided.",
+    action=Action.DESTROY,
+    services=[],
+    categories=[],
+)
+
+
 # --- holds ------------------------------------------------------------------------------------
 
 
@@ -254,6 +266,20 @@ class Holds:
     people: dict[int, str] = field(default_factory=dict)
     services: dict[tuple[int, str], str] = field(default_factory=dict)
     victim_cases: dict[int, str] = field(default_factory=dict)
+    # Accepted erasure requests: person id -> (request id, the day it was decided). What the
+    # person's own units hold becomes due that day, to be destroyed (docs/adr/0021).
+    erased: dict[int, tuple[int, date]] = field(default_factory=dict)
+
+    def erasure(self, person_id: int, reckoning: Reckoning) -> tuple[Reckoning, str]:
+        """The reckoning an accepted erasure gives, and a mark for the unit's digest."""
+        found = self.erased.get(person_id)
+        if found is None:
+            return reckoning, ""
+        request_id, decided = found
+        return (
+            rules.Reckoning(Basis.DATED, decided, ERASURE_RULE, reason=f"request {request_id}"),
+            f"erased:{request_id}:{decided.isoformat()}",
+        )
 
     @classmethod
     def load(cls, people: Iterable[int] | None = None, cases: Iterable[int] | None = None) -> Holds:
@@ -280,6 +306,14 @@ class Holds:
                 holds.services[(controller_id, service)] = f"legal hold {pk} on the service"
         for pk, person_id in requests.values_list("pk", "person_id"):
             holds.people.setdefault(person_id, f"open rights request {pk}")
+        erasures = RightsRequest.objects.filter(
+            kind="erasure", decision="accepted", status="closed"
+        ).order_by("pk")
+        if people is not None:
+            erasures = erasures.filter(among("person_id", person_ids))
+        for pk, person_id, closed_on in erasures.values_list("pk", "person_id", "closed_on"):
+            if closed_on is not None:  # a closed request has its date (a constraint says so)
+                holds.erased[person_id] = (pk, closed_on)
         if holds.people:
             # A person's hold covers the case files they are a victim in, too.
             for case_id, victim_id in VictimLink.objects.filter(
@@ -723,10 +757,14 @@ def propose_case_files(
         held = _case_held(row, holds)
         anchors = _anchors(pack.case_events, events, flags, unknown)
         retain = old["retain_until"] if old else None
-        digest = _digest(f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}")
+        reckoning, erased = holds.erasure(
+            person_id, pack.case_file(service).values(events, flags or frozenset(), unknown)
+        )
+        digest = _digest(
+            f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}{erased}"
+        )
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue
-        reckoning = pack.case_file(service).values(events, flags or frozenset(), unknown)
         proposals.append(
             _propose(
                 UnitKind.CASE_FILE,
@@ -931,7 +969,10 @@ def propose_people(
             )
             old_nc = existing.get((UnitKind.NON_CASE_FILE, pk))
             retain = old_nc["retain_until"] if old_nc else None
-            digest = _digest(f"{pack.version_id}|{anchors}|{held_nc}|{retain}")
+            reckoning_nc, erased = holds.erasure(
+                pk, pack.non_case_file.values(events, unit_flags, unknown)
+            )
+            digest = _digest(f"{pack.version_id}|{anchors}|{held_nc}|{retain}{erased}")
             # A finished unit whose rows are back is open again: its digest is rewritten.
             if (
                 every
@@ -948,7 +989,7 @@ def propose_people(
                         person_id=pk,
                         service="",
                         pack=pack,
-                        reckoning=pack.non_case_file.values(events, unit_flags, unknown),
+                        reckoning=reckoning_nc,
                         anchors=anchors,
                         digest=digest,
                         held_by=held_nc,
@@ -972,7 +1013,8 @@ def propose_people(
             or (f"named in {_plural(named, 'relationship')} of other people" if named else "")
         )
         retain = old["retain_until"] if old else None
-        digest = _digest(f"{pack.version_id}|{anchors}|{held}|{retain}")
+        reckoning, erased = holds.erasure(pk, pack.person.values(events, unit_flags, unknown))
+        digest = _digest(f"{pack.version_id}|{anchors}|{held}|{retain}{erased}")
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue
         proposals.append(
@@ -984,7 +1026,7 @@ def propose_people(
                 person_id=pk,
                 service="",
                 pack=pack,
-                reckoning=pack.person.values(events, unit_flags, unknown),
+                reckoning=reckoning,
                 anchors=anchors,
                 digest=digest,
                 held_by=held,

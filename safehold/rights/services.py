@@ -529,8 +529,12 @@ def decide(
     - Restriction accepted, or objection accepted or still to decide: processing of the person
       is restricted at once (`Person.restricted`, the gate's Article 18 restriction) until
       the request ends or is lifted (`lift_restriction`).
-    - Erasure accepted: recorded and closed; disposing of the records is left to the
-      retention review (see docs/adr/0021: not yet wired to make them due at once).
+    - Erasure accepted: the request closes, which makes what the person's own units hold due
+      that day under the rule `erasure-request` (retention.planner, docs/adr/0021); the units
+      due now are approved for destruction at once, by this decision, and the retention sweep
+      disposes of them with a destruction record and an audit entry each. What is still held
+      (an open case, a legal hold, a person's record while their case files remain) waits in
+      the retention queue under the same rule.
     """
     from safehold.rights.models import Decision as Decided
     from safehold.rights.models import RefusalGround
@@ -563,6 +567,33 @@ def decide(
             note=reason.strip(),
             by=by,
         )
+        if accept and request.kind == "erasure":
+            _approve_erasure(request, by)
+
+
+def _approve_erasure(request: RightsRequest, by: User) -> None:
+    from safehold.retention import services as retention
+    from safehold.retention.models import RetentionUnit
+
+    due = list(
+        RetentionUnit.objects.due()
+        .filter(person_id=request.person_id, rule="erasure-request")
+        .values_list("pk", flat=True)
+    )
+    approved = retention.approve(due, by, action="destroy") if due else 0
+    waiting = (
+        RetentionUnit.objects.filter(person_id=request.person_id, rule="erasure-request")
+        .exclude(pk__in=due)
+        .exclude(status__in=["disposed", "archived"])
+        .count()
+    )
+    _step(
+        request,
+        by,
+        f"Erasure: {approved} item(s) approved for destruction by the retention sweep"
+        + (f"; {waiting} still held, in the retention queue" if waiting else "")
+        + ".",
+    )
 
 
 def restrict_while_deciding(request: RightsRequest, *, by: User) -> None:

@@ -246,3 +246,41 @@ def test_a_restriction_set_elsewhere_is_not_lifted_by_a_request(yos: Place) -> N
     assert not request.restriction_set and request.status == "closed"
     person.refresh_from_db()
     assert person.restricted
+
+
+def test_an_accepted_erasure_disposes_through_the_retention_sweep(yos: Place) -> None:
+    from safehold.records.models import Contact, Person
+    from safehold.retention.models import DisposalRecord
+    from safehold.retention.sweep import sweep
+
+    person = yos.person(born=date(2007, 1, 1))
+    case = yos.full_case(person, closed_on=date(2025, 6, 30))
+    other = yos.full_case(yos.person(), closed_on=date(2025, 6, 30))
+    planner.plan()
+    assert case_file(case).status == "active"  # years from being due under the pack
+    request = services.receive(person, "erasure", received_on=date(2026, 3, 2))
+    services.decide(
+        request, accept=True, reason="Consent-based early help; no longer needed", by=yos.dpo
+    )
+    unit = case_file(case)
+    assert (unit.status, unit.rule, unit.approved_action) == (
+        "approved",
+        "erasure-request",
+        "destroy",
+    )
+    sweep()
+    assert not Contact.objects.filter(case_id=case.pk).exists()
+    assert Contact.objects.filter(case_id=other.pk).exists()  # nobody else's
+    record = DisposalRecord.objects.get(kind="case-file", key=case.pk)
+    assert (record.rule, record.action) == ("erasure-request", "destroy")
+    # The person's own record was held by the case file; now it is due under the same rule.
+    planner.plan()
+    own = unit_of_person(person.pk)
+    assert (own.status, own.rule) == ("due", "erasure-request")
+    assert Person.objects.filter(pk=person.pk).exists()  # until the DPO approves it too
+
+
+def unit_of_person(person_id: int):
+    from safehold.retention.models import RetentionUnit
+
+    return RetentionUnit.objects.get(kind="person", key=person_id)

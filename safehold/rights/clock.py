@@ -30,6 +30,8 @@ from functools import cache
 
 import holidays
 
+from safehold.policy.law import NATION_NAMES
+
 # The controller's nation, as a pack may state it, and its subdivision in `holidays.UK`.
 NATIONS: dict[str, str] = {
     "england": "ENG",
@@ -37,13 +39,8 @@ NATIONS: dict[str, str] = {
     "scotland": "SCT",
     "northern-ireland": "NIR",
 }
-NATION_NAMES: dict[str, str] = {
-    "england": "England and Wales",
-    "wales": "England and Wales",
-    "scotland": "Scotland",
-    "northern-ireland": "Northern Ireland",
-}
 DEFAULT_NATION = "england"
+__all__ = ["DEFAULT_NATION", "NATIONS", "NATION_NAMES", "Clock", "ClockError", "Pause", "compute"]
 
 
 class ClockError(ValueError):

@@ -468,10 +468,19 @@ def request_step(request: HttpRequest, request_id: int, step: str) -> HttpRespon
         else:
             messages.success(request, done)
             return redirect("web:rights-request", request_id=found.pk)
+    right = None
+    if step == "decide":
+        from safehold.policy import selectors as policy
+        from safehold.policy.rights import derive_rights
+
+        assert user.controller_id is not None
+        pack = policy.pack_of(policy.controller_version(user.controller_id))
+        right = next((r for r in derive_rights(pack) if r.code == found.kind), None)
     return render(
         request,
         "web/rights/step.html",
         {
+            "right": right,
             "r": found,
             "form": form,
             "title": title,

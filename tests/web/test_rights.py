@@ -222,3 +222,11 @@ def test_requests_over_time_with_the_on_time_rate(
     assert "1 of 2 requests closed were answered on time: <strong>50%</strong>" in body
     assert "<svg" in body and 'id="months"' in body
     assert f"{start:%B %Y}" in body
+
+
+def test_deciding_an_erasure_shows_how_the_right_applies_under_the_pack(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    request = services.receive(yos.person(), "erasure", received_on=timezone.localdate())
+    body = html(verified_client(yos.dpo), f"/data-protection/requests/{request.pk}/decide/")
+    assert 'id="lawful-basis"' in body and "Right to erasure: applies in some cases" in body

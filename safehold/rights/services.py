@@ -530,7 +530,7 @@ def decide(
       is restricted at once (`Person.restricted`, the gate's Article 18 restriction) until
       the request ends or is lifted (`lift_restriction`).
     - Erasure accepted: the request closes, which makes what the person's own units hold due
-      that day under the rule `erasure-request` (retention.planner, docs/adr/0021); the units
+      that day under the rule `erasure-request` (retention/planner/holds.py, docs/adr/0021); the units
       due now are approved for destruction at once, by this decision, and the retention sweep
       disposes of them with a destruction record and an audit entry each. What is still held
       (an open case, a legal hold, a person's record while their case files remain) waits in

@@ -15,8 +15,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from safehold.access.models import BreakGlass, User
-from safehold.access.selectors import role_of
+from safehold.access.models import User
+from safehold.access.selectors import glass_in_force, role_of
 from safehold.policy.schema import Role
 from safehold.web.govuk import time_of_day
 from safehold.web.middleware import is_verified
@@ -141,13 +141,8 @@ class StaffLayout:
         """Every active break-glass grant of this member of staff, in one query."""
         if not self.verified:
             return []
-        rows = (
-            BreakGlass.objects.in_force()
-            .filter(user=self.user)
-            .order_by("expires_at")
-            .values_list("case_id", "case__person_id", "expires_at")
-        )
-        return [ActiveGlass(*row) for row in rows]
+        grants = sorted(glass_in_force(self.user), key=lambda g: g.expires_at)
+        return [ActiveGlass(g.case_id, g.person_id, g.expires_at) for g in grants]
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:

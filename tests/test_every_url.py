@@ -28,6 +28,7 @@ from safehold.records.models import Case
 from safehold.retention import services as retention
 from safehold.retention.models import LegalHold
 from safehold.rights import services as rights
+from safehold.rights.models import RightsRequest
 from tests.access.conftest import World
 from tests.api.conftest import session_api, token_api
 
@@ -115,10 +116,35 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:dpo-home": lambda s: "/data-protection/",
     # The conformance report: the pack's statements only (tests/web/test_dpo.py).
     "web:dpo-conformance": lambda s: "/data-protection/conformance/",
+    # Rights requests: an empty form, counts by month, and each step's form (the request's
+    # number, right and dates only; tests/web/test_rights.py).
+    "web:rights-request-new": lambda s: "/data-protection/requests/new/",
+    "web:rights-chart": lambda s: "/data-protection/requests/chart/",
+    # Approving and releasing a bundle are POSTs (tests/web/test_rights_bundle.py).
+    "web:rights-bundle-approve": lambda s: (
+        f"/data-protection/requests/{latest_request()}/bundle/approve/"
+    ),
+    "web:rights-bundle-release": lambda s: (
+        f"/data-protection/requests/{latest_request()}/bundle/release/"
+    ),
+    **{
+        f"web:rights-request-{step}": (
+            lambda s, step=step: f"/data-protection/requests/{latest_request()}/{step}/"
+        )
+        for step in ("identity", "understanding", "pause", "resume", "extend", "close")
+    },
+    **{
+        f"web:rights-request-{step}": (
+            lambda s, step=step: f"/data-protection/requests/{rectification(s)}/{step}/"
+        )
+        for step in ("decide", "restrict", "lift")
+    },
 }
 # Of those, the pages for the DPO: checked as the DPO, with the scene's case planned, held,
 # broken into and asked about.
-DPO_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:retention")} | {
+DPO_PAGES = {
+    name for name in NO_PERSONAL_DATA if name.startswith(("web:retention", "web:rights"))
+} | {
     "web:dpo-home",
     "web:dpo-conformance",
 }
@@ -152,6 +178,23 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         )
         for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
     },
+    # Rights requests, named through the gate (SETUP records one about the scene's person).
+    "web:rights-requests": ("data-protection-officer", lambda s: "/data-protection/requests/"),
+    "web:rights-request": (
+        "data-protection-officer",
+        lambda s: f"/data-protection/requests/{latest_request()}/",
+    ),
+    "web:rights-bundle": (
+        "data-protection-officer",
+        lambda s: f"/data-protection/requests/{latest_request()}/bundle/",
+    ),
+    **{
+        f"web:rights-bundle-{fmt}": (
+            "data-protection-officer",
+            lambda s, fmt=fmt: f"/data-protection/requests/{latest_request()}/bundle.{fmt}",
+        )
+        for fmt in ("html", "json", "pdf")
+    },
     # Correcting what is recorded (each form opens on the values it changes).
     "web:person-edit": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/edit/"),
     "web:case-close": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/close/"),
@@ -170,10 +213,47 @@ def break_glass_into(s: Scene) -> None:
     Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
 
 
+def latest_request() -> int:
+    """The newest rights request; a scene without one still asks by some id."""
+    return RightsRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
+def rectification(s: Scene) -> int:
+    """A request of rectification about the scene's person, restricting processing while it
+    is decided (so every one of its steps has a page)."""
+    made = rights.receive(s.case.person, "rectification", received_on=date(2025, 3, 1))
+    rights.restrict_while_deciding(made, by=s.user)
+    return made.pk
+
+
+def request_about(s: Scene) -> None:
+    rights.receive(s.case.person, "access", received_on=date(2025, 3, 1), by=s.user)
+
+
+def released_bundle(s: Scene) -> None:
+    """A request about the scene's person, its bundle approved by a second DPO and released."""
+    from safehold.policy import selectors as policy
+    from safehold.rights.bundle import compile_bundle
+
+    request_about(s)
+    request = RightsRequest.objects.latest("pk")
+    pack = policy.pack_of(policy.controller_version(s.user.controller_id))
+    compiled = compile_bundle(s.user, s.person_id, pack=pack)
+    rights.propose(request, compiled)
+    rights.approve_release(request, compiled, by=s.world.staff("data-protection-officer"))
+    rights.release(request, compiled, by=s.user, pack=pack, second_approval=True)
+
+
 # What a page needs on the scene before it is called.
 SETUP: dict[str, Callable[[Scene], None]] = {
     "web:break-glass-review": break_glass_into,
     "web:break-glass-use": break_glass_into,
+    "web:rights-requests": request_about,
+    "web:rights-request": request_about,
+    "web:rights-bundle": request_about,
+    "web:rights-bundle-html": released_bundle,
+    "web:rights-bundle-json": released_bundle,
+    "web:rights-bundle-pdf": released_bundle,
 }
 
 
@@ -279,8 +359,12 @@ def test_page_shows_personal_data_only_through_the_gate(
     before = last_seq()
     response = api.client.get(path(s))
     assert response.status_code == 200, (name, response.status_code)
-    # A page listed here must show the person, or this test proves nothing about it.
-    assert MARK_FAMILY in response.content.decode(), f"{name} did not show the person"
+    if response["Content-Type"] == "application/pdf":
+        # Its text is glyph-encoded: the HTML it is made from (rights-bundle-html) is checked.
+        assert response.content.startswith(b"%PDF")
+    else:
+        # A page listed here must show the person, or this test proves nothing about it.
+        assert MARK_FAMILY in response.content.decode(), f"{name} did not show the person"
     assert spy.shown, f"{name} shows personal data that did not pass Gate.show"
     new = AuditEvent.objects.filter(seq__gt=before, actor_id=s.user.pk, person_id=s.person_id)
     assert new.exists(), f"{name} shows personal data without an audit event"

@@ -161,6 +161,29 @@ def _raw_statements(pack: Pack) -> list[Statement]:
         )
     found.append(
         Statement(
+            "right:answered-within-a-month",
+            "right",
+            "We will respond within one month of receiving a request, extended by up to two "
+            "months only if we tell you why within the first month.",
+            m["rights-statutory-clock"],
+        )
+    )
+    if pack.rights.second_approval or pack.rights.access_shows_who_has_seen:
+        promised = []
+        if pack.rights.access_shows_who_has_seen:
+            promised.append("a copy of your information lists who has seen your record")
+        if pack.rights.second_approval:
+            promised.append("a second member of staff checks every copy before it is sent")
+        found.append(
+            Statement(
+                "right:access-copy",
+                "right",
+                f"{'; '.join(promised)[:1].upper()}{'; '.join(promised)[1:]}.",
+                m["rights-access-bundle-reviewed"],
+            )
+        )
+    found.append(
+        Statement(
             "right:requests-suspend-disposal",
             "right",
             "Nothing is disposed of while a rights request about it is open.",

@@ -142,4 +142,30 @@ MECHANISMS: dict[str, Mechanism] = _index(
             "test_people_who_opted_out_are_left_out_of_the_outputs_it_covers",
         ),
     ),
+    Mechanism(
+        "rights-statutory-clock",
+        "rights workflow",
+        "Every rights request carries its due date by the ICO's rule (one month to the "
+        "corresponding date, the last day where there is none, the next working day after a "
+        "weekend or the pack's nation's bank holidays; two months more only if told in the "
+        "first month; paused while identity or clarification is awaited), and the DPO's pages "
+        "list what is overdue.",
+        (
+            "tests/rights/test_clock.py::test_one_month_to_the_corresponding_date_or_the_next_working_day",
+            "tests/rights/test_clock.py::test_an_extension_told_too_late_is_refused",
+            "tests/rights/test_clock.py::test_a_pause_stops_the_clock_and_it_resumes_with_the_days_it_had_left",
+            "tests/web/test_rights.py::test_open_requests_by_due_date_with_each_view",
+        ),
+    ),
+    Mechanism(
+        "rights-access-bundle-reviewed",
+        "rights workflow",
+        "A copy of someone's information is compiled through the gate; every other person "
+        "found in it is decided by a reviewer with a legal ground before release, a second "
+        "person approves where the pack requires it, and the release is audited.",
+        (
+            "tests/rights/test_bundle.py::test_the_bundle_holds_every_record_and_proposes_every_third_party",
+            "tests/rights/test_bundle.py::test_nothing_is_released_unreviewed_and_the_log_matches",
+        ),
+    ),
 )

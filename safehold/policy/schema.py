@@ -833,6 +833,24 @@ class Rights(Strict):
             "(UK GDPR Article 21(2) and (3)) and is printed as such."
         ),
     )
+    second_approval: bool = Field(
+        False,
+        description=(
+            "A second member of staff, not the one who reviewed it, approves a copy of "
+            "someone's information (a subject access bundle) before it is released."
+        ),
+    )
+    access_shows_who_has_seen: bool = Field(
+        False,
+        description="A copy of someone's information includes who has seen their record.",
+    )
+    bank_holidays: Literal["england", "wales", "scotland", "northern-ireland"] = Field(
+        "england",
+        description=(
+            "The controller's nation, whose bank holidays move a request's due date on to the "
+            "next working day (england and wales share one calendar)."
+        ),
+    )
 
 
 class AutomatedDecisions(Strict):

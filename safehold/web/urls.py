@@ -12,6 +12,7 @@ from safehold.web import (
     find,
     people,
     retention,
+    rights,
     statistics,
     views,
 )
@@ -88,6 +89,44 @@ urlpatterns = [
     # The data protection officer's home (dpo.py) and retention (retention.py).
     path("data-protection/", dpo.home, name="dpo-home"),
     path("data-protection/conformance/", dpo.conformance, name="dpo-conformance"),
+    # Rights requests on the statutory clock (rights.py).
+    path("data-protection/requests/", rights.requests, name="rights-requests"),
+    path("data-protection/requests/new/", rights.new_request, name="rights-request-new"),
+    path("data-protection/requests/chart/", rights.chart, name="rights-chart"),
+    path("data-protection/requests/<id:request_id>/", rights.request_page, name="rights-request"),
+    *(
+        path(
+            f"data-protection/requests/<id:request_id>/{step}/",
+            rights.request_step,
+            {"step": step},
+            name=f"rights-request-{step}",
+        )
+        for step in rights.STEPS
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/",
+        rights.bundle_review,
+        name="rights-bundle",
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/approve/",
+        rights.bundle_approve,
+        name="rights-bundle-approve",
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/release/",
+        rights.bundle_release,
+        name="rights-bundle-release",
+    ),
+    *(
+        path(
+            f"data-protection/requests/<id:request_id>/bundle.{fmt}",
+            rights.bundle_file,
+            {"fmt": fmt},
+            name=f"rights-bundle-{fmt}",
+        )
+        for fmt in ("html", "json", "pdf")
+    ),
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),

@@ -4,7 +4,7 @@ read, each with the pack's own words first and then the facts the system enforce
 
 from __future__ import annotations
 
-from safehold.policy.law import Applies
+from safehold.policy.law import NATION_NAMES, Applies
 from safehold.policy.notice.document import (
     Block,
     Bullets,
@@ -424,6 +424,16 @@ def how_to_ask(ix: NoticeIndex, *, plain: bool) -> list[Block]:
     return blocks
 
 
+def _clock_words(pack: Pack) -> str:
+    return (
+        "The month runs from the day we receive your request to the same date next month (or "
+        "that month's last day). If that is a weekend or a bank holiday in "
+        f"{NATION_NAMES[pack.rights.bank_holidays]}, we answer by the next working day. If we "
+        "need proof of who you are or need you to tell us more about what you want, the time "
+        "stops until we have it, then carries on."
+    )
+
+
 def _rights(ix: NoticeIndex) -> list[Block]:
     pack = ix.pack
     rights = derive_rights(pack)
@@ -436,6 +446,14 @@ def _rights(ix: NoticeIndex) -> list[Block]:
             "(UK GDPR Article 12(3))."
         )
     )
+    blocks.append(Para(_clock_words(pack)))
+    copy = []
+    if pack.rights.access_shows_who_has_seen:
+        copy.append("Your copy lists who has looked at your record.")
+    if pack.rights.second_approval:
+        copy.append("A second member of staff checks every copy before we send it.")
+    if copy:
+        blocks.append(Para(" ".join(copy)))
     if pack.rights.exemptions_note:
         blocks.append(Inset(pack.rights.exemptions_note))
     if pack.rights.proactive_disclosure:

@@ -217,10 +217,14 @@ def propose_case_files(
         held = _case_held(row, holds)
         anchors = anchors_text(pack.case_events, events, flags, unknown)
         retain = old["retain_until"] if old else None
-        digest = digest_of(f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}")
+        reckoning, erased = holds.erasure(
+            person_id, pack.case_file(service).values(events, flags or frozenset(), unknown)
+        )
+        digest = digest_of(
+            f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}{erased}"
+        )
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue
-        reckoning = pack.case_file(service).values(events, flags or frozenset(), unknown)
         proposals.append(
             propose(
                 UnitKind.CASE_FILE,

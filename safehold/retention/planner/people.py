@@ -233,7 +233,10 @@ def propose_people(
             )
             old_nc = existing.get((UnitKind.NON_CASE_FILE, pk))
             retain = old_nc["retain_until"] if old_nc else None
-            digest = digest_of(f"{pack.version_id}|{anchors}|{held_nc}|{retain}")
+            reckoning_nc, erased = holds.erasure(
+                pk, pack.non_case_file.values(events, unit_flags, unknown)
+            )
+            digest = digest_of(f"{pack.version_id}|{anchors}|{held_nc}|{retain}{erased}")
             # A finished unit whose rows are back is open again: its digest is rewritten.
             if (
                 every
@@ -250,7 +253,7 @@ def propose_people(
                         person_id=pk,
                         service="",
                         pack=pack,
-                        reckoning=pack.non_case_file.values(events, unit_flags, unknown),
+                        reckoning=reckoning_nc,
                         anchors=anchors,
                         digest=digest,
                         held_by=held_nc,
@@ -274,7 +277,8 @@ def propose_people(
             or (f"named in {_plural(named, 'relationship')} of other people" if named else "")
         )
         retain = old["retain_until"] if old else None
-        digest = digest_of(f"{pack.version_id}|{anchors}|{held}|{retain}")
+        reckoning, erased = holds.erasure(pk, pack.person.values(events, unit_flags, unknown))
+        digest = digest_of(f"{pack.version_id}|{anchors}|{held}|{retain}{erased}")
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue
         proposals.append(
@@ -286,7 +290,7 @@ def propose_people(
                 person_id=pk,
                 service="",
                 pack=pack,
-                reckoning=pack.person.values(events, unit_flags, unknown),
+                reckoning=reckoning,
                 anchors=anchors,
                 digest=digest,
                 held_by=held,

@@ -54,10 +54,11 @@ ID_NAMES = {
     "hold_id": "hold",
     "glass_id": "glass",
 }
-# Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
-FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
-    ("web:retention-holds", "person", "person", {"scope": HoldScope.PERSON}),
-    ("web:retention-holds", "case", "case", {"scope": HoldScope.CASE}),
+# Forms whose fields take an id (picked from a search, never typed, but a request can send
+# any), with the rest of a valid submission: (page, field, kind, data, how the id is sent).
+FORM_IDS: list[tuple[str, str, str, dict[str, str], str]] = [
+    ("web:retention-holds", "target", "person", {"q": "Otherwhere"}, "person:{}"),
+    ("web:retention-holds", "target", "case", {"q": "Otherwhere"}, "case:{}"),
 ]
 REVIEW = date.today() + timedelta(days=90)
 HOLD_DATA = {
@@ -315,8 +316,8 @@ def page_asks(own: Own, values: dict[str, int]) -> Iterator[tuple[Ask, str, str]
             path = reverse(name, kwargs={p: mine.get(p, 0) for p in params} | {param: values[kind]})
             yield Ask(f"GET {name} {param}", "get", path), param, kind
             yield Ask(f"POST {name} {param}", "post", path, POST_DATA), param, kind
-    for name, field, kind, data in FORM_IDS:
-        body = {**HOLD_DATA, **data, field: str(values[kind])}
+    for name, field, kind, data, sent in FORM_IDS:
+        body = {**HOLD_DATA, **data, field: sent.format(values[kind])}
         yield Ask(f"POST {name} {field}", "post", reverse(name), body), field, kind
 
 

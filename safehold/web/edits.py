@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from safehold.access.gate import Gate, Refused, Shown, ShownCase, ShownChange, Stale, Withheld
 from safehold.records.models import Case, Person
+from safehold.records.search import case_reference
 from safehold.records.validation import as_id
 from safehold.web.cases import RECORDS, refused_page, with_gate
 from safehold.web.display import Cell, Display, label_of
@@ -146,7 +147,7 @@ def edit_record(
         heading=f"Change {what}",
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
-        + f" (case {case_id})",
+        + f" (case {case_reference(case_id)})",
         back_url=reverse("web:person", args=[shown.person_id]) + f"#{record}-{record_id}",
         success=f"{title} changed",
     )
@@ -181,9 +182,9 @@ def close_case(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
         heading="Change how the case closed" if closed else "Close the case",
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
-        + f" (case {case_id})",
+        + f" (case {case_reference(case_id)})",
         back_url=reverse("web:person", args=[shown.person_id]),
-        success=f"Case {case_id} closed",
+        success=f"Case {case_reference(case_id)} closed",
         button="Close the case" if not closed else "Save changes",
     )
 

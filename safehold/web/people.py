@@ -40,6 +40,7 @@ from safehold.records.models import (
     Report,
     VictimLink,
 )
+from safehold.records.search import case_reference, person_reference
 from safehold.records.validation import as_id
 from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
 from safehold.web.display import Cell, Display, age, label_of
@@ -227,7 +228,7 @@ def _summary(
                 service
                 if service.is_withheld
                 else Cell(
-                    f"{service.text}, case {current.case_id}"
+                    f"{service.text}, case {case_reference(current.case_id)}"
                     + (f", opened {opened.text}" if opened.text else "")
                     + (" (closed)" if values["closed_on"] else "")
                 ),
@@ -549,7 +550,7 @@ def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
         "label": label_of(shown, display),
         "person_url": reverse("web:person", args=[shown.person_id]),
         "new_case_url": reverse("web:case-new", args=[shown.person_id]),
-        "reference": f"P{shown.person_id}",
+        "reference": person_reference(shown.person_id),
         "born": display(shown.person.values["date_of_birth"]),
         "service": display.service(shown.case.values["service"]),
         # A closing date, if the role may read it (a withheld one says nothing).

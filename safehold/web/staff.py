@@ -15,8 +15,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from safehold.access.gate import Gate
 from safehold.access.models import BreakGlass, User
+from safehold.access.names import read_names
 from safehold.access.selectors import role_of
+from safehold.audit.models import Action
 from safehold.policy.schema import Role
 from safehold.web.govuk import time_of_day
 from safehold.web.middleware import is_verified
@@ -65,11 +68,13 @@ def person_url(person_id: int) -> str:
 
 @dataclass(frozen=True)
 class ActiveGlass:
-    """A break-glass grant still running: which case, whose, until when."""
+    """A break-glass grant still running: which case, whose, until when, and what to call it
+    (the case's reference and the young person's name, read through the gate)."""
 
     case_id: int
     person_id: int
     expires_at: datetime
+    label: str = ""
 
     @property
     def person_url(self) -> str:
@@ -138,16 +143,25 @@ class StaffLayout:
 
     @cached_property
     def break_glass(self) -> list[ActiveGlass]:
-        """Every active break-glass grant of this member of staff, in one query."""
+        """Every active break-glass grant of this member of staff, in one query; the young
+        people's names are read through the gate (audited, one batch) only when there are any."""
         if not self.verified:
             return []
-        rows = (
+        rows = list(
             BreakGlass.objects.in_force()
             .filter(user=self.user)
             .order_by("expires_at")
             .values_list("case_id", "case__person_id", "expires_at")
         )
-        return [ActiveGlass(*row) for row in rows]
+        if not rows:
+            return []
+        names = read_names(Gate(self.user), cases=[r[0] for r in rows], action=Action.READ)
+        glass = []
+        for case_id, person_id, expires_at in rows:
+            named = names.case(case_id)
+            label = f"case {named.reference}" + (f" ({named.name})" if named.name else "")
+            glass.append(ActiveGlass(case_id, person_id, expires_at, label))
+        return glass
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def test_a_manager_allocates_from_the_team_caseload(
     page.get_by_label("casey").check()
     page.get_by_role("button", name="Allocate").click()
     expect(
-        page.get_by_text(f"Case {case.pk} (Waiting Example) is now held by casey")
+        page.get_by_text(f"Case C{case.pk} (Waiting Example) is now held by casey")
     ).to_be_visible()
     assert Case.objects.get(pk=case.pk).allocated_to == officer
 

@@ -93,13 +93,13 @@ def read_names(
         rows += list(
             gate.cases()
             .filter(pk__in=case_ids)
-            .values_list("pk", "person_id", "gate_distance", "service")
+            .values_list("pk", "person_id", "gate_distance", "service")  # type: ignore[misc]
         )
     if person_ids:
         rows += list(
             gate.cases()
             .filter(person_id__in=person_ids)
-            .values_list("pk", "person_id", "gate_distance", "service")
+            .values_list("pk", "person_id", "gate_distance", "service")  # type: ignore[misc]
         )
     for case_id, person_id, distance, service in rows:
         if case_id in case_ids:
@@ -115,7 +115,9 @@ def read_names(
     if not readable:
         return names
     entries = []
-    for person in Person.objects.filter(pk__in=readable, controller_id=gate.user.controller_id):
+    controller_id = gate.user.controller_id
+    assert controller_id is not None  # a gate is only ever for staff of a controller
+    for person in Person.objects.filter(pk__in=readable, controller_id=controller_id):
         distance, case_id, service = readable[person.pk]
         shown = gate.show("person", person, distance)
         values = {n: shown.values[n] for n in NAME_FIELDS if n in shown.values}

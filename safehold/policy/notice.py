@@ -808,7 +808,9 @@ def _security(ix: _Index) -> list[Block]:
     pack = ix.pack
     blocks: list[Block] = []
     if pack.security:
-        blocks.append(Bullets([Span(s) for s in pack.security], intro="We keep it secure:"))
+        blocks.append(
+            Bullets([Span(s.text) for s in pack.security_measures], intro="We keep it secure:")
+        )
     else:
         blocks.append(WarningText("This notice does not describe the security measures we use."))
     blocks.append(Para(outside_uk_statement(pack)))
@@ -1170,7 +1172,7 @@ def _yp_consents(ix: _Index) -> list[Block]:
 def _yp_security(ix: _Index) -> list[Block]:
     blocks: list[Block] = [Para("Only people who need to see your information can see it.")]
     if ix.pack.security:
-        blocks.append(Bullets([Span(s) for s in ix.pack.security]))
+        blocks.append(Bullets([Span(s.text) for s in ix.pack.security_measures]))
     return blocks
 
 

@@ -150,10 +150,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _approve(request, user)
     groups = []
+    listed: list[RetentionUnit] = []
     for group in selectors.review_queue(user.controller_id):
         units = list(selectors.queue_units(user.controller_id, group.kind, group.rule)[:PER_GROUP])
+        listed += units
         groups.append({"group": group, "units": units, "id": f"{group.kind}--{group.rule}"})
-    labels = _unit_labels(Gate(user), [u for g in groups for u in g["units"]])
+    labels = _unit_labels(Gate(user), listed)
     return render(
         request,
         "web/retention/queue.html",

@@ -30,7 +30,7 @@ from django.utils import timezone
 from safehold.access.models import BreakGlass, Team, User
 from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
-from safehold.records.models import Case, Person
+from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
 from safehold.retention.models import HoldScope, LegalHold
 from safehold.web.converters import IdConverter
 from tests.access.conftest import World, make_world
@@ -53,6 +53,12 @@ ID_NAMES = {
     "allocated_to_id": "user",
     "hold_id": "hold",
     "glass_id": "glass",
+    # A person's flag and relationship, a plan and its action: records, each with the id
+    # `other("record")` in its own table (made below), so each is asked for as it exists.
+    "flag_id": "record",
+    "relationship_id": "record",
+    "plan_id": "record",
+    "action_id": "record",
 }
 # Forms whose fields take an id (picked from a search, never typed, but a request can send
 # any), with the rest of a valid submission: (page, field, kind, data, how the id is sent).
@@ -118,6 +124,18 @@ def other_council(caller: World) -> None:
         occurred_at=timezone.now(),
         notes="Seen",
     )
+    PersonFlag.objects.create(pk=other("record"), person=person, flag="looked-after")
+    PersonFlag.objects.create(person=person, case=case, flag="looked-after", holds=False)
+    parent = them.person(given_name="Otherparent")
+    Relationship.objects.create(pk=other("record"), person=parent, other=person, kind="parent")
+    plan = Plan.objects.create(
+        pk=other("record"),
+        case=case,
+        pack_version_id=them.version_id,
+        kind="intervention",
+        starts_on=date(2025, 2, 1),
+    )
+    PlanAction.objects.create(pk=other("record"), plan=plan, description="Attend school")
     LegalHold.objects.create(
         pk=other("hold"),
         scope=HoldScope.CASE,

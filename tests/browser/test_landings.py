@@ -68,7 +68,9 @@ def test_a_manager_lands_on_the_team_caseload_and_allocates_to_a_case_worker(
     check(page, axe, "allocate-with-caseloads")
     page.get_by_label("casey").check()
     page.get_by_role("button", name="Allocate").click()
-    expect(page.get_by_text(f"Case C{waiting.pk} (Sam Zeller) is now held by casey")).to_be_visible()
+    expect(
+        page.get_by_text(f"Case C{waiting.pk} (Sam Zeller) is now held by casey")
+    ).to_be_visible()
     assert Case.objects.get(pk=waiting.pk).allocated_to == officer
 
 

@@ -200,7 +200,7 @@ def held(s: Scene) -> None:
 def flag_and_relative(s: Scene) -> None:
     PersonFlag.objects.create(person_id=s.person_id, flag="looked-after", holds=False)
     parent = s.world.person(given_name="Parent", family_name="Example")
-    Relationship.objects.create(person=parent, other_id=s.person_id, kind="parent")
+    Relationship.objects.create(person_id=s.person_id, other=parent, kind="parent")
     PlanAction.objects.create(plan_id=s.records["plans"], description="Attend school")
 
 

@@ -127,7 +127,7 @@ def other_council(caller: World) -> None:
     PersonFlag.objects.create(pk=other("record"), person=person, flag="looked-after")
     PersonFlag.objects.create(person=person, case=case, flag="looked-after", holds=False)
     parent = them.person(given_name="Otherparent")
-    Relationship.objects.create(pk=other("record"), person=parent, other=person, kind="parent")
+    Relationship.objects.create(pk=other("record"), person=person, other=parent, kind="parent")
     plan = Plan.objects.create(
         pk=other("record"),
         case=case,

@@ -67,6 +67,7 @@ def scene(world: World, role: str) -> Scene:
         for name, (model, _schema) in RECORD_TYPES.items()
         for body in [RECORD_BODIES[name]]
     }
+    records["flags"] = PersonFlag.objects.create(person=person, flag="child-protection-plan").pk
     return Scene(world, user, case, records)
 
 
@@ -228,6 +229,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         template.replace("{case_id}", str(s.case.pk))
         .replace("{person_id}", str(s.person_id))
         .replace("{record_id}", str(s.records.get(kind, 0)))
+        .replace("{flag_id}", str(s.records["flags"]))
     )
     body: Any = None
     if method == "post" and kind in RECORD_BODIES:
@@ -247,8 +249,12 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         path += f"?q={MARK_GIVEN}"  # find a person
     elif method == "patch" and template == "/api/v1/cases/{case_id}":
         body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
+    elif method == "patch" and template.endswith("/flags/{flag_id}"):
+        body = {"ended_on": "2025-03-01"}
     elif method == "patch" and template.startswith("/api/v1/people/"):
         body = {"phone": "01234 567890"}
+    elif method == "post" and template.endswith("/facts"):
+        body = {"flag": "looked-after", "holds": False}
     return path, body
 
 

@@ -96,6 +96,7 @@ class Own:
     record: int
     restricted: Case  # at the distance of another team, its person restricted
     plain: Case  # at the same distance, not restricted
+    flag: int  # a flag of the case's person
 
 
 def other_council(caller: World) -> None:
@@ -189,7 +190,8 @@ def own_council(world: World, caller: User) -> Own:
         person=world.person(pk=base + 2, restricted=True),
     )
     plain = world.case(pk=base + 3, team=world.other_team, person=world.person(pk=base + 4))
-    return Own(world, case, record.pk, restricted, plain)
+    flag = PersonFlag.objects.create(person=case.person, flag="looked-after")
+    return Own(world, case, record.pk, restricted, plain, flag.pk)
 
 
 def callers(world: World, *, by_reach: bool = False) -> list[Role]:
@@ -263,7 +265,12 @@ def openapi() -> dict[str, Any]:
 
 
 def _path(template: str, own: Own, ids: dict[str, int]) -> str:
-    mine = {"case_id": own.case.pk, "person_id": own.case.person_id, "record_id": own.record}
+    mine = {
+        "case_id": own.case.pk,
+        "person_id": own.case.person_id,
+        "record_id": own.record,
+        "flag_id": own.flag,
+    }
     return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m[1], mine.get(m[1], 0))), template)
 
 
@@ -289,8 +296,12 @@ def _body(template: str, method: str, own: Own) -> Any:
             "team_id": own.case.team_id,
             "opened_on": "2025-03-01",
         }
+    if method == "patch" and template.endswith("/flags/{flag_id}"):
+        return {"ended_on": "2025-03-01"}
     if method == "patch" and template.startswith("/api/v1/people/"):
         return {"phone": "01234 567890"}
+    if method == "post" and template.endswith("/facts"):
+        return {"flag": "looked-after", "holds": False}
     return None
 
 

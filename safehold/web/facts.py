@@ -129,7 +129,8 @@ def case_facts(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
             "errors": form.error_summary() if form.errors else None,
             "caption": _caption(shown, display),
             "person_url": reverse("web:person", args=[shown.person_id]),
-            "retention": _retention(shown),
+            "retention": _retention(shown, gate),
+            "messages": messages.get_messages(request),
         },
         status=status,
     )
@@ -166,7 +167,7 @@ def _record(gate: Gate, shown: ShownCase, form: FactsForm, posted: Any) -> str:
     return "; ".join(names)
 
 
-def _retention(shown: ShownCase) -> dict[str, Any] | None:
+def _retention(shown: ShownCase, gate: Gate) -> dict[str, Any] | None:
     """The case file's retention as planned now: its date or why it has none. Only to a role
     that reads the dates it is counted from (the date of birth, the case's dates) here, since
     the date would give them away."""
@@ -184,4 +185,7 @@ def _retention(shown: ShownCase) -> dict[str, Any] | None:
     )
     if unit is None:
         return None
-    return {"keep_until": unit.keep_until, "note": unit.note, "status": unit.get_status_display()}
+    note = unit.note
+    for flag in sorted(gate.policy.pack.flags, key=lambda f: -len(f.code)):
+        note = note.replace(flag.code, flag.name.lower())  # words, not the pack's codes
+    return {"keep_until": unit.keep_until, "note": note, "status": unit.get_status_display()}

@@ -221,6 +221,10 @@ def test_facts_of_a_case_recorded_through_the_gate_and_retention_planned_again(
     ).exists()
     unit.refresh_from_db()
     assert unit.status != "due" and "not recorded: child-protection-plan" in unit.note
+    # The page says so in words, not the pack's codes.
+    page = client.get(url).content.decode()
+    assert "not recorded: subject of a child protection plan" in page
+    assert "child-protection-plan," not in page
 
     # Both known not to hold: the 25 years apply, and the file is due (born 1990).
     client.post(

@@ -283,3 +283,42 @@ def test_approving_a_unit_number_nothing_could_have_approves_nothing(yos: Place,
     )
     assert response.status_code == 200
     assert "Select at least one item to approve" in response.content.decode()
+
+
+# --- names on the lists cost the same queries however many are listed -------------------------
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_queue_and_holds_name_everyone_in_the_same_queries(
+    yos: Place, dpo: Client, django_assert_max_num_queries
+):
+    """People's names on the queue and the holds are read through the gate as one list: the
+    queries do not grow with the number of units or holds listed (no N+1)."""
+    review = timezone.localdate() + timedelta(days=90)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            case = due_case(yos)
+            services.place_hold(by=yos.dpo, person=case.person, reason="Claim", review_on=review)
+        # Due cases held are not due: a few more, due and not held.
+        for _ in range(n):
+            due_case(yos)
+        planner.plan()
+
+    add(1)
+    queue, holds = _queries(dpo, "/retention/queue/"), _queries(dpo, "/retention/holds/")
+    add(5)
+    with django_assert_max_num_queries(queue):
+        body = dpo.get("/retention/queue/").content.decode()
+    assert body.count("Case C") >= 6
+    with django_assert_max_num_queries(holds):
+        body = dpo.get("/retention/holds/").content.decode()
+    assert body.count(" (P") >= 6

@@ -60,7 +60,7 @@ def test_a_manager_lands_on_the_team_caseload_and_allocates_to_a_case_worker(
     check(page, axe, "team-caseload-unallocated")
 
     page.get_by_role("link", name=re.compile("^Allocate")).click()
-    expect(page.get_by_role("heading", name=f"Allocate case {waiting.pk}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Allocate case C{waiting.pk}")).to_be_visible()
     workers = page.get_by_role("group", name="Who should hold this case?")
     expect(workers.get_by_role("radio")).to_have_count(1)  # not the DPO, not the manager
     expect(workers.get_by_text("dana")).to_have_count(0)

@@ -14,7 +14,7 @@ from ninja import Field, Header, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from safehold.access import parts
-from safehold.access.gate import CaseQuery, Gate, Refused, Shown, Withheld
+from safehold.access.gate import Gate, Refused, Shown, Withheld
 from safehold.access.models import Team, User
 from safehold.access.policy import Decision
 from safehold.api import problems
@@ -50,6 +50,8 @@ from safehold.api.schemas import (
 from safehold.records import models as m
 from safehold.records import validation
 from safehold.records.models import Case, CaseRecord, Person, PersonFlag
+from safehold.web import selectors
+from safehold.web.selectors import CaseQuery
 
 
 class SafeholdAPI(NinjaAPI):
@@ -245,7 +247,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     would reach is not applied (`dropped` says which, and the rule): the cases listed and
     their count never depend on a value withheld from the caller."""
     g = gate(request)
-    result = g.case_page(
+    # The same selector as the caseload pages: the gate reads, shows and audits.
+    result = selectors.case_page(
+        g,
         CaseQuery(
             service=filters.service or "",
             status="open" if filters.open else "all",

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from safehold.records import demo
+from safehold.demo import services as demo
 
 
 def positive(text: str) -> int:

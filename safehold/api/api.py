@@ -13,8 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from safehold.access import parts
-from safehold.access.gate import Gate, Refused, Shown, Withheld
+from safehold.access.gate import Fact, Gate, Refused, Shown, Withheld
 from safehold.access.models import Team, User
 from safehold.access.policy import Decision
 from safehold.api import problems
@@ -516,7 +515,7 @@ FlagChange = patch_of(FlagIn)
 )
 def get_flag(request: HttpRequest, person_id: Id, flag_id: Id, response: HttpResponse) -> RecordOut:
     g = gate(request)
-    shown = parts.part(g, g.person(person_id), "personflag", flag_id)
+    shown = g.part(g.person(person_id), "personflag", flag_id)
     if shown is None:
         raise HttpError(404, "this person has no such flag")
     tag(response, shown)
@@ -541,9 +540,9 @@ def update_flag(
     g = gate(request)
     reached = g.person(person_id)
     case = g.case_to_write(reached)
-    if parts.part(g, reached, "personflag", flag_id) is None:
+    if g.part(reached, "personflag", flag_id) is None:
         raise HttpError(404, "this person has no such flag")
-    flag = parts.target("personflag", reached, flag_id)
+    flag = g.part_to_write("personflag", reached, flag_id)
     version = precondition(if_match, flag)
     values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     if not values:
@@ -555,7 +554,7 @@ def update_flag(
     return record_out(shown)
 
 
-def _facts_out(case_id: int, facts: list[parts.Fact]) -> FactsOut:
+def _facts_out(case_id: int, facts: list[Fact]) -> FactsOut:
     states = {True: "holds", False: "does-not-hold", None: "unknown"}
     return FactsOut(
         case_id=case_id,
@@ -573,9 +572,9 @@ def _facts_out(case_id: int, facts: list[parts.Fact]) -> FactsOut:
     )
 
 
-def _facts(g: Gate, case_id: int) -> tuple[Any, list[parts.Fact]]:
+def _facts(g: Gate, case_id: int) -> tuple[Any, list[Fact]]:
     shown = g.case(case_id)
-    facts = parts.case_facts(g, shown)
+    facts = g.case_facts(shown)
     if isinstance(facts, Withheld):
         raise Refused(Decision(False, facts.reason))
     return shown, facts
@@ -620,7 +619,7 @@ def record_fact(
         row = PersonFlag.objects.get(pk=fact.pk, case=case)
         version = precondition(if_match, row)
         g.write(row, {"holds": payload.holds}, case=case, version=version)
-    return _facts_out(case_id, parts.case_facts(g, g.case(case_id)))  # type: ignore[arg-type]
+    return _facts_out(case_id, g.case_facts(g.case(case_id)))  # type: ignore[arg-type]
 
 
 api.add_router("", me)

@@ -21,8 +21,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from safehold.access import parts
 from safehold.access.gate import Gate, Refused, Shown, ShownCase, ShownChange, Stale, Withheld
+from safehold.access.gate.parts import MODELS as PART_MODELS
 from safehold.records.models import Case, Person
 from safehold.records.search import case_reference
 from safehold.records.validation import as_id
@@ -166,7 +166,7 @@ def edit_record(
 def edit_flag(request: HttpRequest, gate: Gate, person_id: int, flag_id: int) -> HttpResponse:
     """Correct a flag, or end it with an end date: the flag's history (from-to) stays."""
     shown = gate.person(person_id)
-    found = parts.part(gate, shown, "personflag", flag_id)
+    found = gate.part(shown, "personflag", flag_id)
     if found is None:
         raise Http404("No such flag of this person")
     display = Display(gate.policy.pack)
@@ -190,7 +190,7 @@ def edit_relationship(
     request: HttpRequest, gate: Gate, person_id: int, relationship_id: int
 ) -> HttpResponse:
     shown = gate.person(person_id)
-    found = parts.part(gate, shown, "relationship", relationship_id)
+    found = gate.part(shown, "relationship", relationship_id)
     if found is None:
         raise Http404("No such relationship of this person")
     display = Display(gate.policy.pack)
@@ -214,7 +214,7 @@ def edit_plan_action(
 ) -> HttpResponse:
     """Change what a plan's action says, when it is due, or mark it done."""
     shown = gate.case(case_id)
-    found = parts.part(gate, shown, "planaction", action_id, plan_id=plan_id)
+    found = gate.part(shown, "planaction", action_id, plan_id=plan_id)
     if found is None:
         raise Http404("No such action of this plan")
     display = Display(gate.policy.pack)
@@ -312,8 +312,8 @@ def _target(gate: Gate, shown: ShownCase, record: Shown) -> tuple[Model, Case]:
         return case.person, case
     if record.record == "case":
         return case, case
-    if record.record in parts.MODELS:
-        return parts.target(record.record, shown, record.pk), case
+    if record.record in PART_MODELS:
+        return gate.part_to_write(record.record, shown, record.pk), case
     model = RECORDS[record.record][1]
     return model._default_manager.get(case=case, pk=record.pk), case
 
@@ -392,7 +392,7 @@ def _model(record: str) -> type[Model] | None:
         return Person
     if record == "case":
         return Case
-    if record in parts.MODELS:
-        return parts.MODELS[record]
+    if record in PART_MODELS:
+        return PART_MODELS[record]
     found = RECORDS.get(record)
     return found[1] if found is not None else None

@@ -21,8 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from safehold.access import parts
-from safehold.access.gate import Gate, Refused, ShownCase, Stale, Withheld
+from safehold.access.gate import Fact, Gate, Refused, ShownCase, Stale, Withheld
 from safehold.records.models import PersonFlag
 from safehold.records.search import case_reference
 from safehold.retention.models import RetentionUnit, UnitKind
@@ -42,7 +41,7 @@ def facts_url(case_id: int) -> str:
 class FactsForm(GovukForm):
     """One question per flag: yes, no, or (until someone records it) not recorded."""
 
-    def __init__(self, *args: Any, facts: list[parts.Fact], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, facts: list[Fact], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.facts = {f.code: f for f in facts}
         for fact in facts:
@@ -88,7 +87,7 @@ class FactsForm(GovukForm):
 @with_gate
 def case_facts(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
     shown = gate.case(case_id)  # audited; the page names the young person
-    facts = parts.case_facts(gate, shown)
+    facts = gate.case_facts(shown)
     if isinstance(facts, Withheld):
         return refused_page(request, facts.reason, heading="You cannot see this case's facts")
     may = gate.may_write("personflag", ("flag", "holds"), shown, audit=request.method == "POST")
@@ -105,7 +104,7 @@ def case_facts(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
             except Stale as stale:
                 changes = gate.changes_since(shown, "personflag", stale.pk, stale.expected or 0)
                 conflict = change_rows(changes, display)
-                form = FactsForm(request.POST, facts=parts.case_facts(gate, shown))  # type: ignore[arg-type]
+                form = FactsForm(request.POST, facts=gate.case_facts(shown))  # type: ignore[arg-type]
                 form.is_valid()
                 status = 409
             except Refused as refused:
@@ -121,7 +120,7 @@ def case_facts(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
         "web/cases/facts.html",
         {
             "form": form,
-            "facts": parts.case_facts(gate, shown) if status == 409 else facts,
+            "facts": gate.case_facts(shown) if status == 409 else facts,
             "words": WORDS,
             "may_write": bool(may),
             "rule": may.rule,

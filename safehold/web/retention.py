@@ -6,7 +6,7 @@ the next 24 months. Only a member of staff whose pack role manages the policy ma
 
 Units and holds are named as a person would name them: a case by its reference (C173) and its
 young person's name, a person by name and reference (P316), the names read through the gate
-as one list and audited (`access.names`); nothing else personal is shown. A hold is placed on
+as one list and audited (`Gate.read_names`); nothing else personal is shown. A hold is placed on
 a person or case found by searching (`Gate.find_people`), never on a number typed by hand.
 """
 
@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safehold.access.gate import Gate, ShownCase
 from safehold.access.models import User
-from safehold.access.names import read_names
 from safehold.policy.schema import Action
 from safehold.policy.wording import describe_action
 from safehold.records.models import Case, Person
@@ -175,8 +174,7 @@ def _unit_labels(gate: Gate, units: list[RetentionUnit]) -> dict[int, str]:
     """What each unit is, in words: a case file by its reference and its young person's name,
     a person's records by their name and reference (the names read through the gate as one
     list, audited), with the service's name."""
-    names = read_names(
-        gate,
+    names = gate.read_names(
         people=[u.key for u in units if u.kind != UnitKind.CASE_FILE],
         cases=[u.key for u in units if u.kind == UnitKind.CASE_FILE],
     )
@@ -337,7 +335,7 @@ class HoldForm(GovukForm):
 def _hold_labels(gate: Gate, holds: list[LegalHold]) -> dict[int, str]:
     """What each hold is on, in words: the person's name and reference, or the case's (read
     through the gate as a list, audited), or the service's name."""
-    names = read_names(gate, people=[h.person_id for h in holds], cases=[h.case_id for h in holds])
+    names = gate.read_names(people=[h.person_id for h in holds], cases=[h.case_id for h in holds])
     services = {s.code: s.name for s in gate.policy.pack.services}
     labels = {}
     for hold in holds:

@@ -17,7 +17,6 @@ from django.urls import NoReverseMatch, reverse
 
 from safehold.access.gate import Gate
 from safehold.access.models import BreakGlass, User
-from safehold.access.names import read_names
 from safehold.access.selectors import role_of
 from safehold.audit.models import Action
 from safehold.policy.schema import Role
@@ -155,7 +154,7 @@ class StaffLayout:
         )
         if not rows:
             return []
-        names = read_names(Gate(self.user), cases=[r[0] for r in rows], action=Action.READ)
+        names = Gate(self.user).read_names(cases=[r[0] for r in rows], action=Action.READ)
         glass = []
         for case_id, person_id, expires_at in rows:
             named = names.case(case_id)

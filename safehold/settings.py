@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "safehold.web.headers.NoStoreMiddleware",
     # The Content-Security-Policy (CONTENT_SECURITY_POLICY below), with a nonce per response.
     "csp.middleware.CSPMiddleware",
+    # Values many parts of one page read, read once per request (safehold/requestmemo.py).
+    "safehold.web.middleware.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -16,8 +16,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from safehold.access.gate import Gate
-from safehold.access.models import BreakGlass, User
-from safehold.access.selectors import role_of
+from safehold.access.models import User
+from safehold.access.selectors import glass_in_force, role_of
 from safehold.audit.models import Action
 from safehold.policy.schema import Role
 from safehold.web.govuk import time_of_day
@@ -146,20 +146,15 @@ class StaffLayout:
         people's names are read through the gate (audited, one batch) only when there are any."""
         if not self.verified:
             return []
-        rows = list(
-            BreakGlass.objects.in_force()
-            .filter(user=self.user)
-            .order_by("expires_at")
-            .values_list("case_id", "case__person_id", "expires_at")
-        )
-        if not rows:
+        grants = sorted(glass_in_force(self.user), key=lambda g: g.expires_at)
+        if not grants:
             return []
-        names = Gate(self.user).read_names(cases=[r[0] for r in rows], action=Action.READ)
+        names = Gate(self.user).read_names(cases=[g.case_id for g in grants], action=Action.READ)
         glass = []
-        for case_id, person_id, expires_at in rows:
-            named = names.case(case_id)
+        for g in grants:
+            named = names.case(g.case_id)
             label = f"case {named.reference}" + (f" ({named.name})" if named.name else "")
-            glass.append(ActiveGlass(case_id, person_id, expires_at, label))
+            glass.append(ActiveGlass(g.case_id, g.person_id, g.expires_at, label))
         return glass
 
 

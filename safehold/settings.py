@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     # suspend disposal.
     "safehold.retention",
     "safehold.rights",
+    "safehold.statistics",
     "csp",
 ]
 

@@ -198,6 +198,27 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 accepted=commitment.stated_only,
             )
         )
+    if "statistics" in pack.model_fields_set:
+        from safehold.statistics.profiles import from_schema
+
+        found.append(
+            Statement(
+                "statistics:suppression",
+                "statistics",
+                from_schema(pack.statistics.suppression).describe(),
+                m["statistics-disclosure-control"],
+            )
+        )
+        for opt_out in pack.statistics.opt_outs:
+            found.append(
+                Statement(
+                    f"statistics:opt-out:{opt_out.preference}",
+                    "statistics",
+                    f"People who chose '{opt_out.preference}' are left out of "
+                    f"{', '.join(opt_out.outputs)}.",
+                    m["statistics-opt-out"],
+                )
+            )
     found.append(
         Statement(
             "audit",
@@ -271,4 +292,5 @@ ANNEX_WORDS = {
     "check": "checks made on this notice itself",
     "audit": "the audit log of every access and change",
     "sign-in": "staff sign-in (a password and a code from an app)",
+    "statistics": "disclosure control of published statistics",
 }

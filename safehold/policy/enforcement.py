@@ -5,8 +5,8 @@ A pack names a mechanism by code (a commitment's `enforced_by`); the conformance
 Every test named here must exist: `tests/policy/test_conformance.py` reads each node id and
 fails on one that does not, so the report can never cite a phantom test.
 
-Only what the code really does belongs here. Sharing, consent, statistics and most rights
-workflows are not built yet: their statements are "stated only" until they are.
+Only what the code really does belongs here. Sharing, consent and most rights workflows are
+not built yet: their statements are "stated only" until they are.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
-    "gate grant", "retention rule", "share rule", "rights workflow", "check", "audit", "sign-in"
+    "gate grant",
+    "retention rule",
+    "share rule",
+    "rights workflow",
+    "check",
+    "audit",
+    "sign-in",
+    "statistics",
 ]
 
 
@@ -130,6 +137,29 @@ MECHANISMS: dict[str, Mechanism] = _index(
         (
             "tests/policy/test_notice.py::test_print_has_the_same_facts_and_a_print_button",
             "tests/policy/test_notice.py::test_states_every_retention_period",
+        ),
+    ),
+    Mechanism(
+        "statistics-disclosure-control",
+        "statistics",
+        "Every statistics output is protected by the pack's suppression profile before it "
+        "leaves the system: small numbers hidden, hidden so that none can be worked out from "
+        "the totals, rounded where the profile says; every run audited as an aggregate use.",
+        (
+            "tests/statistics/test_disclosure.py::"
+            "test_no_small_figure_is_published_and_no_hidden_one_can_be_worked_out",
+            "tests/statistics/test_runs.py::"
+            "test_every_run_is_audited_as_an_aggregate_use_naming_no_one",
+        ),
+    ),
+    Mechanism(
+        "statistics-opt-out",
+        "statistics",
+        "People whose opt-out of secondary use is in force are left out, in SQL, of the "
+        "statistics outputs it covers.",
+        (
+            "tests/statistics/test_runs.py::"
+            "test_people_who_opted_out_are_left_out_of_the_outputs_it_covers",
         ),
     ),
 )

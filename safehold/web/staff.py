@@ -116,8 +116,12 @@ class StaffLayout:
 
     @cached_property
     def statistics_url(self) -> str | None:
-        """Statistics, for a statistics-only role: its home, in place of a caseload."""
-        if not self.verified or self.role is None or not self.role.statistics_only:
+        """Statistics: a statistics-only role's home, in place of a caseload; and for those
+        who manage cases or the policy (statistics.access.decide)."""
+        role = self.role
+        if not self.verified or role is None:
+            return None
+        if not (role.statistics_only or role.allocates_cases or role.manages_policy):
             return None
         return optional_url("web:statistics")
 

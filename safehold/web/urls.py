@@ -58,6 +58,8 @@ urlpatterns = [
     path("team/", cases.team_caseload, name="team-caseload"),
     # Aggregate statistics: a statistics-only role's home (statistics.py).
     path("statistics/", statistics.statistics, name="statistics"),
+    path("statistics/<slug:code>/", statistics.output, name="statistics-output"),
+    path("statistics/<slug:code>/<slug:fmt>/", statistics.download, name="statistics-download"),
     path("team/cases/<id:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/find/", find.find, name="find-person"),
     path("people/new/", people.new_person, name="person-new"),

@@ -16,11 +16,13 @@ puts them in; every decision names the rule that made it and is written to the a
 - `finding`    finding people and possible duplicates
 - `naming`     names and references for lists that name people (docs/adr/0023)
 - `parts`      a person's flags and relationships, a plan's actions, a case's facts
+- `aggregating` statistics: aggregate outputs and case-level returns (docs/adr/0022)
 - `values`     what the gate hands back (`Shown`, `ShownCase`, `Withheld`, ...) and `Refused`
 """
 
 from __future__ import annotations
 
+from safehold.access.gate.aggregating import Aggregating
 from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
@@ -56,7 +58,7 @@ from safehold.access.gate.values import (
 from safehold.access.gate.writing import Writing
 
 
-class Gate(Writing, Exporting, BreakingGlass, Finding, Naming, Parts):
+class Gate(Writing, Exporting, BreakingGlass, Finding, Aggregating, Naming, Parts):
     """The gate for one member of staff, for one request or job."""
 
 

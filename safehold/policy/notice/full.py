@@ -327,6 +327,32 @@ def _sharing(ix: NoticeIndex) -> list[Block]:
     for recipient in pack.recipients:
         blocks += _recipient_facts(ix, recipient)
     blocks.append(Para(outside_uk_statement(pack)))
+    blocks += statistics_blocks(pack)
+    return blocks
+
+
+def statistics_blocks(pack: Pack) -> list[Block]:
+    """What the pack promises about published statistics, where it states it."""
+    if "statistics" not in pack.model_fields_set:
+        return []
+    from safehold.statistics.profiles import from_schema
+
+    blocks: list[Block] = [
+        Heading("Statistics"),
+        Para(
+            "When we publish statistics or send them to government, they are totals about "
+            "many people, never about one. " + from_schema(pack.statistics.suppression).describe()
+        ),
+    ]
+    names = {p.code: p.name for p in pack.preferences}
+    for opt_out in pack.statistics.opt_outs:
+        covered = "all our statistics" if "*" in opt_out.outputs else "the statistics it covers"
+        blocks.append(
+            Para(
+                f"If you have chosen the {names.get(opt_out.preference, opt_out.preference)}, "
+                f"you are left out of {covered}."
+            )
+        )
     return blocks
 
 

@@ -17,6 +17,7 @@ from jinja2 import (
 )
 
 from safehold.access.gate import staff_name
+from safehold.records.search import case_reference, person_reference
 from safehold.web.govuk import JINJA_GLOBALS as GOVUK_FORM_GLOBALS
 
 
@@ -44,4 +45,7 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(GOVUK_FORM_GLOBALS)  # Django forms into GOV.UK macros
     env.globals["staff_name"] = staff_name  # people's names, never their usernames
+    # References, never a bare record number: P127, C73 (what staff quote and search for).
+    env.globals["person_reference"] = person_reference
+    env.globals["case_reference"] = case_reference
     return env

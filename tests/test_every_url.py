@@ -24,9 +24,9 @@ from safehold.access.gate import Gate
 from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
-from safehold.records.models import Case
+from safehold.records.models import Case, PersonFlag, PlanAction, Relationship
 from safehold.retention import services as retention
-from safehold.retention.models import LegalHold
+from safehold.retention.models import LegalHold, RetentionUnit
 from safehold.rights import services as rights
 from safehold.rights.models import RightsRequest
 from tests.access.conftest import World
@@ -68,6 +68,7 @@ def scene(world: World, role: str) -> Scene:
         for name, (model, _schema) in RECORD_TYPES.items()
         for body in [RECORD_BODIES[name]]
     }
+    records["flags"] = PersonFlag.objects.create(person=person, flag="child-protection-plan").pk
     return Scene(world, user, case, records)
 
 
@@ -102,11 +103,9 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:statistics": lambda s: "/statistics/",
     "web:statistics-output": lambda s: "/statistics/open-cases/?split=none",
     "web:statistics-download": lambda s: "/statistics/referrals/csv/?by=sex",
-    # Retention, for the DPO only: case and person numbers, rules and dates, never names
-    # (tests/web/test_retention.py). Checked below as the DPO, with the scene's case planned.
+    # Retention, for the DPO only: counts, rules and dates (the queue and holds name people,
+    # so they are PAGES below). Checked below as the DPO, with the scene's case planned.
     "web:retention": lambda s: "/retention/",
-    "web:retention-queue": lambda s: "/retention/queue/",
-    "web:retention-holds": lambda s: "/retention/holds/",
     "web:retention-hold-lift": lambda s: (
         f"/retention/holds/{LegalHold.objects.latest('pk').pk}/lift/"
     ),
@@ -195,6 +194,26 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         )
         for fmt in ("html", "json", "pdf")
     },
+    # The DPO's retention queue and holds name people and cases by name and reference, read
+    # through the gate as a list (SETUP: the scene's case file due, and held).
+    "web:retention-queue": ("data-protection-officer", lambda s: "/retention/queue/"),
+    "web:retention-holds": ("data-protection-officer", lambda s: "/retention/holds/"),
+    # Facts about a case, a flag, a relationship and a plan's action (SETUP makes each).
+    "web:case-facts": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/facts/"),
+    "web:flag-edit": (
+        "youth-justice-officer",
+        lambda s: f"/people/{s.person_id}/flags/{_latest(PersonFlag)}/edit/",
+    ),
+    "web:relationship-edit": (
+        "youth-justice-officer",
+        lambda s: f"/people/{s.person_id}/relationships/{_latest(Relationship)}/edit/",
+    ),
+    "web:planaction-edit": (
+        "youth-justice-officer",
+        lambda s: (
+            f"/cases/{s.case.pk}/plans/{s.records['plans']}/actions/{_latest(PlanAction)}/edit/"
+        ),
+    ),
     # Correcting what is recorded (each form opens on the values it changes).
     "web:person-edit": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/edit/"),
     "web:case-close": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/close/"),
@@ -206,6 +225,32 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         for kind in ("contact", "assessment", "plan", "offence", "outcome", "report")
     },
 }
+
+
+def _latest(model: type[Any]) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
+def due(s: Scene) -> None:
+    """The scene's case file due for review (as if its period had run)."""
+    retention.recompute_for_case(s.case.pk)
+    RetentionUnit.objects.filter(kind="case-file", key=s.case.pk).update(
+        status="due", keep_until=date(2020, 1, 1), basis="rule", rule="case-file"
+    )
+
+
+def held(s: Scene) -> None:
+    retention.recompute_for_case(s.case.pk)
+    retention.place_hold(
+        by=s.user, case=s.case, reason="Litigation pending", review_on=date(2030, 1, 1)
+    )
+
+
+def flag_and_relative(s: Scene) -> None:
+    PersonFlag.objects.create(person_id=s.person_id, flag="looked-after", holds=False)
+    parent = s.world.person(given_name="Parent", family_name="Example")
+    Relationship.objects.create(person_id=s.person_id, other=parent, kind="parent")
+    PlanAction.objects.create(plan_id=s.records["plans"], description="Attend school")
 
 
 def break_glass_into(s: Scene) -> None:
@@ -254,6 +299,12 @@ SETUP: dict[str, Callable[[Scene], None]] = {
     "web:rights-bundle-html": released_bundle,
     "web:rights-bundle-json": released_bundle,
     "web:rights-bundle-pdf": released_bundle,
+    "web:retention-queue": due,
+    "web:retention-holds": held,
+    "web:case-facts": flag_and_relative,
+    "web:flag-edit": flag_and_relative,
+    "web:relationship-edit": flag_and_relative,
+    "web:planaction-edit": flag_and_relative,
 }
 
 
@@ -263,6 +314,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         template.replace("{case_id}", str(s.case.pk))
         .replace("{person_id}", str(s.person_id))
         .replace("{record_id}", str(s.records.get(kind, 0)))
+        .replace("{flag_id}", str(s.records["flags"]))
     )
     body: Any = None
     if method == "post" and kind in RECORD_BODIES:
@@ -282,8 +334,12 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         path += f"?q={MARK_GIVEN}"  # find a person
     elif method == "patch" and template == "/api/v1/cases/{case_id}":
         body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
+    elif method == "patch" and template.endswith("/flags/{flag_id}"):
+        body = {"ended_on": "2025-03-01"}
     elif method == "patch" and template.startswith("/api/v1/people/"):
         body = {"phone": "01234 567890"}
+    elif method == "post" and template.endswith("/facts"):
+        body = {"flag": "looked-after", "holds": False}
     return path, body
 
 

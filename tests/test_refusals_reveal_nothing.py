@@ -30,7 +30,7 @@ from django.utils import timezone
 from safehold.access.models import BreakGlass, Team, User
 from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
-from safehold.records.models import Case, Person
+from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
 from safehold.retention.models import HoldScope, LegalHold
 from safehold.rights.models import RightsRequest
 from safehold.web.converters import IdConverter
@@ -63,12 +63,19 @@ ID_NAMES = {
     "allocated_to_id": "user",
     "hold_id": "hold",
     "glass_id": "glass",
+    # A person's flag and relationship, a plan and its action: records, each with the id
+    # `other("record")` in its own table (made below), so each is asked for as it exists.
+    "flag_id": "record",
+    "relationship_id": "record",
+    "plan_id": "record",
+    "action_id": "record",
     "request_id": "request",
 }
-# Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
-FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
-    ("web:retention-holds", "person", "person", {"scope": HoldScope.PERSON}),
-    ("web:retention-holds", "case", "case", {"scope": HoldScope.CASE}),
+# Forms whose fields take an id (picked from a search, never typed, but a request can send
+# any), with the rest of a valid submission: (page, field, kind, data, how the id is sent).
+FORM_IDS: list[tuple[str, str, str, dict[str, str], str]] = [
+    ("web:retention-holds", "target", "person", {"q": "Otherwhere"}, "person:{}"),
+    ("web:retention-holds", "target", "case", {"q": "Otherwhere"}, "case:{}"),
     (
         "web:rights-request-new",
         "person",
@@ -83,6 +90,7 @@ FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
             "asked": "Everything you hold",
             "identity": "confirmed",
         },
+        "{}",
     ),
 ]
 REVIEW = date.today() + timedelta(days=90)
@@ -115,6 +123,7 @@ class Own:
     record: int
     restricted: Case  # at the distance of another team, its person restricted
     plain: Case  # at the same distance, not restricted
+    flag: int  # a flag of the case's person
 
 
 def other_council(caller: World) -> None:
@@ -143,6 +152,18 @@ def other_council(caller: World) -> None:
         occurred_at=timezone.now(),
         notes="Seen",
     )
+    PersonFlag.objects.create(pk=other("record"), person=person, flag="looked-after")
+    PersonFlag.objects.create(person=person, case=case, flag="looked-after", holds=False)
+    parent = them.person(given_name="Otherparent")
+    Relationship.objects.create(pk=other("record"), person=person, other=parent, kind="parent")
+    plan = Plan.objects.create(
+        pk=other("record"),
+        case=case,
+        pack_version_id=them.version_id,
+        kind="intervention",
+        starts_on=date(2025, 2, 1),
+    )
+    PlanAction.objects.create(pk=other("record"), plan=plan, description="Attend school")
     LegalHold.objects.create(
         pk=other("hold"),
         scope=HoldScope.CASE,
@@ -205,7 +226,8 @@ def own_council(world: World, caller: User) -> Own:
         person=world.person(pk=base + 2, restricted=True),
     )
     plain = world.case(pk=base + 3, team=world.other_team, person=world.person(pk=base + 4))
-    return Own(world, case, record.pk, restricted, plain)
+    flag = PersonFlag.objects.create(person=case.person, flag="looked-after")
+    return Own(world, case, record.pk, restricted, plain, flag.pk)
 
 
 def callers(world: World, *, by_reach: bool = False) -> list[Role]:
@@ -279,7 +301,12 @@ def openapi() -> dict[str, Any]:
 
 
 def _path(template: str, own: Own, ids: dict[str, int]) -> str:
-    mine = {"case_id": own.case.pk, "person_id": own.case.person_id, "record_id": own.record}
+    mine = {
+        "case_id": own.case.pk,
+        "person_id": own.case.person_id,
+        "record_id": own.record,
+        "flag_id": own.flag,
+    }
     return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m[1], mine.get(m[1], 0))), template)
 
 
@@ -305,8 +332,12 @@ def _body(template: str, method: str, own: Own) -> Any:
             "team_id": own.case.team_id,
             "opened_on": "2025-03-01",
         }
+    if method == "patch" and template.endswith("/flags/{flag_id}"):
+        return {"ended_on": "2025-03-01"}
     if method == "patch" and template.startswith("/api/v1/people/"):
         return {"phone": "01234 567890"}
+    if method == "post" and template.endswith("/facts"):
+        return {"flag": "looked-after", "holds": False}
     return None
 
 
@@ -350,8 +381,8 @@ def page_asks(own: Own, values: dict[str, int]) -> Iterator[tuple[Ask, str, str]
             path = reverse(name, kwargs={p: mine.get(p, 0) for p in params} | {param: values[kind]})
             yield Ask(f"GET {name} {param}", "get", path), param, kind
             yield Ask(f"POST {name} {param}", "post", path, POST_DATA), param, kind
-    for name, field, kind, data in FORM_IDS:
-        body = {**HOLD_DATA, **data, field: str(values[kind])}
+    for name, field, kind, data, sent in FORM_IDS:
+        body = {**HOLD_DATA, **data, field: sent.format(values[kind])}
         yield Ask(f"POST {name} {field}", "post", reverse(name), body), field, kind
 
 

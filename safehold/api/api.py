@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from safehold.access.gate import Gate, Shown
+from safehold.access.gate import Fact, Gate, Refused, Shown, Withheld
 from safehold.access.models import Team, User
+from safehold.access.policy import Decision
 from safehold.api import problems
 from safehold.api.auth import StaffSession, TokenAuth, via_token
 from safehold.api.schemas import (
@@ -25,6 +26,10 @@ from safehold.api.schemas import (
     CasePage,
     ContactIn,
     ExportOut,
+    FactIn,
+    FactOut,
+    FactsOut,
+    FlagIn,
     Id,
     OffenceIn,
     OutcomeIn,
@@ -43,7 +48,7 @@ from safehold.api.schemas import (
 )
 from safehold.records import models as m
 from safehold.records import validation
-from safehold.records.models import Case, CaseRecord, Person
+from safehold.records.models import Case, CaseRecord, Person, PersonFlag
 from safehold.web import selectors
 from safehold.web.selectors import CaseQuery
 
@@ -496,6 +501,125 @@ def update_person(
     clean(person, values)
     g.write(person, values, case=case, version=version)
     return get_person(request, person_id, response)
+
+
+# --- a person's flags, a case's facts ------------------------------------------------------------
+
+FlagChange = patch_of(FlagIn)
+
+
+@people.get(
+    "/people/{person_id}/flags/{flag_id}",
+    response=RecordOut,
+    summary="One flag of a person, with its ETag",
+)
+def get_flag(request: HttpRequest, person_id: Id, flag_id: Id, response: HttpResponse) -> RecordOut:
+    g = gate(request)
+    shown = g.part(g.person(person_id), "personflag", flag_id)
+    if shown is None:
+        raise HttpError(404, "this person has no such flag")
+    tag(response, shown)
+    return record_out(shown)
+
+
+@people.patch(
+    "/people/{person_id}/flags/{flag_id}",
+    response={200: RecordOut, **STALE},
+    summary="Correct a flag of a person, or end it (ended_on)",
+)
+def update_flag(
+    request: HttpRequest,
+    person_id: Id,
+    flag_id: Id,
+    payload: FlagChange,  # type: ignore[valid-type]
+    response: HttpResponse,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+) -> RecordOut:
+    """Never deleted: ending a flag keeps its history (from-to); the old values are kept in
+    the record's history."""
+    g = gate(request)
+    reached = g.person(person_id)
+    case = g.case_to_write(reached)
+    if g.part(reached, "personflag", flag_id) is None:
+        raise HttpError(404, "this person has no such flag")
+    flag = g.part_to_write("personflag", reached, flag_id)
+    version = precondition(if_match, flag)
+    values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    if not values:
+        raise problems.FieldErrors({"": ["send at least one field to change"]})
+    clean(flag, values)
+    g.write(flag, values, case=case, version=version)
+    shown = g.show("personflag", flag, g.distance_to(case.pk))
+    tag(response, shown)
+    return record_out(shown)
+
+
+def _facts_out(case_id: int, facts: list[Fact]) -> FactsOut:
+    states = {True: "holds", False: "does-not-hold", None: "unknown"}
+    return FactsOut(
+        case_id=case_id,
+        items=[
+            FactOut(
+                flag=f.code,
+                name=f.name,
+                of=f.of,
+                state=states[f.holds],
+                id=f.pk,
+                version=f.version,
+            )
+            for f in facts
+        ],
+    )
+
+
+def _facts(g: Gate, case_id: int) -> tuple[Any, list[Fact]]:
+    shown = g.case(case_id)
+    facts = g.case_facts(shown)
+    if isinstance(facts, Withheld):
+        raise Refused(Decision(False, facts.reason))
+    return shown, facts
+
+
+@cases.get(
+    "/cases/{case_id}/facts",
+    response=FactsOut,
+    summary="The facts of a case that decide how long its file is kept",
+)
+def list_facts(request: HttpRequest, case_id: Id) -> FactsOut:
+    """Each of the pack's flags for this case: holds, does not hold, or unknown."""
+    _shown, facts = _facts(gate(request), case_id)
+    return _facts_out(case_id, facts)
+
+
+@cases.post(
+    "/cases/{case_id}/facts",
+    response={200: FactsOut, **STALE},
+    summary="Record a fact about a case (holds, or known not to)",
+)
+def record_fact(
+    request: HttpRequest,
+    case_id: Id,
+    payload: FactIn,
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+) -> FactsOut:
+    """Recorded through the gate and audited; a change of one already recorded keeps the old
+    value in its history (If-Match: the fact's ETag, `"personflag-{id}-v{version}"`). The
+    case file's retention is planned again at once. A fact cannot be made unknown again."""
+    g = gate(request)
+    shown, facts = _facts(g, case_id)
+    fact = next((f for f in facts if f.code == payload.flag), None)
+    if fact is None:
+        known = ", ".join(f.code for f in facts) or "none"
+        raise problems.FieldErrors({"flag": [f"not a flag of this pack (its flags: {known})"]})
+    case = g.case_to_write(shown)
+    if fact.pk is None:
+        row = PersonFlag(person_id=case.person_id, case=case)
+        g.write(row, {"flag": fact.code, "holds": payload.holds}, case=case)
+    else:
+        row = PersonFlag.objects.get(pk=fact.pk, case=case)
+        version = precondition(if_match, row)
+        g.write(row, {"holds": payload.holds}, case=case, version=version)
+    return _facts_out(case_id, g.case_facts(g.case(case_id)))  # type: ignore[arg-type]
 
 
 api.add_router("", me)

@@ -219,3 +219,35 @@ def patch_of(schema: type[Schema]) -> type[Schema]:
 class CaseClose(Schema):
     closed_on: Day = Field(description="When the service ended.")
     closed_reason: m.Case.ClosedReason = Field(description="Why the case closed.")
+
+
+class FlagIn(Schema):
+    """A flag of a person: whether it holds, and from when to when (ended with `ended_on`)."""
+
+    holds: bool = Field(description="True: it applies; false: it is known not to apply.")
+    started_on: Day | None = Field(None, description="When it began to apply.")
+    ended_on: Day | None = Field(None, description="When it stopped applying.")
+
+
+class FactIn(Schema):
+    """A fact about a case (one of the pack's flags): whether it holds for this case."""
+
+    flag: str = Field(min_length=1, max_length=64, description="The pack's code for the flag.")
+    holds: bool = Field(description="True: it holds for this case; false: known not to.")
+
+
+class FactOut(Schema):
+    flag: str
+    name: str
+    of: str = Field(description="'case' for a fact of a case, 'person' for a person's flag.")
+    state: str = Field(description="'holds', 'does-not-hold' or 'unknown' (never recorded).")
+    id: int | None = Field(None, description="The record, once recorded.")
+    version: int | None = None
+
+
+class FactsOut(Schema):
+    """Each of the pack's flags as recorded for one case. Unknown never shortens a period:
+    the case file is held for review, or the longer reading applies (docs/adr/0016)."""
+
+    case_id: int
+    items: list[FactOut]

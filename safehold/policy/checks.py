@@ -621,20 +621,30 @@ class _Checker:
                     "the acknowledgement",
                 )
 
+    def _mechanism(self, where: tuple[Any, ...], name: str, mechanism: object) -> None:
+        """A commitment or security measure names a mechanism Safehold has."""
+        if isinstance(mechanism, str) and mechanism not in MECHANISMS:
+            hint = difflib.get_close_matches(mechanism, MECHANISMS, n=1)
+            suggestion = (
+                f"did you mean '{hint[0]}'?" if hint else (f"known: {', '.join(MECHANISMS)}")
+            )
+            self.error(
+                where,
+                f"{name} is enforced by '{mechanism}', which is not a mechanism Safehold "
+                f"has ({suggestion}); if nothing enforces it, say 'stated_only: <why>'",
+            )
+
     def commitments(self) -> None:
+        for i, m in _items(self.data, "security"):
+            if isinstance(m, dict):
+                self._mechanism(
+                    ("security", i, "enforced_by"),
+                    f"security measure {i + 1}",
+                    m.get("enforced_by"),
+                )
         for i, c in _items(self.data, "commitments"):
             name = f"commitment '{c.get('code')}'"
-            mechanism = c.get("enforced_by")
-            if isinstance(mechanism, str) and mechanism not in MECHANISMS:
-                hint = difflib.get_close_matches(mechanism, MECHANISMS, n=1)
-                suggestion = (
-                    f"did you mean '{hint[0]}'?" if hint else (f"known: {', '.join(MECHANISMS)}")
-                )
-                self.error(
-                    ("commitments", i, "enforced_by"),
-                    f"{name} is enforced by '{mechanism}', which is not a mechanism Safehold "
-                    f"has ({suggestion}); if nothing enforces it, say 'stated_only: <why>'",
-                )
+            self._mechanism(("commitments", i, "enforced_by"), name, c.get("enforced_by"))
             if c.get("printed") is False:
                 self.warning(
                     ("commitments", i, "printed"),

@@ -200,8 +200,16 @@ def _raw_statements(pack: Pack) -> list[Statement]:
             assumed=scope.assumed,
         )
     )
-    for number, measure in enumerate(pack.security, 1):
-        found.append(Statement(f"security:{number}", "security measure", _words(measure)))
+    for number, measure in enumerate(pack.security_measures, 1):
+        found.append(
+            Statement(
+                f"security:{number}",
+                "security measure",
+                _words(measure.text),
+                m.get(measure.enforced_by or ""),
+                accepted=measure.stated_only,
+            )
+        )
     for commitment in pack.commitments:
         mechanism = m.get(commitment.enforced_by or "")
         found.append(
@@ -306,5 +314,6 @@ ANNEX_WORDS = {
     "rights workflow": "the handling of rights requests",
     "check": "checks made on this notice itself",
     "audit": "the audit log of every access and change",
+    "sign-in": "staff sign-in (a password and a code from an app)",
     "statistics": "disclosure control of published statistics",
 }

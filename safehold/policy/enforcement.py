@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
-    "gate grant", "retention rule", "share rule", "rights workflow", "check", "audit", "statistics"
+    "gate grant",
+    "retention rule",
+    "share rule",
+    "rights workflow",
+    "check",
+    "audit",
+    "sign-in",
+    "statistics",
 ]
 
 
@@ -93,6 +100,19 @@ MECHANISMS: dict[str, Mechanism] = _index(
         (
             "tests/retention/test_sweep.py::test_an_open_rights_request_suspends_disposal",
             "tests/retention/test_sweep.py::test_a_legal_hold_suspends_disposal",
+        ),
+    ),
+    Mechanism(
+        "two-factor-sign-in",
+        "sign-in",
+        "Staff sign in with a password (hashed with Argon2) and a code from an authenticator "
+        "app before any staff page or personal data; repeated wrong passwords lock the "
+        "username, and a session ends after inactivity.",
+        (
+            "tests/web/test_account.py::test_every_staff_page_needs_the_second_factor",
+            "tests/web/test_account.py::test_repeated_wrong_passwords_lock_the_username",
+            "tests/web/test_account.py::test_session_expires_after_inactivity",
+            "tests/web/test_account.py::test_production_hashes_passwords_with_argon2",
         ),
     ),
     Mechanism(

@@ -214,7 +214,7 @@ def _record(pack: Pack, purpose: Purpose) -> Record:
         d_recipients=recipients or ["None stated: not shared outside the service"],
         e_transfers_outside_uk=transfers,
         f_retention=retention or ["Not stated: no retention rule covers this purpose"],
-        g_security=list(pack.security) or ["Not stated"],
+        g_security=[s.text for s in pack.security_measures] or ["Not stated"],
         lawful_basis=_assumed(
             [provision_label(b) for b in purpose.lawful_basis], assumed("lawful_basis")
         ),

@@ -906,6 +906,35 @@ class Commitment(Strict):
         return self
 
 
+class SecurityMeasure(Strict):
+    """A security measure (Article 30(1)(g)) that names what in the system enforces it: the
+    conformance report then shows it enforced, with that mechanism and the tests that prove it.
+    A measure the system cannot keep (training, contracts, paper files) is `stated_only` with
+    the DPO's reason, or written as plain text and accepted as a gap."""
+
+    text: Text
+    enforced_by: Code | None = Field(
+        None,
+        description=(
+            "The mechanism that enforces it (`safehold pack conformance` lists them): e.g. "
+            "the audit log, two-factor sign-in, role-based access."
+        ),
+    )
+    stated_only: Text | None = Field(
+        None,
+        description="Why the system does not enforce it: the DPO accepts this gap, with a reason.",
+    )
+
+    @model_validator(mode="after")
+    def _enforced_or_accepted(self) -> SecurityMeasure:
+        if self.enforced_by is not None and self.stated_only is not None:
+            raise PydanticCustomError(
+                "security_both",
+                "a security measure is either 'enforced_by' a mechanism or 'stated_only', not both",
+            )
+        return self
+
+
 class Acknowledgement(Strict):
     required: bool = False
     by: list[Code] = []
@@ -1055,7 +1084,13 @@ class Pack(Strict):
     transfers: Transfers | None = Field(
         None, description="The territorial scope of transfers; when absent, from the yes/no."
     )
-    security: list[Text] = Field([], description="Article 30(1)(g): security measures.")
+    security: list[Text | SecurityMeasure] = Field(
+        [],
+        description=(
+            "Article 30(1)(g): security measures, each as text or with the mechanism that "
+            "enforces it."
+        ),
+    )
     commitments: list[Commitment] = []
     accepted_gaps: list[AcceptedGap] = Field(
         [], description="Statements the DPO accepts as stated only, each with a reason."
@@ -1063,6 +1098,14 @@ class Pack(Strict):
     statistics: Statistics = Field(
         Statistics(), description="How published statistics are protected, and opt-outs."
     )
+
+    @property
+    def security_measures(self) -> list[SecurityMeasure]:
+        """Every security measure, those written as plain text as measures stating nothing
+        about what enforces them."""
+        return [
+            m if isinstance(m, SecurityMeasure) else SecurityMeasure(text=m) for m in self.security
+        ]
 
     @property
     def transfer_scope(self) -> Transfers:

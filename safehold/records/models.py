@@ -76,6 +76,8 @@ class PersonFlag(models.Model):
     holds = models.BooleanField(default=True)
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
+    # Raised by one on every change the gate saves, and checked by it (docs/adr/0007).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [models.Index(fields=["flag", "person"])]
@@ -101,6 +103,8 @@ class Relationship(models.Model):
     other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="related_to")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     lives_with = models.BooleanField(default=False)
+    # Raised by one on every change the gate saves, and checked by it (docs/adr/0007).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [
@@ -217,6 +221,8 @@ class PlanAction(models.Model):
     description = models.TextField()
     due_on = models.DateField(null=True, blank=True)
     done_on = models.DateField(null=True, blank=True)
+    # Raised by one on every change the gate saves, and checked by it (docs/adr/0007).
+    version = models.PositiveIntegerField(default=1)
 
 
 class Offence(CaseRecord):

@@ -63,6 +63,16 @@ class Terms:
         return not (self.words or self.born or self.people or self.cases)
 
 
+def person_reference(person_id: int) -> str:
+    """A person's reference as staff quote it, and as `parse` takes it: P127."""
+    return f"P{person_id}"
+
+
+def case_reference(case_id: int) -> str:
+    """A case's reference as staff quote it, and as `parse` takes it: C73."""
+    return f"C{case_id}"
+
+
 def parse(text: str) -> Terms:
     """Split a search into a date of birth (day first, as people write it, or ISO), reference
     numbers and name words. A date that cannot be a day (31/02/2010) is reported, not

@@ -16,6 +16,7 @@ from safehold.access.gate import Gate, Refused, Shown, Withheld
 from safehold.access.models import User
 from safehold.audit.models import Action
 from safehold.audit.selectors import who_has_seen as trail_of
+from safehold.records.search import person_reference
 from safehold.web.display import Display, explain
 from safehold.web.edits import change_rows
 from safehold.web.staff import optional_url
@@ -30,7 +31,7 @@ def display_name(person: Shown) -> str:
         for value in (person.values.get("given_name"), person.values.get("family_name"))
         if value and not isinstance(value, Withheld)
     ]
-    return " ".join(parts) or f"person {person.pk}"
+    return " ".join(parts) or person_reference(person.pk)
 
 
 @require_GET

@@ -46,6 +46,7 @@ from safehold.records.models import (
     PlanAction,
     Report,
 )
+from safehold.records.search import case_reference
 from safehold.records.validation import as_id
 from safehold.web import selectors
 from safehold.web.display import Display, explain, label_of
@@ -418,7 +419,8 @@ def allocate(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
             worker = dict(allocation.workers)[form.cleaned_data["worker"]]
             messages.success(
                 request,
-                f"Case {case_id} ({label_of(allocation.case, display)}) is now held by {worker}",
+                f"Case {case_reference(case_id)} ({label_of(allocation.case, display)}) is now held "
+                f"by {worker}",
             )
             return redirect("web:team-caseload")
     return render(

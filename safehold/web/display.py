@@ -14,6 +14,7 @@ from typing import Any
 
 from safehold.access.gate import Shown, ShownCase, Withheld
 from safehold.policy.schema import Pack
+from safehold.records.search import person_reference
 from safehold.web.govuk import date_time, day
 
 
@@ -110,7 +111,7 @@ def label_of(person: ShownCase | Shown, display: Display) -> str:
     """What to call a person in headings and links: their name, or their record number."""
     shown = person.person if isinstance(person, ShownCase) else person
     name = display.name(shown)
-    return name.text or f"Person {shown.pk}"
+    return name.text or person_reference(shown.pk)
 
 
 def age(born: Any, on: date) -> int | None:

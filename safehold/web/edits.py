@@ -1,5 +1,6 @@
-"""Correcting what is recorded: a young person's details, each record of a case, and closing
-a case with its date and reason.
+"""Correcting what is recorded: a young person's details, their flags (ended with an end
+date, never deleted) and relationships, each record of a case and each action of a plan, and
+closing a case with its date and reason.
 
 Every change goes through `Gate.write`, which writes only what differs, keeps the old value in
 the record's history with the audit event (the right to rectification in practice), and
@@ -21,15 +22,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from safehold.access.gate import Gate, Refused, Shown, ShownCase, ShownChange, Stale, Withheld
+from safehold.access.gate.parts import MODELS as PART_MODELS
 from safehold.records.models import Case, Person
+from safehold.records.search import case_reference
 from safehold.records.validation import as_id
 from safehold.web.cases import RECORDS, refused_page, with_gate
 from safehold.web.display import Cell, Display, label_of
 from safehold.web.forms import (
     SEX_CHOICES,
     CloseCaseForm,
+    FlagForm,
     GovukForm,
     PersonDetailsForm,
+    PlanActionEditForm,
+    RelationshipForm,
     initial_from,
     record_values,
 )
@@ -146,10 +152,106 @@ def edit_record(
         heading=f"Change {what}",
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
-        + f" (case {case_id})",
+        + f" (case {case_reference(case_id)})",
         back_url=reverse("web:person", args=[shown.person_id]) + f"#{record}-{record_id}",
         success=f"{title} changed",
     )
+
+
+# --- a person's flags and relationships, a plan's actions ---------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def edit_flag(request: HttpRequest, gate: Gate, person_id: int, flag_id: int) -> HttpResponse:
+    """Correct a flag, or end it with an end date: the flag's history (from-to) stays."""
+    shown = gate.person(person_id)
+    found = gate.part(shown, "personflag", flag_id)
+    if found is None:
+        raise Http404("No such flag of this person")
+    display = Display(gate.policy.pack)
+    name = display.flag(found.values["flag"])
+    return _edit_part(
+        request,
+        gate,
+        shown,
+        found,
+        FlagForm,
+        heading=f"Change the flag: {name.text}" if name.text else "Change the flag",
+        caption=label_of(shown, display),
+        back_url=reverse("web:person", args=[person_id]) + "#flags",
+        success="Flag changed",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def edit_relationship(
+    request: HttpRequest, gate: Gate, person_id: int, relationship_id: int
+) -> HttpResponse:
+    shown = gate.person(person_id)
+    found = gate.part(shown, "relationship", relationship_id)
+    if found is None:
+        raise Http404("No such relationship of this person")
+    display = Display(gate.policy.pack)
+    return _edit_part(
+        request,
+        gate,
+        shown,
+        found,
+        RelationshipForm,
+        heading="Change the relationship",
+        caption=label_of(shown, display),
+        back_url=reverse("web:person", args=[person_id]) + "#related",
+        success="Relationship changed",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def edit_plan_action(
+    request: HttpRequest, gate: Gate, case_id: int, plan_id: int, action_id: int
+) -> HttpResponse:
+    """Change what a plan's action says, when it is due, or mark it done."""
+    shown = gate.case(case_id)
+    found = gate.part(shown, "planaction", action_id, plan_id=plan_id)
+    if found is None:
+        raise Http404("No such action of this plan")
+    display = Display(gate.policy.pack)
+    service = display.service(shown.case.values["service"])
+    return _edit_part(
+        request,
+        gate,
+        shown,
+        found,
+        PlanActionEditForm,
+        heading="Change the plan's action",
+        caption=f"{label_of(shown, display)}"
+        + (f", {service.text}" if service.text else "")
+        + f" (case {case_reference(case_id)})",
+        back_url=reverse("web:person", args=[shown.person_id]) + f"#plan-{plan_id}",
+        success="Action changed",
+    )
+
+
+def _edit_part(
+    request: HttpRequest,
+    gate: Gate,
+    shown: ShownCase,
+    found: Shown,
+    form_class: type[GovukForm],
+    **page: str,
+) -> HttpResponse:
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        initial=initial_from(form_class(), found.values),
+    )
+    fields = _correctable(gate, shown, found, found.record)
+    if not fields:
+        may = gate.may_write(found.record, form_class.needs, shown, audit=request.method == "POST")
+        return refused_page(request, may.rule, heading="You cannot change this")
+    form.keep_only(fields)
+    return _edit(request, gate, shown, form, found, **page)
 
 
 # --- closing a case --------------------------------------------------------------------------
@@ -181,9 +283,9 @@ def close_case(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
         heading="Change how the case closed" if closed else "Close the case",
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
-        + f" (case {case_id})",
+        + f" (case {case_reference(case_id)})",
         back_url=reverse("web:person", args=[shown.person_id]),
-        success=f"Case {case_id} closed",
+        success=f"Case {case_reference(case_id)} closed",
         button="Close the case" if not closed else "Save changes",
     )
 
@@ -210,6 +312,8 @@ def _target(gate: Gate, shown: ShownCase, record: Shown) -> tuple[Model, Case]:
         return case.person, case
     if record.record == "case":
         return case, case
+    if record.record in PART_MODELS:
+        return gate.part_to_write(record.record, shown, record.pk), case
     model = RECORDS[record.record][1]
     return model._default_manager.get(case=case, pk=record.pk), case
 
@@ -276,6 +380,9 @@ def _edit(
 _FORMS: dict[str, type[GovukForm]] = {
     "person": PersonDetailsForm,
     "case": CloseCaseForm,
+    "personflag": FlagForm,
+    "relationship": RelationshipForm,
+    "planaction": PlanActionEditForm,
     **{str(model._meta.model_name): form for form, model, _, _ in RECORDS.values()},
 }
 
@@ -285,5 +392,7 @@ def _model(record: str) -> type[Model] | None:
         return Person
     if record == "case":
         return Case
+    if record in PART_MODELS:
+        return PART_MODELS[record]
     found = RECORDS.get(record)
     return found[1] if found is not None else None

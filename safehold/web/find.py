@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from safehold.access.gate import FoundPeople, Gate, ShownCase
 from safehold.audit.models import Action
+from safehold.records import search
 from safehold.web.cases import with_gate
 from safehold.web.display import Display, label_of
 
@@ -24,9 +25,7 @@ LIMIT = 20
 DROPPED = {"name": "name", "date_of_birth": "date of birth"}
 
 
-def reference(person_id: int) -> str:
-    """A person's reference as staff quote it, and as the search box takes it."""
-    return f"P{person_id}"
+reference = search.person_reference  # a person's reference as staff quote it: P127
 
 
 @require_GET

@@ -22,7 +22,15 @@ from django.utils import timezone
 
 from safehold.access.gate import Withheld
 from safehold.records import validation
-from safehold.records.models import Assessment, Case, Contact, Outcome, Plan, Report
+from safehold.records.models import (
+    Assessment,
+    Case,
+    Contact,
+    Outcome,
+    Plan,
+    RelationshipKind,
+    Report,
+)
 from safehold.web import govuk
 
 DATE_PARTS = ("day", "month", "year")
@@ -808,3 +816,62 @@ def record_values(form: GovukForm, model: type[Any]) -> dict[str, Any]:
             value = None
         values[name] = value
     return values
+
+
+# --- a person's flags, relationships, a plan's actions, a case's facts ------------------------
+
+
+def yes_no(label: str, *, yes: str = "Yes", no: str = "No", required: str) -> forms.Field:
+    """A question answered yes or no, as radios: True or False."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("True", yes), ("False", no)],
+        coerce=lambda v: v == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": required, "invalid_choice": required},
+    )
+
+
+class FlagForm(GovukForm):
+    """Correct a flag of a person, or end it: its history stays (from-to), never deleted."""
+
+    holds = yes_no(
+        "Does this apply to them?",
+        yes="Yes",
+        no="No, it is known not to apply",
+        required="Select whether this applies to them",
+    )
+    started_on = DateField(what="Start date", required=False, rule=("personflag", "started_on"))
+    ended_on = DateField(
+        what="End date",
+        required=False,
+        rule=("personflag", "ended_on"),
+        help_text="When it stopped applying. Leave empty while it still applies.",
+    )
+
+    needs = ("holds",)
+
+    def clean(self) -> dict[str, Any]:
+        return order_dates(self, "personflag")
+
+
+class RelationshipForm(GovukForm):
+    kind = choice(
+        "How are they related?", RelationshipKind.choices, required="Select how they are related"
+    )
+    lives_with = yes_no("Do they live together?", required="Select whether they live together")
+
+    needs = ("kind",)
+
+
+class PlanActionEditForm(GovukForm):
+    description = long_text("What will be done", required="Enter what will be done", rows=3)
+    due_on = DateField(what="Date due", required=False, rule=("planaction", "due_on"))
+    done_on = DateField(
+        what="Date done",
+        required=False,
+        rule=("planaction", "done_on"),
+        help_text="When it was done. Leave empty until it is.",
+    )
+
+    needs = ("description",)

@@ -23,6 +23,7 @@ from safehold.access.gate import (
     Gate,
     Refused,
     RelatedPerson,
+    Shown,
     ShownCase,
     ShownPerson,
     Withheld,
@@ -33,11 +34,13 @@ from safehold.records.models import (
     Case,
     Contact,
     Outcome,
+    PersonFlag,
     Plan,
     Relationship,
     Report,
     VictimLink,
 )
+from safehold.records.search import case_reference, person_reference
 from safehold.records.validation import as_id
 from safehold.web import selectors
 from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
@@ -75,6 +78,12 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     details = _details(gate, shown, display)
     flags = _flag_history(shown, display)
     _add_change_links(gate, shown, cases, items)
+    nearest = min(shown.cases, key=lambda c: c.distance, default=None)
+    flag_links = _flag_links(gate, shown, nearest)
+    for kind, rows in people.items():
+        for row, r in zip(rows, [r for r in related if r.kind == kind], strict=True):
+            if kind != "victim" and nearest is not None and gate.writable("relationship", nearest):
+                row["change_url"] = reverse("web:relationship-edit", args=[person_id, r.link.pk])
     cells = [
         *(c for row in details for c in [row["value"]]),
         *(c for row in flags for c in row),
@@ -93,6 +102,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "summary": summary,
             "details": details,
             "flag_history": flags,
+            "flag_links": flag_links,
             "cases": cases,
             "people": people,
             "timeline": items,
@@ -163,17 +173,45 @@ def _details(gate: Gate, shown: ShownPerson, display: Display) -> list[dict[str,
     return rows
 
 
-def _flag_history(shown: ShownPerson, display: Display) -> list[list[Cell]]:
-    """Every flag the person holds or held, newest first, with when it started and ended."""
-    today = timezone.localdate()
-    rows = []
-    for flag in sorted(
+def _flags_newest_first(shown: ShownPerson) -> list[Shown]:
+    return sorted(
         shown.flags,
         key=lambda f: (
             f.values["started_on"] if isinstance(f.values["started_on"], date) else date.min
         ),
         reverse=True,
-    ):
+    )
+
+
+def _flag_links(gate: Gate, shown: ShownPerson, nearest: ShownCase | None) -> list[str | None]:
+    """A change link for each row of the flag history (in its order), where this member of
+    staff may correct or end a flag of the person's own record (through their nearest case,
+    as the edit page writes). A case's own facts are changed on the case's facts page."""
+    may = nearest is not None and bool(gate.writable("personflag", nearest) & {"ended_on"})
+    flags = _flags_newest_first(shown)
+    # Which rows are a case's facts: ids only, one query.
+    of_case = (
+        set(
+            PersonFlag.objects.filter(pk__in=[f.pk for f in flags], case__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+        if may and flags
+        else set()
+    )
+    return [
+        reverse("web:flag-edit", args=[shown.person_id, f.pk])
+        if may and f.pk not in of_case
+        else None
+        for f in flags
+    ]
+
+
+def _flag_history(shown: ShownPerson, display: Display) -> list[list[Cell]]:
+    """Every flag the person holds or held, newest first, with when it started and ended."""
+    today = timezone.localdate()
+    rows = []
+    for flag in _flags_newest_first(shown):
         ended = flag.values["ended_on"]
         to = display(ended)
         if ended is None or (isinstance(ended, date) and ended >= today):
@@ -196,10 +234,17 @@ def _add_change_links(
         case = by_case[row["case_id"]]
         if gate.may_write("case", CLOSE_FIELDS, case):
             row["close_url"] = reverse("web:case-close", args=[case.case_id])
+        if gate.policy.pack.flags:
+            row["facts_url"] = reverse("web:case-facts", args=[case.case_id])
     for item in items:
         record, pk = item["anchor"].rsplit("-", 1)
         if record in RECORDS and gate.writable(record, by_case[item["case_id"]]):
             item["edit_url"] = edit_url(record, item["case_id"], int(pk))
+        if record == "plan" and gate.writable("planaction", by_case[item["case_id"]]):
+            item["action_urls"] = [
+                reverse("web:planaction-edit", args=[item["case_id"], int(pk), action_id])
+                for action_id in item["action_ids"]
+            ]
 
 
 def _summary(
@@ -227,7 +272,7 @@ def _summary(
                 service
                 if service.is_withheld
                 else Cell(
-                    f"{service.text}, case {current.case_id}"
+                    f"{service.text}, case {case_reference(current.case_id)}"
                     + (f", opened {opened.text}" if opened.text else "")
                     + (" (closed)" if values["closed_on"] else "")
                 ),
@@ -401,6 +446,7 @@ def _timeline_item(entry: TimelineEntry, shown: ShownPerson, display: Display) -
         "actions": [
             (display(a.values["description"]), display(a.values["due_on"])) for a in entry.actions
         ],
+        "action_ids": [a.pk for a in entry.actions],
         "anchor": f"{record}-{entry.record.pk}",
     }
 
@@ -549,7 +595,7 @@ def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
         "label": label_of(shown, display),
         "person_url": reverse("web:person", args=[shown.person_id]),
         "new_case_url": reverse("web:case-new", args=[shown.person_id]),
-        "reference": f"P{shown.person_id}",
+        "reference": person_reference(shown.person_id),
         "born": display(shown.person.values["date_of_birth"]),
         "service": display.service(shown.case.values["service"]),
         # A closing date, if the role may read it (a withheld one says nothing).

@@ -4,9 +4,10 @@ The review queue (due units grouped by rule; approve one, several or a whole gro
 holds (place and lift), destruction records, and a summary per service with what falls due in
 the next 24 months. Only a member of staff whose pack role manages the policy may see them.
 
-These pages show no names or other personal data: units are named by the case or person
-number, with the rule and the date the rule gives. The DPO opens a case through the case
-pages, where the gate decides and audits.
+Units and holds are named as a person would name them: a case by its reference (C173) and its
+young person's name, a person by name and reference (P316), the names read through the gate
+as one list and audited (`Gate.read_names`); nothing else personal is shown. A hold is placed on
+a person or case found by searching (`Gate.find_people`), never on a number typed by hand.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safehold.access.gate import Gate, ShownCase
 from safehold.access.models import User
 from safehold.policy.schema import Action
 from safehold.policy.wording import describe_action
 from safehold.records.models import Case, Person
-from safehold.records.validation import MAX_ID, as_id
+from safehold.records.search import case_reference, person_reference
+from safehold.records.validation import as_id
 from safehold.retention import selectors, services
-from safehold.retention.models import HoldScope, LegalHold, UnitKind
+from safehold.retention.models import HoldScope, LegalHold, RetentionUnit, UnitKind
+from safehold.web.display import Display, label_of
 from safehold.web.forms import DateField, GovukForm, choice, long_text
 
 PER_GROUP = 50
@@ -145,9 +149,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _approve(request, user)
     groups = []
+    listed: list[RetentionUnit] = []
     for group in selectors.review_queue(user.controller_id):
         units = list(selectors.queue_units(user.controller_id, group.kind, group.rule)[:PER_GROUP])
+        listed += units
         groups.append({"group": group, "units": units, "id": f"{group.kind}--{group.rule}"})
+    labels = _unit_labels(Gate(user), listed)
     return render(
         request,
         "web/retention/queue.html",
@@ -157,9 +164,32 @@ def queue(request: HttpRequest) -> HttpResponse:
             "per_group": PER_GROUP,
             "action_words": {a.value: describe_action(a) for a in Action},
             "kind_words": dict(UnitKind.choices),
+            "labels": labels,
             **_page(request, "queue"),
         },
     )
+
+
+def _unit_labels(gate: Gate, units: list[RetentionUnit]) -> dict[int, str]:
+    """What each unit is, in words: a case file by its reference and its young person's name,
+    a person's records by their name and reference (the names read through the gate as one
+    list, audited), with the service's name."""
+    names = gate.read_names(
+        people=[u.key for u in units if u.kind != UnitKind.CASE_FILE],
+        cases=[u.key for u in units if u.kind == UnitKind.CASE_FILE],
+    )
+    services = {s.code: s.name for s in gate.policy.pack.services}
+    labels = {}
+    for unit in units:
+        if unit.kind == UnitKind.CASE_FILE:
+            named = names.case(unit.key)
+            label = f"Case {named.reference}" + (f" of {named.name}" if named.name else "")
+        else:
+            label = names.person(unit.key).label
+        if unit.service:
+            label += f", {services.get(unit.service, unit.service)}"
+        labels[unit.pk] = label
+    return labels
 
 
 def _approve(request: HttpRequest, user: User) -> HttpResponse:
@@ -189,37 +219,59 @@ def _approve(request: HttpRequest, user: User) -> HttpResponse:
 # --- legal holds ------------------------------------------------------------------------------
 
 
+FIND_LIMIT = 10
+
+
+def _found_targets(gate: Gate, q: str) -> list[tuple[str, str, str]]:
+    """What a hold may be placed on, found by searching (never typed as a number): each person
+    found, then each of their cases, as (value, text, hint). Found and shown through the gate
+    (`find_people`, then their cases as a list), so both reads are audited."""
+    if not q:
+        return []
+    found = gate.find_people(q, limit=FIND_LIMIT)
+    if not found.people:
+        return []
+    display = Display(gate.policy.pack)
+    ids = [s.person_id for s in found.people]
+    cases = gate.show_cases(
+        gate.cases()
+        .filter(person_id__in=ids)
+        .select_related("person")
+        .order_by("person_id", "-pk")[: FIND_LIMIT * 5]
+    )
+    by_person: dict[int, list[ShownCase]] = {}
+    for shown in cases:
+        by_person.setdefault(shown.person_id, []).append(shown)
+    items = []
+    for shown in found.people:
+        born = display(shown.person.values["date_of_birth"])
+        items.append(
+            (
+                f"person:{shown.person_id}",
+                f"{label_of(shown, display)} ({person_reference(shown.person_id)})",
+                "Everything about this person" + (f", born {born.text}" if born.text else ""),
+            )
+        )
+        for case in by_person.get(shown.person_id, []):
+            values = case.case.values
+            service = display.service(values["service"]).text
+            opened = display(values["opened_on"]).text
+            closed = display(values["closed_on"]).text
+            when = f"closed {closed}" if closed else (f"open since {opened}" if opened else "")
+            items.append(
+                (
+                    f"case:{case.case_id}",
+                    f"Case {case_reference(case.case_id)} of {label_of(case, display)}",
+                    ", ".join(t for t in (service, when) if t),
+                )
+            )
+    return items
+
+
 class HoldForm(GovukForm):
-    scope = choice(
-        "What do you want to hold?",
-        [(s.value, s.label) for s in HoldScope],
-        required="Select what to hold",
-    )
-    person = forms.IntegerField(
-        label="Person number",
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,  # past the bigint nothing exists, and the query would overflow
-        error_messages={
-            "invalid": "Enter the number of a person your service holds",
-            "min_value": "Enter the number of a person your service holds",
-            "max_value": "Enter the number of a person your service holds",
-        },
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
-    )
-    case = forms.IntegerField(
-        label="Case number",
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,  # past the bigint nothing exists, and the query would overflow
-        error_messages={
-            "invalid": "Enter the number of a case your service holds",
-            "min_value": "Enter the number of a case your service holds",
-            "max_value": "Enter the number of a case your service holds",
-        },
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
-    )
-    service = choice("Service", [], required="Select the service", radios=False)
+    """Place a legal hold on a person or a case picked from a search, or on a whole service."""
+
+    target = choice("What do you want to hold?", [], required="Select what to hold")
     reason = long_text("Why is it held?", required="Enter why it is held", rows=3)
     review_on = DateField(
         what="Review date",
@@ -227,14 +279,31 @@ class HoldForm(GovukForm):
         rule=("legalhold", "review_on"),
     )
 
-    def __init__(self, *args: Any, controller_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, controller_id: int, found: list[tuple[str, str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.controller_id = controller_id
         pack = selectors.pack_of(controller_id)
-        service = self.fields["service"]
-        assert isinstance(service, forms.ChoiceField)
-        service.choices = [("", "Choose a service"), *((s.code, s.name) for s in pack.services)]
-        service.required = False
+        self.hints = {value: hint for value, _, hint in found}
+        self.services = [(f"service:{s.code}", f"Everything of {s.name}") for s in pack.services]
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = [(value, text) for value, text, _ in found] + self.services
+
+    def params(self, name: str, **extra: Any) -> dict[str, Any]:
+        result = super().params(name, **extra)
+        if name == "target":
+            services = {value for value, _ in self.services} | {"service:"}
+            items: list[dict[str, Any]] = []
+            for item in result["items"]:
+                if item["value"] in services and items and items[-1]["value"] not in services:
+                    items.append({"divider": "or", "value": "service:"})
+                if item["value"] in self.hints and self.hints[item["value"]]:
+                    item["hint"] = {"text": self.hints[item["value"]]}
+                items.append(item)
+            result["items"] = items
+        return result
 
     def clean_review_on(self) -> date:
         value: date = self.cleaned_data["review_on"]
@@ -246,26 +315,40 @@ class HoldForm(GovukForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        scope = data.get("scope")
-        if scope == HoldScope.PERSON:
-            found = Person.objects.filter(
-                pk=data.get("person") or 0, controller_id=self.controller_id
-            ).first()
-            if found is None:
-                self.add_error("person", "Enter the number of a person your service holds")
-            data["target"] = {"person": found}
-        elif scope == HoldScope.CASE:
-            found_case = Case.objects.filter(
-                pk=data.get("case") or 0, controller_id=self.controller_id
-            ).first()
-            if found_case is None:
-                self.add_error("case", "Enter the number of a case your service holds")
-            data["target"] = {"case": found_case}
-        elif scope == HoldScope.SERVICE:
-            if not data.get("service"):
-                self.add_error("service", "Select the service")
-            data["target"] = {"service": data.get("service", "")}
+        kind, _, key = str(data.get("target", "")).partition(":")
+        pk = as_id(key)
+        if kind == "person":
+            person = Person.objects.filter(pk=pk or 0, controller_id=self.controller_id).first()
+            if person is None:
+                self.add_error("target", "Select what to hold")
+            data["hold_on"] = {"person": person}
+        elif kind == "case":
+            case = Case.objects.filter(pk=pk or 0, controller_id=self.controller_id).first()
+            if case is None:
+                self.add_error("target", "Select what to hold")
+            data["hold_on"] = {"case": case}
+        elif kind == "service":
+            data["hold_on"] = {"service": key}
         return data
+
+
+def _hold_labels(gate: Gate, holds: list[LegalHold]) -> dict[int, str]:
+    """What each hold is on, in words: the person's name and reference, or the case's (read
+    through the gate as a list, audited), or the service's name."""
+    names = gate.read_names(people=[h.person_id for h in holds], cases=[h.case_id for h in holds])
+    services = {s.code: s.name for s in gate.policy.pack.services}
+    labels = {}
+    for hold in holds:
+        if hold.scope == HoldScope.PERSON:
+            labels[hold.pk] = names.person(hold.person_id).label
+        elif hold.scope == HoldScope.CASE:
+            named = names.case(hold.case_id)
+            labels[hold.pk] = f"Case {named.reference}" + (
+                f" of {named.name}" if named.name else ""
+            )
+        else:
+            labels[hold.pk] = f"Everything of {services.get(hold.service, hold.service)}"
+    return labels
 
 
 @require_http_methods(["GET", "POST"])
@@ -274,25 +357,38 @@ def holds(request: HttpRequest) -> HttpResponse:
     if user is None:
         return _refused(request)
     assert user.controller_id is not None
+    gate = Gate(user)
+    source = request.POST if request.method == "POST" else request.GET
+    q = source.get("q", "").strip()[:200]
+    found = _found_targets(gate, q)
     form = HoldForm(
-        request.POST if request.method == "POST" else None, controller_id=user.controller_id
+        request.POST if request.method == "POST" else None,
+        controller_id=user.controller_id,
+        found=found,
     )
     if request.method == "POST" and form.is_valid():
         hold = services.place_hold(
             by=user,
             reason=form.cleaned_data["reason"],
             review_on=form.cleaned_data["review_on"],
-            **form.cleaned_data["target"],
+            **form.cleaned_data["hold_on"],
         )
-        messages.success(request, f"Legal hold {hold.pk} placed on {hold.target}.")
+        label = _hold_labels(gate, [hold])[hold.pk]
+        messages.success(request, f"Legal hold placed on {label}.")
         return redirect(request.path)
+    active = list(selectors.holds(user.controller_id))
+    lifted = list(selectors.holds(user.controller_id, active=False)[:20])
     return render(
         request,
         "web/retention/holds.html",
         {
             "form": form,
-            "active": list(selectors.holds(user.controller_id)),
-            "lifted": list(selectors.holds(user.controller_id, active=False)[:20]),
+            "q": q,
+            "searched": bool(q),
+            "found": found,
+            "active": active,
+            "lifted": lifted,
+            "labels": _hold_labels(gate, active + lifted),
             "suggested_review": timezone.localdate() + timedelta(days=180),
             "today": timezone.localdate(),
             **_page(request, "holds"),
@@ -307,7 +403,7 @@ def lift_hold(request: HttpRequest, hold_id: int) -> HttpResponse:
         return _refused(request)
     hold = get_object_or_404(LegalHold, pk=hold_id, controller_id=user.controller_id)
     services.lift_hold(hold, user, reason=request.POST.get("reason", ""))
-    messages.success(request, f"Legal hold {hold.pk} on {hold.target} lifted.")
+    messages.success(request, f"Legal hold on {_hold_labels(Gate(user), [hold])[hold.pk]} lifted.")
     return redirect("web:retention-holds")
 
 

@@ -15,8 +15,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from safehold.access.gate import Gate
 from safehold.access.models import User
 from safehold.access.selectors import glass_in_force, role_of
+from safehold.audit.models import Action
 from safehold.policy.schema import Role
 from safehold.web.govuk import time_of_day
 from safehold.web.middleware import is_verified
@@ -65,11 +67,13 @@ def person_url(person_id: int) -> str:
 
 @dataclass(frozen=True)
 class ActiveGlass:
-    """A break-glass grant still running: which case, whose, until when."""
+    """A break-glass grant still running: which case, whose, until when, and what to call it
+    (the case's reference and the young person's name, read through the gate)."""
 
     case_id: int
     person_id: int
     expires_at: datetime
+    label: str = ""
 
     @property
     def person_url(self) -> str:
@@ -142,11 +146,20 @@ class StaffLayout:
 
     @cached_property
     def break_glass(self) -> list[ActiveGlass]:
-        """Every active break-glass grant of this member of staff, in one query."""
+        """Every active break-glass grant of this member of staff, in one query; the young
+        people's names are read through the gate (audited, one batch) only when there are any."""
         if not self.verified:
             return []
         grants = sorted(glass_in_force(self.user), key=lambda g: g.expires_at)
-        return [ActiveGlass(g.case_id, g.person_id, g.expires_at) for g in grants]
+        if not grants:
+            return []
+        names = Gate(self.user).read_names(cases=[g.case_id for g in grants], action=Action.READ)
+        glass = []
+        for g in grants:
+            named = names.case(g.case_id)
+            label = f"case {named.reference}" + (f" ({named.name})" if named.name else "")
+            glass.append(ActiveGlass(g.case_id, g.person_id, g.expires_at, label))
+        return glass
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from safehold.web import (
     cases,
     dpo,
     edits,
+    facts,
     find,
     people,
     retention,
@@ -77,6 +78,18 @@ urlpatterns = [
     # Correcting what is recorded, and closing a case (edits.py).
     path("people/<id:person_id>/edit/", edits.edit_person, name="person-edit"),
     path("cases/<id:case_id>/close/", edits.close_case, name="case-close"),
+    path("cases/<id:case_id>/facts/", facts.case_facts, name="case-facts"),
+    path("people/<id:person_id>/flags/<id:flag_id>/edit/", edits.edit_flag, name="flag-edit"),
+    path(
+        "people/<id:person_id>/relationships/<id:relationship_id>/edit/",
+        edits.edit_relationship,
+        name="relationship-edit",
+    ),
+    path(
+        "cases/<id:case_id>/plans/<id:plan_id>/actions/<id:action_id>/edit/",
+        edits.edit_plan_action,
+        name="planaction-edit",
+    ),
     *(
         path(
             f"cases/<id:case_id>/{kind}s/<id:record_id>/edit/",

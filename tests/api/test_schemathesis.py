@@ -161,9 +161,15 @@ def caller(cambridgeshire: World, wsgi: None) -> Iterator[None]:
     records: list[int] = []
     for case in mine:
         records += records_for(cambridgeshire, case, user)
+    # A flag of each person, to be read and corrected (or ended) by its id.
+    flags = [
+        m.PersonFlag.objects.create(person_id=c.person_id, flag="child-protection-plan").pk
+        for c in [*mine, theirs]
+    ]
     REAL.update(
         case_id=[c.pk for c in [*mine, theirs]],
         person_id=[c.person_id for c in [*mine, theirs]],
+        flag_id=flags,
         record_id=records,
         team_id=[cambridgeshire.team.pk],
         service=[mine[0].service],
@@ -209,6 +215,11 @@ def test_stateful_links(caller: None) -> None:
                     0 < value <= MAX_ID and model.objects.filter(pk=value).exists()
                 ):
                     params[name] = REAL[name][0]
+            # A flag is reached through its person: one of theirs, not a random number.
+            if "flag_id" in params and "person_id" in params:
+                own = m.PersonFlag.objects.filter(person_id=params["person_id"]).first()
+                if own is not None:
+                    params["flag_id"] = own.pk
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             case.validate_response(

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from safehold.records.models import Case, Change, Contact, Person
+from safehold.audit.models import AuditEvent
+from safehold.records.models import Case, Change, Contact, Person, PersonFlag
 from tests.access.conftest import World
 from tests.api.conftest import Api, token_api
 
@@ -105,3 +106,64 @@ def test_the_openapi_schema_documents_if_match_and_412(client):
     assert "412" in operation["responses"]
     assert "/api/v1/cases/{case_id}/contacts/{record_id}" in schema["paths"]
     assert "get" in schema["paths"]["/api/v1/cases/{case_id}/contacts/{record_id}"]
+
+
+def test_a_flag_is_ended_by_patch_with_if_match(cambridgeshire: World):
+    """A flag of a person: ETag on GET, If-Match honoured, 412 when stale, the end date kept
+    with its history; never deleted."""
+    officer = cambridgeshire.staff("youth-justice-officer")
+    case = cambridgeshire.case(allocated_to=officer)
+    flag = PersonFlag.objects.create(person=case.person, flag="child-protection-plan")
+    api = token_api(officer)
+    path = f"/people/{case.person_id}/flags/{flag.pk}"
+    read = api.get(path)
+    assert read.status_code == 200 and read["ETag"] == f'"personflag-{flag.pk}-v1"'
+    first = patch(api, path, {"ended_on": "2025-03-01"}, read["ETag"])
+    assert first.status_code == 200, first.content
+    assert first["ETag"] == f'"personflag-{flag.pk}-v2"'
+    assert first.json()["values"]["ended_on"] == "2025-03-01"
+    stale = patch(api, path, {"ended_on": "2025-04-01"}, read["ETag"])
+    assert stale.status_code == 412 and stale["ETag"] == f'"personflag-{flag.pk}-v2"'
+    flag.refresh_from_db()
+    assert flag.ended_on == date(2025, 3, 1)
+    change = Change.objects.get(record_type="personflag", record_id=flag.pk)
+    assert (change.old, change.new) == (None, "2025-03-01")
+    # An end before the start is a 422 naming the field; another person's flag is a 404.
+    bad = patch(api, path, {"started_on": "2025-06-01"})
+    assert bad.status_code == 422 and "ended_on" in bad.content.decode()
+    other = cambridgeshire.case(allocated_to=officer)
+    assert api.get(f"/people/{other.person_id}/flags/{flag.pk}").status_code == 404
+
+
+def test_the_facts_of_a_case_are_listed_and_recorded(cambridgeshire: World):
+    officer = cambridgeshire.staff("youth-justice-officer")
+    case = cambridgeshire.case(allocated_to=officer)
+    api = token_api(officer)
+    facts = api.get(f"/cases/{case.pk}/facts").json()
+    assert {f["flag"]: f["state"] for f in facts["items"]} == {
+        "looked-after": "unknown",
+        "child-protection-plan": "unknown",
+    }
+    recorded = api.post(f"/cases/{case.pk}/facts", {"flag": "looked-after", "holds": False})
+    assert recorded.status_code == 200, recorded.content
+    item = next(f for f in recorded.json()["items"] if f["flag"] == "looked-after")
+    assert (item["state"], item["version"]) == ("does-not-hold", 1)
+    fact = PersonFlag.objects.get(pk=item["id"])
+    assert (fact.case_id, fact.holds) == (case.pk, False)
+    assert AuditEvent.objects.filter(
+        action="create", record_type="personflag", record_id=fact.pk
+    ).exists()
+    # A change with a stale If-Match is refused; with the right one it is made.
+    tag = f'"personflag-{fact.pk}-v1"'
+    api.post(f"/cases/{case.pk}/facts", {"flag": "looked-after", "holds": True})
+    stale = api.client.post(
+        f"/api/v1/cases/{case.pk}/facts",
+        json.dumps({"flag": "looked-after", "holds": False}),
+        content_type="application/json",
+        headers={**api.headers, "If-Match": tag},
+    )
+    assert stale.status_code == 412
+    fact.refresh_from_db()
+    assert fact.holds is True
+    unknown = api.post(f"/cases/{case.pk}/facts", {"flag": "licence", "holds": True})
+    assert unknown.status_code == 422 and "not a flag of this pack" in unknown.content.decode()

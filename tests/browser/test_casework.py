@@ -57,7 +57,7 @@ def test_find_a_young_person_and_record_a_contact(
 
     page.get_by_role("link", name="Jordan Whitlock").click()
     expect(page.get_by_role("heading", name="Jordan Whitlock", level=1)).to_be_visible()
-    expect(page.get_by_text("Parent0 Example")).to_be_visible()
+    expect(page.get_by_text("Parent0 Example", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     check(page, axe, "person")
 
@@ -142,14 +142,14 @@ def test_a_manager_allocates_from_the_team_caseload(
     expect(page.get_by_role("table").get_by_text("Not allocated")).to_be_visible()
     check(page, axe, "team-caseload")
     page.get_by_role("link", name=re.compile("^Allocate")).click()
-    expect(page.get_by_role("heading", name=f"Allocate case {case.pk}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Allocate case C{case.pk}")).to_be_visible()
     page.get_by_role("button", name="Allocate").click()
     expect(page.get_by_role("alert")).to_contain_text("Select who should hold this case")
     check(page, axe, "allocate-errors")
     page.get_by_label("casey").check()
     page.get_by_role("button", name="Allocate").click()
     expect(
-        page.get_by_text(f"Case {case.pk} (Waiting Example) is now held by casey")
+        page.get_by_text(f"Case C{case.pk} (Waiting Example) is now held by casey")
     ).to_be_visible()
     assert Case.objects.get(pk=case.pk).allocated_to == officer
 

@@ -60,7 +60,7 @@ def test_a_manager_lands_on_the_team_caseload_and_allocates_to_a_case_worker(
     check(page, axe, "team-caseload-unallocated")
 
     page.get_by_role("link", name=re.compile("^Allocate")).click()
-    expect(page.get_by_role("heading", name=f"Allocate case {waiting.pk}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Allocate case C{waiting.pk}")).to_be_visible()
     workers = page.get_by_role("group", name="Who should hold this case?")
     expect(workers.get_by_role("radio")).to_have_count(1)  # not the DPO, not the manager
     expect(workers.get_by_text("dana")).to_have_count(0)
@@ -68,7 +68,9 @@ def test_a_manager_lands_on_the_team_caseload_and_allocates_to_a_case_worker(
     check(page, axe, "allocate-with-caseloads")
     page.get_by_label("casey").check()
     page.get_by_role("button", name="Allocate").click()
-    expect(page.get_by_text(f"Case {waiting.pk} (Sam Zeller) is now held by casey")).to_be_visible()
+    expect(
+        page.get_by_text(f"Case C{waiting.pk} (Sam Zeller) is now held by casey")
+    ).to_be_visible()
     assert Case.objects.get(pk=waiting.pk).allocated_to == officer
 
 

@@ -1,9 +1,13 @@
 """Retention, in a browser: the DPO reads the summary and its chart, approves a due case file
-from the queue, places a hold, and reads the destruction record; every page passes axe."""
+from the queue (named by reference and name, never "case 173"), places a hold on a person
+found by searching (never a typed number), and reads the destruction record; every page
+passes axe. SAFEHOLD_SCREENSHOTS=<dir> keeps a picture of each page checked."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,6 +18,13 @@ from safehold.retention import planner
 from safehold.retention.sweep import sweep
 
 pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("SAFEHOLD_SCREENSHOTS")
+
+
+def check(page: Page, axe, name: str) -> None:
+    axe(page)
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_dpo_reviews_and_approves_then_reads_the_record(
@@ -22,7 +33,10 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
     page = browser_page
     world = browser_world
     due = world.case(
-        person=world.person(date_of_birth=date(1990, 5, 1)), closed_on=date(2014, 3, 31)
+        person=world.person(
+            date_of_birth=date(1990, 5, 1), given_name="Amelia", family_name="Hughes"
+        ),
+        closed_on=date(2014, 3, 31),
     )
     Contact.objects.create(
         case=due, kind="office", occurred_at=timezone.now(), pack_version_id=world.version_id
@@ -33,7 +47,10 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
         for code in ("looked-after", "child-protection-plan")
     )
     soon = date(timezone.localdate().year - 25, 1, 1) + timedelta(days=400)
-    world.case(person=world.person(date_of_birth=soon), closed_on=date(2020, 1, 1))
+    later = world.case(
+        person=world.person(date_of_birth=soon, given_name="Amelia", family_name="Hughson"),
+        closed_on=date(2020, 1, 1),
+    )
     planner.plan()
     dpo = staff("data-protection-officer", username="dana")
 
@@ -49,7 +66,8 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
 
     page.get_by_role("link", name="Review queue").click()
     expect(page.get_by_role("heading", name="Young offenders' case files")).to_be_visible()
-    page.get_by_label(f"Case {due.pk}").check()
+    check(page, axe, "retention-queue")
+    page.get_by_label(f"Case C{due.pk} of Amelia Hughes").check()
     page.get_by_role("button", name="Approve selected").click()
     expect(page.get_by_text("1 approved for disposal under 'case-file'")).to_be_visible()
     axe(page)
@@ -57,11 +75,31 @@ def test_dpo_reviews_and_approves_then_reads_the_record(
     page.get_by_role("link", name="Legal holds").click()
     expect(page.get_by_role("heading", name="Place a hold")).to_be_visible()
     axe(page)
+    # Whom to hold is found by searching, a letter wrong, never typed as a number.
+    page.get_by_label("Find the person or case to hold").fill("amelia hughsno")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_label(f"Amelia Hughson (P{later.person_id})")).to_be_visible()
+    check(page, axe, "retention-hold-found")
+    page.get_by_label(f"Amelia Hughson (P{later.person_id})").check()
+    page.get_by_label("Why is it held?").fill("Civil claim")
+    review = timezone.localdate() + timedelta(days=90)
+    page.get_by_label("Day").fill(str(review.day))
+    page.get_by_label("Month").fill(str(review.month))
+    page.get_by_label("Year").fill(str(review.year))
+    page.get_by_role("button", name="Place the hold").click()
+    expect(
+        page.get_by_text(f"Legal hold placed on Amelia Hughson (P{later.person_id})")
+    ).to_be_visible()
+    held = page.get_by_role("table", name="Holds in place")
+    expect(held).to_contain_text(f"Amelia Hughson (P{later.person_id})")
+    check(page, axe, "retention-hold-placed")
+    lifted = page.get_by_role("button", name="Lift the legal hold on Amelia Hughson")
+    expect(lifted).to_be_visible()
 
     sweep()
     page.get_by_role("link", name="Destruction records").click()
     table = page.get_by_role("table")
-    expect(table.get_by_role("row").nth(1)).to_contain_text(f"Case file {due.pk}")
+    expect(table.get_by_role("row").nth(1)).to_contain_text(f"Case file C{due.pk}")
     expect(table.get_by_role("row").nth(1)).to_contain_text("contact: 1")
     axe(page)
 

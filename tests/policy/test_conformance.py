@@ -137,6 +137,55 @@ def test_commitments_name_their_mechanism_or_are_accepted(build: Callable[..., P
     assert report["category:health"].mechanism is MECHANISMS["gate-redacts-by-category"]
 
 
+def test_security_measures_can_name_the_mechanism_that_enforces_them(
+    build: Callable[..., Pack],
+) -> None:
+    """A security measure names the system feature that keeps it (the audit log, two-factor
+    sign-in, role-based access): the report shows it enforced, with that mechanism and its
+    tests, not "stated only"; plain text and `stated_only` measures stay as they were; the
+    notice prints the text alone."""
+    pack = build(
+        security=[
+            {"text": "Every look at a record is logged.", "enforced_by": "audit-every-access"},
+            {"text": "Staff sign in with two factors.", "enforced_by": "two-factor-sign-in"},
+            {"text": "Only staff who need it see it.", "enforced_by": "gate-role-and-allocation"},
+            {"text": "Disks are encrypted.", "stated_only": "kept by the hosting provider"},
+            "Staff are trained.",
+        ],
+        accepted_gaps=[{"statements": ["recipient:*", "right:*"], "reason": "not built"}],
+    )
+    report = {s.id: s for s in conformance(pack).statements}
+    assert report["security:1"].mechanism is MECHANISMS["audit-every-access"]
+    assert report["security:2"].status == "enforced"
+    assert report["security:2"].mechanism.kind == "sign-in"  # type: ignore[union-attr]
+    assert report["security:3"].mechanism is MECHANISMS["gate-role-and-allocation"]
+    assert (report["security:4"].status, report["security:4"].accepted) == (
+        "accepted",
+        "kept by the hosting provider",
+    )
+    assert report["security:5"].status == "gap"
+    text = report_text(conformance(pack))
+    assert "two-factor-sign-in" in text and "test_every_staff_page_needs_the_second_factor" in text
+    notice = notice_text(pack)
+    assert "Staff sign in with two factors." in notice and "enforced_by" not in notice
+
+
+def test_a_security_measure_naming_an_unknown_mechanism_is_an_error_on_its_line() -> None:
+    result = load_bytes(
+        minimal(security=[{"text": "Logged.", "enforced_by": "audit-every-acess"}]).encode()
+    )
+    found = [p for p in result.errors if "did you mean 'audit-every-access'?" in p.message]
+    assert found and found[0].line > 1, result.errors
+    result = load_bytes(
+        minimal(
+            security=[{"text": "t", "enforced_by": "audit-every-access", "stated_only": "x"}]
+        ).encode()
+    )
+    assert any(
+        "either 'enforced_by' a mechanism or 'stated_only'" in p.message for p in result.errors
+    )
+
+
 def test_an_unknown_mechanism_is_an_error_with_a_suggestion() -> None:
     result = load_bytes(
         minimal(

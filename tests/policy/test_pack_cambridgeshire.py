@@ -175,7 +175,7 @@ def test_security(pack: Pack):
     """'We require anyone we share information with, or who uses it on our behalf, to do so
     too. All staff receive training on data protection and information security and
     information is stored within secure IT systems.'"""
-    security = " ".join(pack.security)
+    security = " ".join(m.text for m in pack.security_measures)
     assert "training on data protection and information security" in security
     assert "secure IT systems" in security
     assert "on our behalf" in security

@@ -339,7 +339,7 @@ def test_security(pack: Pack):
     """'We will take all reasonable steps to prevent the loss, misuse or alteration of your
     personal information. Only the people who need to see your personal information will be
     allowed access to it.'"""
-    assert pack.security[:2] == [
+    assert [m.text for m in pack.security_measures[:2]] == [
         "We will take all reasonable steps to prevent the loss, misuse or alteration of your "
         "personal information.",
         "Only the people who need to see your personal information will be allowed access to it.",

@@ -335,8 +335,8 @@ def test_looked_after_social_worker_copies(pack: Pack):
 def test_stored_securely(pack: Pack):
     """'Information held by the YPS is stored securely within our computer system or in paper
     files and only authorised staff are able to access that information.'"""
-    assert "computer system or in paper files" in " ".join(pack.security)
-    assert "Only authorised staff" in " ".join(pack.security)
+    assert "computer system or in paper files" in " ".join(m.text for m in pack.security_measures)
+    assert "Only authorised staff" in " ".join(m.text for m in pack.security_measures)
     assert (
         by_code(pack.commitments, "authorised-staff-only").enforced_by == "gate-role-and-allocation"
     )
@@ -505,3 +505,14 @@ def test_acknowledgement(pack: Pack):
     assert ack.by == ["young-person", "parent"]
     assert "sign to say you have received this booklet" in normalised(ack.text)
     assert by_code(pack.commitments, "booklet-acknowledged").stated_only
+
+
+def test_authorised_staff_only_is_enforced_by_two_factor_sign_in(pack: Pack):
+    """'Only authorised staff are able to access that information': kept by sign-in, and the
+    conformance report says so."""
+    from safehold.policy.conformance import conformance
+
+    measure = next(m for m in pack.security_measures if "authorised staff" in m.text)
+    assert measure.enforced_by == "two-factor-sign-in"
+    report = {s.id: s for s in conformance(pack).statements}
+    assert report["security:2"].status == "enforced"

@@ -38,6 +38,14 @@ DEBRIS = ("{{", "}}", "no such element", "Undefined")
 ESCAPED_MARKUP = ("&lt;p", "&lt;/")
 # "None" as Python prints it, not the English word starting a sentence ("None recorded").
 RAW_NONE = re.compile(r"\bNone\b(?!\s+[a-z])")
+# A record's internal number where a person expects a name or a reference: "person 316",
+# "case 173", "case #45", "Case file 12" (a reference is P316 or C173, docs/adr/0023).
+# Matched within one run of text (elements apart are not one phrase: "a young person" then
+# "1 case"), and not where a date follows ("through the case 26 November 2026").
+INTERNAL_ID = re.compile(
+    r"\b(?:person|case(?:[ \xa0]file)?)[ \xa0]+#?\d+\b(?![ \xa0]+[A-Z][a-z]+[ \xa0]+\d{4})",
+    re.IGNORECASE,
+)
 TEXT_TYPES = {"", "text", "email", "tel", "number", "search", "url", "password", "date"}
 # Never followed or sent: signing out ends the crawl's session.
 SKIP_PATHS = ("/sign-out/", "/static/", "/api/")
@@ -108,6 +116,14 @@ def problems(url: str, html: str, soup: BeautifulSoup, *, fresh: bool) -> list[s
                 found.append(f"{url}: raw None in <{tag.name} {name}={value!r}>")
     if fresh and not EDIT_SEGMENT.search(urlsplit(url).path):
         found += _prefilled(url, soup)
+    for hidden in soup(["script", "style", "template"]):
+        hidden.extract()
+    runs = soup.get_text("\n")
+    for match in INTERNAL_ID.finditer(runs):
+        found.append(
+            f"{url}: an internal number, not a name or reference: "
+            f"{runs[max(0, match.start() - 60) : match.end() + 20]!r}"
+        )
     text = visible_text(soup)
     for match in RAW_NONE.finditer(text):
         found.append(

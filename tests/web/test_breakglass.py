@@ -37,7 +37,7 @@ def test_form_shows_nothing_of_the_case(officer: User, far_case: Case, verified_
     response = verified_client(officer).get(url(far_case))
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"Case {far_case.pk}" in html
+    assert f"Case C{far_case.pk}" in html
     assert "Faraway" not in html and "Sam" not in html
     assert AuditEvent.objects.count() == before  # nothing read, nothing to record
 
@@ -115,7 +115,13 @@ def test_banner_on_every_page_while_the_grant_runs(
     for path in ["/sign-out/", "/privacy/", url(far_case)]:
         html = client.get(path).content.decode()
         assert "Break-glass access" in html, path
-        assert f"case {far_case.pk}</a>" in html, path
+        person = far_case.person
+        # The case's reference and the child's name, read through the gate (audited).
+        assert f"case C{far_case.pk} ({person.given_name} {person.family_name})</a>" in html, path
+    named = AuditEvent.objects.filter(
+        actor_id=officer.pk, action=Action.READ, record_type="person", case_id=far_case.pk
+    )
+    assert named.count() >= 3 and all(e.reason == REASON for e in named)
     # Over: the banner goes.
     BreakGlass.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert "Break-glass access" not in client.get("/sign-out/").content.decode()

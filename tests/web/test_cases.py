@@ -225,7 +225,7 @@ def test_a_manager_allocates_and_reallocates(
     case.refresh_from_db()
     assert case.allocated_to == officer
     html = html_of(client, "/team/")
-    assert f"Case {case.pk} (Waiting Example) is now held by casey" in html
+    assert f"Case C{case.pk} (Waiting Example) is now held by casey" in html
     assert AuditEvent.objects.filter(action=Action.UPDATE, case_id=case.pk).count() == 1
     other = cambridgeshire.staff("youth-justice-officer", username="robin")
     response = client.post(f"/team/cases/{case.pk}/allocate/", {"worker": other.pk})

@@ -21,7 +21,7 @@ from safehold.policy.services import load_pack
 from safehold.retention import planner
 from tests.builders import PACK_FILES
 from tests.web.conftest import make_verified_client
-from tests.web.crawl import Report, crawl
+from tests.web.crawl import Report, crawl, problems
 from tests.web.test_broken_today import mode
 
 PEOPLE = 40
@@ -72,3 +72,18 @@ def test_every_page_every_role_can_reach(db: None) -> None:
     assert sum(sum(r.pages.values()) for r in reached.values()) > 3 * len(reached)
     assert sum(r.forms for r in reached.values()) > len(reached)
     assert seconds < SECONDS, f"the crawl took {seconds:.1f}s"
+
+
+def test_the_crawl_names_internal_numbers_shown_as_text() -> None:
+    """The rule itself: "person 316" or "case 173" on a page is a problem; a name with its
+    reference (P316, C173), a count of cases, or a number in an address is not."""
+    from bs4 import BeautifulSoup
+
+    def found(text: str) -> list[str]:
+        html = f"<html><body><main><p>{text}</p></main></body></html>"
+        return problems("/x/", html, BeautifulSoup(html, "html.parser"), fresh=False)
+
+    for bad in ("Legal hold on person 316", "Case 173 closed", "case #45", "Case file 12"):
+        assert any("internal number" in p for p in found(bad)), bad
+    for good in ("Amelia Hughes (P316)", "Case C173 closed", "3 cases", "Holds 2 open cases"):
+        assert found(good) == [], good

@@ -1,5 +1,6 @@
 """The data protection officer's retention pages: summary and chart, review queue, holds,
-destruction records. For the DPO only; no names on any of them."""
+destruction records. For the DPO only; units and holds named by reference and name, read
+through the gate and audited as a list; a hold placed on whom a search found."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from safehold.access.models import User
+from safehold.audit.models import AuditEvent
 from safehold.retention import planner, selectors, services
 from safehold.retention.models import LegalHold, RetentionUnit, ServiceDate, UnitStatus
 from safehold.retention.sweep import sweep
@@ -86,7 +88,13 @@ def test_queue_groups_by_rule_and_approves_selected_or_all(yos: Place, dpo: Clie
     body = response.content.decode()
     assert "Young offenders&#39; case files" in body
     assert "Young Offenders case files are kept for 25years." in body
-    assert f"Case {cases[0].pk}" in body
+    # Named as a person would name them: the case's reference and the young person's name,
+    # read through the gate as one list and audited.
+    person = cases[0].person
+    assert f"Case C{cases[0].pk} of {person.given_name} {person.family_name}" in body
+    assert f"Case {cases[0].pk}" not in body
+    listed = AuditEvent.objects.filter(actor_id=yos.dpo.pk, action="list", record_type="person")
+    assert set(listed.values_list("case_id", flat=True)) == {c.pk for c in cases}
 
     units = [case_file(c).pk for c in cases]
     response = dpo.post(
@@ -125,14 +133,20 @@ def test_nothing_selected(yos: Place, dpo: Client):
 
 
 def test_place_and_lift_a_hold(yos: Place, dpo: Client):
-    case = due_case(yos)
+    case = due_case(yos, person=yos.person(born=date(1990, 5, 1), family_name=NAME))
     planner.plan()
     review = timezone.localdate() + timedelta(days=90)
+    # The DPO finds whom to hold by searching (a typo forgiven), never by typing a number:
+    # the person and each of their cases are offered, found and shown through the gate.
+    body = dpo.get("/retention/holds/", {"q": "Sam Quilfeather"}).content.decode()
+    assert f'value="person:{case.person_id}"' in body and f'value="case:{case.pk}"' in body
+    assert f"Sam {NAME} (P{case.person_id})" in body
+    assert AuditEvent.objects.filter(actor_id=yos.dpo.pk, action="list", case_id=case.pk).exists()
     response = dpo.post(
         "/retention/holds/",
         {
-            "scope": "case",
-            "case": case.pk,
+            "q": "Sam Quilfeather",
+            "target": f"case:{case.pk}",
             "reason": "Civil claim",
             "review_on-day": review.day,
             "review_on-month": review.month,
@@ -141,7 +155,8 @@ def test_place_and_lift_a_hold(yos: Place, dpo: Client):
         follow=True,
     )
     hold = LegalHold.objects.get()
-    assert f"Legal hold {hold.pk} placed on case {case.pk}" in response.content.decode()
+    assert hold.case_id == case.pk
+    assert f"Legal hold placed on Case C{case.pk} of Sam {NAME}" in response.content.decode()
     assert "Civil claim" in response.content.decode()
     assert "legal hold" in case_file(case).held_by
 
@@ -154,8 +169,7 @@ def test_hold_form_errors(yos: Place, dpo: Client):
     response = dpo.post(
         "/retention/holds/",
         {
-            "scope": "person",
-            "person": "999999",
+            "target": "person:999999",
             "reason": "",
             "review_on-day": "1",
             "review_on-month": "1",
@@ -165,7 +179,7 @@ def test_hold_form_errors(yos: Place, dpo: Client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in body
-    assert "Enter the number of a person your service holds" in body
+    assert "Select what to hold" in body
     assert "Enter why it is held" in body
     assert "Review date must be in the future" in body
     assert not LegalHold.objects.exists()
@@ -178,7 +192,7 @@ def test_destruction_records(yos: Place, dpo: Client):
     services.approve(RetentionUnit.objects.due().filter(kind="case-file"), yos.dpo)
     sweep()
     body = dpo.get("/retention/destruction-records/").content.decode()
-    assert f"Case file {case.pk}" in body
+    assert f"Case file C{case.pk}" in body
     assert "contact: 1" in body and "victimlink: 1" in body
     assert NAME not in body
 
@@ -187,8 +201,7 @@ def test_hold_form_refuses_numbers_and_dates_nothing_could_have(yos: Place, dpo:
     response = dpo.post(
         "/retention/holds/",
         {
-            "scope": "case",
-            "case": str(2**63),
+            "target": f"case:{2**63}",
             "reason": "Court order",
             "review_on-day": "1",
             "review_on-month": "1",
@@ -197,7 +210,7 @@ def test_hold_form_refuses_numbers_and_dates_nothing_could_have(yos: Place, dpo:
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Enter the number of a case your service holds" in body
+    assert "Select what to hold" in body
     assert "Review date must be before" in body
     assert not LegalHold.objects.exists()
 
@@ -270,3 +283,42 @@ def test_approving_a_unit_number_nothing_could_have_approves_nothing(yos: Place,
     )
     assert response.status_code == 200
     assert "Select at least one item to approve" in response.content.decode()
+
+
+# --- names on the lists cost the same queries however many are listed -------------------------
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_queue_and_holds_name_everyone_in_the_same_queries(
+    yos: Place, dpo: Client, django_assert_max_num_queries
+):
+    """People's names on the queue and the holds are read through the gate as one list: the
+    queries do not grow with the number of units or holds listed (no N+1)."""
+    review = timezone.localdate() + timedelta(days=90)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            case = due_case(yos)
+            services.place_hold(by=yos.dpo, person=case.person, reason="Claim", review_on=review)
+        # Due cases held are not due: a few more, due and not held.
+        for _ in range(n):
+            due_case(yos)
+        planner.plan()
+
+    add(1)
+    queue, holds = _queries(dpo, "/retention/queue/"), _queries(dpo, "/retention/holds/")
+    add(5)
+    with django_assert_max_num_queries(queue):
+        body = dpo.get("/retention/queue/").content.decode()
+    assert body.count("Case C") >= 6
+    with django_assert_max_num_queries(holds):
+        body = dpo.get("/retention/holds/").content.decode()
+    assert body.count(" (P") >= 6

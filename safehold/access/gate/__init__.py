@@ -14,6 +14,8 @@ puts them in; every decision names the rule that made it and is written to the a
 - `exporting`  a case and its records for export
 - `breakglass` break-glass and the DPO's review of it
 - `finding`    finding people and possible duplicates
+- `naming`     names and references for lists that name people (docs/adr/0023)
+- `parts`      a person's flags and relationships, a plan's actions, a case's facts
 - `aggregating` statistics: aggregate outputs and case-level returns (docs/adr/0022)
 - `values`     what the gate hands back (`Shown`, `ShownCase`, `Withheld`, ...) and `Refused`
 """
@@ -24,6 +26,8 @@ from safehold.access.gate.aggregating import Aggregating
 from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
+from safehold.access.gate.naming import Named, Names, Naming
+from safehold.access.gate.parts import Fact, Parts
 from safehold.access.gate.values import (
     BREAK_GLASS_MINUTES,
     DUE_PARTS,
@@ -54,7 +58,7 @@ from safehold.access.gate.values import (
 from safehold.access.gate.writing import Writing
 
 
-class Gate(Writing, Exporting, BreakingGlass, Finding, Aggregating):
+class Gate(Writing, Exporting, BreakingGlass, Finding, Aggregating, Naming, Parts):
     """The gate for one member of staff, for one request or job."""
 
 
@@ -69,10 +73,13 @@ __all__ = [
     "RELATED_FIELDS",
     "Due",
     "Duplicates",
+    "Fact",
     "FoundPeople",
     "Gate",
     "GlassRead",
     "GlassUse",
+    "Named",
+    "Names",
     "Redaction",
     "Refused",
     "RefusedCase",

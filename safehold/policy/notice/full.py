@@ -490,7 +490,9 @@ def _security(ix: NoticeIndex) -> list[Block]:
     pack = ix.pack
     blocks: list[Block] = []
     if pack.security:
-        blocks.append(Bullets([Span(s) for s in pack.security], intro="We keep it secure:"))
+        blocks.append(
+            Bullets([Span(s.text) for s in pack.security_measures], intro="We keep it secure:")
+        )
     else:
         blocks.append(WarningText("This notice does not describe the security measures we use."))
     blocks.append(Para(outside_uk_statement(pack)))

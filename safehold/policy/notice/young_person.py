@@ -196,7 +196,7 @@ def _yp_consents(ix: NoticeIndex) -> list[Block]:
 def _yp_security(ix: NoticeIndex) -> list[Block]:
     blocks: list[Block] = [Para("Only people who need to see your information can see it.")]
     if ix.pack.security:
-        blocks.append(Bullets([Span(s) for s in ix.pack.security]))
+        blocks.append(Bullets([Span(s.text) for s in ix.pack.security_measures]))
     return blocks
 
 

@@ -22,8 +22,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value, Whe
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
+from safehold.access import consents as consent_verbs
+from safehold.access import share as share_verbs
 from safehold.access.models import BreakGlass, User
 from safehold.access.policy import AccessPolicy, Decision, Distance
+from safehold.access.share import ShareOrder
 from safehold.audit import selectors as audit_selectors
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
@@ -48,6 +51,9 @@ from safehold.records.models import (
     VictimLink,
 )
 from safehold.retention import services as retention
+from safehold.sharing.decide import ShareDecision
+from safehold.sharing.models import ConsentRecord, Disclosure
+from safehold.sharing.services import ConsentInput
 
 BREAK_GLASS_MINUTES = 60
 
@@ -713,6 +719,26 @@ class Gate:
             )
         append(entries)  # what left, in one batch
         return shown
+
+    # --- sharing (the verbs are in access/share.py and access/consents.py) --------------------
+
+    def share(self, case_id: int, order: ShareOrder) -> Disclosure:
+        """Disclose chosen records of a case to a recipient the pack declares; refused
+        (RefusedShare) otherwise. Either way the decision is in the disclosure log, audited."""
+        return share_verbs.share(self, case_id, order)
+
+    def explain_share(self, case_id: int, order: ShareOrder) -> ShareDecision:
+        """What sharing would do, and why, without sharing (audited as a read)."""
+        return share_verbs.explain_share(self, case_id, order)
+
+    def record_consent(self, person_id: int, data: ConsentInput) -> ConsentRecord:
+        return consent_verbs.record_consent(self, person_id, data)
+
+    def withdraw_consent(self, record_id: int, **how: Any) -> ConsentRecord:
+        return consent_verbs.withdraw_consent(self, record_id, **how)
+
+    def consents(self, person_id: int) -> list[ConsentRecord]:
+        return consent_verbs.consents(self, person_id)
 
     # --- writes -----------------------------------------------------------------------------
 

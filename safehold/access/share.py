@@ -1,0 +1,290 @@
+"""The gate's share verb: disclosing chosen records of a case to a recipient the pack declares.
+
+`Gate.share` and `Gate.explain_share` call these. The decision itself is
+`safehold.sharing.decide.SharePolicy` (pure, from the pack); this module gathers the facts it
+needs in a few queries, records the decision in the disclosure log whether or not anything
+went, appends the audit entry, and builds the package of exactly what went.
+
+Break-glass never lets data leave: a share is decided at the member of staff's true distance
+to the case. Restricted processing (Article 18) is never shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from safehold.access.models import User
+from safehold.access.policy import Decision, Distance
+from safehold.audit.models import Action
+from safehold.audit.models import Decision as AuditDecision
+from safehold.audit.services import append
+from safehold.records.models import (
+    Assessment,
+    Case,
+    CaseRecord,
+    Contact,
+    Offence,
+    Outcome,
+    PersonFlag,
+    Plan,
+    Report,
+)
+from safehold.sharing import selectors as sharing_selectors
+from safehold.sharing.decide import Facts, PersonState, Request, ShareDecision, SharePolicy
+from safehold.sharing.items import derive
+from safehold.sharing.models import Channel, Disclosure
+from safehold.sharing.models import Outcome as ShareOutcome
+from safehold.sharing.pseudonyms import pseudonym
+
+if TYPE_CHECKING:
+    from safehold.access.gate import Gate
+
+# The kinds of record a share may carry, beside the person and the case themselves.
+SHARE_RECORDS: dict[str, type[CaseRecord]] = {
+    "contact": Contact,
+    "assessment": Assessment,
+    "plan": Plan,
+    "offence": Offence,
+    "outcome": Outcome,
+    "report": Report,
+}
+RECORD_KINDS = ("person", "case", *SHARE_RECORDS)
+
+
+@dataclass(frozen=True)
+class ShareOrder:
+    """What a member of staff asks to share (the decision's Request, plus how it goes)."""
+
+    recipient: str
+    purpose: str
+    gateway: str
+    records: tuple[str, ...] = ("person",)
+    reason: str = ""
+    reference: str = ""
+    approver_id: int | None = None
+    channel: str = Channel.SECURE_EMAIL
+    recipient_contact: str = ""
+
+
+class RefusedShare(Exception):
+    """A share the gate refused: it is in the disclosure log and the audit log all the same."""
+
+    def __init__(self, decision: ShareDecision, disclosure: Disclosure | None) -> None:
+        super().__init__(decision.rule)
+        self.decision = decision
+        self.disclosure = disclosure
+
+
+def policy_of(gate: Gate) -> SharePolicy:
+    found = getattr(gate, "_share_policy", None)
+    if found is None:
+        found = gate._share_policy = SharePolicy(gate.policy)  # type: ignore[attr-defined]
+    return found
+
+
+def _case(gate: Gate, case_id: int) -> Case:
+    """The case, if this member of staff may see it at all (refused and audited as a read
+    otherwise, saying no more than a read would)."""
+    from safehold.access.gate import Refused
+
+    case = gate.cases().select_related("person").filter(pk=case_id).first()
+    if case is None:
+        decision = gate._why_not(case_id)
+        gate._refuse(decision, case_id=case_id, record="disclosure")
+        raise Refused(decision)
+    return case
+
+
+def _facts(gate: Gate, case: Case, today: date) -> tuple[PersonState, Facts]:
+    person = sharing_selectors.person_state(case.person_id, today)
+    flags = PersonFlag.objects.filter(person_id=case.person_id).filter(models_q_case(case.pk))
+    held: set[str] = set()
+    known: set[str] = set()
+    for code, holds, ended in flags.values_list("flag", "holds", "ended_on"):
+        known.add(code)
+        if holds and (ended is None or ended > today):
+            held.add(code)
+    pack_flags = {f.code for f in gate.policy.pack.flags}
+    events: dict[str, date | None] = {
+        "date-of-birth": case.person.date_of_birth,
+        "case-opened": case.opened_on,
+        "case-closed": case.closed_on,
+        "last-contact": case.person.last_contact_on,
+    }
+    ends = Outcome.objects.filter(case_id=case.pk).values_list("ends_on", flat=True)
+    events["order-ended"] = max((e for e in ends if e), default=None)
+    events.update(sharing_selectors.service_dates(case.controller_id, case.service))
+    return person, Facts(events, frozenset(held), frozenset(pack_flags - known))
+
+
+def models_q_case(case_id: int) -> Any:
+    from django.db.models import Q
+
+    return Q(case__isnull=True) | Q(case_id=case_id)
+
+
+def _request(gate: Gate, order: ShareOrder) -> Request:
+    approver_role: str | None = None
+    if order.approver_id is not None:
+        approver = User.objects.filter(
+            pk=order.approver_id, controller_id=gate.user.controller_id, is_active=True
+        ).first()
+        approver_role = approver.role if approver else None
+    return Request(
+        recipient=order.recipient,
+        purpose=order.purpose,
+        gateway=order.gateway,
+        records=tuple(r for r in order.records if r in RECORD_KINDS),
+        reason=order.reason,
+        reference=order.reference,
+        approver_role=approver_role,
+        approver_is_self=order.approver_id == gate.user.pk,
+    )
+
+
+def decide(gate: Gate, case: Case, order: ShareOrder, today: date) -> ShareDecision:
+    # The true distance: break-glass lets a case be read, never shared.
+    distance = Distance(getattr(case, "gate_distance", Distance.NONE))
+    if case.restricted or case.person.restricted:
+        rule = (
+            f"{gate.policy.label}: processing is restricted (UK GDPR Article 18): nothing is shared"
+        )
+        return ShareDecision(False, rule, [rule])
+    person, facts = _facts(gate, case, today)
+    return policy_of(gate).decide(gate.role, distance, _request(gate, order), person, facts, today)
+
+
+def explain_share(gate: Gate, case_id: int, order: ShareOrder) -> ShareDecision:
+    """What would happen, and why, without sharing: audited as a read of the case's sharing
+    position (the consents it reads), never as a disclosure."""
+    case = _case(gate, case_id)
+    decision = decide(gate, case, order, timezone.localdate())
+    append(
+        [
+            gate._entry(
+                Action.READ,
+                f"share explained, not sent: {decision.rule}",
+                (),
+                case_id=case.pk,
+                person_id=case.person_id,
+                record="disclosure",
+                service=case.service,
+            )
+        ]
+    )
+    return decision
+
+
+def share(gate: Gate, case_id: int, order: ShareOrder) -> Disclosure:
+    """Share, or refuse; either way the decision is in the disclosure log and audited."""
+    case = _case(gate, case_id)
+    now = timezone.now()
+    decision = decide(gate, case, order, timezone.localdate(now))
+    recipient = policy_of(gate).recipients.get(order.recipient)
+    approver_id = order.approver_id if decision.needs_approval and decision.allowed else None
+    package = _package(gate, case, order, decision) if decision.allowed else None
+    with transaction.atomic():
+        disclosure = Disclosure.objects.create(
+            controller_id=case.controller_id,
+            person_id=case.person_id,
+            case=case,
+            recipient=order.recipient[:64],
+            recipient_name=recipient.name if recipient else order.recipient[:300],
+            recipient_contact=order.recipient_contact[:300],
+            purpose=order.purpose[:64],
+            gateway=order.gateway[:64],
+            rule="\n".join(decision.reasons),
+            outcome=ShareOutcome.SHARED if decision.allowed else ShareOutcome.REFUSED,
+            consent_status=decision.consent_status,
+            consent_record_id=decision.consent_record_id,
+            reason=order.reason,
+            reference=order.reference[:200],
+            approved_by_id=approver_id,
+            categories=sorted(decision.categories),
+            items=[
+                {"record": record, "ids": ids, "fields": list(decision.fields.get(record, ()))}
+                for record, ids in (package or {}).get("_ids", {}).items()
+            ]
+            + [{"derived": d} for d in decision.derived],
+            package={k: v for k, v in package.items() if k != "_ids"} if package else None,
+            identifiable=decision.identifiable,
+            channel=order.channel if decision.allowed else "",
+            by=gate.user,
+            by_label=gate.user.get_username(),
+            at=now,
+            pack_version_id=gate.policy.pack_version_id,
+        )
+        # The gate's entry (actor, purpose, pack version), then the disclosure's own
+        # action and recipient (a disclosure entry must name its recipient).
+        entry = gate._entry(
+            Action.READ,
+            decision.rule,
+            decision.categories if decision.allowed else (),
+            case_id=case.pk,
+            person_id=case.person_id,
+            record="disclosure",
+            record_id=disclosure.pk,
+            reason=order.reason[:2000],
+            service=case.service,
+        )
+        append(
+            [
+                replace(
+                    entry,
+                    action=Action.DISCLOSE if decision.allowed else Action.REFUSE,
+                    decision=AuditDecision.ALLOWED if decision.allowed else AuditDecision.REFUSED,
+                    recipient=order.recipient[:64],
+                )
+            ]
+        )
+    if not decision.allowed:
+        raise RefusedShare(decision, disclosure)
+    return disclosure
+
+
+def _package(gate: Gate, case: Case, order: ShareOrder, decision: ShareDecision) -> dict[str, Any]:
+    """Exactly what goes: the allowed fields of the chosen records, the derived items, and
+    the person as the share says (reference, pseudonym, or nothing)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    ids: dict[str, list[int]] = {}
+    for record, names in decision.fields.items():
+        if record == "person":
+            objects: list[Any] = [case.person]
+        elif record == "case":
+            objects = [case]
+        else:
+            model = SHARE_RECORDS[record]
+            objects = list(model._default_manager.filter(case_id=case.pk).order_by("pk"))
+        ids[record] = [o.pk for o in objects]
+        records[record] = [{n: _plain(getattr(o, n)) for n in names} for o in objects]
+    subject: dict[str, Any] = {}
+    if decision.identifiable == "yes":
+        subject["reference"] = f"P{case.person_id}"
+    elif decision.identifiable == "pseudonymised":
+        subject["pseudonym"] = pseudonym(order.recipient, case.person_id)
+    if decision.derived:
+        subject.update(derive(decision.derived, case.person, timezone.localdate()))
+    return {
+        "recipient": order.recipient,
+        "purpose": order.purpose,
+        "gateway": order.gateway,
+        "identifiable": decision.identifiable,
+        "subject": subject,
+        "records": records,
+        "_ids": ids,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def refusal_decision(decision: ShareDecision) -> Decision:
+    return Decision(False, decision.rule)

@@ -53,6 +53,7 @@ from safehold.records.models import (
 from safehold.retention import services as retention
 from safehold.sharing.decide import ShareDecision
 from safehold.sharing.models import ConsentRecord, Disclosure
+from safehold.sharing.selectors import LogFilter
 from safehold.sharing.services import ConsentInput
 
 BREAK_GLASS_MINUTES = 60
@@ -739,6 +740,15 @@ class Gate:
 
     def consents(self, person_id: int) -> list[ConsentRecord]:
         return consent_verbs.consents(self, person_id)
+
+    def shared_with(self, person_id: int, *, limit: int = 100) -> list[Disclosure]:
+        return share_verbs.shared_with(self, person_id, limit=limit)
+
+    def disclosure(self, disclosure_id: int) -> Disclosure:
+        return share_verbs.disclosure(self, disclosure_id)
+
+    def disclosure_log(self, f: LogFilter, page: int) -> tuple[Any, dict[int, Any]]:
+        return share_verbs.disclosure_log(self, f, page)
 
     # --- writes -----------------------------------------------------------------------------
 

@@ -288,3 +288,84 @@ def _plain(value: Any) -> Any:
 
 def refusal_decision(decision: ShareDecision) -> Decision:
     return Decision(False, decision.rule)
+
+
+# --- reading the disclosure log ---------------------------------------------------------------
+
+
+def shared_with(gate: Gate, person_id: int, *, limit: int = 100) -> list[Disclosure]:
+    """Whom a person's information was shared with (or refused to), for someone who may read
+    the person; audited as a read of their disclosure log."""
+    if not gate.cases().filter(person_id=person_id).exists():
+        raise gate._refuse_person(person_id)
+    found = sharing_selectors.shared_with(person_id, limit=limit)
+    append(
+        [
+            gate._entry(
+                Action.READ,
+                f"{gate.policy.label}: the disclosure log of a person role '{gate.role}' may read",
+                (),
+                person_id=person_id,
+                record="disclosure",
+            )
+        ]
+    )
+    return found
+
+
+def disclosure(gate: Gate, disclosure_id: int) -> Disclosure:
+    """One entry of the log with its package: for the DPO, or anyone who may read the person
+    it is about (an extract run: the DPO only). Audited as a read; refused like a missing
+    one when it is another controller's."""
+    from safehold.access.gate import Refused
+
+    found = (
+        Disclosure.objects.filter(pk=disclosure_id, controller_id=gate.user.controller_id)
+        .select_related("by", "approved_by")
+        .first()
+    )
+    readable = found is not None and (
+        gate.is_dpo
+        or (found.person_id is not None and gate.cases().filter(person_id=found.person_id).exists())
+    )
+    if found is None or not readable:
+        decision = Decision(
+            False, f"{gate.policy.label}: no such disclosure open to role '{gate.role}'"
+        )
+        gate._refuse(decision, record="disclosure", person_id=None)
+        raise Refused(decision)
+    append(
+        [
+            gate._entry(
+                Action.READ,
+                f"{gate.policy.label}: a disclosure and what went",
+                found.categories,
+                person_id=found.person_id,
+                case_id=found.case_id,
+                record="disclosure",
+                record_id=found.pk,
+            )
+        ]
+    )
+    return found
+
+
+def disclosure_log(
+    gate: Gate, f: sharing_selectors.LogFilter, page: int
+) -> tuple[Any, dict[int, Any]]:
+    """The DPO's disclosure log across the service, a page at a time, with the people it
+    names shown through the gate (audited as a list)."""
+    from safehold.access.gate import Refused
+
+    if not gate.is_dpo:
+        decision = Decision(
+            False,
+            f"{gate.policy.label}: role '{gate.role}' may not read the service's disclosure "
+            "log; only a role that manages the policy may",
+        )
+        gate._refuse(decision, record="disclosure")
+        raise Refused(decision)
+    found = sharing_selectors.log_page(gate.user.controller_id or 0, f, page)
+    ids = sorted({d.person_id for d in found.object_list if d.person_id is not None})
+    people = {s.person_id: s for s in gate.show_cases(gate._nearest_cases(ids))}
+    return found, people

@@ -270,4 +270,4 @@ LOGGING = {
 # can reverse or recompute them. Required outside DEBUG to run a pseudonymised extract.
 SHARING_PSEUDONYM_KEY = os.environ.get("SAFEHOLD_PSEUDONYM_KEY", "")
 if not SHARING_PSEUDONYM_KEY and DEBUG:
-    SHARING_PSEUDONYM_KEY = "development-only-pseudonym-key"  # noqa: S105 - DEBUG only
+    SHARING_PSEUDONYM_KEY = "development-only-pseudonym-key"

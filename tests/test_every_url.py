@@ -22,14 +22,17 @@ from django.utils import timezone
 
 from safehold.access.gate import Gate
 from safehold.access.models import BreakGlass, User
+from safehold.access.share import ShareOrder
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Case
 from safehold.retention import services as retention
 from safehold.retention.models import LegalHold
 from safehold.rights import services as rights
+from safehold.sharing.models import ConsentRecord, Disclosure
 from tests.access.conftest import World
 from tests.api.conftest import session_api, token_api
+from tests.sharing.conftest import given
 
 MARK_GIVEN, MARK_FAMILY = "Zephyrine", "Quillfeather"
 
@@ -123,6 +126,24 @@ DPO_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:retention
 # Pages of personal data: name -> (a role that may see it, its path on the scene).
 PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:person-audit": ("team-manager", lambda s: f"/people/{s.person_id}/audit/"),
+    # Sharing and consent (SETUP gives a consent and a share).
+    "web:person-sharing": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/sharing/"),
+    "web:consent-new": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/consents/new/"),
+    "web:consent-withdraw": (
+        "youth-justice-officer",
+        lambda s: (
+            f"/people/{s.person_id}/consents/"
+            f"{ConsentRecord.objects.order_by('-pk').values_list('pk', flat=True).first() or 1}"
+            "/withdraw/"
+        ),
+    ),
+    "web:case-share": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/share/"),
+    "web:disclosure": ("youth-justice-officer", lambda s: f"/disclosures/{_latest_share()}/"),
+    "web:disclosure-package": (
+        "youth-justice-officer",
+        lambda s: f"/disclosures/{_latest_share()}/package.json",
+    ),
+    "web:disclosure-log": ("data-protection-officer", lambda s: "/data-protection/disclosures/"),
     "web:home": ("youth-justice-officer", lambda s: "/"),  # a case worker's caseload
     "web:caseload": ("youth-justice-officer", lambda s: "/caseload/"),
     "web:team-caseload": ("team-manager", lambda s: "/team/"),
@@ -165,10 +186,32 @@ def break_glass_into(s: Scene) -> None:
     Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
 
 
+def _latest_share() -> int:
+    return Disclosure.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
+def share_from(s: Scene) -> None:
+    """A manager of the case's team shares it with the courts, under a court order."""
+    manager = s.world.staff("team-manager")
+    Gate(manager).share(
+        s.case.pk,
+        ShareOrder("courts", s.world.pack.purposes[0].code, "court-order", reference="Order 7"),
+    )
+
+
+def consent_of(s: Scene) -> None:
+    Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+
+
 # What a page needs on the scene before it is called.
 SETUP: dict[str, Callable[[Scene], None]] = {
     "web:break-glass-review": break_glass_into,
     "web:break-glass-use": break_glass_into,
+    "web:person-sharing": share_from,
+    "web:consent-withdraw": consent_of,
+    "web:disclosure": share_from,
+    "web:disclosure-package": share_from,
+    "web:disclosure-log": share_from,
 }
 
 

@@ -32,6 +32,7 @@ from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
 from safehold.records.models import Case, Person
 from safehold.retention.models import HoldScope, LegalHold
+from safehold.sharing.models import Disclosure
 from safehold.web.converters import IdConverter
 from tests.access.conftest import World, make_world
 from tests.access.test_gate import sees_case
@@ -43,7 +44,16 @@ from tests.test_every_url import RECORD_BODIES
 # another number on the page: another controller's records, and ids that exist nowhere.
 OTHER, MISSING, OWN = 7_100_000, 7_300_000, 7_500_000
 # Each kind of id a URL or a body may take, and its offset from the bases above.
-ID_KINDS = {"case": 1, "person": 2, "record": 3, "team": 4, "user": 5, "hold": 6, "glass": 7}
+ID_KINDS = {
+    "case": 1,
+    "person": 2,
+    "record": 3,
+    "team": 4,
+    "user": 5,
+    "hold": 6,
+    "glass": 7,
+    "disclosure": 8,
+}
 # What each parameter or body field names.
 ID_NAMES = {
     "case_id": "case",
@@ -53,6 +63,7 @@ ID_NAMES = {
     "allocated_to_id": "user",
     "hold_id": "hold",
     "glass_id": "glass",
+    "disclosure_id": "disclosure",
 }
 # Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
 FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -135,6 +146,23 @@ def other_council(caller: World) -> None:
         started_at=timezone.now(),
         expires_at=timezone.now() + timedelta(hours=1),
     )
+    Disclosure.objects.create(
+        pk=other("disclosure"),
+        controller=them.controller,
+        person=person,
+        case=case,
+        recipient="courts",
+        recipient_name="Courts",
+        purpose=them.pack.purposes[0].code,
+        rule="shared",
+        outcome="shared",
+        consent_status="not-needed",
+        package={"records": {}},
+        by=worker,
+        by_label="elsewhere",
+        at=timezone.now(),
+        pack_version_id=them.version_id,
+    )
     for kind in ID_KINDS:
         assert not _exists(kind, missing(kind))
 
@@ -148,6 +176,7 @@ def _exists(kind: str, pk: int) -> bool:
         "user": User,
         "hold": LegalHold,
         "glass": BreakGlass,
+        "disclosure": Disclosure,
     }
     return bool(models[kind]._default_manager.filter(pk=pk).exists())
 

@@ -747,6 +747,9 @@ class Gate:
     def disclosure(self, disclosure_id: int) -> Disclosure:
         return share_verbs.disclosure(self, disclosure_id)
 
+    def disclosure_package(self, found: Disclosure) -> dict[str, Any] | None:
+        return share_verbs.shown_package(self, found)
+
     def disclosure_log(self, f: LogFilter, page: int) -> tuple[Any, dict[int, Any]]:
         return share_verbs.disclosure_log(self, f, page)
 

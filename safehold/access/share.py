@@ -369,3 +369,53 @@ def disclosure_log(
     ids = sorted({d.person_id for d in found.object_list if d.person_id is not None})
     people = {s.person_id: s for s in gate.show_cases(gate._nearest_cases(ids))}
     return found, people
+
+
+def shown_package(gate: Gate, found: Disclosure) -> dict[str, Any] | None:
+    """What went, as this reader may see it: each value through `Gate.show` at the reader's
+    distance to the person (the DPO's: the controller), so a category the reader's role may
+    not read is "Withheld" here too, whoever shared it."""
+    from types import SimpleNamespace
+
+    from safehold.access.gate import Withheld
+    from safehold.policy.schema import DERIVED_ITEMS
+    from safehold.records.fields import RECORD_FIELDS
+
+    if not found.package:
+        return None
+    if gate.is_dpo:
+        distance = Distance.CONTROLLER
+    else:
+        nearest = (
+            gate.cases()
+            .filter(person_id=found.person_id)
+            .order_by("gate_distance")  # type: ignore[misc]
+            .values_list("gate_distance", flat=True)
+            .first()
+        )
+        distance = Distance(nearest) if nearest is not None else Distance.NONE
+    readable = gate.policy.categories(gate.role, "read", distance)
+
+    def plain(value: Any) -> Any:
+        return (
+            f"Withheld ({value.category or 'no category'})"
+            if isinstance(value, Withheld)
+            else value
+        )
+
+    records: dict[str, list[dict[str, Any]]] = {}
+    for record, items in (found.package.get("records") or {}).items():
+        rows = []
+        for item in items:
+            obj = SimpleNamespace(pk=0, **dict.fromkeys(RECORD_FIELDS.get(record, ()), None))
+            for key, value in item.items():
+                setattr(obj, key, value)
+            shown = gate.show(record, obj, distance)  # type: ignore[arg-type]
+            rows.append({k: plain(shown.values.get(k)) for k in item})
+        records[record] = rows
+    subject = {}
+    for key, value in (found.package.get("subject") or {}).items():
+        sources = DERIVED_ITEMS[key][1] if key in DERIVED_ITEMS else ()
+        ok = all(gate.policy.category(*f.split(".", 1)) in readable for f in sources)
+        subject[key] = value if ok else "Withheld"
+    return {**found.package, "subject": subject, "records": records}

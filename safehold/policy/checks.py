@@ -494,7 +494,9 @@ class _Checker:
     def gateways(self) -> None:
         for i, g in _items(self.data, "gateways"):
             name = f"legal gateway '{g.get('code')}'"
-            self.refs(("gateways", i, "legislation"), _list(g.get("legislation")), "legislation", name)
+            self.refs(
+                ("gateways", i, "legislation"), _list(g.get("legislation")), "legislation", name
+            )
 
     def share_rules(self, at: PathKey, share: dict[str, Any], name: str) -> None:
         """A share's gateways, items, time condition and approvers name what the pack has."""
@@ -513,7 +515,9 @@ class _Checker:
             )
         override = share.get("override")
         if isinstance(override, dict):
-            self.refs((*at, "override", "approvers"), _list(override.get("approvers")), "roles", name)
+            self.refs(
+                (*at, "override", "approvers"), _list(override.get("approvers")), "roles", name
+            )
         for key in ("items", "never"):
             self.items((*at, key), _list(share.get(key)), name)
         when = share.get("when")

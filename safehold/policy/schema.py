@@ -1187,7 +1187,17 @@ _TAG_OF_MODEL.update(
     }
 )
 for _model in (
-    AnyOf, AllOf, NotCond, Earliest, Latest, When, ShareWhen, Share, Recipient, Extract, Pack
+    AnyOf,
+    AllOf,
+    NotCond,
+    Earliest,
+    Latest,
+    When,
+    ShareWhen,
+    Share,
+    Recipient,
+    Extract,
+    Pack,
 ):
     _model.model_rebuild()
 

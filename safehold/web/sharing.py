@@ -538,7 +538,7 @@ def disclosure(request: HttpRequest, gate: Gate, disclosure_id: int) -> HttpResp
             "words": words,
             "person_url": person_url(found.person_id) if found.person_id else None,
             "rows": _disclosure_rows(found, words),
-            "package_rows": _package_rows(found, words),
+            "package_rows": _package_rows(gate.disclosure_package(found)),
             "download_url": reverse("web:disclosure-package", args=[found.pk])
             if found.package
             else None,
@@ -587,9 +587,9 @@ def _disclosure_rows(d: Disclosure, words: Words) -> list[dict[str, Any]]:
     return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
 
 
-def _package_rows(d: Disclosure, words: Words) -> list[list[dict[str, str]]]:
+def _package_rows(package: dict[str, Any] | None) -> list[list[dict[str, str]]]:
     rows: list[list[dict[str, str]]] = []
-    package = d.package or {}
+    package = package or {}
     for key, value in (package.get("subject") or {}).items():
         rows.append(
             [
@@ -616,10 +616,12 @@ def _package_rows(d: Disclosure, words: Words) -> list[list[dict[str, str]]]:
 @with_gate
 def disclosure_package(request: HttpRequest, gate: Gate, disclosure_id: int) -> HttpResponse:
     found = gate.disclosure(disclosure_id)
-    if not found.package:
+    package = gate.disclosure_package(found)
+    if not package:
         return render(request, "404.html", status=404)
     response = HttpResponse(
-        json.dumps(found.package, indent=2, ensure_ascii=False), content_type="application/json"
+        json.dumps(package, indent=2, ensure_ascii=False, default=str),
+        content_type="application/json",
     )
     response["Content-Disposition"] = f'attachment; filename="disclosure-{found.pk}.json"'
     return response
@@ -737,6 +739,3 @@ def _pagination(page: Any, query: dict[str, str]) -> dict[str, Any] | None:
         "next": {"href": href(page.next_page_number())} if page.has_next() else None,
         "items": items,
     }
-
-
-

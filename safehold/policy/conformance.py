@@ -142,6 +142,7 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 "consent or preference",
                 _words(preference.statement),
                 m["consent-enforced"] if preference.kind == "consent" else m["objection-honoured"],
+                assumed=preference.assumed,
             )
         )
     for extract in pack.extracts:

@@ -710,6 +710,9 @@ class Preference(Strict):
             "overrides it."
         ),
     )
+    assumed: Text | None = Field(
+        None, description="Why the pack states this although the published notice does not."
+    )
 
     @model_validator(mode="after")
     def _has_effect(self) -> Preference:

@@ -37,7 +37,9 @@ def variant(world: World, change: Callable[[dict[str, Any]], None]) -> World:
     return replace(world, pack=selectors.pack_of(loaded.version), version_id=loaded.version.pk)
 
 
-def given(preference: str, *, by: str = "young-person", state: str = "given", **more: Any) -> ConsentInput:
+def given(
+    preference: str, *, by: str = "young-person", state: str = "given", **more: Any
+) -> ConsentInput:
     values: dict[str, Any] = {
         "preference": preference,
         "state": state,

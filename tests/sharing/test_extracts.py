@@ -33,12 +33,22 @@ def run(code: str = CODE) -> tuple[list[dict[str, str]], Disclosure]:
 
 def test_an_extract_is_one_disclosure_listing_whom(cambridgeshire: World) -> None:
     user, first = allocated(cambridgeshire)
-    second = cambridgeshire.case(person=cambridgeshire.person(given_name="Alex", postcode="PE1 2XY"))
+    second = cambridgeshire.case(
+        person=cambridgeshire.person(given_name="Alex", postcode="PE1 2XY")
+    )
     # Victims are not in the youth services this extract covers.
     cambridgeshire.case(person=cambridgeshire.person(given_name="Vic"), service="victim-support")
     rows, disclosure = run()
     assert len(rows) == 2
-    assert list(rows[0]) == ["pseudonym", "year-of-birth", "postcode-district", "person.sex", "case.service", "case.opened_on", "case.closed_on"]
+    assert list(rows[0]) == [
+        "pseudonym",
+        "year-of-birth",
+        "postcode-district",
+        "person.sex",
+        "case.service",
+        "case.opened_on",
+        "case.closed_on",
+    ]
     assert {r["postcode-district"] for r in rows} == {"CB1", "PE1"}
     assert {r["year-of-birth"] for r in rows} == {"2009"}
     text = str(rows)
@@ -58,7 +68,9 @@ def test_an_extract_is_one_disclosure_listing_whom(cambridgeshire: World) -> Non
     assert disclosure in Gate(user).shared_with(first.person_id)
 
 
-def test_pseudonyms_are_stable_per_recipient_and_keyed(cambridgeshire: World, settings: Any) -> None:
+def test_pseudonyms_are_stable_per_recipient_and_keyed(
+    cambridgeshire: World, settings: Any
+) -> None:
     _user, case = allocated(cambridgeshire)
     first, _ = run()
     again, _ = run()
@@ -96,7 +108,7 @@ def test_an_opt_out_stops_the_extract_it_withholds(cambridgeshire: World) -> Non
     user, case = allocated(cambridgeshire)
     cambridgeshire.case(person=cambridgeshire.person(given_name="Alex"))
     Gate(user).record_consent(case.person_id, given("national-data-opt-out"))
-    rows, disclosure = run()
+    _rows, disclosure = run()
     assert disclosure.people_count == 1
     assert case.person_id not in disclosure.subjects.values_list("person_id", flat=True)
 
@@ -117,8 +129,17 @@ def test_the_share_command(cambridgeshire: World, tmp_path: Path) -> None:
     user, case = allocated(cambridgeshire)
     out = io.StringIO()
     call_command(
-        "share", "explain", "--as", user.username, "--case", str(case.pk),
-        "--recipient", "nhs", "--purpose", "statutory-youth-justice", stdout=out,
+        "share",
+        "explain",
+        "--as",
+        user.username,
+        "--case",
+        str(case.pk),
+        "--recipient",
+        "nhs",
+        "--purpose",
+        "statutory-youth-justice",
+        stdout=out,
     )
     text = out.getvalue()
     assert "Under 'your-agreement': WOULD NOT SHARE" in text

@@ -56,14 +56,19 @@ def test_a_refused_share_is_logged_with_its_reason(cambridgeshire: World) -> Non
 def test_a_share_needing_consent_names_the_consent(luton: World) -> None:
     user, case = allocated(luton)
     Offence.objects.create(
-        case=case, pack_version_id=luton.version_id, committed_on=date(2024, 12, 1),
+        case=case,
+        pack_version_id=luton.version_id,
+        committed_on=date(2024, 12, 1),
         description="Theft from a shop",
     )
     gate = Gate(user)
     order = ShareOrder("police", "coordinate-agencies", "your-agreement", records=("offence",))
     decision = gate.explain_share(case.pk, order)
     assert not decision
-    assert "needs the consent 'Agreeing to give further information to other agencies' " in decision.rule
+    assert (
+        "needs the consent 'Agreeing to give further information to other agencies' "
+        in decision.rule
+    )
     assert "(further-information-to-agencies), and it is not recorded" in decision.rule
     assert not Disclosure.objects.exists(), "explaining shares nothing and logs no disclosure"
     gate.record_consent(case.person_id, given("further-information-to-agencies"))
@@ -91,7 +96,13 @@ def test_a_withdrawal_stops_the_next_share(luton: World) -> None:
     order = ShareOrder("social-care", "coordinate-agencies", "your-agreement", records=("report",))
     from safehold.records.models import Report
 
-    Report.objects.create(case=case, pack_version_id=luton.version_id, kind="psr", due_on=date(2025, 3, 1), body="Report")
+    Report.objects.create(
+        case=case,
+        pack_version_id=luton.version_id,
+        kind="psr",
+        due_on=date(2025, 3, 1),
+        body="Report",
+    )
     assert gate.share(case.pk, order).consent_status == "given"
     withdrawal = gate.withdraw_consent(
         consent.pk, on=date.today(), how="verbal", given_by="young-person"
@@ -109,7 +120,9 @@ def test_override_needs_a_reason_and_a_second_person(cambridgeshire: World) -> N
     gate = Gate(user)
 
     def order(**more: Any) -> ShareOrder:
-        return ShareOrder("nhs", "statutory-youth-justice", "safeguarding", records=("person",), **more)
+        return ShareOrder(
+            "nhs", "statutory-youth-justice", "safeguarding", records=("person",), **more
+        )
 
     with pytest.raises(RefusedShare, match="needs a reason of 10 characters or more"):
         gate.share(case.pk, order())
@@ -156,8 +169,13 @@ def test_conditions_in_time(cambridgeshire: World) -> None:
 
     world = variant(cambridgeshire, after_closing)
     user, case = allocated(world)
-    order = ShareOrder("courts", "statutory-youth-justice", "court-order", reference="Order 12/2025")
-    assert "after the date the service ended, which has not happened" in Gate(user).explain_share(case.pk, order).rule
+    order = ShareOrder(
+        "courts", "statutory-youth-justice", "court-order", reference="Order 12/2025"
+    )
+    assert (
+        "after the date the service ended, which has not happened"
+        in Gate(user).explain_share(case.pk, order).rule
+    )
     case.closed_on = date.today() - timedelta(days=3)
     case.save()
     assert Gate(user).explain_share(case.pk, order)
@@ -185,7 +203,11 @@ def test_direct_marketing_objection_is_absolute(luton: World) -> None:
     gate = Gate(user)
     gate.record_consent(case.person_id, given("no-marketing"))
     order = ShareOrder(
-        "police", "coordinate-agencies", "required-by-law", records=("person",), reference="Letter 4"
+        "police",
+        "coordinate-agencies",
+        "required-by-law",
+        records=("person",),
+        reference="Letter 4",
     )
     with pytest.raises(RefusedShare, match="absolute, nothing overrides it"):
         gate.share(case.pk, order)
@@ -208,16 +230,26 @@ def test_an_ordinary_objection_gives_way_to_the_law(luton: World) -> None:
     user, case = allocated(world)
     gate = Gate(user)
     gate.record_consent(case.person_id, given("object-police"))
-    service = ShareOrder("police", "coordinate-agencies", "coordinating-the-work", records=("person",))
+    service = ShareOrder(
+        "police", "coordinate-agencies", "coordinating-the-work", records=("person",)
+    )
     with pytest.raises(RefusedShare, match="Objecting to sharing with the police"):
         gate.share(case.pk, service)
-    law = ShareOrder("police", "coordinate-agencies", "required-by-law", records=("person",), reference="Letter 4")
+    law = ShareOrder(
+        "police",
+        "coordinate-agencies",
+        "required-by-law",
+        records=("person",),
+        reference="Letter 4",
+    )
     assert gate.share(case.pk, law).outcome == "shared"
 
 
 def test_roles_without_a_share_grant_and_break_glass_share_nothing(luton: World) -> None:
     worker, case = allocated(luton, role="youth-worker")
-    order = ShareOrder("police", "coordinate-agencies", "coordinating-the-work", records=("person",))
+    order = ShareOrder(
+        "police", "coordinate-agencies", "coordinating-the-work", records=("person",)
+    )
     with pytest.raises(RefusedShare, match="no grant of role 'youth-worker' allows share"):
         Gate(worker).share(case.pk, order)
     officer = luton.staff("youth-justice-officer", team=luton.other_team)
@@ -247,4 +279,8 @@ def test_a_child_under_16_decides_only_when_assessed(luton: World) -> None:
     with pytest.raises(ConsentProblem, match="only where the child cannot"):
         gate.record_consent(case.person_id, given("further-information-to-agencies", by="parent"))
     event = last_audit()
-    assert (event.action, event.record_type, event.record_id) == ("create", "consentrecord", record.pk)
+    assert (event.action, event.record_type, event.record_id) == (
+        "create",
+        "consentrecord",
+        record.pk,
+    )

@@ -94,7 +94,7 @@ def record_consent(gate: Gate, person_id: int, data: ConsentInput) -> ConsentRec
             kind=preference.kind,
             data=data,
             by=gate.user,
-            pack_version_id=gate.policy.pack_version_id or 0,
+            pack_version_id=gate._pack_version_id,
             capacity_by=gate.user
             if data.capacity in (Capacity.COMPETENT, Capacity.NOT_COMPETENT)
             else None,
@@ -111,9 +111,7 @@ def withdraw_consent(
 
     from safehold.access.gate import Refused
 
-    original = ConsentRecord.objects.filter(
-        pk=record_id, controller__pk=gate.user.controller_id
-    ).first()
+    original = ConsentRecord.objects.filter(pk=record_id, controller_id=gate._controller_id).first()
     if original is None:
         decision = Decision(False, f"{gate.policy.label}: no such consent for this controller")
         gate._refuse(decision, record="consentrecord")
@@ -151,7 +149,7 @@ def withdraw_consent(
             kind=original.kind,
             data=data,
             by=gate.user,
-            pack_version_id=gate.policy.pack_version_id or 0,
+            pack_version_id=gate._pack_version_id,
             capacity_by=original.capacity_by,
             withdraws=original,
         )

@@ -132,7 +132,7 @@ def _request(gate: Gate, order: ShareOrder) -> Request:
     approver_role: str | None = None
     if order.approver_id is not None:
         approver = User.objects.filter(
-            pk=order.approver_id, controller_id=gate.user.controller_id, is_active=True
+            pk=order.approver_id, controller_id=gate._controller_id, is_active=True
         ).first()
         approver_role = approver.role if approver else None
     return Request(
@@ -217,7 +217,7 @@ def share(gate: Gate, case_id: int, order: ShareOrder) -> Disclosure:
             by=gate.user,
             by_label=gate.user.get_username(),
             at=now,
-            pack_version_id=gate.policy.pack_version_id,
+            pack_version_id=gate._pack_version_id,
         )
         # The gate's entry (actor, purpose, pack version), then the disclosure's own
         # action and recipient (a disclosure entry must name its recipient).
@@ -320,7 +320,7 @@ def disclosure(gate: Gate, disclosure_id: int) -> Disclosure:
     from safehold.access.gate import Refused
 
     found = (
-        Disclosure.objects.filter(pk=disclosure_id, controller_id=gate.user.controller_id)
+        Disclosure.objects.filter(pk=disclosure_id, controller_id=gate._controller_id)
         .select_related("by", "approved_by")
         .first()
     )
@@ -365,7 +365,7 @@ def disclosure_log(
         )
         gate._refuse(decision, record="disclosure")
         raise Refused(decision)
-    found = sharing_selectors.log_page(gate.user.controller_id or 0, f, page)
+    found = sharing_selectors.log_page(gate._controller_id, f, page)
     ids = sorted({d.person_id for d in found.object_list if d.person_id is not None})
     people = {s.person_id: s for s in gate.show_cases(gate._nearest_cases(ids))}
     return found, people
@@ -385,6 +385,8 @@ def shown_package(gate: Gate, found: Disclosure) -> dict[str, Any] | None:
         return None
     if gate.is_dpo:
         distance = Distance.CONTROLLER
+    elif found.person_id is None:
+        distance = Distance.NONE
     else:
         nearest = (
             gate.cases()

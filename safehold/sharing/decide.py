@@ -309,30 +309,34 @@ class SharePolicy:
                     share_index=index,
                     consent_status="none",
                 )
-            given = [c for c in consents if person.state(c.code) == "given"]
+            given = [chosen for chosen in consents if person.state(chosen.code) == "given"]
             if not given:
-                c = consents[0]
-                state = person.state(c.code)
+                chosen = consents[0]
+                state = person.state(chosen.code)
                 return refuse(
-                    f"{rule_name} needs the consent '{c.name}' ({c.code}), and it is "
+                    f"{rule_name} needs the consent '{chosen.name}' ({chosen.code}), and it is "
                     + ("not recorded" if state == "none" else state),
                     share_index=index,
                     consent_status=state,
-                    consent_preference=c.code,
-                    consent_record_id=person.record_ids.get(c.code),
+                    consent_preference=chosen.code,
+                    consent_record_id=person.record_ids.get(chosen.code),
                 )
-            c = given[0]
-            assert c.allows is not None
-            allowed = _categories_of(c.allows.categories, self.access.all_categories)
+            chosen = given[0]
+            assert chosen.allows is not None
+            allowed = _categories_of(chosen.allows.categories, self.access.all_categories)
             for record, names in list(going.items()):
                 kept = tuple(n for n in names if self.access.category(record, n) in allowed)
                 for n in names:
                     if n not in kept:
-                        not_sent[f"{record}.{n}"] = f"the consent '{c.name}' does not cover it"
+                        not_sent[f"{record}.{n}"] = f"the consent '{chosen.name}' does not cover it"
                 going[record] = kept
             going = {r: n for r, n in going.items() if n}
-            status, consent_code, record_id = "given", c.code, person.record_ids.get(c.code)
-            reasons.append(f"the consent '{c.name}' is given")
+            status, consent_code, record_id = (
+                "given",
+                chosen.code,
+                person.record_ids.get(chosen.code),
+            )
+            reasons.append(f"the consent '{chosen.name}' is given")
         elif dependence == "sought" and gateway.kind == GatewayKind.SAFEGUARDING:
             consents = self.consents_covering(recipient.code, request.purpose, categories)
             states = {c.code: person.state(c.code) for c in consents}
@@ -344,8 +348,9 @@ class SharePolicy:
             else:
                 status, override = "overridden", True
                 record_id = person.record_ids.get(consent_code) if consent_code else None
-                rule = share.override
-                needs_approval = rule is not None and rule.approval == "second-person"
+                needs_approval = (
+                    share.override is not None and share.override.approval == "second-person"
+                )
                 reasons.append(
                     "consent is normally sought for this share; going without it is an "
                     "override and needs a stated reason"

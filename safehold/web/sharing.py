@@ -258,13 +258,13 @@ class ShareForm(GovukForm):
             (g.code, g.name) for g in pack.gateways
         ]
         approvers = User.objects.filter(
-            controller_id=gate.user.controller_id,
+            controller_id=gate._controller_id,
             is_active=True,
             role__in=[r.code for r in pack.roles if r.approves_disclosures],
         ).exclude(pk=gate.user.pk)
-        self.fields["approver"].choices = (
+        self.fields["approver"].choices = (  # type: ignore[attr-defined]
             [("", "No one")]
-            + [  # type: ignore[attr-defined]
+            + [
                 (str(u.pk), staff_name(u))
                 for u in approvers.order_by("last_name", "first_name", "pk")[:200]
             ]
@@ -315,7 +315,7 @@ def person_sharing(request: HttpRequest, gate: Gate, person_id: int) -> HttpResp
                     "record": r,
                     "name": words.preferences.get(r.preference, r.preference),
                     "kind": KIND_WORDS.get(r.kind, r.kind),
-                    "state": STATE_WORDS.get(r.state, r.state),
+                    "state": STATE_WORDS.get(ConsentState(r.state), r.state),
                     "by": words.subjects.get(r.given_by, r.given_by),
                     "withdraw_url": reverse("web:consent-withdraw", args=[person_id, r.pk])
                     if may_record and r.state == ConsentState.GIVEN and r.preference in withdrawable
@@ -671,7 +671,7 @@ def disclosure_log(request: HttpRequest, gate: Gate) -> HttpResponse:
     page, people = gate.disclosure_log(f, number)
     display = Display(gate.policy.pack)
     words = Words(gate.policy.pack)
-    query = {k: v for k, v in request.GET.items() if k != "page"}
+    query = {k: str(v) for k, v in request.GET.items() if k != "page"}
     rows = []
     for d in page.object_list:
         if d.person_id is not None:

@@ -118,7 +118,7 @@ def test_an_extract_the_pack_does_not_allow_is_refused_and_logged(cambridgeshire
         data["extracts"][0]["items"].append("person.family_name")
 
     variant(cambridgeshire, names)
-    with pytest.raises(extracts.ExtractRefused, match="'person.family_name' is not in what"):
+    with pytest.raises(extracts.ExtractRefused, match=r"'person\.family_name' is not in what"):
         run()
     refused = Disclosure.objects.get()
     assert refused.outcome == "refused" and refused.extract == CODE

@@ -1,5 +1,5 @@
-"""The share matrix: every pack × role × recipient × purpose × gateway × consent state (none,
-given, refused, withdrawn, overridden) × relationship, the expected outcome worked out here
+"""The share matrix: every pack x role x recipient x purpose x gateway x consent state (none,
+given, refused, withdrawn, overridden) x relationship, the expected outcome worked out here
 from the pack's own statements (independently of `safehold.sharing.decide`), then the same
 outcome asked of the gate itself, with the database, for a sample of each pack."""
 
@@ -168,12 +168,9 @@ def _one_share(
         held = every if "*" in allows.categories else set(allows.categories)
         if not ({category_of[f] for f in going} & held):
             return False
-    if gateway.kind == "safeguarding":
-        # A reason is given only in the 'overridden' state (with an approver); without it,
-        # safeguarding never goes.
-        if c.state != "overridden":
-            return False
-    return True
+    # A reason is given only in the 'overridden' state (with an approver); without it,
+    # safeguarding never goes.
+    return not (gateway.kind == "safeguarding" and c.state != "overridden")
 
 
 def _sources(item: str) -> tuple[str, ...]:

@@ -21,7 +21,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _date(prefix: str, d: date) -> dict[str, str]:
-    return {f"{prefix}-day": str(d.day), f"{prefix}-month": str(d.month), f"{prefix}-year": str(d.year)}
+    return {
+        f"{prefix}-day": str(d.day),
+        f"{prefix}-month": str(d.month),
+        f"{prefix}-year": str(d.year),
+    }
 
 
 def test_record_and_withdraw_a_consent(cambridgeshire: World) -> None:
@@ -89,7 +93,9 @@ def test_share_from_a_case_explains_before_sending(cambridgeshire: World) -> Non
     assert "Shared with Other services such as the NHS" in page
     assert "Shared without consent (overridden)" in page
     package = client.get(f"/disclosures/{disclosure.pk}/package.json")
-    assert package["Content-Disposition"] == f'attachment; filename="disclosure-{disclosure.pk}.json"'
+    assert (
+        package["Content-Disposition"] == f'attachment; filename="disclosure-{disclosure.pk}.json"'
+    )
     assert json.loads(package.content)["records"]["person"][0]["family_name"] == "Example"
     person = client.get(f"/people/{case.person_id}/").content.decode()
     assert "Shared with" in person and "Other services such as the NHS" in person
@@ -118,8 +124,13 @@ def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num
     user, case = allocated(cambridgeshire)
     gate = Gate(user)
     for n in range(3):
-        other = cambridgeshire.case(allocated_to=user, person=cambridgeshire.person(family_name=f"Person{n}"))
-        gate.share(other.pk, ShareOrder("courts", "statutory-youth-justice", "court-order", reference=f"Order {n}"))
+        other = cambridgeshire.case(
+            allocated_to=user, person=cambridgeshire.person(family_name=f"Person{n}")
+        )
+        gate.share(
+            other.pk,
+            ShareOrder("courts", "statutory-youth-justice", "court-order", reference=f"Order {n}"),
+        )
     gate.record_consent(case.person_id, given("sharing-with-other-services"))
     gate.share(case.pk, ShareOrder("nhs", "statutory-youth-justice", "your-agreement"))
     dpo = cambridgeshire.staff("data-protection-officer")
@@ -131,6 +142,9 @@ def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num
     assert "Person0" in body and "Courts" in body
     only_nhs = client.get("/data-protection/disclosures/?recipient=nhs").content.decode()
     assert "Showing 1 to 1 of 1 decisions" in only_nhs
-    assert client.get("/data-protection/disclosures/?outcome=refused").content.decode().count("View") == 0
+    assert (
+        client.get("/data-protection/disclosures/?outcome=refused").content.decode().count("View")
+        == 0
+    )
     # Not for case workers.
     assert make_verified_client(user).get("/data-protection/disclosures/").status_code == 403

@@ -85,3 +85,10 @@ class Command(BaseCommand):
                 f"Added {living.former} former young people, {living.holds} legal holds and "
                 f"{living.break_glass} break-glass use(s)."
             )
+            from safehold.sharing.demo import sharing_demo
+
+            shared = sharing_demo(pack=options["pack"])
+            self.stdout.write(
+                f"Recorded {shared.consents} consents, refusals and withdrawals; "
+                f"{shared.shares} shares, {shared.refused} refused, {shared.extracts} extract run(s)."
+            )

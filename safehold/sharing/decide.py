@@ -242,10 +242,7 @@ class SharePolicy:
         assert best is not None
         index, share, going, derived, not_sent = best
         rule_name = f"recipient '{recipient.code}' share {index}"
-        reasons.append(
-            f"{rule_name}: {', '.join(share.categories)} for {request.purpose} under "
-            f"'{gateway.code}' ({gateway.name})"
-        )
+        reasons.append(f"{rule_name} covers '{request.purpose}' under '{gateway.code}'")
         # 5. conditions: the person or case (flags, ages) and time
         problem = self._condition(share, facts, today)
         if problem:

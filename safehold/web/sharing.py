@@ -11,6 +11,7 @@ audits; the pages only ask and show, in words from the pack.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,7 +43,7 @@ from safehold.sharing.models import (
 from safehold.sharing.selectors import LogFilter
 from safehold.sharing.services import ConsentInput, ConsentProblem
 from safehold.web.cases import with_gate
-from safehold.web.display import Display, label_of
+from safehold.web.display import REACH, Display, explain, label_of
 from safehold.web.forms import DateField, GovukForm
 from safehold.web.staff import person_url
 
@@ -78,7 +79,9 @@ class Words:
         self.purposes = {p.code: p.name for p in pack.purposes}
         self.gateways = {g.code: g.name for g in pack.gateways}
         self.preferences = {p.code: p.name for p in pack.preferences}
-        self.subjects = {s.code: s.name for s in pack.subjects}
+        self.subjects = dict(_subjects(pack)) | {
+            s.code: s.name for s in pack.subjects if s.code not in dict(_subjects(pack))
+        }
         self.categories = {c.code: c.name for c in pack.categories}
 
     def field(self, dotted: str) -> str:
@@ -90,8 +93,15 @@ class Words:
 
 
 def _subjects(pack: Pack) -> list[tuple[str, str]]:
+    """Who may decide, in words: the young person themselves, or the pack's name for the
+    others (a parent, a family member)."""
     codes = {s for p in pack.preferences for s in p.given_by}
-    return [(s.code, s.name) for s in pack.subjects if s.code in codes]
+    young = set(pack.notice.young_person_subjects)
+    return [
+        (s.code, "The young person" if s.code in young else s.name)
+        for s in pack.subjects
+        if s.code in codes
+    ]
 
 
 class ConsentForm(GovukForm):
@@ -425,7 +435,9 @@ def case_share(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
                 disclosure = gate.share(case_id, order)
             except RefusedShare as refused:
                 decision = refused.decision
-                form.add_error(None, f"Not shared: {_first_missing(refused.decision)}")
+                form.add_error(
+                    None, f"Not shared: {_first_missing(refused.decision, gate.policy.pack)}"
+                )
                 status = 403
             else:
                 messages.success(request, f"Shared with {disclosure.recipient_name}")
@@ -445,6 +457,9 @@ def case_share(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
             "person_url": person_url(shown.person_id),
             "decision": decision,
             "decision_rows": _decision_rows(decision, words) if decision is not None else [],
+            "reasons": [share_words(r, gate.policy.pack) for r in decision.reasons]
+            if decision is not None
+            else [],
             "records_items": [
                 {
                     "value": k,
@@ -461,26 +476,54 @@ def case_share(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
     )
 
 
-def _first_missing(decision: ShareDecision) -> str:
-    rule = decision.rule
-    return rule.split(": ", 1)[1] if ": " in rule else rule
+_SHARE_NO = re.compile(r"recipient '([a-z0-9-]+)' share \d+")
+_MAY_SHARE = re.compile(r"^role '([^']+)' may share (.+) at (\w+) distance$")
+
+
+def share_words(rule: str, pack: Pack) -> str:
+    """A share decision's reason with the pack's names for its codes (the codes themselves
+    stay in a details component on the page)."""
+    recipients = {r.code: r.name for r in pack.recipients}
+    names = {
+        **{p.code: p.name for p in pack.purposes},
+        **{g.code: g.name for g in pack.gateways},
+        **{p.code: p.name for p in pack.preferences},
+        **recipients,
+    }
+    categories = {c.code: c.name.lower() for c in pack.categories}
+    text = rule.split(": ", 1)[1] if re.match(r"^[a-z0-9-]+ v\d+: ", rule) else rule
+    if match := _MAY_SHARE.match(text):
+        what = ", ".join(categories.get(c.strip(), c.strip()) for c in match[2].split(","))
+        text = f"role '{match[1]}' may share {what} {REACH.get(match[3], match[3])}"
+    text = _SHARE_NO.sub(lambda m: f"the notice's sharing with {recipients.get(m[1], m[1])}", text)
+    text = re.sub(r"'([a-z0-9-]+)'", lambda m: f"“{names[m[1]]}”" if m[1] in names else m[0], text)
+    text = re.sub(r" \(([a-z0-9-]+)\)", lambda m: "" if m[1] in names else m[0], text)
+    return explain(text, pack)
+
+
+def _first_missing(decision: ShareDecision, pack: Pack) -> str:
+    return share_words(decision.rule, pack)
 
 
 def _decision_rows(decision: ShareDecision, words: Words) -> list[dict[str, Any]]:
-    going = [words.field(f"{r}.{n}") for r, names in decision.fields.items() for n in names]
+    going = [
+        f"{RECORD_WORDS.get(r, r)}: {', '.join(n.replace('_', ' ') for n in names)}"
+        for r, names in decision.fields.items()
+    ]
     going += [f"Derived: {d.replace('-', ' ')}" for d in decision.derived]
+    held: dict[str, list[str]] = {}
+    for dotted, why in decision.not_sent.items():
+        held.setdefault(why, []).append(words.field(dotted))
     rows = [
         {
             "key": {"text": "Decision"},
             "value": {"text": "It can be shared" if decision else "It cannot be shared"},
         },
-        {"key": {"text": "What would go"}, "value": {"text": "; ".join(going) or "Nothing"}},
+        {"key": {"text": "What would go"}, "value": {"html": _lines(going) or "Nothing"}},
         {
             "key": {"text": "Not sent"},
             "value": {
-                "text": "; ".join(
-                    f"{words.field(f)} ({why})" for f, why in decision.not_sent.items()
-                )
+                "html": _lines(f"{'; '.join(fields)} ({why})" for why, fields in held.items())
                 or "Nothing held back"
             },
         },
@@ -708,6 +751,12 @@ def disclosure_log(request: HttpRequest, gate: Gate) -> HttpResponse:
             "pagination": _pagination(page, query),
         },
     )
+
+
+def _lines(texts: Any) -> str:
+    from markupsafe import escape
+
+    return "".join(f'<p class="govuk-body govuk-!-margin-bottom-1">{escape(t)}</p>' for t in texts)
 
 
 def _escape(text: str) -> str:

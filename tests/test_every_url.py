@@ -20,9 +20,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from safehold.access.gate import Gate
+from safehold.access.gate import Gate, Refused
 from safehold.access.models import BreakGlass, User
-from safehold.access.share import ShareOrder
+from safehold.access.share import RefusedShare, ShareOrder
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Case
@@ -191,12 +191,24 @@ def _latest_share() -> int:
 
 
 def share_from(s: Scene) -> None:
-    """A manager of the case's team shares it with the courts, under a court order."""
+    """A manager of the case's team shares it under the first gateway of the pack's shares
+    that lets it go (a court order, in Cambridgeshire's)."""
     manager = s.world.staff("team-manager")
-    Gate(manager).share(
-        s.case.pk,
-        ShareOrder("courts", s.world.pack.purposes[0].code, "court-order", reference="Order 7"),
-    )
+    for recipient in s.world.pack.recipients:
+        for share in recipient.shares:
+            for gateway in share.gateways:
+                order = ShareOrder(
+                    recipient.code,
+                    (share.purposes or [s.world.pack.purposes[0].code])[0],
+                    gateway,
+                    reference="Order 7",
+                    reason="Risk of serious harm reported today",
+                )
+                try:
+                    Gate(manager).share(s.case.pk, order)
+                    return
+                except RefusedShare:
+                    continue
 
 
 def consent_of(s: Scene) -> None:
@@ -238,6 +250,33 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         }
     elif template == "/api/v1/people":
         path += f"?q={MARK_GIVEN}"  # find a person
+    elif template == "/api/v1/people/{person_id}/consents" and method == "post":
+        body = {
+            "preference": "sharing-with-other-services",
+            "state": "given",
+            "given_by": "young-person",
+            "how": "written",
+            "on": "2025-06-01",
+        }
+    elif template.endswith("/consents/{consent_id}/withdraw"):
+        try:
+            consent = Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+            consent_id = consent.pk
+        except Refused:  # a statistics-only role records nothing; it asks all the same
+            consent_id = 1
+        path = path.replace("{consent_id}", str(consent_id))
+        body = {"on": str(date.today()), "how": "verbal", "given_by": "young-person"}
+    elif template.startswith("/api/v1/cases/{case_id}/shares"):
+        body = {
+            "recipient": "courts",
+            "purpose": s.world.pack.purposes[0].code,
+            "gateway": "court-order",
+            "reference": "Order 7",
+            "records": ["person", "case"],
+        }
+    elif template == "/api/v1/disclosures/{disclosure_id}":
+        share_from(s)
+        path = path.replace("{disclosure_id}", str(_latest_share()))
     elif method == "patch" and template == "/api/v1/cases/{case_id}":
         body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
     elif method == "patch" and template.startswith("/api/v1/people/"):

@@ -32,7 +32,7 @@ from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
 from safehold.records.models import Case, Person
 from safehold.retention.models import HoldScope, LegalHold
-from safehold.sharing.models import Disclosure
+from safehold.sharing.models import ConsentRecord, Disclosure
 from safehold.web.converters import IdConverter
 from tests.access.conftest import World, make_world
 from tests.access.test_gate import sees_case
@@ -53,6 +53,7 @@ ID_KINDS = {
     "hold": 6,
     "glass": 7,
     "disclosure": 8,
+    "consent": 9,
 }
 # What each parameter or body field names.
 ID_NAMES = {
@@ -64,6 +65,7 @@ ID_NAMES = {
     "hold_id": "hold",
     "glass_id": "glass",
     "disclosure_id": "disclosure",
+    "consent_id": "consent",
 }
 # Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
 FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -163,6 +165,21 @@ def other_council(caller: World) -> None:
         at=timezone.now(),
         pack_version_id=them.version_id,
     )
+    ConsentRecord.objects.create(
+        pk=other("consent"),
+        controller=them.controller,
+        person=person,
+        preference="a-consent",
+        kind="consent",
+        state="given",
+        given_by="young-person",
+        how="written",
+        on=date(2025, 6, 1),
+        capacity="not-assessed",
+        recorded_by=worker,
+        recorded_at=timezone.now(),
+        pack_version_id=them.version_id,
+    )
     for kind in ID_KINDS:
         assert not _exists(kind, missing(kind))
 
@@ -177,6 +194,7 @@ def _exists(kind: str, pk: int) -> bool:
         "hold": LegalHold,
         "glass": BreakGlass,
         "disclosure": Disclosure,
+        "consent": ConsentRecord,
     }
     return bool(models[kind]._default_manager.filter(pk=pk).exists())
 

@@ -72,7 +72,8 @@ class ShareOrder:
 
 
 class RefusedShare(Exception):
-    """A share the gate refused: it is in the disclosure log and the audit log all the same."""
+    """A share the gate refused: it is in the disclosure log and the audit log all the same.
+    (A `Refused` too, by `refused()`, for callers that answer every refusal alike.)"""
 
     def __init__(self, decision: ShareDecision, disclosure: Disclosure | None) -> None:
         super().__init__(decision.rule)
@@ -238,7 +239,10 @@ def share(gate: Gate, case_id: int, order: ShareOrder) -> Disclosure:
                     entry,
                     action=Action.DISCLOSE if decision.allowed else Action.REFUSE,
                     decision=AuditDecision.ALLOWED if decision.allowed else AuditDecision.REFUSED,
-                    recipient=order.recipient[:64],
+                    # The log holds codes: a recipient the pack does not declare is named so.
+                    recipient=order.recipient
+                    if order.recipient in policy_of(gate).recipients
+                    else "undeclared-recipient",
                 )
             ]
         )

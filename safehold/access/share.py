@@ -101,8 +101,14 @@ def _case(gate: Gate, case_id: int) -> Case:
     return case
 
 
-def _facts(gate: Gate, case: Case, today: date) -> tuple[PersonState, Facts]:
+def _facts(
+    gate: Gate, case: Case, today: date, *, conditions: bool = True
+) -> tuple[PersonState, Facts]:
+    """What the person has said, and (`conditions`: only where a share with the recipient
+    states a condition) their flags and the case's events: a query each."""
     person = sharing_selectors.person_state(case.person_id, today)
+    if not conditions:
+        return person, Facts()
     flags = PersonFlag.objects.filter(person_id=case.person_id).filter(models_q_case(case.pk))
     held: set[str] = set()
     known: set[str] = set()
@@ -156,7 +162,11 @@ def decide(gate: Gate, case: Case, order: ShareOrder, today: date) -> ShareDecis
             f"{gate.policy.label}: processing is restricted (UK GDPR Article 18): nothing is shared"
         )
         return ShareDecision(False, rule, [rule])
-    person, facts = _facts(gate, case, today)
+    recipient = policy_of(gate).recipients.get(order.recipient)
+    conditions = recipient is not None and any(
+        share.if_ is not None or share.when is not None for share in recipient.shares
+    )
+    person, facts = _facts(gate, case, today, conditions=conditions)
     return policy_of(gate).decide(gate.role, distance, _request(gate, order), person, facts, today)
 
 

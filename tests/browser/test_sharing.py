@@ -46,7 +46,9 @@ def test_consent_share_and_the_disclosure_log(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose what the consent")
     check(page, axe, "sharing-02-consent-errors")
-    page.get_by_label("Agreeing to share information with other services, such as the NHS (consent)").check()
+    page.get_by_label(
+        "Agreeing to share information with other services, such as the NHS (consent)"
+    ).check()
     page.get_by_label("They agreed, or asked for it").check()
     page.get_by_role("group", name="Who decided?").get_by_label("The young person").check()
     page.get_by_label("In writing").check()
@@ -62,7 +64,9 @@ def test_consent_share_and_the_disclosure_log(
 
     # Share with the NHS: check first, then share.
     page.get_by_role("button", name="Share information from their case").click()
-    page.get_by_label("Who are you sharing with?").select_option(label="Other services such as the NHS")
+    page.get_by_label("Who are you sharing with?").select_option(
+        label="Other services such as the NHS"
+    )
     page.get_by_label("What is it for?").select_option(label="Youth justice services")
     page.get_by_label("Under which legal gateway?").select_option(label="Your agreement")
     page.get_by_label("Their details").check()
@@ -73,7 +77,9 @@ def test_consent_share_and_the_disclosure_log(
     assert not Disclosure.objects.exists()
     check(page, axe, "sharing-04-share-checked")
     page.get_by_role("button", name="Share now").click()
-    expect(page.get_by_role("heading", name="Shared with Other services such as the NHS")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Shared with Other services such as the NHS")
+    ).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("Whitlock")
     check(page, axe, "sharing-05-disclosure")
     page.get_by_role("link", name="Back to Jordan Whitlock").click()

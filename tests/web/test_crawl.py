@@ -79,7 +79,7 @@ def test_every_page_every_role_can_reach(db: None) -> None:
         "person-sharing",
         "disclosure",
         "case-share",
-        "consent-withdraw",
+        "consent-new",
         "disclosure-log",
     ):
         assert any(name in route for route in routes), f"no role reached web:{name}"

@@ -115,12 +115,15 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:dpo-home": lambda s: "/data-protection/",
     # The conformance report: the pack's statements only (tests/web/test_dpo.py).
     "web:dpo-conformance": lambda s: "/data-protection/conformance/",
+    # The regular returns: their items and counts of people, never who (tests/web/test_sharing).
+    "web:extract-runs": lambda s: "/data-protection/extracts/",
 }
 # Of those, the pages for the DPO: checked as the DPO, with the scene's case planned, held,
 # broken into and asked about.
 DPO_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:retention")} | {
     "web:dpo-home",
     "web:dpo-conformance",
+    "web:extract-runs",
 }
 
 # Pages of personal data: name -> (a role that may see it, its path on the scene).

@@ -72,8 +72,7 @@ class ShareOrder:
 
 
 class RefusedShare(Exception):
-    """A share the gate refused: it is in the disclosure log and the audit log all the same.
-    (A `Refused` too, by `refused()`, for callers that answer every refusal alike.)"""
+    """A share the gate refused: it is in the disclosure log and the audit log all the same."""
 
     def __init__(self, decision: ShareDecision, disclosure: Disclosure | None) -> None:
         super().__init__(decision.rule)
@@ -298,10 +297,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def refusal_decision(decision: ShareDecision) -> Decision:
-    return Decision(False, decision.rule)
 
 
 # --- reading the disclosure log ---------------------------------------------------------------

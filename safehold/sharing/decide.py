@@ -22,7 +22,6 @@ from safehold.policy.schema import (
     GatewayKind,
     Pack,
     Preference,
-    Recipient,
     Share,
 )
 from safehold.records.fields import RECORD_FIELDS
@@ -479,7 +478,3 @@ class SharePolicy:
             if e.code == code:
                 return e.name
         return BUILTIN_EVENTS.get(code, ("", code))[1]
-
-
-def recipient_words(recipient: Recipient) -> str:
-    return recipient.name

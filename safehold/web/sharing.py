@@ -10,6 +10,7 @@ audits; the pages only ask and show, in words from the pack.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -788,3 +789,86 @@ def _pagination(page: Any, query: dict[str, str]) -> dict[str, Any] | None:
         "next": {"href": href(page.next_page_number())} if page.has_next() else None,
         "items": items,
     }
+
+
+# --- recurring extracts (the DPO) ------------------------------------------------------------
+
+
+class ExtractForm(GovukForm):
+    extract = forms.ChoiceField(
+        label="Which return?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the return to run"},
+    )
+
+    def __init__(self, pack: Pack, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["extract"].choices = [(x.code, x.name) for x in pack.extracts]  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def extract_runs(request: HttpRequest, gate: Gate) -> HttpResponse:
+    """The pack's regular returns: what each sends, its last runs, and running one now (the
+    CSV downloads; the run is one disclosure listing whom it covered)."""
+    from safehold.sharing import extracts
+
+    if not gate.is_dpo:
+        from safehold.access.gate import Refused
+        from safehold.access.policy import Decision
+
+        decision = Decision(
+            False,
+            f"{gate.policy.label}: role '{gate.role}' may not run regular returns; only a role "
+            "that manages the policy may",
+        )
+        gate._refuse(decision, record="disclosure")
+        raise Refused(decision)
+    pack = gate.policy.pack
+    form = ExtractForm(pack, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        code = form.cleaned_data["extract"]
+        out = io.StringIO()
+        try:
+            done = extracts.run(code, out, controller=gate.user.controller.code, by=gate.user)  # type: ignore[union-attr]
+        except extracts.ExtractRefused as refused:
+            form.add_error("extract", f"Not run: {refused}")
+        else:
+            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="{code}-{done.disclosure.pk}.csv"'
+            )
+            return response
+    words = Words(pack)
+    runs = {
+        d.extract: d
+        for d in Disclosure.objects.filter(controller_id=gate._controller_id)
+        .exclude(extract="")
+        .order_by("at", "pk")
+    }
+    from safehold.policy.notice import item_words
+
+    rows = [
+        [
+            {"text": x.name},
+            {"text": words.recipients.get(x.recipient, x.recipient)},
+            {"text": ", ".join(item_words(i) for i in x.items)},
+            {"text": x.identifiable.capitalize()},
+            {"text": ", ".join(words.preferences.get(c, c) for c in x.consent) or "Not needed"},
+            {
+                "text": (
+                    f"{timezone.localtime(runs[x.code].at):%-d %B %Y}, "
+                    f"{runs[x.code].people_count:,} "
+                    f"{'person' if runs[x.code].people_count == 1 else 'people'}"
+                )
+                if x.code in runs
+                else "Never run"
+            },
+        ]
+        for x in pack.extracts
+    ]
+    return render(
+        request,
+        "web/sharing/extracts.html",
+        {"form": form, "rows": rows, "has_extracts": bool(pack.extracts)},
+    )

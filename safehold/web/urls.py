@@ -104,6 +104,7 @@ urlpatterns = [
         name="disclosure-package",
     ),
     path("data-protection/disclosures/", sharing.disclosure_log, name="disclosure-log"),
+    path("data-protection/extracts/", sharing.extract_runs, name="extract-runs"),
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),

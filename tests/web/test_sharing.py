@@ -148,3 +148,21 @@ def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num
     )
     # Not for case workers.
     assert make_verified_client(user).get("/data-protection/disclosures/").status_code == 403
+
+
+def test_dpo_runs_a_regular_return(cambridgeshire: World) -> None:
+    user, case = allocated(cambridgeshire)
+    dpo = cambridgeshire.staff("data-protection-officer")
+    client = make_verified_client(dpo)
+    page = client.get("/data-protection/extracts/").content.decode()
+    assert "Business planning and research return" in page and "Never run" in page
+    assert client.post("/data-protection/extracts/", {}).status_code == 200  # "Choose the return"
+    answer = client.post("/data-protection/extracts/", {"extract": "planning-research-return"})
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv")
+    body = answer.content.decode()
+    assert body.startswith("pseudonym,year-of-birth") and "Example" not in body
+    run = Disclosure.objects.get(extract="planning-research-return")
+    assert run.by == dpo and run.people_count == 1
+    assert AuditEvent.objects.filter(action="disclose", record_id=run.pk, actor_id=dpo.pk).exists()
+    assert "1 person" in client.get("/data-protection/extracts/").content.decode()
+    assert make_verified_client(user).get("/data-protection/extracts/").status_code == 403

@@ -305,7 +305,15 @@ def _plain(value: Any) -> Any:
 def shared_with(gate: Gate, person_id: int, *, limit: int = 100) -> list[Disclosure]:
     """Whom a person's information was shared with (or refused to), for someone who may read
     the person; audited as a read of their disclosure log."""
-    if not gate.cases().filter(person_id=person_id).exists():
+    # Read through the nearest of their cases this member of staff may see, as every read is.
+    via = (
+        gate.cases()
+        .filter(person_id=person_id)
+        .order_by("gate_distance", "-pk")  # type: ignore[misc]
+        .values("pk", "service")
+        .first()
+    )
+    if via is None:
         raise gate._refuse_person(person_id)
     found = sharing_selectors.shared_with(person_id, limit=limit)
     append(
@@ -314,8 +322,10 @@ def shared_with(gate: Gate, person_id: int, *, limit: int = 100) -> list[Disclos
                 Action.READ,
                 f"{gate.policy.label}: the disclosure log of a person role '{gate.role}' may read",
                 (),
+                case_id=via["pk"],
                 person_id=person_id,
                 record="disclosure",
+                service=via["service"],
             )
         ]
     )

@@ -73,6 +73,7 @@ def test_every_read_on_the_page_is_audited(officer: User, case: Case, verified_c
             "planaction",
             "offence",
             "outcome",
+            "disclosure",  # "Shared with": the disclosure log about them
         ]
     )
     related = reads.filter(record_type__in=["relationship", "victimlink"])

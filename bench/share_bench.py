@@ -148,8 +148,8 @@ def decisions(args: argparse.Namespace) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from safehold.access.gate import Gate
+    from safehold.access.gate.sharing import RefusedShare, ShareOrder
     from safehold.access.models import User
-    from safehold.access.share import RefusedShare, ShareOrder
     from safehold.records.models import Case
 
     rng = random.Random(5)  # noqa: S311

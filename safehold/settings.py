@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "safehold.records",
     "safehold.audit",
     "safehold.web",
+    # `safehold demo`: synthetic data, a tool above every app it writes through.
+    "safehold.demo",
     # Staff sign-in: TOTP two-factor for every account, and lockout after failed passwords.
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -21,8 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from safehold.access.gate import Gate, Refused
+from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.access.models import BreakGlass, User
-from safehold.access.share import RefusedShare, ShareOrder
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Case

@@ -1,4 +1,4 @@
-"""Staff, teams and the roles a pack defines. The gate (`gate.py`) reads these."""
+"""Staff, teams and the roles a pack defines. The gate (`access/gate/`) reads these."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from safehold.access.gate import CaseQuery, Gate, Shown
+from safehold.access.gate import Gate, Shown
 from safehold.access.models import Team, User
 from safehold.api import problems
 from safehold.api.auth import StaffSession, TokenAuth, via_token
@@ -44,6 +44,8 @@ from safehold.api.schemas import (
 from safehold.records import models as m
 from safehold.records import validation
 from safehold.records.models import Case, CaseRecord, Person
+from safehold.web import selectors
+from safehold.web.selectors import CaseQuery
 
 
 class SafeholdAPI(NinjaAPI):
@@ -239,7 +241,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     would reach is not applied (`dropped` says which, and the rule): the cases listed and
     their count never depend on a value withheld from the caller."""
     g = gate(request)
-    result = g.case_page(
+    # The same selector as the caseload pages: the gate reads, shows and audits.
+    result = selectors.case_page(
+        g,
         CaseQuery(
             service=filters.service or "",
             status="open" if filters.open else "all",

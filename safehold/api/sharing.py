@@ -11,8 +11,8 @@ from ninja.responses import Status
 from pydantic import StringConstraints
 
 from safehold.access.gate import Refused
+from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.access.policy import Decision
-from safehold.access.share import RefusedShare, ShareOrder
 from safehold.api import problems
 from safehold.api.api import gate
 from safehold.api.schemas import Day, Id, Text

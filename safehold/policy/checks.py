@@ -19,8 +19,8 @@ from safehold.policy.law import (
     SCHEDULE_1,
     UK_COUNTRIES,
 )
-from safehold.policy.loader import PathKey, Problem, Source
 from safehold.policy.schema import BUILTIN_EVENTS, ROLE_POWERS, holds_cases_by_default
+from safehold.policy.source import PathKey, Problem, Source
 from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
 
 SECTIONS = (

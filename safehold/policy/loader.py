@@ -9,61 +9,24 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from safehold.policy.checks import check
 from safehold.policy.schema import Pack
+
+# A parsed document and its problems live in `source`, which `checks` reads too: loading calls
+# the checks, the checks never call loading (no cycle). Importable from here as before.
+from safehold.policy.source import PathKey, Problem, Source
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_NODES = 50_000
 MAX_DEPTH = 64
-
-PathKey = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    line: int
-    column: int
-    level: Literal["error", "warning"]
-    message: str
-    path: PathKey = field(default=(), compare=False)
-
-    def format(self, filename: str) -> str:
-        return f"{filename}:{self.line}:{self.column}: {self.level}: {self.message}"
-
-
-@dataclass
-class Source:
-    """A parsed pack document: plain data, plus where each part of it was written."""
-
-    data: Any
-    positions: dict[PathKey, tuple[int, int]]
-    rejected: set[PathKey] = field(default_factory=set)  # already reported while parsing
-
-    def position(self, path: PathKey) -> tuple[int, int]:
-        # The nearest enclosing position: a missing field is reported at its parent.
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.positions:
-                return self.positions[path[:end]]
-        return (1, 1)
-
-    def resolve(self, loc: tuple[Any, ...]) -> PathKey:
-        """Map a pydantic error location onto the document, skipping union tags."""
-        cur: Any = self.data
-        path: list[str | int] = []
-        for part in loc:
-            if (isinstance(cur, dict) and part in cur) or (
-                isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
-            ):
-                path.append(part)
-                cur = cur[part]
-        return tuple(path)
 
 
 @dataclass
@@ -406,8 +369,6 @@ def load_bytes(
     raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES
 ) -> LoadResult:
     """Parse, validate and cross-check a pack; every problem found, sorted by position."""
-    from safehold.policy.checks import check
-
     source, problems, text = parse(raw, max_bytes=max_bytes, max_nodes=max_nodes)
     if source is None:
         return LoadResult(None, None, sorted(problems), text)

@@ -1,5 +1,5 @@
 """Writes of consents, objections and preferences (the gate decides and audits first:
-`safehold.access.consents`). A record is never changed: a withdrawal is a new row."""
+`safehold.access.gate.consenting`). A record is never changed: a withdrawal is a new row."""
 
 from __future__ import annotations
 

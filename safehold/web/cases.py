@@ -3,8 +3,8 @@ and the forms that record a contact, an assessment, a plan, an offence or an out
 
 Every read and write goes through the gate, which redacts, decides and audits. A refusal is a
 403 page saying which rule refused, offering break-glass where the role could use it. The
-lists are filtered, sorted and paged in SQL (`Gate.case_page`); a page costs the same number
-of queries whatever the length of the list.
+lists are filtered, sorted and paged in SQL (`web.selectors.case_page`, over the gate); a page
+costs the same number of queries whatever the length of the list.
 """
 
 from __future__ import annotations
@@ -24,10 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import (
-    CASE_SORTS,
     DUE_PARTS,
-    CasePage,
-    CaseQuery,
     Due,
     Gate,
     Refused,
@@ -50,6 +47,7 @@ from safehold.records.models import (
     Report,
 )
 from safehold.records.validation import as_id
+from safehold.web import selectors
 from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import (
     AllocateForm,
@@ -64,6 +62,7 @@ from safehold.web.forms import (
     ReportForm,
 )
 from safehold.web.govuk import day
+from safehold.web.selectors import CASE_SORTS, CasePage, CaseQuery
 from safehold.web.staff import landing_url
 
 P = ParamSpec("P")
@@ -201,8 +200,9 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
     display = Display(pack)
     services = [(s.code, s.name) for s in pack.services]
     flags = [(f.code, f.name) for f in pack.flags if f.of == "person"]
-    controls = gate.list_controls(team=team)
-    result = gate.case_page(
+    controls = selectors.list_controls(gate, team=team)
+    result = selectors.case_page(
+        gate,
         _query_from(
             request, CaseFilterForm(request.GET, services=services, flags=flags, team=team)
         ),
@@ -399,7 +399,7 @@ def _pagination(request: HttpRequest, result: CasePage) -> dict[str, Any] | None
 def allocate(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
     # Only a role that allocates cases, only for a case its teams hold: otherwise the gate
     # refuses (and audits) and the page says by which rule.
-    allocation = gate.allocation(case_id)
+    allocation = selectors.allocation(gate, case_id)
     display = Display(gate.policy.pack)
     form = AllocateForm(
         request.POST if request.method == "POST" else None,

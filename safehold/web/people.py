@@ -20,13 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import (
-    TIMELINE_DATES,
     Gate,
     Refused,
     RelatedPerson,
     ShownCase,
     ShownPerson,
-    TimelineEntry,
     Withheld,
 )
 from safehold.access.policy import Distance
@@ -41,11 +39,13 @@ from safehold.records.models import (
     VictimLink,
 )
 from safehold.records.validation import as_id
+from safehold.web import selectors
 from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
 from safehold.web.display import Cell, Display, age, label_of
 from safehold.web.edits import CLOSE_FIELDS, edit_url, field_label, value_cell
 from safehold.web.forms import CASE_FIELDS, PERSON_FIELDS, CaseForm, PersonForm
 from safehold.web.govuk import date_time, day
+from safehold.web.selectors import TIMELINE_DATES, TimelineEntry
 
 # --- the young person's page ----------------------------------------------------------------
 
@@ -60,7 +60,7 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     # The timeline a page at a time, newest first: this page's entries are among the newest
     # (page x size) of each kind, so that is all the gate reads (and audits).
     page = _timeline_page(request)
-    timeline = gate.timeline(shown.cases, limit=page * TIMELINE_PAGE + 1)
+    timeline = selectors.timeline(gate, shown.cases, limit=page * TIMELINE_PAGE + 1)
     more = len(timeline) > page * TIMELINE_PAGE
     display = Display(gate.policy.pack)
     current = shown.current

@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import Gate
+from safehold.access.gate.sharing import RECORD_KINDS, RefusedShare, ShareOrder
 from safehold.access.models import User
 from safehold.access.policy import Distance
-from safehold.access.share import RECORD_KINDS, RefusedShare, ShareOrder
 from safehold.jinja2 import staff_name
 from safehold.policy.schema import GATEWAY_WORDS, Pack
 from safehold.sharing.decide import ShareDecision
@@ -846,7 +846,7 @@ def extract_runs(request: HttpRequest, gate: Gate) -> HttpResponse:
         .exclude(extract="")
         .order_by("at", "pk")
     }
-    from safehold.policy.notice import item_words
+    from safehold.policy.notice.full import item_words
 
     rows = [
         [

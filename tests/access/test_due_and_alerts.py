@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from safehold.access.gate import CaseQuery, Gate
+from safehold.access.gate import Gate
 from safehold.audit.models import Action, AuditEvent
 from safehold.records.models import Outcome, PersonFlag, Plan, PlanAction
+from safehold.web.selectors import CaseQuery, case_page
 from tests.access.conftest import World
 from tests.web.casework import count_queries, luton_world
 
@@ -75,7 +76,7 @@ def families(page) -> list[str]:
 
 
 def test_what_falls_due_first_on_each_open_case(caseload: dict) -> None:
-    page = Gate(caseload["officer"]).case_page(CaseQuery(status="all"))
+    page = case_page(Gate(caseload["officer"]), CaseQuery(status="all"))
     due = {s.person.values["family_name"]: page.due.get(s.case_id) for s in page.cases}
     assert (due["Late"].on, due["Late"].part) == (days(-3), "due_action")
     assert due["Late"].overdue(TODAY)
@@ -87,24 +88,24 @@ def test_what_falls_due_first_on_each_open_case(caseload: dict) -> None:
 
 def test_due_sorts_and_filters_in_sql(caseload: dict) -> None:
     gate = Gate(caseload["officer"])
-    assert families(gate.case_page(CaseQuery(sort="due"))) == [
+    assert families(case_page(gate, CaseQuery(sort="due"))) == [
         "Late",
         "Review",
         "Ending",
         "Nothing",
     ]
-    assert families(gate.case_page(CaseQuery(sort="due", descending=True)))[:3] == [
+    assert families(case_page(gate, CaseQuery(sort="due", descending=True)))[:3] == [
         "Ending",
         "Review",
         "Late",
     ]
-    assert families(gate.case_page(CaseQuery(due="overdue"))) == ["Late"]
-    assert families(gate.case_page(CaseQuery(due="soon"))) == ["Review"]
-    assert gate.case_page(CaseQuery(due="soon")).query.due == "soon"
+    assert families(case_page(gate, CaseQuery(due="overdue"))) == ["Late"]
+    assert families(case_page(gate, CaseQuery(due="soon"))) == ["Review"]
+    assert case_page(gate, CaseQuery(due="soon")).query.due == "soon"
 
 
 def test_due_dates_are_audited_with_their_categories(caseload: dict) -> None:
-    Gate(caseload["officer"]).case_page(CaseQuery(due="overdue"))
+    case_page(Gate(caseload["officer"]), CaseQuery(due="overdue"))
     listed = AuditEvent.objects.get(actor=caseload["officer"], action=Action.LIST)
     assert listed.case_id == caseload["late"].pk
     assert "support" in listed.categories or len(listed.categories) > 2
@@ -123,7 +124,7 @@ def test_due_is_made_only_of_dates_the_role_may_read(db: None) -> None:
         starts_on=days(-100),
         ends_on=days(10),
     )
-    page = Gate(worker).case_page(CaseQuery(due="soon"))
+    page = case_page(Gate(worker), CaseQuery(due="soon"))
     assert page.total == 0
     Plan.objects.create(
         case=case,
@@ -132,19 +133,19 @@ def test_due_is_made_only_of_dates_the_role_may_read(db: None) -> None:
         starts_on=days(-10),
         review_on=days(12),
     )
-    page = Gate(worker).case_page(CaseQuery(due="soon"))
+    page = case_page(Gate(worker), CaseQuery(due="soon"))
     assert (page.due[case.pk].on, page.due[case.pk].part) == (days(12), "due_review")
 
 
 def test_due_costs_no_query_per_case(caseload: dict, cambridgeshire: World) -> None:
     officer = caseload["officer"]
     query = CaseQuery(sort="due", due="")
-    count_queries(lambda: Gate(officer).case_page(query))
-    few = count_queries(lambda: Gate(officer).case_page(query))
+    count_queries(lambda: case_page(Gate(officer), query))
+    few = count_queries(lambda: case_page(Gate(officer), query))
     for i in range(8):
         case = cambridgeshire.case(allocated_to=officer)
         PlanAction.objects.create(plan=plan(cambridgeshire, case), description="x", due_on=days(i))
-    assert count_queries(lambda: Gate(officer).case_page(query)) == few
+    assert count_queries(lambda: case_page(Gate(officer), query)) == few
 
 
 # --- safeguarding alerts ----------------------------------------------------------------------
@@ -156,7 +157,7 @@ def test_alerts_are_the_packs_current_alert_flags(cambridgeshire: World) -> None
     PersonFlag.objects.create(person=case.person, flag="child-protection-plan", started_on=days(-9))
     PersonFlag.objects.create(person=case.person, flag="looked-after", ended_on=days(-1))
     gate = Gate(officer)
-    shown = gate.case_page(CaseQuery()).cases
+    shown = case_page(gate, CaseQuery()).cases
     alerts = gate.alerts(shown, action=Action.LIST)
     assert [a.values["flag"] for a in alerts[case.person_id]] == ["child-protection-plan"]
     read = AuditEvent.objects.filter(actor=officer, record_type="personflag")
@@ -169,13 +170,13 @@ def test_alerts_only_where_the_role_reads_flags(db: None) -> None:
     case = luton.case(allocated_to=worker)
     PersonFlag.objects.create(person=case.person, flag="looked-after")
     gate = Gate(worker)
-    shown = gate.case_page(CaseQuery()).cases
+    shown = case_page(gate, CaseQuery()).cases
     assert count_queries(lambda: gate.alerts(shown)) == 0
     assert gate.alerts(shown) == {}
     officer = luton.staff("youth-justice-officer")
     other = luton.case(allocated_to=officer, person=case.person)
     gate = Gate(officer)
-    assert list(gate.alerts(gate.case_page(CaseQuery()).cases)) == [other.person_id]
+    assert list(gate.alerts(case_page(gate, CaseQuery()).cases)) == [other.person_id]
 
 
 def test_alerts_cost_one_query_however_many(cambridgeshire: World) -> None:
@@ -184,7 +185,7 @@ def test_alerts_cost_one_query_however_many(cambridgeshire: World) -> None:
         case = cambridgeshire.case(allocated_to=officer)
         PersonFlag.objects.create(person=case.person, flag="looked-after")
     gate = Gate(officer)
-    shown = gate.case_page(CaseQuery()).cases
+    shown = case_page(gate, CaseQuery()).cases
     gate.alerts(shown)
     few = count_queries(lambda: gate.alerts(shown[:2]))
     assert count_queries(lambda: gate.alerts(shown)) == few

@@ -118,7 +118,7 @@ def test_a_statistics_role_reaches_no_one_even_with_grants(statistics_world: Wor
                 (gate.young_person, (case.person_id,)),
                 (gate.export, (case.pk, [Contact])),
                 (gate.audit_trail, (case.person_id,)),
-                (gate.allocation, (case.pk,)),
+                (gate.case_to_allocate, (case.pk,)),
                 (gate.break_glass, (case.pk, reason)),
             ]
             for call, args in attempts:

@@ -8,12 +8,14 @@ from datetime import date
 
 import pytest
 
-from safehold.access.gate import CaseQuery, Gate, Refused, RefusedCase, Withheld
+from safehold.access.gate import Gate, Refused, RefusedCase, Withheld
 from safehold.access.policy import Distance
 from safehold.audit.models import Action, AuditEvent, Decision
 from safehold.policy.schema import Grant
 from safehold.policy.schema import Relationship as GrantRelationship
 from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
+from safehold.web import selectors
+from safehold.web.selectors import CaseQuery, case_page, list_controls
 from tests.access.conftest import World
 from tests.web.casework import add_records, count_queries, luton_world, make_case
 
@@ -46,41 +48,41 @@ def test_case_page_filters_sorts_and_pages_in_sql(cambridgeshire: World) -> None
     PersonFlag.objects.create(person=closed.person, flag="looked-after")
     gate = Gate(officer)
 
-    page = gate.case_page(CaseQuery(per_page=2))
+    page = case_page(gate, CaseQuery(per_page=2))
     assert (names(page), page.total, page.pages) == (["Adams", "Brown"], 5, 3)
-    page = gate.case_page(CaseQuery(per_page=2, page=3))
+    page = case_page(gate, CaseQuery(per_page=2, page=3))
     assert names(page) == ["Evans"]
-    page = gate.case_page(CaseQuery(per_page=2, page=99))  # clamped to the last page
+    page = case_page(gate, CaseQuery(per_page=2, page=99))  # clamped to the last page
     assert (page.query.page, names(page)) == (3, ["Evans"])
-    assert names(gate.case_page(CaseQuery(sort="name", descending=True))) == [
+    assert names(case_page(gate, CaseQuery(sort="name", descending=True))) == [
         "Evans",
         "Drake",
         "Cole",
         "Brown",
         "Adams",
     ]
-    assert names(gate.case_page(CaseQuery(sort="date_of_birth"))) == [
+    assert names(case_page(gate, CaseQuery(sort="date_of_birth"))) == [
         "Cole",
         "Adams",
         "Brown",
         "Evans",
         "Drake",
     ]
-    assert names(gate.case_page(CaseQuery(service=services[1]))) == ["Adams", "Evans"]
-    assert names(gate.case_page(CaseQuery(name="ad"))) == ["Adams"]
-    assert names(gate.case_page(CaseQuery(name="Sam dr"))) == ["Drake"]  # every word matches
-    assert names(gate.case_page(CaseQuery(status="closed"))) == ["Fox"]
-    assert len(gate.case_page(CaseQuery(status="all")).cases) == 6
-    assert names(gate.case_page(CaseQuery(status="all", flag="looked-after"))) == ["Fox"]
+    assert names(case_page(gate, CaseQuery(service=services[1]))) == ["Adams", "Evans"]
+    assert names(case_page(gate, CaseQuery(name="ad"))) == ["Adams"]
+    assert names(case_page(gate, CaseQuery(name="Sam dr"))) == ["Drake"]  # every word matches
+    assert names(case_page(gate, CaseQuery(status="closed"))) == ["Fox"]
+    assert len(case_page(gate, CaseQuery(status="all")).cases) == 6
+    assert names(case_page(gate, CaseQuery(status="all", flag="looked-after"))) == ["Fox"]
     # A value that is not the pack's is ignored, not an error.
-    assert gate.case_page(CaseQuery(service="no-such-service")).total == 5
+    assert case_page(gate, CaseQuery(service="no-such-service")).total == 5
 
 
 def test_case_page_audits_each_case_shown_in_one_batch(cambridgeshire: World) -> None:
     officer = cambridgeshire.staff("youth-justice-officer")
     for _ in range(3):
         cambridgeshire.case(allocated_to=officer)
-    Gate(officer).case_page(CaseQuery(per_page=2))
+    case_page(Gate(officer), CaseQuery(per_page=2))
     listed = AuditEvent.objects.filter(actor=officer, action=Action.LIST)
     assert listed.count() == 2
     assert len({e.at for e in listed}) == 1  # one append
@@ -89,17 +91,17 @@ def test_case_page_audits_each_case_shown_in_one_batch(cambridgeshire: World) ->
 def test_case_page_costs_the_same_queries_whatever_the_list(cambridgeshire: World) -> None:
     officer = cambridgeshire.staff("youth-justice-officer")
     cambridgeshire.case(allocated_to=officer)
-    count_queries(lambda: Gate(officer).case_page(CaseQuery()))  # the chain head's first append
+    count_queries(lambda: case_page(Gate(officer), CaseQuery()))  # the chain head's first append
     query = CaseQuery(name="Sam", sort="date_of_birth", status="all", per_page=100)
     for _ in range(2):
         cambridgeshire.case(allocated_to=officer)
     gate = Gate(officer)
-    few = count_queries(lambda: gate.case_page(query))
+    few = count_queries(lambda: case_page(gate, query))
     for _ in range(15):
         cambridgeshire.case(allocated_to=officer)
     gate = Gate(officer)
-    assert count_queries(lambda: gate.case_page(query)) == few
-    assert len(gate.case_page(query).cases) == 18
+    assert count_queries(lambda: case_page(gate, query)) == few
+    assert len(case_page(gate, query).cases) == 18
 
 
 def test_team_page_holds_the_teams_cases(cambridgeshire: World) -> None:
@@ -107,12 +109,12 @@ def test_team_page_holds_the_teams_cases(cambridgeshire: World) -> None:
     worker = cambridgeshire.staff("youth-justice-officer")
     ours = [cambridgeshire.case(allocated_to=worker), cambridgeshire.case()]
     cambridgeshire.case(team=cambridgeshire.other_team)
-    page = Gate(manager).case_page(CaseQuery(), team=True)
+    page = case_page(Gate(manager), CaseQuery(), team=True)
     assert {s.case_id for s in page.cases} == {c.pk for c in ours}
     assert page.workers[ours[0].pk] == worker.username
     assert page.workers[ours[1].pk] == ""
     assert set(page.teams.values()) == {"North"}
-    assert Gate(manager).case_page(CaseQuery()).total == 0  # none allocated to the manager
+    assert case_page(Gate(manager), CaseQuery()).total == 0  # none allocated to the manager
 
 
 def test_filters_a_role_may_not_read_are_dropped_with_the_rule(db: None) -> None:
@@ -122,9 +124,9 @@ def test_filters_a_role_may_not_read_are_dropped_with_the_rule(db: None) -> None
     case = luton.case(allocated_to=worker)
     PersonFlag.objects.create(person=case.person, flag="looked-after")
     gate = Gate(worker)
-    assert not gate.list_controls()["flag"]
-    assert gate.list_controls()["name"] and gate.list_controls()["sort:date_of_birth"]
-    page = gate.case_page(CaseQuery(flag="looked-after"))
+    assert not list_controls(gate)["flag"]
+    assert list_controls(gate)["name"] and list_controls(gate)["sort:date_of_birth"]
+    page = case_page(gate, CaseQuery(flag="looked-after"))
     assert page.query.flag == ""
     assert "care-status" in page.dropped["flag"]
     assert page.total == 1
@@ -143,7 +145,7 @@ def test_a_manager_allocates_a_case_of_their_team(cambridgeshire: World) -> None
     cambridgeshire.case(allocated_to=busy, closed_on=date(2025, 2, 1))  # closed: not counted
     cambridgeshire.case(allocated_to=busy, team=cambridgeshire.other_team)  # counted
     case = cambridgeshire.case()
-    allocation = Gate(manager).allocation(case.pk)
+    allocation = selectors.allocation(Gate(manager), case.pk)
     assert (allocation.team_name, allocation.allocated_to_id) == ("North", None)
     # Only the roles that hold cases (the pack's holds_cases), each with their open caseload.
     assert {pk for pk, _ in allocation.workers} == {worker.pk, busy.pk}
@@ -266,7 +268,7 @@ def test_timeline_redacts_by_each_cases_distance_in_constant_queries(
 
     def timeline() -> list:
         gate = Gate(officer)
-        return gate.timeline(gate.young_person(person.pk).cases)
+        return selectors.timeline(gate, gate.young_person(person.pk).cases)
 
     entries = timeline()
     by_case = {(e.case_id, e.record.record): e for e in entries}

@@ -8,6 +8,7 @@ from datetime import date
 
 from safehold.access.gate import Gate
 from safehold.records.models import Plan, PlanAction, Relationship
+from safehold.web import selectors
 from tests.access.conftest import World, make_world
 from tests.builders import PACK_FILES
 
@@ -45,13 +46,17 @@ def test_plan_actions_are_not_ordered_by_a_withheld_due_date(cambridgeshire: Wor
     later = PlanAction.objects.create(plan=plan, description="later", due_on=date(2025, 9, 1))
     sooner = PlanAction.objects.create(plan=plan, description="sooner", due_on=date(2025, 2, 1))
     gate = Gate(officer)
-    [entry] = [e for e in gate.timeline([gate.case(case.pk)]) if e.record.record == "plan"]
+    [entry] = [
+        e for e in selectors.timeline(gate, [gate.case(case.pk)]) if e.record.record == "plan"
+    ]
     assert [a.pk for a in entry.actions] == [later.pk, sooner.pk]
     # Allocated, the due dates are shown and order the actions.
     case.allocated_to = officer
     case.save()
     gate = Gate(officer)
-    [entry] = [e for e in gate.timeline([gate.case(case.pk)]) if e.record.record == "plan"]
+    [entry] = [
+        e for e in selectors.timeline(gate, [gate.case(case.pk)]) if e.record.record == "plan"
+    ]
     assert [a.pk for a in entry.actions] == [sooner.pk, later.pk]
 
 

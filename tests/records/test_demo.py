@@ -17,11 +17,12 @@ from django.utils import timezone
 from safehold.access.models import Team, User
 from safehold.audit.models import Action, AuditEvent
 from safehold.audit.services import verify_chain
+from safehold.demo import services as demo
+from safehold.demo import staff as demo_staff
 from safehold.policy import selectors
 from safehold.policy.models import Controller
 from safehold.policy.schema import Pack
 from safehold.policy.services import load_pack
-from safehold.records import demo
 from safehold.records.models import (
     Assessment,
     Case,
@@ -123,7 +124,7 @@ def test_caseloads_go_to_case_managers_and_fill_up(
 ) -> None:
     pack = loaded("luton-yps")
     # A full caseload of 4 rather than 50, so that a small population fills some.
-    monkeypatch.setattr(demo, "FULL_CASELOAD", 4)
+    monkeypatch.setattr(demo_staff, "FULL_CASELOAD", 4)  # where the workforce reads it
     demo.generate(300, pack="luton-yps")
     case_roles = {
         r.code

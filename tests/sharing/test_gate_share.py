@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from safehold.access.gate import Gate, Refused
-from safehold.access.share import RefusedShare, ShareOrder
+from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Offence, PersonFlag
 from safehold.sharing.models import Disclosure

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from safehold.access.gate import Gate, Refused
+from safehold.access.gate.sharing import ShareOrder
 from safehold.access.policy import DISTANCE_OF, AccessPolicy, Distance
-from safehold.access.share import ShareOrder
 from safehold.policy.loader import load_file
 from safehold.policy.schema import Pack, Share
 from safehold.records.fields import RECORD_FIELDS

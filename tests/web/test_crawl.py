@@ -14,12 +14,12 @@ import time
 from django.test import Client
 
 from safehold.access.models import User
+from safehold.demo import services as demo
+from safehold.demo.sharing import sharing_demo
 from safehold.policy import selectors
 from safehold.policy.models import Controller
 from safehold.policy.services import load_pack
-from safehold.records import demo
 from safehold.retention import planner
-from safehold.sharing.demo import sharing_demo
 from tests.builders import PACK_FILES
 from tests.web.conftest import make_verified_client
 from tests.web.crawl import Report, crawl

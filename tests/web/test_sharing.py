@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from safehold.access.gate import Gate
-from safehold.access.share import ShareOrder
+from safehold.access.gate.sharing import ShareOrder
 from safehold.audit.models import AuditEvent
 from safehold.sharing.models import ConsentRecord, Disclosure
 from tests.access.conftest import World
@@ -151,7 +151,7 @@ def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num
 
 
 def test_dpo_runs_a_regular_return(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
+    user, _case = allocated(cambridgeshire)
     dpo = cambridgeshire.staff("data-protection-officer")
     client = make_verified_client(dpo)
     page = client.get("/data-protection/extracts/").content.decode()

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from safehold.access.gate import Gate, Refused
+from safehold.access.gate.sharing import RECORD_KINDS, ShareOrder
 from safehold.access.models import User
-from safehold.access.share import RECORD_KINDS, ShareOrder
 from safehold.sharing import extracts
 
 
@@ -115,6 +115,6 @@ class Command(BaseCommand):
 
 
 def gate_gateways(gate: Gate, recipient: str, purpose: str) -> list[str]:
-    from safehold.access.share import policy_of
+    from safehold.access.gate.sharing import policy_of
 
     return policy_of(gate).gateways_for(recipient, purpose)

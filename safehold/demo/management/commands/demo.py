@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from safehold.records import demo
+from safehold.demo import services as demo
 
 
 def positive(text: str) -> int:
@@ -85,7 +85,7 @@ class Command(BaseCommand):
                 f"Added {living.former} former young people, {living.holds} legal holds and "
                 f"{living.break_glass} break-glass use(s)."
             )
-            from safehold.sharing.demo import sharing_demo
+            from safehold.demo.sharing import sharing_demo
 
             shared = sharing_demo(pack=options["pack"])
             self.stdout.write(

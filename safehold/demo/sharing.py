@@ -36,7 +36,7 @@ class Shared:
 
 def sharing_demo(*, pack: str | None = None) -> Shared:
     from safehold.access.gate import Gate, Refused
-    from safehold.access.share import RefusedShare, ShareOrder
+    from safehold.access.gate.sharing import RefusedShare, ShareOrder
     from safehold.sharing import extracts
 
     done = Shared()

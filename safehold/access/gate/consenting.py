@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from safehold.access.gate.values import Refused
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
@@ -31,8 +32,6 @@ ADULT_AGE = 18
 
 def _may_record(gate: Gate, person_id: int) -> tuple[int, Distance]:
     """The person's controller and this member of staff's distance, or Refused (audited)."""
-    from safehold.access.gate import Refused
-
     case = (
         gate.cases()
         .filter(person_id=person_id)
@@ -108,8 +107,6 @@ def withdraw_consent(
 ) -> ConsentRecord:
     """A new record withdrawing a given one, from `on`; the given record stays as it was."""
     from datetime import date
-
-    from safehold.access.gate import Refused
 
     original = ConsentRecord.objects.filter(pk=record_id, controller_id=gate._controller_id).first()
     if original is None:

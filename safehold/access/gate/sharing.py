@@ -1,4 +1,4 @@
-"""The gate's share verb: disclosing chosen records of a case to a recipient the pack declares.
+"""Sharing, the gate's verb for disclosures: disclosing chosen records of a case to a recipient the pack declares.
 
 `Gate.share` and `Gate.explain_share` call these. The decision itself is
 `safehold.sharing.decide.SharePolicy` (pure, from the pack); this module gathers the facts it
@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from safehold.access.gate import consenting
+from safehold.access.gate.reading import Reading
+from safehold.access.gate.values import Refused, Withheld
 from safehold.access.models import User
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
@@ -37,9 +40,10 @@ from safehold.records.models import (
 from safehold.sharing import selectors as sharing_selectors
 from safehold.sharing.decide import Facts, PersonState, Request, ShareDecision, SharePolicy
 from safehold.sharing.items import derive
-from safehold.sharing.models import Channel, Disclosure
+from safehold.sharing.models import Channel, ConsentRecord, Disclosure
 from safehold.sharing.models import Outcome as ShareOutcome
 from safehold.sharing.pseudonyms import pseudonym
+from safehold.sharing.services import ConsentInput
 
 if TYPE_CHECKING:
     from safehold.access.gate import Gate
@@ -90,7 +94,6 @@ def policy_of(gate: Gate) -> SharePolicy:
 def _case(gate: Gate, case_id: int) -> Case:
     """The case, if this member of staff may see it at all (refused and audited as a read
     otherwise, saying no more than a read would)."""
-    from safehold.access.gate import Refused
 
     case = gate.cases().select_related("person").filter(pk=case_id).first()
     if case is None:
@@ -336,7 +339,6 @@ def disclosure(gate: Gate, disclosure_id: int) -> Disclosure:
     """One entry of the log with its package: for the DPO, or anyone who may read the person
     it is about (an extract run: the DPO only). Audited as a read; refused like a missing
     one when it is another controller's."""
-    from safehold.access.gate import Refused
 
     found = (
         Disclosure.objects.filter(pk=disclosure_id, controller_id=gate._controller_id)
@@ -374,7 +376,6 @@ def disclosure_log(
 ) -> tuple[Any, dict[int, Any]]:
     """The DPO's disclosure log across the service, a page at a time, with the people it
     names shown through the gate (audited as a list)."""
-    from safehold.access.gate import Refused
 
     if not gate.is_dpo:
         decision = Decision(
@@ -396,7 +397,6 @@ def shown_package(gate: Gate, found: Disclosure) -> dict[str, Any] | None:
     not read is "Withheld" here too, whoever shared it."""
     from types import SimpleNamespace
 
-    from safehold.access.gate import Withheld
     from safehold.policy.schema import DERIVED_ITEMS
     from safehold.records.fields import RECORD_FIELDS
 
@@ -440,3 +440,42 @@ def shown_package(gate: Gate, found: Disclosure) -> dict[str, Any] | None:
         ok = all(gate.policy.category(*f.split(".", 1)) in readable for f in sources)
         subject[key] = value if ok else "Withheld"
     return {**found.package, "subject": subject, "records": records}
+
+
+# --- the gate's part ---------------------------------------------------------------------------
+
+
+class Sharing(Reading):
+    """Share, explain a share, and the disclosure log; consents (`consenting.py`)."""
+
+    def share(self, case_id: int, order: ShareOrder) -> Disclosure:
+        """Disclose chosen records of a case to a recipient the pack declares; refused
+        (RefusedShare) otherwise. Either way the decision is in the disclosure log, audited."""
+        return share(self, case_id, order)  # type: ignore[arg-type]
+
+    def explain_share(self, case_id: int, order: ShareOrder) -> ShareDecision:
+        """What sharing would do, and why, without sharing (audited as a read)."""
+        return explain_share(self, case_id, order)  # type: ignore[arg-type]
+
+    def record_consent(self, person_id: int, data: ConsentInput) -> ConsentRecord:
+        return consenting.record_consent(self, person_id, data)  # type: ignore[arg-type]
+
+    def withdraw_consent(self, record_id: int, **how: Any) -> ConsentRecord:
+        return consenting.withdraw_consent(self, record_id, **how)  # type: ignore[arg-type]
+
+    def consents(self, person_id: int) -> list[ConsentRecord]:
+        return consenting.consents(self, person_id)  # type: ignore[arg-type]
+
+    def shared_with(self, person_id: int, *, limit: int = 100) -> list[Disclosure]:
+        return shared_with(self, person_id, limit=limit)  # type: ignore[arg-type]
+
+    def disclosure(self, disclosure_id: int) -> Disclosure:
+        return disclosure(self, disclosure_id)  # type: ignore[arg-type]
+
+    def disclosure_package(self, found: Disclosure) -> dict[str, Any] | None:
+        return shown_package(self, found)  # type: ignore[arg-type]
+
+    def disclosure_log(
+        self, f: sharing_selectors.LogFilter, page: int
+    ) -> tuple[Any, dict[int, Any]]:
+        return disclosure_log(self, f, page)  # type: ignore[arg-type]

@@ -1,0 +1,324 @@
+"""Deciding: where a member of staff stands to a case (distance), what the pack lets their role
+read and write there, and the rule behind each decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import models
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, OuterRef, Q, Value, When
+
+from safehold.access.gate.values import (
+    Redaction,
+    Refused,
+    Shown,
+    ShownCase,
+    Withheld,
+)
+from safehold.access.models import BreakGlass, User
+from safehold.access.policy import AccessPolicy, Decision, Distance
+from safehold.policy import selectors
+from safehold.records.fields import RECORD_FIELDS
+from safehold.records.models import (
+    Case,
+)
+
+
+class Deciding:
+    """The gate's state for one member of staff, and its decisions: distance, the cases in
+    reach, redaction and the rule behind each decision."""
+
+    def __init__(self, user: User, *, purpose: str = "", emergency: bool = True) -> None:
+        """`emergency`: whether this member of staff's break-glass grants count. They are for
+        the person at the browser who typed the reason; an API token acting for them (an
+        integration) never inherits them."""
+        if not user.is_authenticated or user.controller_id is None:
+            raise Refused(Decision(False, "only staff of a controller can reach personal data"))
+        self.user = user
+        version = selectors.controller_version(user.controller_id)
+        pack = selectors.pack_of(version)
+        self.policy = AccessPolicy(pack, version.pk, f"{pack.code} v{version.version}")
+        self.role = user.role
+        role = self.policy.role(user.role)
+        self.is_dpo = bool(role and role.manages_policy)
+        self.may_break_glass = bool(role and role.break_glass)
+        self.purpose_override = purpose
+        teams = list(user.teams.values_list("pk", "services"))
+        self.team_ids = [pk for pk, _ in teams]
+        self.services = sorted({s for _, services in teams for s in services})
+        # How each kind of record is redacted at each distance, worked out once per gate.
+        self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
+        # Break-glass in force per case, with its reason, in one query (newest wins).
+        self.glass_reasons: dict[int, str] = (
+            dict(
+                BreakGlass.objects.in_force()
+                .filter(user=user)
+                .order_by("started_at")
+                .values_list("case_id", "reason")
+            )
+            if emergency
+            else {}
+        )
+        # The cases this gate has shown under break-glass: every audit entry about them then
+        # carries the reason, whatever record of the case was read.
+        self._under_glass: set[int] = set()
+        self._purposes = {
+            service.code: next(
+                (p.code for p in pack.purposes if not p.services or service.code in p.services), ""
+            )
+            for service in pack.services
+        }
+
+    def distance_expression(self, prefix: str = "") -> SqlCase:
+        whens = [When(Q(**{f"{prefix}allocated_to_id": self.user.pk}), then=Value(0))]
+        if self.team_ids:
+            whens.append(When(Q(**{f"{prefix}team_id__in": self.team_ids}), then=Value(1)))
+        same_controller = Q(**{f"{prefix}controller_id": self.user.controller_id})
+        if self.services:
+            whens.append(
+                When(same_controller & Q(**{f"{prefix}service__in": self.services}), then=Value(2))
+            )
+        whens.append(When(same_controller, then=Value(3)))
+        return SqlCase(
+            *whens, default=Value(int(Distance.NONE)), output_field=models.IntegerField()
+        )
+
+    def distance_to(self, case_id: int) -> Distance:
+        found = (
+            Case.objects.filter(pk=case_id)
+            .annotate(gate_distance=self.distance_expression())
+            .values_list("gate_distance", flat=True)
+            .first()
+        )
+        return Distance(found) if found is not None else Distance.NONE
+
+    def _distance_of_new(self, case: Case) -> Distance:
+        if case.allocated_to_id == self.user.pk:
+            return Distance.ALLOCATED
+        if case.team_id in self.team_ids:
+            return Distance.TEAM
+        if case.controller_id != self.user.controller_id:
+            return Distance.NONE
+        return Distance.SERVICE if case.service in self.services else Distance.CONTROLLER
+
+    def purpose_for(self, service: str) -> str:
+        # Without a service (a refusal before the case is known), the pack's first purpose:
+        # the log must always say why, and that is why staff use the system at all.
+        return (
+            self.purpose_override
+            or self._purposes.get(service, "")
+            or self.policy.pack.purposes[0].code
+        )
+
+    def cases(self, *, allocated_only: bool = False) -> models.QuerySet[Case]:
+        """The cases this member of staff may see at all, with their distance, in SQL.
+
+        `allocated_only`: just those allocated to them. Their distance is 0 by definition, so
+        it is not worked out case by case: the CASE expression costs more to build and compile
+        than a caseload's query takes to run."""
+        widest = self.policy.widest(self.role, "read")
+        visible = Q(gate_distance__lte=int(widest)) if widest != Distance.NONE else Q(pk__in=[])
+        if self.glass_reasons:
+            visible |= Q(pk__in=list(self.glass_reasons))
+        if allocated_only:
+            distance: SqlCase | Value = Value(int(Distance.ALLOCATED))
+            qs = Case.objects.filter(allocated_to=self.user)
+        else:
+            distance, qs = self.distance_expression(), Case.objects.all()
+        qs = qs.annotate(gate_distance=distance).filter(visible)
+        if not self.is_dpo:
+            qs = qs.filter(restricted=False, person__restricted=False)
+        return qs
+
+    def _why_not(self, case_id: int) -> Decision:
+        """Why this member of staff may not read a case, saying no more than they may know.
+
+        Another controller's case is refused exactly as a case that does not exist, so that
+        no answer tells one council what another holds; a restriction (Article 18) is named
+        only to someone who could otherwise see the case, and a statistics-only role is told
+        only that it reaches no case."""
+        if self.policy.statistics_only(self.role):
+            return self.policy.statistics_refusal(self.role)
+        row = (
+            Case.objects.filter(pk=case_id, controller_id=self._controller_id)
+            .annotate(gate_distance=self.distance_expression())
+            .values("gate_distance", "restricted", "person__restricted")
+            .first()
+        )
+        where = self.policy.label
+        if row is None:
+            return Decision(False, f"{where}: no such case for this controller")
+        distance = Distance(row["gate_distance"])
+        restricted = row["restricted"] or row["person__restricted"]
+        if restricted and not self.is_dpo and self._could_see(case_id, distance):
+            return Decision(
+                False,
+                f"{where}: processing is restricted (UK GDPR Article 18); only the DPO may read it",
+            )
+        return Decision(
+            False,
+            f"{where}: role '{self.role}' may not read cases at {distance.name.lower()} distance"
+            + ("; break glass with a reason if it is urgent" if self.may_break_glass else ""),
+        )
+
+    def _could_see(self, case_id: int, distance: Distance) -> bool:
+        """Whether this member of staff could see a case of their controller were it not
+        restricted: at a distance their role reads, or by breaking glass."""
+        return (
+            distance <= self.policy.widest(self.role, "read")
+            or self.may_break_glass
+            or case_id in self.glass_reasons
+        )
+
+    def show(
+        self, record: str, obj: models.Model, distance: Distance, *, action: str = "read"
+    ) -> Shown:
+        """Redact a record's fields by category for this role at this distance."""
+        redaction = self._redaction(record, distance, action)
+        values = {
+            name: getattr(obj, name) if withheld is None else withheld
+            for name, withheld in redaction.fields
+        }
+        return Shown(record, obj.pk, values, redaction.categories, getattr(obj, "version", None))
+
+    def _redaction(self, record: str, distance: Distance, action: str) -> Redaction:
+        # The same for every record of a kind at one distance: decided once, not per field of
+        # every row (a caseload shows 50 cases and 50 people).
+        key = (record, distance, action)
+        found = self._redactions.get(key)
+        if found is not None:
+            return found
+        readable = self.policy.categories(self.role, action, distance)
+        fields: list[tuple[str, Withheld | None]] = []
+        shown_categories: set[str] = set()
+        for name in RECORD_FIELDS[record]:
+            category = self.policy.category(record, name)
+            if category is None:
+                fields.append(
+                    (name, Withheld(None, "the pack puts this field in no data category"))
+                )
+            elif category in readable:
+                fields.append((name, None))
+                shown_categories.add(category)
+            else:
+                rule = self.policy.decide(self.role, action, category, distance).rule
+                fields.append((name, Withheld(category, rule)))
+        found = self._redactions[key] = Redaction(tuple(fields), frozenset(shown_categories))
+        return found
+
+    def check_write(self, record: str, fields: Iterable[str], case: Case | None) -> Decision:
+        distance = Distance.NONE
+        if case is not None and case.pk is None:
+            # A case being opened: the same rules as the SQL expression, on the unsaved row.
+            distance = self._distance_of_new(case)
+        elif case is not None:
+            distance = self.distance_to(case.pk)
+        if case is not None and (case.restricted or case.person.restricted) and not self.is_dpo:
+            return Decision(False, f"{self.policy.label}: processing is restricted (Article 18)")
+        if case is None:
+            distance = Distance.CONTROLLER
+        return self._decide_write(record, fields, distance)
+
+    def list_distance(self, *, team: bool, everything: bool) -> Distance:
+        """The farthest a case on a list can stand, as it is read (break-glass as allocated)."""
+        if everything:
+            widest = self.policy.widest(self.role, "read")
+            return Distance.ALLOCATED if widest == Distance.NONE else widest
+        return Distance.TEAM if team else Distance.ALLOCATED
+
+    def read_all(self, fields: Iterable[str], distance: Distance) -> Decision:
+        decisions = [self.read_decision(dotted, distance) for dotted in fields]
+        return next((d for d in decisions if not d), decisions[0])
+
+    def read_decision(self, dotted: str, distance: Distance) -> Decision:
+        record, name = dotted.split(".")
+        category = self.policy.category(record, name)
+        if category is None:
+            return Decision(False, f"{self.policy.label}: {dotted} is in no data category")
+        return self.policy.decide(self.role, "read", category, distance)
+
+    @property
+    def _controller_id(self) -> int:
+        assert self.user.controller_id is not None  # __init__ refuses staff without one
+        return self.user.controller_id
+
+    @property
+    def _pack_version_id(self) -> int:
+        assert self.policy.pack_version_id is not None  # __init__ reads it from the controller
+        return self.policy.pack_version_id
+
+    def may_break_glass_into(self, case_id: int) -> bool:
+        """Whether breaking glass would open this case: the role may, and the case is this
+        controller's and not restricted (restriction holds even against break-glass)."""
+        if not self.may_break_glass:
+            return False
+        return Case.objects.filter(
+            pk=case_id,
+            controller_id=self._controller_id,
+            restricted=False,
+            person__restricted=False,
+        ).exists()
+
+    @staticmethod
+    def _reading_distance(shown: ShownCase) -> Distance:
+        # Break-glass reads as if allocated (as records() does).
+        return Distance.ALLOCATED if shown.break_glass else shown.distance
+
+    def writable(self, record: str, shown: ShownCase | None = None) -> frozenset[str]:
+        """The fields of a record this member of staff may write on this case or, with no
+        case, on a new case allocated to them: forms offer only these. Break-glass never
+        writes, so the true distance counts."""
+        distance = shown.distance if shown is not None else Distance.ALLOCATED
+        categories = self.policy.categories(self.role, "write", distance)
+        return frozenset(
+            n for n in RECORD_FIELDS[record] if self.policy.category(record, n) in categories
+        )
+
+    def _decide_write(self, record: str, fields: Iterable[str], distance: Distance) -> Decision:
+        rules = []
+        for name in fields:
+            category = self.policy.category(record, name)
+            if category is None:
+                return Decision(
+                    False, f"{self.policy.label}: {record}.{name} is in no data category"
+                )
+            decision = self.policy.decide(self.role, "write", category, distance)
+            if not decision:
+                return decision
+            rules.append(decision.rule)
+        return Decision(True, rules[0] if rules else f"{self.policy.label}: nothing to write")
+
+    @property
+    def allocates(self) -> bool:
+        role = self.policy.role(self.role)
+        return bool(role and role.allocates_cases)
+
+    def _reach(self, *fields: str) -> Q | Decision:
+        """The cases through which all these fields may be read: those at a distance where
+        the role reads them (and any it has broken glass into, read as if allocated); or the
+        refusal, where the role reads them nowhere."""
+        decision = Decision(False, "")
+        for distance in (
+            Distance.CONTROLLER,
+            Distance.SERVICE,
+            Distance.TEAM,
+            Distance.ALLOCATED,
+        ):
+            decisions = [self.read_decision(f, distance) for f in fields]
+            decision = next((d for d in decisions if not d), decisions[0])
+            if decision:
+                reach = Q(gate_distance__lte=int(distance))
+                if self.glass_reasons:
+                    reach |= Q(pk__in=list(self.glass_reasons))
+                return reach
+        return decision
+
+    def _reachable(self, reach: Q) -> Exists:
+        return Exists(self.cases().filter(reach, person_id=OuterRef("pk")))
+
+    def _read_rule(self, distance: Distance, glass: bool) -> str:
+        if glass:
+            return f"{self.policy.label}: break-glass access by role '{self.role}'"
+        return f"{self.policy.label}: role '{self.role}' reads at {distance.name.lower()} distance"

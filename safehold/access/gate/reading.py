@@ -1,0 +1,569 @@
+"""Reading: lists of cases filtered in SQL, one case, one person, the records of a case, their
+history, and what falls due; each redacted by category and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.db.models import Case as SqlCase
+from django.db.models import F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
+from django.utils import timezone
+
+from safehold.access.gate.auditing import Auditing
+from safehold.access.gate.values import (
+    DUE_PARTS,
+    FAR_FUTURE,
+    PROFESSIONAL_KINDS,
+    RELATED_FIELDS,
+    Due,
+    RefusedCase,
+    RelatedPerson,
+    Shown,
+    ShownCase,
+    ShownChange,
+    ShownPerson,
+    ShownRecord,
+    Withheld,
+    _typed,
+    staff_name,
+)
+from safehold.access.policy import Distance
+from safehold.audit.models import Action
+from safehold.audit.services import append
+from safehold.records.models import (
+    Case,
+    CaseRecord,
+    Change,
+    Outcome,
+    Person,
+    PersonFlag,
+    Plan,
+    PlanAction,
+    Relationship,
+    VictimLink,
+)
+
+
+class Reading(Auditing):
+    """Reads of cases, people and records: each shown as the role may see it, and audited."""
+
+    def caseload(self, *, limit: int = 50, open_only: bool = True) -> list[ShownCase]:
+        """My allocated cases, shown and audited in one batch."""
+        qs = self.cases(allocated_only=True)
+        if open_only:
+            qs = qs.filter(closed_on__isnull=True)
+        return self.show_cases(
+            qs.select_related("person").order_by("person__family_name", "pk")[:limit]
+        )
+
+    def show_cases(
+        self,
+        rows: Iterable[Case],
+        *,
+        action: str = Action.LIST,
+        also_read: Mapping[int, frozenset[str]] | None = None,
+    ) -> list[ShownCase]:
+        """Show and audit, in one batch, cases already selected from `cases()`. `also_read`:
+        by case id, the categories of anything else read from the row (what falls due, from
+        `due_annotations`), which each case's audit entry names too."""
+        also = also_read or {}
+        shown = [self._show_case(case) for case in rows]
+        self._audit(
+            action,
+            [
+                (s, s.case.categories | s.person.categories | also.get(s.case_id, frozenset()))
+                for s in shown
+            ],
+        )
+        return shown
+
+    def case(self, case_id: int) -> ShownCase:
+        """One case with its person, or RefusedCase, audited, saying whether breaking glass
+        would open it."""
+        case = self.cases().select_related("person").filter(pk=case_id).first()
+        if case is None:
+            decision = self._why_not(case_id)
+            self._refuse(decision, case_id=case_id)
+            raise RefusedCase(decision, case_id, break_glass=self.may_break_glass_into(case_id))
+        shown = self._show_case(case)
+        self._audit(Action.READ, [(shown, shown.case.categories | shown.person.categories)])
+        return shown
+
+    def person(self, person_id: int) -> ShownCase:
+        """A person through the nearest of their cases this member of staff may see: one
+        query, for a heading or a write. `young_person()` is the whole picture."""
+        case = (
+            self.cases()
+            .select_related("person")
+            .filter(person_id=person_id)
+            # Newest by id, not by opening date: the date may be withheld at that distance.
+            .order_by("gate_distance", "-pk")  # type: ignore[misc]
+            .first()
+        )
+        if case is None:
+            raise self._refuse_person(person_id)
+        shown = self._show_case(case)
+        self._audit(Action.READ, [(shown, shown.person.categories)])
+        return shown
+
+    def _show_case(self, case: Case) -> ShownCase:
+        glass = case.pk in self.glass_reasons
+        true_distance = Distance(getattr(case, "gate_distance", Distance.NONE))
+        # Break-glass reads as if allocated; it never grants writes.
+        distance = Distance.ALLOCATED if glass else true_distance
+        if glass and true_distance > Distance.ALLOCATED:
+            self._under_glass.add(case.pk)
+        return ShownCase(
+            case=self.show("case", case, distance),
+            person=self.show("person", case.person, distance),
+            distance=true_distance,
+            break_glass=glass and true_distance > Distance.ALLOCATED,
+            case_id=case.pk,
+            person_id=case.person_id,
+            service=case.service,
+        )
+
+    def records(
+        self, shown_case: ShownCase, model: type[models.Model], *, limit: int = 200
+    ) -> list[Shown]:
+        """The records of one model on a case already passed by the gate."""
+        # Only records that hang off a case can be reached through one.
+        assert issubclass(model, CaseRecord), f"{model.__name__} is not a record of a case"
+        record = str(model._meta.model_name)
+        distance = self._reading_distance(shown_case)
+        objects = list(
+            model._default_manager.filter(case_id=shown_case.case_id).order_by("-pk")[:limit]
+        )
+        shown = [self.show(record, obj, distance) for obj in objects]
+        self._audit(
+            Action.READ,
+            [(s, s.categories) for s in shown],
+            case_id=shown_case.case_id,
+            person_id=shown_case.person_id,
+            record=record,
+        )
+        return shown
+
+    def record(self, shown_case: ShownCase, model: type[CaseRecord], pk: int) -> Shown | None:
+        """One record of a case already passed by the gate, shown and audited; None if the
+        case has no such record."""
+        record = str(model._meta.model_name)
+        obj = model._default_manager.filter(case_id=shown_case.case_id, pk=pk).first()
+        if obj is None:
+            return None
+        shown = self.show(record, obj, self._reading_distance(shown_case))
+        self._audit(
+            Action.READ,
+            [(shown, shown.categories)],
+            case_id=shown_case.case_id,
+            person_id=shown_case.person_id,
+            record=record,
+        )
+        return shown
+
+    def changes_since(
+        self, shown: ShownCase, record: str, pk: int, version: int
+    ) -> list[ShownChange]:
+        """What others changed in a record after `version` (the one an editor started from),
+        oldest first, redacted at the distance of the case it was reached through and audited
+        as a read of that record: what the second editor is shown before saving again."""
+        rows = list(
+            Change.objects.filter(record_type=record, record_id=pk, version__gt=version)
+            .select_related("changed_by")
+            .order_by("version", "pk")[:200]
+        )
+        changes = self._show_changes(rows, {None: self._reading_distance(shown)})
+        self._audit_changes(changes, case_id=shown.case_id, person_id=shown.person_id)
+        return changes
+
+    def changes_of(self, person_id: int, seqs: Iterable[int]) -> dict[int, list[ShownChange]]:
+        """The old and new values behind some audit events (by `seq`) about a person, for the
+        audit trail: each redacted at this member of staff's distance to the case the change
+        was made on (a person's own record: their nearest case), and audited as a read."""
+        rows = list(
+            Change.objects.filter(audit_seq__in=list(seqs))
+            .filter(Q(person_id=person_id) | Q(case__person_id=person_id))
+            .select_related("changed_by")
+            .order_by("audit_seq", "pk")
+        )
+        if not rows:
+            return {}
+        visible = self.cases().filter(person_id=person_id)
+        by_case: dict[int | None, Distance] = {}
+        for case_id, distance in visible.values_list("pk", "gate_distance"):  # type: ignore[misc]
+            glass = case_id in self.glass_reasons
+            by_case[case_id] = Distance.ALLOCATED if glass else Distance(distance)
+        nearest = min(by_case.values(), default=Distance.CONTROLLER if self.is_dpo else None)
+        if nearest is not None:
+            by_case[None] = nearest
+        changes = self._show_changes(rows, by_case)
+        self._audit_changes(changes, case_id=None, person_id=person_id)
+        found: dict[int, list[ShownChange]] = {}
+        for change in changes:
+            found.setdefault(change.audit_seq, []).append(change)
+        return found
+
+    def _show_changes(
+        self, rows: list[Change], distances: dict[int | None, Distance]
+    ) -> list[ShownChange]:
+        shown = []
+        for row in rows:
+            distance = distances.get(row.case_id)
+            category = self.policy.category(row.record_type, row.field)
+            withheld: Withheld | None
+            if distance is None:
+                withheld = Withheld(category, f"{self.policy.label}: the case is out of reach")
+            else:
+                redaction = dict(self._redaction(row.record_type, distance, "read").fields)
+                withheld = redaction.get(row.field)
+            shown.append(
+                ShownChange(
+                    record=row.record_type,
+                    record_id=row.record_id,
+                    field=row.field,
+                    old=withheld or _typed(row.record_type, row.field, row.old),
+                    new=withheld or _typed(row.record_type, row.field, row.new),
+                    version=row.version,
+                    at=row.changed_at,
+                    by=staff_name(row.changed_by),
+                    audit_seq=row.audit_seq,
+                    case_id=row.case_id,
+                    category=category if withheld is None else None,
+                )
+            )
+        return shown
+
+    def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
+        """SQL for what falls due on each open case, made only of the dates this role may
+        read at `distance`: the first plan action not done, the review of the latest plan,
+        and the end of an order not yet ended; `next_due` the first of them. With the
+        categories those dates are in, for the audit."""
+        today = timezone.localdate()
+        parts: dict[str, Any] = {}
+        categories: set[str] = set()
+        queries = {
+            "due_action": PlanAction.objects.filter(
+                plan__case_id=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
+            )
+            .order_by("due_on")
+            .values("due_on"),
+            "due_review": Plan.objects.filter(case_id=OuterRef("pk"))
+            .order_by("-starts_on", "-pk")
+            .values("review_on"),
+            "due_order_end": Outcome.objects.filter(case_id=OuterRef("pk"), ends_on__gte=today)
+            .order_by("ends_on")
+            .values("ends_on"),
+        }
+        for name, (dotted, _) in DUE_PARTS.items():
+            if not self.read_decision(dotted, distance):
+                continue
+            if name == "due_action" and not self.read_decision("planaction.done_on", distance):
+                continue  # "not done" is read too
+            parts[name] = SqlCase(
+                When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
+                default=None,
+                output_field=models.DateField(),
+            )
+            categories.add(self.policy.category(*dotted.split(".")) or "")
+        if not parts:
+            return {}, frozenset()
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        dates = [Coalesce(F(name), far) for name in parts]
+        first = Least(*dates) if len(dates) > 1 else dates[0]
+        return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
+
+    @staticmethod
+    def due_of(case: Case) -> Due | None:
+        """What falls due first on a case annotated by `due_annotations`, if anything."""
+        on = getattr(case, "next_due", None)
+        if on is None:
+            return None
+        if isinstance(on, str):  # SQLite's CASE/MIN returns the date as text
+            on = date.fromisoformat(on)
+        part = next(
+            (n for n in DUE_PARTS if str(getattr(case, n, None) or "") == on.isoformat()),
+            "due_action",
+        )
+        return Due(on, part)
+
+    def alerts(
+        self, shown: Sequence[ShownCase], *, action: str = Action.READ
+    ) -> dict[int, list[Shown]]:
+        """The safeguarding alerts (pack flags marked `alert`) each person of these cases
+        holds now, as far as the role may read flags through the nearest of their cases; one
+        query, audited in one batch. A person whose flags are withheld has none here: an
+        alert is never shown, nor its absence implied, without the category."""
+        codes = [f.code for f in self.policy.pack.flags if f.alert and f.of == "person"]
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(shown, key=self._reading_distance, reverse=True):
+            if self.read_decision("personflag.flag", self._reading_distance(case)):
+                nearest[case.person_id] = case
+        if not codes or not nearest:
+            return {}
+        today = timezone.localdate()
+        flags = (
+            # Recorded as not holding (docs/adr/0016) is no alert.
+            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes, holds=True)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+            .order_by("person_id", "flag", "-pk")
+        )
+        found: dict[int, list[Shown]] = {}
+        entries = []
+        for flag in flags:
+            via = nearest[flag.person_id]
+            item = self.show("personflag", flag, self._reading_distance(via))
+            found.setdefault(flag.person_id, []).append(item)
+            entries.append(
+                self._entry(
+                    action,
+                    f"{self.policy.label}: read through the case",
+                    item.categories,
+                    case_id=via.case_id,
+                    person_id=flag.person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=via.service,
+                )
+            )
+        if entries:
+            append(entries)
+        return found
+
+    def young_person(self, person_id: int, *, limit: int = 50) -> ShownPerson:
+        """A young person through those of their cases this member of staff may read, with
+        their flags, all audited in one batch; RefusedCase (audited) if there is none."""
+        rows = list(
+            self.cases()
+            .filter(person_id=person_id)
+            .select_related("person", "allocated_to", "team")
+            .order_by("-pk")[:limit]
+        )
+        if not rows:
+            raise self._refuse_person(person_id)
+        # Open before closed, newest first, by dates only where the role may read them: a
+        # case whose dates are withheld comes after, newest first, so the order tells nothing.
+        cases = sorted((self._show_case(case) for case in rows), key=self._case_order)
+        # The person's own fields and flags are read through the nearest of their cases.
+        nearest = min(cases, key=self._reading_distance)
+        distance = self._reading_distance(nearest)
+        flags = [
+            self.show("personflag", flag, distance)
+            for flag in PersonFlag.objects.filter(person_id=person_id).order_by("-pk")[:limit]
+        ]
+        append(
+            [self._case_entry(Action.READ, shown) for shown in cases]
+            + [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: read through the case",
+                    flag.categories,
+                    case_id=nearest.case_id,
+                    person_id=person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=nearest.service,
+                )
+                for flag in flags
+            ]
+        )
+        return ShownPerson(
+            person_id=person_id,
+            person=nearest.person,
+            cases=cases,
+            flags=flags,
+            workers={case.pk: staff_name(case.allocated_to) for case in rows},
+            teams={case.pk: case.team.name for case in rows},
+        )
+
+    @staticmethod
+    def _case_order(shown: ShownCase) -> tuple[int, int, int]:
+        closed, opened = shown.case.values["closed_on"], shown.case.values["opened_on"]
+        if isinstance(closed, Withheld) or isinstance(opened, Withheld):
+            return (2, 0, 0)
+        return (
+            0 if closed is None else 1,
+            -closed.toordinal() if closed else 0,
+            -opened.toordinal() if opened else 0,
+        )
+
+    def related_people(
+        self, shown: ShownCase | Sequence[ShownCase], *, limit: int = 100
+    ) -> list[RelatedPerson]:
+        """The people around a young person: family and professionals (a Relationship whose
+        `other` is the person's `kind`), and the victims of the offences on these cases
+        (VictimLink). Each is redacted by category at the distance of the case read through,
+        and audited in one batch under the related person's own id, so that their record of
+        who has seen them is whole too."""
+        cases = [shown] if isinstance(shown, ShownCase) else list(shown)
+        if not cases:
+            return []
+        by_case = {c.case_id: c for c in cases}
+        nearest: dict[int, ShownCase] = {}
+        for case in sorted(cases, key=self._reading_distance, reverse=True):
+            nearest[case.person_id] = case
+        related: list[RelatedPerson] = []
+        # In the order they were recorded: ordering by kind would tell a withheld kind.
+        relationships = (
+            Relationship.objects.filter(person_id__in=list(nearest))
+            .select_related("other")
+            .order_by("pk")[:limit]
+        )
+        for link in relationships:
+            via = nearest[link.person_id]
+            distance = self._reading_distance(via)
+            shown_link = self.show("relationship", link, distance)
+            kind_value = shown_link.values["kind"]
+            if isinstance(kind_value, Withheld):
+                kind = "related"
+            else:
+                kind = "professional" if kind_value in PROFESSIONAL_KINDS else "family"
+            related.append(
+                RelatedPerson(
+                    kind, self._show_related(link.other, kind, distance), shown_link, via.case_id
+                )
+            )
+        victims = (
+            VictimLink.objects.filter(offence__case_id__in=list(by_case))
+            .annotate(via_case=F("offence__case_id"))
+            .select_related("victim")
+            .order_by("via_case", "offence_id", "pk")[:limit]
+        )
+        for victim in victims:
+            via = by_case[victim.via_case]
+            distance = self._reading_distance(via)
+            related.append(
+                RelatedPerson(
+                    "victim",
+                    self._show_related(victim.victim, "victim", distance),
+                    self.show("victimlink", victim, distance),
+                    via.case_id,
+                )
+            )
+        if related:
+            append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        r.person.categories | r.link.categories,
+                        case_id=r.case_id,
+                        person_id=r.person.pk,
+                        record=r.link.record,
+                        record_id=r.link.pk,
+                        service=by_case[r.case_id].service if r.case_id in by_case else "",
+                    )
+                    for r in related
+                ]
+            )
+        return related
+
+    def _show_related(self, person: Person, kind: str, distance: Distance) -> Shown:
+        names = RELATED_FIELDS[kind]
+        if person.restricted and not self.is_dpo:
+            rule = (
+                f"{self.policy.label}: processing is restricted (UK GDPR Article 18); "
+                "only the DPO may read it"
+            )
+            return Shown(
+                "person",
+                person.pk,
+                {n: Withheld(self.policy.category("person", n), rule) for n in names},
+                frozenset(),
+            )
+        shown = self.show("person", person, distance)
+        values = {n: shown.values[n] for n in names}
+        categories = {
+            self.policy.category("person", n) or ""
+            for n, v in values.items()
+            if not isinstance(v, Withheld)
+        }
+        return Shown("person", person.pk, values, frozenset(categories - {""}))
+
+    def case_records(
+        self,
+        shown: Sequence[ShownCase],
+        kinds: Sequence[type[CaseRecord]],
+        *,
+        limit: int = 100,
+    ) -> list[ShownRecord]:
+        """The records of these kinds on these cases, plans with their actions: one query per
+        kind of record whatever the number of cases or records (the newest `limit` of each
+        kind, by when they were recorded), each record redacted at the distance of its case,
+        all audited in one batch. In the order read; a page arranges them (the timeline:
+        `web.selectors.timeline`)."""
+        by_case = {c.case_id: c for c in shown}
+        if not by_case:
+            return []
+        entries: list[ShownRecord] = []
+        for model in kinds:
+            record = str(model._meta.model_name)
+            objects = (
+                model._default_manager.filter(case_id__in=list(by_case))
+                .select_related("created_by")
+                .order_by("-created_at", "-pk")[:limit]
+            )
+            for obj in objects:
+                via = by_case[obj.case_id]
+                entries.append(
+                    ShownRecord(
+                        record=self.show(record, obj, self._reading_distance(via)),
+                        case_id=via.case_id,
+                        recorded_at=obj.created_at,
+                        recorded_by=staff_name(obj.created_by),
+                    )
+                )
+        plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
+        actions: list[tuple[ShownRecord, Shown]] = []
+        if plans:
+            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
+                entry = plans[action.plan_id]
+                shown_action = self.show(
+                    "planaction", action, self._reading_distance(by_case[entry.case_id])
+                )
+                entry.actions.append(shown_action)
+                actions.append((entry, shown_action))
+        audited = [(e, e.record) for e in entries] + actions
+        if audited:
+            append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        item.categories,
+                        case_id=entry.case_id,
+                        person_id=by_case[entry.case_id].person_id,
+                        record=item.record,
+                        record_id=item.pk,
+                        service=by_case[entry.case_id].service,
+                    )
+                    for entry, item in audited
+                ]
+            )
+        return entries
+
+    def _nearest_cases(self, person_ids: list[int]) -> list[Case]:
+        """For each person, in the order given, the nearest of their cases this member of
+        staff may read (open before closed, newest first): one query."""
+        if not person_ids:
+            return []
+        nearest: dict[int, Case] = {}
+        for case in (
+            self.cases()
+            .filter(person_id__in=person_ids)
+            .select_related("person", "allocated_to", "team")
+            .order_by(
+                "person_id",
+                "gate_distance",  # type: ignore[misc]
+                F("closed_on").desc(nulls_first=True),
+                "-opened_on",
+                "-pk",
+            )
+        ):
+            nearest.setdefault(case.person_id, case)
+        return [nearest[pk] for pk in person_ids if pk in nearest]

@@ -66,6 +66,7 @@ ID_NAMES = {
     "glass_id": "glass",
     "disclosure_id": "disclosure",
     "consent_id": "consent",
+    "approver_id": "user",
 }
 # Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
 FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -319,6 +320,17 @@ def _body(template: str, method: str, own: Own) -> Any:
         }
     if method == "patch" and template.startswith("/api/v1/people/"):
         return {"phone": "01234 567890"}
+    if method == "post" and template.startswith("/api/v1/cases/{case_id}/shares"):
+        # A share that needs a second person's approval where the pack has one (so the
+        # approver named is looked up), and is refused without it: no new disclosure's number
+        # or time in the answer to tell two asks apart.
+        nhs = any(r.code == "nhs" for r in own.world.pack.recipients)
+        return {
+            "recipient": "nhs" if nhs else "courts",
+            "purpose": own.world.pack.purposes[0].code,
+            "gateway": "safeguarding" if nhs else "no-such-gateway",
+            "reason": "Risk of serious harm reported today",
+        }
     return None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from safehold.access.models import User
@@ -34,6 +34,7 @@ from safehold.sharing.items import value_of
 from safehold.sharing.models import (
     Channel,
     ConsentRecord,
+    ConsentState,
     ConsentStatus,
     Disclosure,
     DisclosureSubject,
@@ -120,13 +121,26 @@ def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> 
     if extract.services:
         cases = cases.filter(service__in=extract.services)
     people = Person.objects.filter(Exists(cases), controller_id=controller_id, restricted=False)
-    in_force = ConsentRecord.objects.in_force(today).filter(person_id=OuterRef("pk"))
-    for code in extract.consent:
-        people = people.filter(Exists(in_force.filter(preference=code)))
     policy = SharePolicy(AccessPolicy(pack))
     withholding = [p.code for p in policy.withholding(extract.recipient, extract.purpose)]
-    if withholding:
-        people = people.exclude(Exists(in_force.filter(preference__in=withholding)))
+    # Each preference's newest record per person, by the (person, preference, -id) index: one
+    # probe a person, then whether that record is in force. (A NOT EXISTS of a newer record
+    # inside an EXISTS is planned as a nested loop over every consent on PostgreSQL.)
+    for n, code in enumerate([*extract.consent, *withholding]):
+        newest = ConsentRecord.objects.filter(person_id=OuterRef("pk"), preference=code)
+        people = people.annotate(
+            **{f"newest_{n}": Subquery(newest.order_by("-pk").values("pk")[:1])}
+        )
+        in_force = ConsentRecord.objects.filter(
+            Q(until__isnull=True) | Q(until__gte=today),
+            pk=OuterRef(f"newest_{n}"),
+            state=ConsentState.GIVEN,
+            on__lte=today,
+        )
+        if code in extract.consent:
+            people = people.filter(Exists(in_force))
+        else:
+            people = people.exclude(Exists(in_force))
     return people
 
 

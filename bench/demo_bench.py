@@ -23,7 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
 SAFEHOLD = REPO / ".venv" / "bin" / "safehold"
-BENCH_DATABASE = "bench_demo"
+# BENCH_DEMO_DATABASE: another name, so that two checkouts can keep one each on one server.
+BENCH_DATABASE = os.environ.get("BENCH_DEMO_DATABASE", "bench_demo")
 SQLITE_PATH = Path("/tmp/safehold-bench/demo.sqlite3")  # noqa: S108 - a scratch file
 TARGET_SECONDS = 120.0
 

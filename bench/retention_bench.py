@@ -47,7 +47,20 @@ def main() -> None:
         help="with --reuse: forget every retention unit first, so the plan starts from nothing",
     )
     parser.add_argument("--no-sweep", action="store_true", help="time the plan only")
+    parser.add_argument("--no-plan", action="store_true", help="with --reuse: time the sweep only")
     parser.add_argument("--workers", type=int, default=2, help="plan processes")
+    parser.add_argument(
+        "--baseline",
+        default="main",
+        help="git revision whose planner is timed in the same run, turn about ('' for none)",
+    )
+    parser.add_argument(
+        "--plan-part",
+        type=float,
+        default=1.0,
+        help="with --baseline: plan only this share of the case files and people (by id), so "
+        "that four plans fit in a run on a busy machine",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -73,7 +86,12 @@ def main() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE retention_disposal, retention_unit")
-    bench_plan(runs=2 if fresh or args.replan else 1, workers=args.workers)
+    if args.no_plan and not fresh:
+        pass
+    elif args.baseline:
+        bench_plan_against(args.baseline, workers=args.workers, part=args.plan_part)
+    else:
+        bench_plan(runs=2 if fresh or args.replan else 1, workers=args.workers)
     if not args.no_sweep:
         bench_sweep(world, args.sweep, args.batch, args.strict)
 
@@ -368,6 +386,78 @@ def bench_plan(*, runs: int, workers: int) -> None:
         )
 
 
+def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
+    """The plan at `rev` (loaded from git, bench/baseline.py) and this tree's, turn about on
+    the same rows: each from nothing (the unit table emptied first), then each again with
+    nothing changed. `part` < 1: only that share of the case files and people, by id, in one
+    process (workers are ignored), as `plan` would walk them."""
+    from django.db import connection
+    from django.db.models import Max, Q
+    from django.utils import timezone
+
+    from safehold.records.models import Case, Person
+    from safehold.retention import planner
+    from safehold.retention.planner import run as planner_run
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import baseline
+
+    old = baseline.load(rev, "safehold.retention.planner")["safehold.retention.planner"]
+    name = f"baseline {baseline.describe(rev)}"
+    limits = {
+        model: int((model.objects.aggregate(n=Max("pk"))["n"] or 0) * part)
+        for model in (Case, Person)
+    }
+
+    def plan_of(module: Any, whole: Any) -> Any:
+        if part >= 1.0:
+            return whole.plan(workers=workers)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        report = module.PlanReport()
+        packs, holds, today = module.Packs(), module.Holds.load(), timezone.localdate()
+        for what, model in (("case files", Case), ("people", Person)):
+            module._plan_range(
+                report, what, model, Q(pk__lte=limits[model]), module.CHUNK, packs, holds, today
+            )
+        report.written += module.fall_due(today)
+        report.seconds = time.perf_counter() - started
+        report.cpu = time.process_time() - cpu_started  # this process's: the planner's Python
+        return report
+
+    seconds: dict[tuple[str, int], float] = {}
+    for run, label, module, whole in [
+        (1, name, old, old),
+        (1, "this tree", planner_run, planner),
+        (2, name, old, old),
+        (2, "this tree", planner_run, planner),
+    ]:
+        if run == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE retention_disposal, retention_unit")
+        report = plan_of(module, whole)
+        seconds[(label, run)] = report.seconds
+        units = report.case_files + report.people
+        print(
+            f"plan run {run} ({label}, {'1 process' if part < 1 else f'{workers} workers'}): "
+            f"{report.case_files:,} case files + {report.people:,} people in "
+            f"{report.seconds:.1f} s ({units / report.seconds:,.0f} rows/s), "
+            f"{report.written:,} units written"
+            + (f"; {report.cpu:.1f} s of CPU in this process" if hasattr(report, "cpu") else ""),
+            flush=True,
+        )
+    scale = (
+        f" (x{1 / part:.0f} for all: {seconds[('this tree', 1)] / part:.0f} s)" if part < 1 else ""
+    )
+    for run, what in ((1, "from nothing"), (2, "nothing changed")):
+        print(
+            f"plan {what}: this tree {seconds[('this tree', run)]:.1f} s, baseline "
+            f"{seconds[(name, run)]:.1f} s "
+            f"({seconds[(name, run)] / seconds[('this tree', run)]:.2f}x faster)"
+            + (f"{scale}  [target <= 60 s for 1M case files]" if run == 1 else ""),
+            flush=True,
+        )
+
+
 PLAIN_DELETE = [
     "DELETE FROM records_planaction WHERE plan_id IN "
     "(SELECT id FROM records_plan WHERE case_id = ANY(%(ids)s))",
@@ -396,6 +486,7 @@ def bench_sweep(world: dict[str, Any], n: int, batch: int, strict: int) -> None:
     due = list(
         RetentionUnit.objects.due()
         .filter(kind="case-file", held_by="")
+        .exclude(action="review")  # approving those needs a decision: destroy, anonymise...
         .order_by("pk")
         .values_list("pk", "key")[: 2 * n + strict]
     )

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "safehold.rights",
     # Who we share with and why: consents, objections, the disclosure log, extracts.
     "safehold.sharing",
+    "safehold.statistics",
     "csp",
 ]
 
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "safehold.web.headers.NoStoreMiddleware",
     # The Content-Security-Policy (CONTENT_SECURITY_POLICY below), with a nonce per response.
     "csp.middleware.CSPMiddleware",
+    # Values many parts of one page read, read once per request (safehold/requestmemo.py).
+    "safehold.web.middleware.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

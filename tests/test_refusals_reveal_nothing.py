@@ -32,6 +32,7 @@ from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
 from safehold.records.models import Case, Person
 from safehold.retention.models import HoldScope, LegalHold
+from safehold.rights.models import RightsRequest
 from safehold.sharing.models import ConsentRecord, Disclosure
 from safehold.web.converters import IdConverter
 from tests.access.conftest import World, make_world
@@ -54,6 +55,7 @@ ID_KINDS = {
     "glass": 7,
     "disclosure": 8,
     "consent": 9,
+    "request": 10,
 }
 # What each parameter or body field names.
 ID_NAMES = {
@@ -67,11 +69,27 @@ ID_NAMES = {
     "disclosure_id": "disclosure",
     "consent_id": "consent",
     "approver_id": "user",
+    "request_id": "request",
 }
 # Forms whose fields take an id, with the rest of a valid submission: (page, field, kind, data).
 FORM_IDS: list[tuple[str, str, str, dict[str, str]]] = [
     ("web:retention-holds", "person", "person", {"scope": HoldScope.PERSON}),
     ("web:retention-holds", "case", "case", {"scope": HoldScope.CASE}),
+    (
+        "web:rights-request-new",
+        "person",
+        "person",
+        {
+            "kind": "access",
+            "received_on-day": "2",
+            "received_on-month": "3",
+            "received_on-year": "2026",
+            "requester": "self",
+            "channel": "letter",
+            "asked": "Everything you hold",
+            "identity": "confirmed",
+        },
+    ),
 ]
 REVIEW = date.today() + timedelta(days=90)
 HOLD_DATA = {
@@ -181,6 +199,14 @@ def other_council(caller: World) -> None:
         recorded_at=timezone.now(),
         pack_version_id=them.version_id,
     )
+    RightsRequest.objects.create(
+        pk=other("request"),
+        person=person,
+        controller=them.controller,
+        kind="access",
+        received_on=REVIEW - timedelta(days=120),
+        due_on=REVIEW - timedelta(days=90),
+    )
     for kind in ID_KINDS:
         assert not _exists(kind, missing(kind))
 
@@ -196,6 +222,7 @@ def _exists(kind: str, pk: int) -> bool:
         "glass": BreakGlass,
         "disclosure": Disclosure,
         "consent": ConsentRecord,
+        "request": RightsRequest,
     }
     return bool(models[kind]._default_manager.filter(pk=pk).exists())
 

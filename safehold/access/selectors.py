@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
+from safehold import requestmemo
 from safehold.access.models import BreakGlass, User
 from safehold.access.policy import effective_role
 from safehold.policy import selectors
@@ -22,3 +26,31 @@ def break_glass_to_review(controller_id: int) -> int:
     return BreakGlass.objects.filter(
         case__controller_id=controller_id, reviewed_at__isnull=True
     ).count()
+
+
+class GlassInForce(NamedTuple):
+    case_id: int
+    person_id: int
+    reason: str
+    started_at: datetime
+    expires_at: datetime
+
+
+def glass_in_force(user: User) -> list[GlassInForce]:
+    """This member of staff's break-glass grants in force now, oldest first: one query per
+    request, for the gate (which cases it opens, and why) and the page's banner alike."""
+    return requestmemo.remember(
+        ("glass_in_force", user.pk),
+        lambda: [
+            GlassInForce(*row)
+            for row in BreakGlass.objects.in_force()
+            .filter(user=user)
+            .order_by("started_at", "pk")
+            .values_list("case_id", "case__person_id", "reason", "started_at", "expires_at")
+        ],
+    )
+
+
+def forget_glass(user: User) -> None:
+    """A grant was made or ended in this request: read them again."""
+    requestmemo.forget(("glass_in_force", user.pk))

@@ -116,6 +116,21 @@ class RowHasher:
         encoded = _encode([FORMAT, row[SEQ], self._text, *row[AT + 1 : _END]])
         return hashlib.sha256((prev_hash + encoded).encode("utf-8")).hexdigest()
 
+    def chain(self, prev_hash: str, rows: Sequence[Sequence[object]]) -> list[str]:
+        """The hash of each row in turn, each chained to the one before, the first to
+        `prev_hash`: __call__ for a batch, without a call per row."""
+        digests: list[str] = []
+        add, sha256, encode, text = digests.append, hashlib.sha256, _encode, self._text
+        for row in rows:
+            raw = row[AT]
+            if raw != self._raw:
+                text = self._text = timestamp_text(self.parse(raw))
+                self._raw = raw
+            encoded = encode([FORMAT, row[SEQ], text, *row[AT + 1 : _END]])
+            prev_hash = sha256((prev_hash + encoded).encode("utf-8")).hexdigest()
+            add(prev_hash)
+        return digests
+
     def parse(self, raw: object) -> datetime:
         """A stored timestamp's text (or a datetime) as an aware datetime; ValueError if it is
         not a timestamp."""

@@ -25,6 +25,7 @@ class Action(models.TextChoices):
     BREAK_GLASS = "break-glass", "Break-glass access"
     DISCLOSE = "disclose", "Disclosed"
     RETENTION_DISPOSE = "retention-dispose", "Disposed of under a retention rule"
+    AGGREGATE = "aggregate", "Aggregate statistics"
 
 
 class Decision(models.TextChoices):

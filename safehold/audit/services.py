@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 import time
 from collections.abc import Collection, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection, transaction
-from django.db.models import F, Field, TextField
+from django.db.models import Field, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -27,6 +28,10 @@ from safehold.audit.models import Action, AuditEvent, ChainHead, Decision
 HEAD_ID = 1
 CODE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 BIGINT = range(-(2**63), 2**63)
+
+
+# The shapes of entry (all but the ids) already checked, with their action and decision.
+_CHECKED: dict[tuple[Any, ...], tuple[Action, Decision]] = {}
 
 
 class InvalidEntry(ValueError):
@@ -79,18 +84,46 @@ class AuditEntry:
     pack_version_id: int | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.categories, str):
+            raise InvalidEntry("categories must be a collection of codes, not one string")
+        categories = tuple(sorted(set(self.categories)))
+        # Entries of one batch (a caseload's fifty cases) differ only in their ids: everything
+        # else is checked once per process and shape, and remembered.
+        shape: tuple[Any, ...] = (
+            self.actor_label,
+            self.action,
+            self.decision,
+            self.rule,
+            self.record_type,
+            categories,
+            self.purpose,
+            self.reason,
+            self.recipient,
+        )
+        try:
+            normalised = _CHECKED.get(shape)
+            hashable = True
+        except TypeError:  # something unhashable where text belongs: checked below
+            normalised, hashable = None, False
+        if normalised is None:
+            normalised = self._check_shape(categories)
+            if hashable:
+                if len(_CHECKED) >= 4_096:
+                    _CHECKED.clear()
+                _CHECKED[shape] = normalised
+        # Frozen: normalise through object.__setattr__, once, here.
+        object.__setattr__(self, "action", normalised[0])
+        object.__setattr__(self, "decision", normalised[1])
+        object.__setattr__(self, "categories", categories)
+        for name in ("actor_id", "person_id", "case_id", "record_id", "pack_version_id"):
+            _bigint(name, getattr(self, name))
+
+    def _check_shape(self, categories: tuple[str, ...]) -> tuple[Action, Decision]:
+        """Everything but the ids: what, how decided, who, why, under which rule."""
         try:
             action, decision = Action(self.action), Decision(self.decision)
         except ValueError as exc:
             raise InvalidEntry(str(exc)) from None
-        if isinstance(self.categories, str):
-            raise InvalidEntry("categories must be a collection of codes, not one string")
-        categories = tuple(sorted(set(self.categories)))
-        # Frozen: normalise through object.__setattr__, once, here.
-        object.__setattr__(self, "action", action)
-        object.__setattr__(self, "decision", decision)
-        object.__setattr__(self, "categories", categories)
-
         _text("actor_label", self.actor_label, 150)
         _text("rule", self.rule)
         _text("record_type", self.record_type, 64)
@@ -99,8 +132,6 @@ class AuditEntry:
         _code("recipient", self.recipient)
         for code in categories:
             _code("category", code)
-        for name in ("actor_id", "person_id", "case_id", "record_id", "pack_version_id"):
-            _bigint(name, getattr(self, name))
 
         if not self.actor_label.strip():
             raise InvalidEntry("actor_label is required: the log must say who")
@@ -119,6 +150,7 @@ class AuditEntry:
             raise InvalidEntry("a disclosure needs its recipient")
         if action == Action.REFUSE and decision != Decision.REFUSED:
             raise InvalidEntry("a refusal is a refused decision")
+        return action, decision
 
     def hashed_values(self, seq: int, at: datetime) -> tuple[Any, ...]:
         """The values the chain hashes, in chain.HASHED_FIELDS order."""
@@ -142,24 +174,77 @@ class AuditEntry:
         )
 
 
-def _lock_head() -> ChainHead:
-    if connection.vendor == "sqlite":
-        # select_for_update is a no-op on SQLite, and two deferred transactions that both read
-        # first deadlock when both then write. Writing first takes the write lock up front.
-        ChainHead.objects.filter(pk=HEAD_ID).update(seq=F("seq"))
-    locked = ChainHead.objects.select_for_update()
-    head = locked.filter(pk=HEAD_ID).first()
-    if head is None:
-        # The first append ever (or after a test database was flushed). If another appender
-        # creates the head at the same moment, its row wins and we wait for it below.
-        ChainHead.objects.bulk_create(
-            [ChainHead(pk=HEAD_ID, seq=0, hash=GENESIS)], ignore_conflicts=True
-        )
-        head = locked.get(pk=HEAD_ID)
-    return head
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head until the transaction ends, and return its (seq, hash).
+
+    One statement on both databases: an UPDATE that changes nothing takes the row's write
+    lock (on SQLite, the database's: writing first means two appenders that both read first
+    cannot deadlock upgrading their locks) and RETURNING reads the head under it."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET seq = seq WHERE id = %s RETURNING seq, hash",  # noqa: S608
+                [HEAD_ID],
+            )
+            head = cursor.fetchone()
+            if head is not None:
+                return int(head[0]), str(head[1])
+            # The first append ever (or after a test database was flushed). If another
+            # appender creates the head at the same moment, its row wins and we wait for it.
+            ChainHead.objects.bulk_create(
+                [ChainHead(pk=HEAD_ID, seq=0, hash=GENESIS)], ignore_conflicts=True
+            )
+    raise RuntimeError("the audit chain head could not be created")  # pragma: no cover
 
 
-def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
+class Appended(Sequence[AuditEvent]):
+    """The rows one `append` stored, in chain order. Each is made a model instance only when
+    it is looked at: most callers look at none, and making 5,000 of them cost more than
+    hashing and storing them."""
+
+    __slots__ = ("_made", "_rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+        self._made: dict[int, AuditEvent] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> AuditEvent: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[AuditEvent]: ...
+    def __getitem__(self, index: int | slice) -> AuditEvent | list[AuditEvent]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        index = range(len(self._rows))[index]  # IndexError past either end
+        made = self._made.get(index)
+        if made is None:
+            # The model's columns are in CHAIN_COLUMNS order (a test holds them to it), and
+            # each row holds the very values hashed. The stubs misread *args.
+            made = self._made[index] = AuditEvent(*self._rows[index])  # type: ignore[misc]
+        return made
+
+    def __add__(self, other: Sequence[AuditEvent]) -> list[AuditEvent]:
+        return [*self, *other]
+
+    def __radd__(self, other: Sequence[AuditEvent]) -> list[AuditEvent]:
+        return [*other, *self]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, like a list
+
+    def __repr__(self) -> str:
+        return f"<Appended entries {self._rows[0][0]}-{self._rows[-1][0]}>" if self else "[]"
+
+
+def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
     """Chain `events` onto the log, in order, in one transaction, and return the stored rows.
 
     Appenders are serialised by the lock on the chain head, held until the transaction ends:
@@ -169,68 +254,61 @@ def append(events: Sequence[AuditEntry]) -> list[AuditEvent]:
     """
     if not events:
         return []
-    with transaction.atomic():
-        head = _lock_head()
+    # No savepoint inside the caller's transaction: if the append fails, so does the work it
+    # logs (two statements saved on every logged read).
+    with transaction.atomic(savepoint=False):
+        head_seq, head_hash = _lock_head()
         at = timezone.now()
-        row_hash = RowHasher(UTC)
-        seq, prev = head.seq, head.hash
-        rows = []
-        params: list[tuple[Any, ...]] = []
-        # Every column but `at` holds a plain value as the database stores it; `at` is the
-        # same for the whole call, so it is prepared for the database once.
-        at_param = AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
-        for entry in events:
-            seq += 1
-            values = entry.hashed_values(seq, at)
-            digest = row_hash(prev, values)
-            # The row is made from the very values hashed: the model's columns are in
-            # CHAIN_COLUMNS order (a test holds them to it). The stubs misread *args.
-            rows.append(AuditEvent(*values, prev, digest))  # type: ignore[misc]
-            params.append((values[0], at_param, *values[2:], prev, digest))
-            prev = digest
-        _insert(params)
-        ChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
-        if checkpoints.due(head.seq, seq):
+        values = [entry.hashed_values(seq, at) for seq, entry in enumerate(events, head_seq + 1)]
+        digests = RowHasher(UTC).chain(head_hash, values)
+        prevs = [head_hash, *digests[:-1]]
+        rows = [(*v, prev, digest) for v, prev, digest in zip(values, prevs, digests, strict=True)]
+        _insert(rows, at)
+        seq, last = head_seq + len(rows), digests[-1]
+        ChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=last)
+        if checkpoints.due(head_seq, seq):
             # Signed once committed: a checkpoint of entries rolled back would accuse the
             # entries that later take their numbers.
-            transaction.on_commit(functools.partial(checkpoints.write_after_commit, seq, prev))
-    return rows
+            transaction.on_commit(functools.partial(checkpoints.write_after_commit, seq, last))
+    return Appended(rows)
 
 
 @functools.cache
-def _insert_statement(vendor: str, rows: int) -> str:
+def _insert_statement(vendor: str) -> str:
     quote = connection.ops.quote_name
     fields = [
         f for f in (AuditEvent._meta.get_field(n) for n in CHAIN_COLUMNS) if isinstance(f, Field)
     ]
     columns = ", ".join(quote(f.column or f.attname) for f in fields)
     table = quote(AuditEvent._meta.db_table)
-    if vendor == "postgresql":
-        # One array per column, whatever the batch size: a few parameters to bind and parse
-        # instead of one per value (what Django's own bulk_create does on PostgreSQL).
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        return f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays})"  # noqa: S608
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only the model's own quoted names and placeholders go into the text; values are bound.
-    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+    if vendor == "postgresql":
+        return f"COPY {table} ({columns}) FROM STDIN"
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(CHAIN_COLUMNS))})"  # noqa: S608
 
 
-def _insert(params: Sequence[tuple[Any, ...]]) -> None:
-    """Batch INSERTs of a shape that never changes. Every read of personal data appends here;
-    bulk_create spent most of a caseload's audit time compiling the same SQL again and
-    preparing values that are already as the database stores them."""
+def _insert(rows: Sequence[tuple[Any, ...]], at: datetime) -> None:
+    """Store rows in CHAIN_COLUMNS order, all appended at `at`. Every read of personal data
+    appends here, so this goes past Django's cursor to the driver's bulk path: COPY on
+    PostgreSQL, one prepared INSERT run for every row on SQLite (Django's cursor rewrites
+    the placeholders of the whole statement with a regular expression on every call)."""
+    sql = _insert_statement(connection.vendor)
+    started = time.monotonic()
     with connection.cursor() as cursor:
+        driver = cursor.cursor
         if connection.vendor == "postgresql":
-            cursor.execute(
-                _insert_statement("postgresql", 0), [list(c) for c in zip(*params, strict=True)]
-            )
-            return
-        limit = connection.features.max_query_params or 999
-        per_statement = max(1, min(limit // len(CHAIN_COLUMNS), 500))
-        for start in range(0, len(params), per_statement):
-            batch = params[start : start + per_statement]
-            sql = _insert_statement(connection.vendor, len(batch))
-            cursor.execute(sql, [value for row in batch for value in row])
+            with driver.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            # Every column but `at` holds a plain value as the database stores it; `at`, the
+            # same for the whole call, is prepared for the database once.
+            stored_at = AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
+            sqlite3.Cursor.executemany(driver, sql, [(r[0], stored_at, *r[2:]) for r in rows])
+    if connection.queries_logged:  # counted like any other query (assertNumQueries)
+        connection.queries_log.append(
+            {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
 
 
 def append_one(entry: AuditEntry) -> AuditEvent:
@@ -367,16 +445,21 @@ def _rows(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[Ro
     # One short transaction per window of sequence numbers, not one for the whole chain: on
     # PostgreSQL the server-side cursor streams inside it (outside a transaction it would be
     # WITH HOLD, copied whole before the first row), and no snapshot or SQLite read lock is
-    # held for the length of a verify of tens of millions of rows.
+    # held for the length of a verify of tens of millions of rows. Rows come from the driver
+    # in chunks, as its own tuples: Django's iterator cost more per row than the hash.
     for start in range(low, head_seq, window):
-        with transaction.atomic():
-            yield from (
-                AuditEvent.objects.filter(seq__gt=start, seq__lte=min(start + window, head_seq))
-                .annotate(at_text=Cast("at", output_field=TextField()))
-                .order_by("seq")
-                .values_list(*STREAM_COLUMNS)
-                .iterator(chunk_size=chunk_size)
-            )
+        query = (
+            AuditEvent.objects.filter(seq__gt=start, seq__lte=min(start + window, head_seq))
+            .annotate(at_text=Cast("at", output_field=TextField()))
+            .order_by("seq")
+            .values_list(*STREAM_COLUMNS)
+            .query
+        )
+        sql, params = query.sql_with_params()
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(chunk_size):
+                yield from chunk
 
 
 def _gap(expected: int, found: object) -> ChainBreak:

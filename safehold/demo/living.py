@@ -63,6 +63,7 @@ class Living:
     former: int = 0
     holds: int = 0
     break_glass: int = 0
+    requests: int = 0
 
 
 def living_service(*, pack: str | None = None, seed: int = DEFAULT_SEED) -> Living:
@@ -96,6 +97,10 @@ def living_service(*, pack: str | None = None, seed: int = DEFAULT_SEED) -> Livi
                 by=dpo, reason=HOLD_REASONS[1], review_on=today + timedelta(days=90), case=case
             )
             living.holds += 2
+        if dpo is not None:
+            from safehold.rights.demo import requests_for
+
+            living.requests += requests_for(controller.pk, dpo, timezone.localdate())
         glass = next((u for u in staff if roles.get(u.role) and roles[u.role].break_glass), None)
         if glass is not None:
             target = (

@@ -88,6 +88,20 @@ class Household:
     last_contact: date | None = None
 
 
+# Why cases close, weighted by kind of work (most complete); drawn from the case's own numbers,
+# not the generator's stream, so adding reasons changed no other synthetic value.
+CLOSED_REASONS: dict[str, tuple[str, ...]] = {
+    "court": ("completed",) * 14 + ("revoked",) * 2 + ("custody",) * 2 + ("transferred", "moved"),
+    "out-of-court": ("completed",) * 16 + ("no-further-action",) * 2 + ("moved", "transferred"),
+    "prevention": ("completed",) * 12 + ("declined",) * 4 + ("no-further-action",) * 3 + ("moved",),
+}
+
+
+def closed_reason(kind: str, person: int, opened: date) -> str:
+    reasons = CLOSED_REASONS.get(kind, ("completed",))
+    return reasons[(person * 7919 + opened.toordinal()) % len(reasons)]
+
+
 @dataclass
 class CaseInfo:
     id: int
@@ -356,6 +370,7 @@ class World:
             allocated_to_id=worker.user if worker else None,
             opened_on=opened,
             closed_on=closed,
+            closed_reason=closed_reason(kind, person, opened) if closed else "",
         )
         return CaseInfo(local, kind, service, opened, closed)
 

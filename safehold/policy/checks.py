@@ -155,6 +155,7 @@ class _Checker:
         self.rights()
         self.commitments()
         self.accepted_gaps()
+        self.statistics()
         return self.problems
 
     def controllers(self) -> None:
@@ -708,6 +709,56 @@ class _Checker:
                     f"{name} is never printed in the notice: a promise people are not told "
                     "of is not one they can rely on",
                 )
+
+    def statistics(self) -> None:
+        """Outputs named by their codes; opt-outs recorded as flags the pack defines."""
+        from safehold.statistics.codes import OUTPUT_CODES, return_codes
+
+        section = self.data.get("statistics")
+        if not isinstance(section, dict):
+            return
+        returns = return_codes()
+
+        def output(path: PathKey, code: Any, *, or_return: bool = False) -> None:
+            known = (*OUTPUT_CODES, *returns) if or_return else OUTPUT_CODES
+            if isinstance(code, str) and code != "*" and code not in known:
+                hint = difflib.get_close_matches(code, known, n=1)
+                self.error(
+                    path,
+                    f"there is no statistics output '{code}'"
+                    + (f"; did you mean '{hint[0]}'?" if hint else "")
+                    + f" (the outputs are: {', '.join(known)})",
+                )
+
+        seen: dict[str, int] = {}
+        for i, item in enumerate(_list(section.get("outputs"))):
+            if isinstance(item, dict):
+                code = item.get("output")
+                output(("statistics", "outputs", i, "output"), code)
+                if isinstance(code, str) and code in seen:
+                    self.error(
+                        ("statistics", "outputs", i, "output"),
+                        f"the output '{code}' is given a profile twice (first at line "
+                        f"{self.source.position(('statistics', 'outputs', seen[code]))[0]})",
+                    )
+                seen.setdefault(str(code), i)
+        for i, item in enumerate(_list(section.get("opt_outs"))):
+            if not isinstance(item, dict):
+                continue
+            path = ("statistics", "opt_outs", i, "preference")
+            code = item.get("preference")
+            self.refs(path, code, "preferences", "an opt-out")
+            index = self.codes["preferences"].get(code) if isinstance(code, str) else None
+            if index is not None:
+                kind = self.data["preferences"][index].get("kind")
+                if kind not in ("opt-out", "objection"):
+                    self.error(
+                        path,
+                        f"an opt-out of statistics names the preference '{code}', which is a "
+                        f"{kind}: only an 'opt-out' or an 'objection' leaves people out",
+                    )
+            for j, code in enumerate(_list(item.get("outputs"))):
+                output(("statistics", "opt_outs", i, "outputs", j), code, or_return=True)
 
     def accepted_gaps(self) -> None:
         from fnmatch import fnmatchcase

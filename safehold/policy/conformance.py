@@ -179,6 +179,29 @@ def _raw_statements(pack: Pack) -> list[Statement]:
         )
     found.append(
         Statement(
+            "right:answered-within-a-month",
+            "right",
+            "We will respond within one month of receiving a request, extended by up to two "
+            "months only if we tell you why within the first month.",
+            m["rights-statutory-clock"],
+        )
+    )
+    if pack.rights.second_approval or pack.rights.access_shows_who_has_seen:
+        promised = []
+        if pack.rights.access_shows_who_has_seen:
+            promised.append("a copy of your information lists who has seen your record")
+        if pack.rights.second_approval:
+            promised.append("a second member of staff checks every copy before it is sent")
+        found.append(
+            Statement(
+                "right:access-copy",
+                "right",
+                f"{'; '.join(promised)[:1].upper()}{'; '.join(promised)[1:]}.",
+                m["rights-access-bundle-reviewed"],
+            )
+        )
+    found.append(
+        Statement(
             "right:requests-suspend-disposal",
             "right",
             "Nothing is disposed of while a rights request about it is open.",
@@ -208,6 +231,27 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 accepted=commitment.stated_only,
             )
         )
+    if "statistics" in pack.model_fields_set:
+        from safehold.statistics.profiles import from_schema
+
+        found.append(
+            Statement(
+                "statistics:suppression",
+                "statistics",
+                from_schema(pack.statistics.suppression).describe(),
+                m["statistics-disclosure-control"],
+            )
+        )
+        for opt_out in pack.statistics.opt_outs:
+            found.append(
+                Statement(
+                    f"statistics:opt-out:{opt_out.preference}",
+                    "statistics",
+                    f"People who chose '{opt_out.preference}' are left out of "
+                    f"{', '.join(opt_out.outputs)}.",
+                    m["statistics-opt-out"],
+                )
+            )
     found.append(
         Statement(
             "audit",
@@ -280,4 +324,5 @@ ANNEX_WORDS = {
     "rights workflow": "the handling of rights requests",
     "check": "checks made on this notice itself",
     "audit": "the audit log of every access and change",
+    "statistics": "disclosure control of published statistics",
 }

@@ -5,8 +5,8 @@ A pack names a mechanism by code (a commitment's `enforced_by`); the conformance
 Every test named here must exist: `tests/policy/test_conformance.py` reads each node id and
 fails on one that does not, so the report can never cite a phantom test.
 
-Only what the code really does belongs here. Statistics and most rights workflows are not
-built yet: their statements are "stated only" until they are.
+Only what the code really does belongs here: what is not built yet is "stated only" until
+it is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["gate grant", "retention rule", "share rule", "rights workflow", "check", "audit"]
+Kind = Literal[
+    "gate grant", "retention rule", "share rule", "rights workflow", "check", "audit", "statistics"
+]
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,55 @@ MECHANISMS: dict[str, Mechanism] = _index(
         (
             "tests/policy/test_notice.py::test_print_has_the_same_facts_and_a_print_button",
             "tests/policy/test_notice.py::test_states_every_retention_period",
+        ),
+    ),
+    Mechanism(
+        "statistics-disclosure-control",
+        "statistics",
+        "Every statistics output is protected by the pack's suppression profile before it "
+        "leaves the system: small numbers hidden, hidden so that none can be worked out from "
+        "the totals, rounded where the profile says; every run audited as an aggregate use.",
+        (
+            "tests/statistics/test_disclosure.py::"
+            "test_no_small_figure_is_published_and_no_hidden_one_can_be_worked_out",
+            "tests/statistics/test_runs.py::"
+            "test_every_run_is_audited_as_an_aggregate_use_naming_no_one",
+        ),
+    ),
+    Mechanism(
+        "statistics-opt-out",
+        "statistics",
+        "People whose opt-out of secondary use is in force are left out, in SQL, of the "
+        "statistics outputs it covers.",
+        (
+            "tests/statistics/test_runs.py::"
+            "test_people_who_opted_out_are_left_out_of_the_outputs_it_covers",
+        ),
+    ),
+    Mechanism(
+        "rights-statutory-clock",
+        "rights workflow",
+        "Every rights request carries its due date by the ICO's rule (one month to the "
+        "corresponding date, the last day where there is none, the next working day after a "
+        "weekend or the pack's nation's bank holidays; two months more only if told in the "
+        "first month; paused while identity or clarification is awaited), and the DPO's pages "
+        "list what is overdue.",
+        (
+            "tests/rights/test_clock.py::test_one_month_to_the_corresponding_date_or_the_next_working_day",
+            "tests/rights/test_clock.py::test_an_extension_told_too_late_is_refused",
+            "tests/rights/test_clock.py::test_a_pause_stops_the_clock_and_it_resumes_with_the_days_it_had_left",
+            "tests/web/test_rights.py::test_open_requests_by_due_date_with_each_view",
+        ),
+    ),
+    Mechanism(
+        "rights-access-bundle-reviewed",
+        "rights workflow",
+        "A copy of someone's information is compiled through the gate; every other person "
+        "found in it is decided by a reviewer with a legal ground before release, a second "
+        "person approves where the pack requires it, and the release is audited.",
+        (
+            "tests/rights/test_bundle.py::test_the_bundle_holds_every_record_and_proposes_every_third_party",
+            "tests/rights/test_bundle.py::test_nothing_is_released_unreviewed_and_the_log_matches",
         ),
     ),
     Mechanism(

@@ -343,3 +343,13 @@ EEA_COUNTRIES = frozenset(
         "Norway",
     )
 )
+
+
+# The UK's nations whose bank holidays move a rights request's due date (a pack's
+# `rights.bank_holidays`), with the calendar's name; England and Wales share one.
+NATION_NAMES: dict[str, str] = {
+    "england": "England and Wales",
+    "wales": "England and Wales",
+    "scotland": "Scotland",
+    "northern-ireland": "Northern Ireland",
+}

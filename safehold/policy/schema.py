@@ -1011,6 +1011,24 @@ class Rights(Strict):
             "(UK GDPR Article 21(2) and (3)) and is printed as such."
         ),
     )
+    second_approval: bool = Field(
+        False,
+        description=(
+            "A second member of staff, not the one who reviewed it, approves a copy of "
+            "someone's information (a subject access bundle) before it is released."
+        ),
+    )
+    access_shows_who_has_seen: bool = Field(
+        False,
+        description="A copy of someone's information includes who has seen their record.",
+    )
+    bank_holidays: Literal["england", "wales", "scotland", "northern-ireland"] = Field(
+        "england",
+        description=(
+            "The controller's nation, whose bank holidays move a request's due date on to the "
+            "next working day (england and wales share one calendar)."
+        ),
+    )
 
 
 class AutomatedDecisions(Strict):
@@ -1128,6 +1146,65 @@ class AcceptedGap(Strict):
 # --- the pack -----------------------------------------------------------------------------------
 
 
+# --- statistics -------------------------------------------------------------------------------
+
+
+class Suppression(Strict):
+    """How a published table is protected (safehold/statistics/disclosure.py). Start from a
+    published practice (`anchor`) and change any field, or state every field."""
+
+    anchor: Literal["nhs-england", "dfe", "uk-llc"] | None = Field(
+        None,
+        description=(
+            "Published practice to start from: 'nhs-england' (1 to 7 hidden as '*', the rest "
+            "rounded to 5), 'dfe' ('c' for 1 and 2, with secondary suppression), 'uk-llc' "
+            "(under 10 hidden, at least two in every row and column)."
+        ),
+    )
+    threshold: int | None = Field(
+        None, ge=1, le=1000, description="Counts from 1 to one less than this are hidden."
+    )
+    rounding: int | None = Field(
+        None, ge=1, le=1000, description="Every published count is rounded to this base."
+    )
+    symbol: Annotated[str, StringConstraints(min_length=1, max_length=8)] | None = Field(
+        None, description="What a hidden figure is shown as."
+    )
+    secondary: bool | None = Field(
+        None,
+        description=(
+            "Hide other figures too, so that no hidden one can be worked out from the totals."
+        ),
+    )
+    suppress_zero: bool | None = Field(None, description="Whether a zero is hidden too.")
+    exempt: list[Literal["cells", "row-totals", "column-totals", "grand-total"]] | None = Field(
+        None, description="Levels always shown, whatever their size (e.g. the overall total)."
+    )
+
+
+class StatisticsOutput(Strict):
+    output: Code = Field(description="An output's code (`safehold stats list`).")
+    suppression: Suppression
+
+
+class OptOut(Strict):
+    """People who opted out of the secondary use of their information (for example the NHS
+    National Data Opt-out for health-derived data) are left out of the outputs it covers. The
+    choice is the pack's opt-out or objection (`preferences`); a person's is recorded against
+    them under the preference's code, in force until withdrawn."""
+
+    preference: Code = Field(description="A preference of kind 'opt-out' or 'objection'.")
+    outputs: list[CodeOrAll] = Field(min_length=1)
+
+
+class Statistics(Strict):
+    suppression: Suppression = Field(
+        Suppression(), description="Every output's profile unless `outputs` gives its own."
+    )
+    outputs: list[StatisticsOutput] = []
+    opt_outs: list[OptOut] = []
+
+
 class Pack(Strict):
     schema_version: Literal[1] = Field(
         description="The pack schema version this file is written for."
@@ -1164,6 +1241,9 @@ class Pack(Strict):
     commitments: list[Commitment] = []
     accepted_gaps: list[AcceptedGap] = Field(
         [], description="Statements the DPO accepts as stated only, each with a reason."
+    )
+    statistics: Statistics = Field(
+        Statistics(), description="How published statistics are protected, and opt-outs."
     )
 
     @property

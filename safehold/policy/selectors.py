@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from safehold import requestmemo
 from safehold.policy.models import PackVersion
 from safehold.policy.schema import Pack
 
@@ -21,8 +22,14 @@ def pack_of(version: PackVersion) -> Pack:
 
 def controller_version(controller_id: int) -> PackVersion:
     """The pack version a controller works under now, by name only: its document is parsed
-    once per process by pack_of, not fetched again on every request."""
-    return PackVersion.objects.only("pack_code", "version", "digest").get(controllers=controller_id)
+    once per process by pack_of, not fetched again on every request; and within a request
+    it is read once (the gate and the page's layout both ask)."""
+    return requestmemo.remember(
+        ("controller_version", controller_id),
+        lambda: PackVersion.objects.only("pack_code", "version", "digest").get(
+            controllers=controller_id
+        ),
+    )
 
 
 def controller_pack(controller_id: int) -> Pack:

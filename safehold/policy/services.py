@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from safehold import requestmemo
 from safehold.policy.loader import LoadResult, Problem, load_bytes, load_file
 from safehold.policy.models import Controller, PackVersion
 from safehold.policy.schema import Pack
@@ -79,10 +80,11 @@ def load_pack(source: str | Path | bytes, *, loaded_by: str = "", source_name: s
                     loaded_by=loaded_by[:150],
                 )
                 for controller in pack.controllers:
-                    Controller.objects.update_or_create(
+                    row, _ = Controller.objects.update_or_create(
                         code=controller.code,
                         defaults={"name": controller.name, "pack_version": version},
                     )
+                    requestmemo.forget(("controller_version", row.pk))
             return Loaded(version, True, result)
         except IntegrityError:
             continue  # another load won the race; look again

@@ -72,6 +72,8 @@ def _on_or_after(year: int, month: int, day: int) -> date:
     Past the calendar's end (year 9999), its last day: kept, and never an error."""
     if year > date.max.year:
         return date.max
+    if day <= 28:  # every month has 28 days (and working out the month's length costs more)
+        return date(year, month, day)
     last = calendar.monthrange(year, month)[1]
     if day <= last:
         return date(year, month, day)

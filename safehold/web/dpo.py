@@ -1,6 +1,7 @@
 """The data protection officer's home: what is waiting for them, counted, each with a link to
 the page where it is done. Retention due and gaps, legal holds, break-glass uses to review,
-and open rights requests (oldest first) where there are any.
+and rights requests by deadline (overdue, due in the next 7 days, paused, extended) with the
+soonest due.
 
 Only counts, dates and record numbers: no names, so nothing here passes the gate. The pages
 it links to decide and audit what they show. A handful of queries, whatever the numbers.
@@ -22,7 +23,7 @@ from safehold.retention import services as retention_services
 from safehold.rights import selectors as rights
 from safehold.web.staff import break_glass_review_url
 
-RIGHTS_SHOWN = 20
+RIGHTS_SHOWN = 10
 
 
 @require_GET
@@ -32,8 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not retention_services.manages_policy(user) or user.controller_id is None:
         return render(request, "web/dpo/not_allowed.html", status=403)
     controller_id = user.controller_id
-    open_count, requests = rights.open_requests(controller_id, limit=RIGHTS_SHOWN)
     today = timezone.localdate()
+    soonest = list(rights.by_due_date(controller_id, rights.Show.ALL, today)[:RIGHTS_SHOWN])
     pack = policy.pack_of(policy.controller_version(controller_id))
     return render(
         request,
@@ -44,14 +45,15 @@ def home(request: HttpRequest) -> HttpResponse:
             "work": retention.workload(controller_id, today=today),
             "break_glass": access.break_glass_to_review(controller_id),
             "break_glass_url": break_glass_review_url(),
-            "open_requests": open_count,
+            "rights_counts": rights.counts(controller_id, today),
+            "views": list(rights.Show),
             "requests": [
                 {
                     "request": request_,
                     "right": request_.get_kind_display(),
-                    "days": (today - request_.received_on).days,
+                    "days": (request_.due_on - today).days if request_.due_on else None,
                 }
-                for request_ in requests
+                for request_ in soonest
             ],
         },
     )

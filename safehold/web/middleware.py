@@ -16,6 +16,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from safehold import requestmemo
+
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 # The API authenticates each request itself (bearer tokens), never with a half-signed-in session.
@@ -59,3 +61,15 @@ class TwoFactorRequiredMiddleware:
         if not user.is_authenticated or is_verified(user):
             return None
         return redirect_to_login(request.get_full_path(), reverse("web:two-factor"))
+
+
+class RequestMemoMiddleware:
+    """Values read once per request (safehold.requestmemo): the controller's pack version and
+    the user's break-glass grants, asked for by the gate and the page's layout alike."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with requestmemo.scope():
+            return self.get_response(request)

@@ -15,8 +15,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from safehold.access.models import BreakGlass, User
-from safehold.access.selectors import role_of
+from safehold.access.models import User
+from safehold.access.selectors import glass_in_force, role_of
 from safehold.policy.schema import Role
 from safehold.web.govuk import time_of_day
 from safehold.web.middleware import is_verified
@@ -112,8 +112,12 @@ class StaffLayout:
 
     @cached_property
     def statistics_url(self) -> str | None:
-        """Statistics, for a statistics-only role: its home, in place of a caseload."""
-        if not self.verified or self.role is None or not self.role.statistics_only:
+        """Statistics: a statistics-only role's home, in place of a caseload; and for those
+        who manage cases or the policy (statistics.access.decide)."""
+        role = self.role
+        if not self.verified or role is None:
+            return None
+        if not (role.statistics_only or role.allocates_cases or role.manages_policy):
             return None
         return optional_url("web:statistics")
 
@@ -141,13 +145,8 @@ class StaffLayout:
         """Every active break-glass grant of this member of staff, in one query."""
         if not self.verified:
             return []
-        rows = (
-            BreakGlass.objects.in_force()
-            .filter(user=self.user)
-            .order_by("expires_at")
-            .values_list("case_id", "case__person_id", "expires_at")
-        )
-        return [ActiveGlass(*row) for row in rows]
+        grants = sorted(glass_in_force(self.user), key=lambda g: g.expires_at)
+        return [ActiveGlass(g.case_id, g.person_id, g.expires_at) for g in grants]
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from safehold.web import (
     find,
     people,
     retention,
+    rights,
     sharing,
     statistics,
     views,
@@ -58,6 +59,8 @@ urlpatterns = [
     path("team/", cases.team_caseload, name="team-caseload"),
     # Aggregate statistics: a statistics-only role's home (statistics.py).
     path("statistics/", statistics.statistics, name="statistics"),
+    path("statistics/<slug:code>/", statistics.output, name="statistics-output"),
+    path("statistics/<slug:code>/<slug:fmt>/", statistics.download, name="statistics-download"),
     path("team/cases/<id:case_id>/allocate/", cases.allocate, name="allocate"),
     path("people/find/", find.find, name="find-person"),
     path("people/new/", people.new_person, name="person-new"),
@@ -105,6 +108,44 @@ urlpatterns = [
     ),
     path("data-protection/disclosures/", sharing.disclosure_log, name="disclosure-log"),
     path("data-protection/extracts/", sharing.extract_runs, name="extract-runs"),
+    # Rights requests on the statutory clock (rights.py).
+    path("data-protection/requests/", rights.requests, name="rights-requests"),
+    path("data-protection/requests/new/", rights.new_request, name="rights-request-new"),
+    path("data-protection/requests/chart/", rights.chart, name="rights-chart"),
+    path("data-protection/requests/<id:request_id>/", rights.request_page, name="rights-request"),
+    *(
+        path(
+            f"data-protection/requests/<id:request_id>/{step}/",
+            rights.request_step,
+            {"step": step},
+            name=f"rights-request-{step}",
+        )
+        for step in rights.STEPS
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/",
+        rights.bundle_review,
+        name="rights-bundle",
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/approve/",
+        rights.bundle_approve,
+        name="rights-bundle-approve",
+    ),
+    path(
+        "data-protection/requests/<id:request_id>/bundle/release/",
+        rights.bundle_release,
+        name="rights-bundle-release",
+    ),
+    *(
+        path(
+            f"data-protection/requests/<id:request_id>/bundle.{fmt}",
+            rights.bundle_file,
+            {"fmt": fmt},
+            name=f"rights-bundle-{fmt}",
+        )
+        for fmt in ("html", "json", "pdf")
+    ),
     path("retention/", retention.summary, name="retention"),
     path("retention/queue/", retention.queue, name="retention-queue"),
     path("retention/holds/", retention.holds, name="retention-holds"),

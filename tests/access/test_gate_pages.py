@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from safehold.access.gate import Gate, Refused, RefusedCase, Withheld
 from safehold.access.policy import Distance
@@ -367,6 +369,29 @@ def test_a_new_case_goes_only_to_a_role_that_holds_cases(cambridgeshire: World) 
         person_values={"given_name": "Ada"},
     )
     assert case.allocated_to == officer
+
+
+def test_a_plan_and_its_actions_cost_one_distance_check(cambridgeshire: World) -> None:
+    officer = cambridgeshire.staff("youth-justice-officer")
+    case = cambridgeshire.case(allocated_to=officer)
+    plan = Plan(case=case)
+    gate = Gate(officer)
+    with CaptureQueriesContext(connection) as captured:
+        gate.write_all(
+            [
+                (plan, {"kind": "intervention", "starts_on": date(2025, 5, 1)}),
+                *((PlanAction(plan=plan), {"description": f"Step {n}"}) for n in range(1, 4)),
+            ],
+            case=case,
+        )
+    assert PlanAction.objects.filter(plan=plan).count() == 3
+    # The distance expression (allocated to me? my team's? my services'?) on the case.
+    checks = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "CASE WHEN" in q["sql"] and '"records_case"."allocated_to_id" =' in q["sql"]
+    ]
+    assert len(checks) == 1, checks
 
 
 def test_write_all_writes_a_plan_and_its_actions_or_nothing(cambridgeshire: World) -> None:

@@ -300,7 +300,9 @@ def test_make_run_prints_who_can_sign_in(loaded: Callable[[str], Pack]) -> None:
     loaded("cambridgeshire-yos")
     out = StringIO()
     call_command("demo", people=30, pack="cambridgeshire-yos", living=True, stdout=out)
-    assert "former young people, 2 legal holds and 1 break-glass use" in out.getvalue()
+    assert "former young people, 2 legal holds, 1 break-glass use(s) and 11 rights requests" in (
+        out.getvalue()
+    )
     out = StringIO()
     call_command("staff", pack="cambridgeshire-yos", per_role=1, stdout=out)
     listing = out.getvalue()

@@ -79,7 +79,10 @@ def test_the_dpo_home_counts_what_waits_with_links(
     assert 'href="/retention/holds/">2 holds' in row(body, "Review date reached")
     review = optional_url("web:break-glass-review")  # a link only once the list is routed
     assert (f'href="{review}">1 use' if review else "1 use") in row(body, "Not yet reviewed")
-    assert "2 open requests" in body and "Right of access" in body and "10" in body
+    # Received 10 days ago: due in about three weeks, two of them, soonest first.
+    assert 'href="/data-protection/requests/?show=all">2 requests' in row(body, "All open")
+    assert "No requests" in row(body, "Overdue")
+    assert "Right of access" in body
     assert "Data protection" in body  # the navigation marks it
 
 
@@ -88,7 +91,8 @@ def test_the_dpo_home_without_work_and_without_rights_requests(
 ) -> None:
     body = html(verified_client(yos.dpo), "/data-protection/")
     assert "No items" in body and "No holds" in body and "No uses" in body
-    assert "Rights requests" not in body  # the section appears only when there are some
+    assert "No requests" in row(body, "All open")
+    assert "Soonest due" not in body  # the table appears only when there are some
 
 
 def test_only_the_dpo_has_a_home_here(

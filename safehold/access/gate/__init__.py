@@ -16,11 +16,13 @@ puts them in; every decision names the rule that made it and is written to the a
 - `finding`    finding people and possible duplicates
 - `sharing`    sharing with recipients (decided by `sharing.decide`), the disclosure log; and
   `consenting`, consents, objections and preferences recorded and withdrawn (docs/adr/0020)
+- `aggregating` statistics: aggregate outputs and case-level returns (docs/adr/0022)
 - `values`     what the gate hands back (`Shown`, `ShownCase`, `Withheld`, ...) and `Refused`
 """
 
 from __future__ import annotations
 
+from safehold.access.gate.aggregating import Aggregating
 from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
@@ -55,7 +57,7 @@ from safehold.access.gate.values import (
 from safehold.access.gate.writing import Writing
 
 
-class Gate(Writing, Exporting, BreakingGlass, Finding, Sharing):
+class Gate(Writing, Exporting, BreakingGlass, Finding, Sharing, Aggregating):
     """The gate for one member of staff, for one request or job."""
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from safehold.access import selectors as access_selectors
 from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import (
     BREAK_GLASS_MINUTES,
@@ -86,6 +87,7 @@ class BreakingGlass(Reading):
                 ]
             )
         self.glass_reasons[case.pk] = reason
+        access_selectors.forget_glass(self.user)  # the page's banner reads them again
         return glass
 
     def break_glass_review(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, OuterRef, Q, Value, When
 
+from safehold.access import selectors as access_selectors
 from safehold.access.gate.values import (
     Redaction,
     Refused,
@@ -17,7 +18,7 @@ from safehold.access.gate.values import (
     ShownCase,
     Withheld,
 )
-from safehold.access.models import BreakGlass, User
+from safehold.access.models import User
 from safehold.access.policy import AccessPolicy, Decision, Distance
 from safehold.policy import selectors
 from safehold.records.fields import RECORD_FIELDS
@@ -52,12 +53,7 @@ class Deciding:
         self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
         # Break-glass in force per case, with its reason, in one query (newest wins).
         self.glass_reasons: dict[int, str] = (
-            dict(
-                BreakGlass.objects.in_force()
-                .filter(user=user)
-                .order_by("started_at")
-                .values_list("case_id", "reason")
-            )
+            {g.case_id: g.reason for g in access_selectors.glass_in_force(user)}
             if emergency
             else {}
         )
@@ -208,13 +204,25 @@ class Deciding:
         found = self._redactions[key] = Redaction(tuple(fields), frozenset(shown_categories))
         return found
 
-    def check_write(self, record: str, fields: Iterable[str], case: Case | None) -> Decision:
-        distance = Distance.NONE
-        if case is not None and case.pk is None:
+    def check_write(
+        self,
+        record: str,
+        fields: Iterable[str],
+        case: Case | None,
+        *,
+        distance: Distance | None = None,
+    ) -> Decision:
+        """`distance`: this member of staff's to `case`, when the caller has just worked it
+        out (a plan and its actions are written to one case, checked once)."""
+        if distance is not None:
+            pass
+        elif case is not None and case.pk is None:
             # A case being opened: the same rules as the SQL expression, on the unsaved row.
             distance = self._distance_of_new(case)
         elif case is not None:
             distance = self.distance_to(case.pk)
+        else:
+            distance = Distance.NONE
         if case is not None and (case.restricted or case.person.restricted) and not self.is_dpo:
             return Decision(False, f"{self.policy.label}: processing is restricted (Article 18)")
         if case is None:

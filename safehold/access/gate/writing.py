@@ -44,6 +44,7 @@ class Writing(Reading):
         *,
         case: Case | None,
         version: int | None = None,
+        distance: Distance | None = None,
     ) -> models.Model:
         """Set and save fields through the gate, or refuse; either way it is audited.
 
@@ -53,7 +54,7 @@ class Writing(Reading):
         with `Stale` if someone has saved the record since, and nothing is written."""
         record = obj._meta.model_name
         assert record in RECORD_FIELDS
-        decision = self.check_write(record, values, case)
+        decision = self.check_write(record, values, case, distance=distance)
         person_id = case.person_id if case else (obj.pk if isinstance(obj, Person) else None)
         if not decision:
             self._refuse(
@@ -187,14 +188,16 @@ class Writing(Reading):
         """Records written together or not at all (a plan and its actions), each through
         write(). Every one is checked first, so a refusal (audited) comes before anything is
         saved, and no refusal's audit entry is lost with a rolled-back transaction."""
+        # One distance check for the case, not one per record and again per write.
+        distance = self._distance_of_new(case) if case.pk is None else self.distance_to(case.pk)
         for obj, values in writes:
             record = str(obj._meta.model_name)
-            decision = self.check_write(record, values, case)
+            decision = self.check_write(record, values, case, distance=distance)
             if not decision:
                 self._refuse(decision, case_id=case.pk, person_id=case.person_id, record=record)
                 raise Refused(decision)
         with transaction.atomic():
-            return [self.write(obj, values, case=case) for obj, values in writes]
+            return [self.write(obj, values, case=case, distance=distance) for obj, values in writes]
 
     def may_write(
         self,

@@ -30,7 +30,11 @@ from safehold.policy.notice.document import (
     Section,
     Variant,
 )
-from safehold.policy.notice.full import outside_uk_statement, service_role_words
+from safehold.policy.notice.full import (
+    outside_uk_statement,
+    service_role_words,
+    statistics_blocks,
+)
 from safehold.policy.notice.render import (
     document_markdown,
     document_text,
@@ -82,5 +86,6 @@ __all__ = [
     "render_html",
     "render_markdown",
     "service_role_words",
+    "statistics_blocks",
     "supervisory_authority",
 ]

@@ -4,7 +4,7 @@ read, each with the pack's own words first and then the facts the system enforce
 
 from __future__ import annotations
 
-from safehold.policy.law import Applies
+from safehold.policy.law import NATION_NAMES, Applies
 from safehold.policy.notice.document import (
     Block,
     Bullets,
@@ -449,6 +449,32 @@ def _sharing(ix: NoticeIndex) -> list[Block]:
         blocks.append(Para("We also send regular returns:"))
         blocks += [_extract_facts(ix, x) for x in pack.extracts]
     blocks.append(Para(outside_uk_statement(pack)))
+    blocks += statistics_blocks(pack)
+    return blocks
+
+
+def statistics_blocks(pack: Pack) -> list[Block]:
+    """What the pack promises about published statistics, where it states it."""
+    if "statistics" not in pack.model_fields_set:
+        return []
+    from safehold.statistics.profiles import from_schema
+
+    blocks: list[Block] = [
+        Heading("Statistics"),
+        Para(
+            "When we publish statistics or send them to government, they are totals about "
+            "many people, never about one. " + from_schema(pack.statistics.suppression).describe()
+        ),
+    ]
+    names = {p.code: p.name for p in pack.preferences}
+    for opt_out in pack.statistics.opt_outs:
+        covered = "all our statistics" if "*" in opt_out.outputs else "the statistics it covers"
+        blocks.append(
+            Para(
+                f"If you have chosen the {names.get(opt_out.preference, opt_out.preference)}, "
+                f"you are left out of {covered}."
+            )
+        )
     return blocks
 
 
@@ -520,6 +546,16 @@ def how_to_ask(ix: NoticeIndex, *, plain: bool) -> list[Block]:
     return blocks
 
 
+def _clock_words(pack: Pack) -> str:
+    return (
+        "The month runs from the day we receive your request to the same date next month (or "
+        "that month's last day). If that is a weekend or a bank holiday in "
+        f"{NATION_NAMES[pack.rights.bank_holidays]}, we answer by the next working day. If we "
+        "need proof of who you are or need you to tell us more about what you want, the time "
+        "stops until we have it, then carries on."
+    )
+
+
 def _rights(ix: NoticeIndex) -> list[Block]:
     pack = ix.pack
     rights = derive_rights(pack)
@@ -532,6 +568,14 @@ def _rights(ix: NoticeIndex) -> list[Block]:
             "(UK GDPR Article 12(3))."
         )
     )
+    blocks.append(Para(_clock_words(pack)))
+    copy = []
+    if pack.rights.access_shows_who_has_seen:
+        copy.append("Your copy lists who has looked at your record.")
+    if pack.rights.second_approval:
+        copy.append("A second member of staff checks every copy before we send it.")
+    if copy:
+        blocks.append(Para(" ".join(copy)))
     if pack.rights.exemptions_note:
         blocks.append(Inset(pack.rights.exemptions_note))
     if pack.rights.proactive_disclosure:

@@ -82,8 +82,8 @@ class Command(BaseCommand):
         if options["living"]:
             living = demo.living_service(pack=options["pack"], seed=options["seed"])
             self.stdout.write(
-                f"Added {living.former} former young people, {living.holds} legal holds and "
-                f"{living.break_glass} break-glass use(s)."
+                f"Added {living.former} former young people, {living.holds} legal holds, "
+                f"{living.break_glass} break-glass use(s) and {living.requests} rights requests."
             )
             from safehold.demo.sharing import sharing_demo
 

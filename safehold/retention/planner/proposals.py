@@ -1,0 +1,228 @@
+"""A unit as it should now be (a proposal), the facts it was computed from (its anchors and
+their digest), and its status: whether an approval still stands."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import models
+
+from safehold.retention.lookups import among
+from safehold.retention.models import (
+    FINISHED,
+    RetentionUnit,
+    UnitStatus,
+)
+from safehold.retention.planner.packs import PackRules
+from safehold.retention.planner.rows import (
+    Scope,
+)
+from safehold.retention.rules import (
+    Basis,
+    EventValue,
+    Reckoning,
+)
+
+COLUMNS = (
+    "kind",
+    "key",
+    "controller_id",
+    "case_id",
+    "person_id",
+    "service",
+    "pack_version_id",
+    "rule",
+    "action",
+    "basis",
+    "keep_until",
+    "anchors",
+    "note",
+    "held_by",
+    "status",
+    "approved_by_id",
+    "approved_at",
+    "approved_action",
+    "computed_at",
+    "revision",
+    "digest",
+)
+# What is read of a stored unit (no anchors, no timestamps but where set: cheap to load).
+EXISTING = (
+    "pk",
+    "kind",
+    "key",
+    "status",
+    "revision",
+    "digest",
+    "rule",
+    "action",
+    "keep_until",
+    "retain_until",
+    "approved_by_id",
+    "approved_at",
+    "approved_action",
+    "disposed_at",
+)
+
+
+@dataclass
+class Proposal:
+    values: dict[str, Any]
+    reckoning: Reckoning
+    existing: dict[str, Any] | None
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.existing["pk"] if self.existing else None
+
+    @property
+    def changed(self) -> bool:
+        old = self.existing
+        return (
+            old is None
+            or old["digest"] != self.values["digest"]
+            or old["status"] != self.values["status"]
+            or old["approved_by_id"] != self.values["approved_by_id"]
+        )
+
+
+def anchors_text(
+    codes: Sequence[str],
+    values: Sequence[EventValue],
+    flags: frozenset[str] | None,
+    unknown: frozenset[str] = frozenset(),
+) -> str:
+    """The facts a unit was computed from, as JSON text: stored as they are, and hashed to
+    tell whether anything changed (written by hand: a million json.dumps cost seconds)."""
+    parts = []
+    for code, value in zip(codes, values, strict=True):
+        if isinstance(value, date):
+            parts.append(f'"{code}":"{value.isoformat()}"')
+        elif value is None:
+            parts.append(f'"{code}":null')
+        else:
+            parts.append(f'"{code}":"{value}"')
+    if flags is not None:
+        parts.append('"flags":[' + ",".join(f'"{f}"' for f in sorted(flags)) + "]")
+    if unknown:
+        parts.append('"not-recorded":[' + ",".join(f'"{f}"' for f in sorted(unknown)) + "]")
+    return "{" + ",".join(parts) + "}"
+
+
+def split_flags(
+    recorded: dict[str, bool] | None, needs: frozenset[str] | set[str]
+) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """From the flags recorded for a unit (True: holds, False: known not to), those the rules
+    read that hold, and those nobody recorded either way."""
+    if not needs:
+        return None, frozenset()
+    recorded = recorded or {}
+    holding = frozenset(f for f in needs if recorded.get(f))
+    return holding, frozenset(f for f in needs if f not in recorded)
+
+
+def digest_of(text: str) -> str:
+    """Of everything a unit's answer depends on but the day (`text`): when it is the one
+    stored, the unit is not computed again (the passing of days is one UPDATE at the end of
+    the plan)."""
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _status(
+    reckoning: Reckoning, held_by: str, existing: dict[str, Any] | None, today: date
+) -> tuple[str, bool]:
+    """The unit's status now, and whether an approval stands. An approval stands only while
+    the unit is still due, not held, under the same rule, date and action."""
+    retain = existing["retain_until"] if existing else None
+    due = (
+        reckoning.basis == Basis.DATED
+        and reckoning.keep_until is not None
+        and reckoning.keep_until <= today
+        and (retain is None or retain <= today)
+    )
+    if due and not held_by:
+        if (
+            existing is not None
+            and existing["status"] == UnitStatus.APPROVED
+            and existing["rule"] == reckoning.rule_code
+            and existing["keep_until"] == reckoning.keep_until
+            and existing["action"] == (reckoning.action or "")
+        ):
+            return UnitStatus.APPROVED, True
+        return UnitStatus.DUE, False
+    return UnitStatus.ACTIVE, False
+
+
+def propose(
+    kind: str,
+    key: int,
+    *,
+    controller_id: int,
+    case_id: int | None,
+    person_id: int | None,
+    service: str,
+    pack: PackRules,
+    reckoning: Reckoning,
+    anchors: str,
+    digest: str,
+    held_by: str,
+    existing: dict[str, Any] | None,
+    today: date,
+    now: datetime,
+) -> Proposal:
+    status, approved = _status(reckoning, held_by, existing, today)
+    note = pack.note(reckoning, service)
+    values = {
+        "kind": str(kind),
+        "key": key,
+        "controller_id": controller_id,
+        "case_id": case_id,
+        "person_id": person_id,
+        "service": service,
+        "pack_version_id": pack.version_id,
+        "rule": reckoning.rule_code,
+        "action": str(reckoning.action or ""),
+        "basis": str(reckoning.basis),
+        "keep_until": reckoning.keep_until,
+        "anchors": anchors,
+        "note": note[:300],
+        "held_by": held_by[:300],
+        "status": str(status),
+        "approved_by_id": existing["approved_by_id"] if approved and existing else None,
+        "approved_at": existing["approved_at"] if approved and existing else None,
+        "approved_action": existing["approved_action"] if approved and existing else "",
+        "computed_at": now,
+        "revision": existing["revision"] if existing else 0,
+        "digest": digest,
+    }
+    return Proposal(values, reckoning, existing)
+
+
+def existing_units(kinds: Sequence[str], scope: Scope) -> dict[tuple[str, int], dict[str, Any]]:
+    rows = RetentionUnit.objects.filter(scope.q("key"), kind__in=list(kinds)).values(*EXISTING)
+    return {(row["kind"], row["key"]): row for row in rows}
+
+
+def finished_but_changed(
+    model: type[models.Model], existing: dict[tuple[str, int], dict[str, Any]], kind: str
+) -> set[int]:
+    """A finished unit stays finished unless its records were written to again after it (an
+    anonymised case someone writes to holds information again). Rare: read only for them."""
+    finished = {
+        key: row["disposed_at"]
+        for (k, key), row in existing.items()
+        if k == kind and row["status"] in FINISHED
+    }
+    if not finished:
+        return set()
+    return {
+        pk
+        for pk, updated_at in model._default_manager.filter(
+            among("id", list(finished))
+        ).values_list("pk", "updated_at")
+        if finished[pk] is not None and updated_at > finished[pk]
+    }

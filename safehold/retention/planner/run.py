@@ -1,0 +1,214 @@
+"""The whole plan: every case file, then every person, chunk by chunk (or range by range in
+worker processes), then the units whose day has come; and `recompute` for a few ids."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from safehold.records.models import (
+    Case,
+    Person,
+    VictimLink,
+)
+from safehold.retention.lookups import among
+from safehold.retention.models import (
+    RetentionUnit,
+    UnitStatus,
+)
+from safehold.retention.planner.case_files import propose_case_files
+from safehold.retention.planner.holds import Holds
+from safehold.retention.planner.packs import Packs
+from safehold.retention.planner.people import propose_people
+from safehold.retention.planner.proposals import (
+    Proposal,
+)
+from safehold.retention.planner.rows import (
+    CHUNK,
+    Scope,
+    chunks,
+)
+from safehold.retention.planner.writing import write
+from safehold.retention.rules import (
+    Basis,
+)
+
+
+@dataclass
+class PlanReport:
+    case_files: int = 0
+    people: int = 0
+    written: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+Progress = Callable[[str, int, int], None]
+TABLES = (("case files", Case), ("people", Person))
+
+
+def plan(
+    *,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+    today: date | None = None,
+    workers: int = 1,
+) -> PlanReport:
+    """Compute every unit: case files by case id range, then people by person id range; each
+    chunk in its own short transaction, so a plan of a million units holds no lock for long.
+
+    With `workers` > 1 (PostgreSQL only) the id ranges are shared among that many processes,
+    each with its own connection; progress is then reported as each range finishes."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    report = PlanReport()
+    if workers > 1 and connection.vendor == "postgresql":
+        _plan_in_parallel(report, chunk, progress, today, workers)
+    else:
+        packs, holds = Packs(), Holds.load()
+        for what, model in TABLES:
+            total = model._default_manager.count()
+            if progress:
+                progress(what, 0, total)
+
+            def tick(done: int, what: str = what, total: int = total) -> None:
+                if progress:
+                    progress(what, done, total)
+
+            _plan_range(report, what, model, Q(), chunk, packs, holds, today, tick)
+    report.written += fall_due(today)
+    report.by_status = dict(
+        RetentionUnit.objects.values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan_range(
+    report: PlanReport,
+    what: str,
+    model: type[models.Model],
+    where: Q,
+    chunk: int,
+    packs: Packs,
+    holds: Holds,
+    today: date,
+    tick: Callable[[int], None] | None = None,
+) -> None:
+    propose = propose_case_files if model is Case else propose_people
+    done = 0
+    for scope, ids in chunks(model, where, chunk):
+        now = timezone.now()
+        with transaction.atomic():
+            written, skipped = write(propose(scope, packs, holds, today, now))
+        report.written += written
+        report.skipped += skipped
+        done += len(ids)
+        if model is Case:
+            report.case_files += len(ids)
+        else:
+            report.people += len(ids)
+        if tick:
+            tick(done)
+
+
+def _ranges(model: type[models.Model], parts: int) -> list[Q]:
+    """Contiguous id ranges with about the same number of rows each."""
+    total = model._default_manager.count()
+    ordered = model._default_manager.order_by("pk").values_list("pk", flat=True)
+    bounds = sorted({ordered[total * i // parts] for i in range(1, parts) if total * i // parts})
+    lows, highs = [0, *bounds], [*bounds, None]
+    return (
+        [
+            Q(pk__gt=low) & (Q(pk__lte=high) if high is not None else Q())
+            for low, high in zip(lows, highs, strict=True)
+        ]
+        if total
+        else []
+    )
+
+
+def _plan_task(what: str, where: Q, chunk: int, today: date) -> PlanReport:
+    """One range, in a worker process: its own connection, packs and holds."""
+    report = PlanReport()
+    model = Case if what == "case files" else Person
+    _plan_range(report, what, model, where, chunk, Packs(), Holds.load(), today)
+    connection.close()
+    return report
+
+
+def _plan_in_parallel(
+    report: PlanReport, chunk: int, progress: Progress | None, today: date, workers: int
+) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from django.db import connections
+
+    tasks = [
+        (what, where, model._default_manager.filter(where).count())
+        for what, model in TABLES
+        for where in _ranges(model, workers * 4)
+    ]
+    totals = {what: sum(n for w, _, n in tasks if w == what) for what, _ in TABLES}
+    done = dict.fromkeys(totals, 0)
+    if progress:
+        for what, total in totals.items():
+            progress(what, 0, total)
+    connections.close_all()  # each worker opens its own
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_plan_task, what, where, chunk, today): (what, n)
+            for what, where, n in tasks
+        }
+        for future in as_completed(futures):
+            part = future.result()
+            what, n = futures[future]
+            for name in ("case_files", "people", "written", "skipped"):
+                setattr(report, name, getattr(report, name) + getattr(part, name))
+            done[what] += n
+            if progress:
+                progress(what, done[what], totals[what])
+
+
+def fall_due(today: date) -> int:
+    """Units whose date has come since they were computed (nothing else about them changed,
+    so the plan skipped them): due now, unless held or kept longer. One UPDATE."""
+    return (
+        RetentionUnit.objects.filter(
+            status=UnitStatus.ACTIVE, basis=Basis.DATED, keep_until__lte=today, held_by=""
+        )
+        .filter(Q(retain_until__isnull=True) | Q(retain_until__lte=today))
+        .update(status=UnitStatus.DUE, revision=F("revision") + 1)
+    )
+
+
+def recompute(case_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> int:
+    """Recompute the units of these cases and people now (the write hooks); units written."""
+    cases = tuple(sorted(set(case_ids)))
+    people = set(person_ids)
+    if cases:
+        people.update(Case.objects.filter(among("id", cases)).values_list("person_id", flat=True))
+        people.update(
+            VictimLink.objects.filter(among("offence__case_id", cases)).values_list(
+                "victim_id", flat=True
+            )
+        )
+    today, now = timezone.localdate(), timezone.now()
+    packs = Packs()
+    holds = Holds.load(people=people, cases=cases)
+    proposals: list[Proposal] = []
+    if cases:
+        proposals += propose_case_files(Scope(ids=cases), packs, holds, today, now, every=True)
+    if people:
+        scope = Scope(ids=tuple(sorted(people)))
+        proposals += propose_people(scope, packs, holds, today, now, every=True)
+    return write(proposals)[0]

@@ -1,0 +1,128 @@
+"""Writing what changed: new units by COPY (PostgreSQL), changed ones by an upsert guarded by
+the revision read, so a plan never overwrites an approval, hold or disposal made meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from django.db import IntegrityError, connection, transaction
+
+from safehold.retention.models import (
+    RetentionUnit,
+)
+from safehold.retention.planner.proposals import (
+    COLUMNS,
+    Proposal,
+)
+from safehold.retention.units import column_of
+
+ROWS_PER_STATEMENT = 1_000
+
+
+def write(proposals: Iterable[Proposal]) -> tuple[int, int]:
+    """Write the changed proposals; (written, skipped because the unit changed meanwhile)."""
+    changed = [p for p in proposals if p.changed]
+    if not changed:
+        return 0, 0
+    written, rest = 0, changed
+    if connection.vendor == "postgresql":
+        new = [p for p in changed if p.existing is None]
+        if len(new) >= COPY_FROM and _insert_copy(new):
+            written += len(new)
+            rest = [p for p in changed if p.existing is not None]
+        if len(rest) >= COPY_FROM:
+            written += _upsert_copy(rest)
+            rest = []
+    for start in range(0, len(rest), ROWS_PER_STATEMENT):
+        written += _upsert_values(rest[start : start + ROWS_PER_STATEMENT])
+    return written, len(changed) - written
+
+
+COPY_FROM = 500
+_DATETIME = RetentionUnit._meta.get_field("computed_at")
+_COLUMNS = [column_of(RetentionUnit, c) for c in COLUMNS]
+
+
+def _on_conflict(table: str) -> str:
+    """Overwrite a unit only at the revision the planner read: one changed since (approved,
+    disposed, held) is left alone."""
+    quote = connection.ops.quote_name
+    updated = [c for c in _COLUMNS if c not in ("kind", "key", "revision")]
+    return (
+        f"ON CONFLICT ({quote('kind')}, {quote('key')}) DO UPDATE SET "
+        + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+        + f", {quote('revision')} = {quote(table)}.{quote('revision')} + 1"
+        f" WHERE {quote(table)}.{quote('revision')} = excluded.{quote('revision')}"
+    )
+
+
+def _upsert_values(proposals: Sequence[Proposal]) -> int:
+    """One INSERT ... VALUES ... ON CONFLICT DO UPDATE for a batch (SQLite; small batches)."""
+    table = RetentionUnit._meta.db_table
+    quote = connection.ops.quote_name
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    marks = ["%s"] * len(_COLUMNS)
+    marks[COLUMNS.index("anchors")] = f"%s{json_cast}"
+    row = "(" + ", ".join(marks) + ")"
+    params: list[Any] = []
+    stamp: dict[datetime, Any] = {}
+    for proposal in proposals:
+        values = proposal.values
+        for name in COLUMNS:
+            value = values[name]
+            if isinstance(value, datetime):
+                if value not in stamp:
+                    stamp[value] = _DATETIME.get_db_prep_save(value, connection)
+                value = stamp[value]
+            params.append(value)
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in _COLUMNS)}) "  # noqa: S608 - names from the model, values bound
+        f"VALUES {', '.join([row] * len(proposals))} {_on_conflict(table)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _insert_copy(proposals: Sequence[Proposal]) -> bool:
+    """PostgreSQL, new units (the first plan): COPY straight into the table. If one was
+    created meanwhile (a write hook), nothing is kept and the caller upserts instead."""
+    table = RetentionUnit._meta.db_table
+    try:
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for proposal in proposals:
+                values = proposal.values
+                copy.write_row([values[name] for name in COLUMNS])
+    except (IntegrityError, psycopg.IntegrityError):
+        return False
+    return True
+
+
+def _upsert_copy(proposals: Sequence[Proposal]) -> int:
+    """PostgreSQL, many rows: COPY them into a temporary table, then one INSERT ... SELECT ...
+    ON CONFLICT. COPY sends rows without building a statement of a million parameters."""
+    table = RetentionUnit._meta.db_table
+    columns = ", ".join(_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE retention_plan ON COMMIT DROP AS "  # noqa: S608 - names from the model
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY retention_plan ({columns}) FROM STDIN") as copy:
+            for proposal in proposals:
+                values = proposal.values
+                copy.write_row([values[name] for name in COLUMNS])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM retention_plan "  # noqa: S608
+            f"{_on_conflict(table)}"
+        )
+        written = cursor.rowcount
+        cursor.execute("DROP TABLE retention_plan")
+    return written

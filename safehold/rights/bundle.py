@@ -1,0 +1,432 @@
+"""A subject access bundle: everything the controller holds about a person, compiled through
+the gate, with the third parties in it proposed for redaction.
+
+`compile_bundle` reads as the data protection officer under the rights-request purpose, every
+read and export audited by the gate: the person's details, their flags with when each started
+and ended, the people around them (family, professionals, victims), every case of every
+service with every record the DPO may export, how long each part is kept and why, where the
+information came from, and, where the pack says so, who has seen the record. Nothing is
+withheld here: `thirdparties` proposes, a reviewer decides (`services.decide_redactions`), and
+`apply` withholds what was decided, refusing while anything is undecided.
+
+Hook for sharing (issue 10): consents given and withdrawn and the disclosure log belong in
+`_sections` as two more sections, read through the gate's sharing verbs when they exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from safehold.access.gate import Gate, Shown, ShownCase, Withheld, staff_name
+from safehold.audit.models import Action as AuditAction
+from safehold.audit.selectors import who_has_seen
+from safehold.policy.law import ARTICLE_6
+from safehold.policy.rights import derive_rights
+from safehold.policy.schema import Pack
+from safehold.policy.wording import describe_keep
+from safehold.records.models import Assessment, Contact, Offence, Outcome, Plan, Report
+from safehold.retention.models import RetentionUnit
+from safehold.rights.reads import PURPOSE
+
+CASE_RECORDS = (Contact, Assessment, Plan, Offence, Outcome, Report)
+SEEN_LIMIT = 500
+WITHHELD_MARK = "[withheld]"
+
+
+@dataclass
+class Value:
+    name: str
+    label: str
+    text: str
+    free_text: bool = False
+
+
+@dataclass
+class Entry:
+    key: str  # record:id
+    title: str
+    values: list[Value]
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    key: str
+    field: str
+    start: int
+    end: int
+    text: str
+    entity: str
+    whose: str
+    found_by: str
+
+    @property
+    def ident(self) -> tuple[str, str, int, int, str]:
+        return (self.key, self.field, self.start, self.end, self.text)
+
+
+@dataclass
+class Compiled:
+    person_id: int
+    name: str
+    sections: list[Section]
+    proposals: list[Proposal]
+    categories: set[str]
+    retention: list[str]
+    sources: list[str]
+    records: int
+
+
+@cache
+def _label(record: str, name: str) -> str:
+    try:
+        model = apps.get_model("records", record)
+        verbose = str(model._meta.get_field(name).verbose_name)
+    except (LookupError, Exception):
+        verbose = name.replace("_", " ")
+    return verbose[:1].upper() + verbose[1:]
+
+
+@cache
+def _choices(record: str, name: str) -> dict[Any, str]:
+    try:
+        found = apps.get_model("records", record)._meta.get_field(name)
+    except Exception:
+        return {}
+    return {k: str(v) for k, v in (getattr(found, "choices", None) or [])}
+
+
+@cache
+def _is_text(record: str, name: str) -> bool:
+    try:
+        found = apps.get_model("records", record)._meta.get_field(name)
+    except Exception:
+        return False
+    return isinstance(found, models.TextField)
+
+
+def words(value: Any, choices: dict[Any, str] | None = None) -> str:
+    if isinstance(value, Withheld):
+        return "Withheld"
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        local = timezone.localtime(value)
+        return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    if choices and value in choices:
+        return choices[value]
+    return str(value)
+
+
+SKIP = frozenset({"id", "pk", "version", "pack_version", "case", "person", "plan"})
+
+
+def _entry(shown: Shown, title: str) -> Entry:
+    values = []
+    for name, value in shown.values.items():
+        if name in SKIP:
+            continue
+        text = words(value, _choices(shown.record, name))
+        if not text:
+            continue
+        values.append(Value(name, _label(shown.record, name), text, _is_text(shown.record, name)))
+    return Entry(f"{shown.record}:{shown.pk}", title, values)
+
+
+def _person_name(values: dict[str, Any]) -> str:
+    parts = [
+        str(values.get(n))
+        for n in ("given_name", "family_name")
+        if values.get(n) and not isinstance(values.get(n), Withheld)
+    ]
+    return " ".join(parts)
+
+
+def compile_bundle(
+    dpo: Any, person_id: int, *, pack: Pack, with_proposals: bool = True
+) -> Compiled:
+    """Everything held about the person, read and exported through the gate as the DPO."""
+    from safehold.rights import thirdparties
+
+    gate = Gate(dpo, purpose=PURPOSE, emergency=False)
+    young = gate.young_person(person_id, limit=100_000)
+    person_values = young.person.values
+    name = _person_name(person_values) or f"person {person_id}"
+    services = {s.code: s.name for s in pack.services}
+    categories: set[str] = set(young.person.categories)
+    sections: list[Section] = [
+        Section("details", "Your details", [_entry(young.person, "Your details")])
+    ]
+    flag_names = {f.code: f.name for f in pack.flags}
+    flags = Section("flags", "What is recorded about your circumstances")
+    for flag in young.flags:
+        values = flag.values
+        title = flag_names.get(str(values.get("flag")), str(values.get("flag")))
+        entry = _entry(flag, title)
+        entry.values = [v for v in entry.values if v.name != "flag"]
+        flags.entries.append(entry)
+        categories |= flag.categories
+    sections.append(flags)
+
+    related = gate.related_people(young.cases, limit=10_000)
+    around = Section(
+        "people",
+        "People around you in our records",
+        note="Other people's details are shown only where a reviewer decided they may be.",
+    )
+    known: list[thirdparties.Known] = []
+    own_names = {
+        str(person_values.get(n)).lower()
+        for n in ("given_name", "family_name", "preferred_name")
+        if person_values.get(n) and not isinstance(person_values.get(n), Withheld)
+    }
+    proposals: list[Proposal] = []
+    for r in related:
+        kind = _kind_words(r)
+        other_name = _person_name(r.person.values)
+        whose = f"{kind}: {other_name}" if other_name else kind
+        entry = _entry(r.person, kind)
+        entry.key = f"related:{r.link.record}:{r.link.pk}"
+        around.entries.append(entry)
+        contacts = tuple(
+            str(r.person.values[n])
+            for n in ("phone", "email")
+            if r.person.values.get(n) and not isinstance(r.person.values.get(n), Withheld)
+        )
+        names = thirdparties.terms_of(
+            str(r.person.values.get("given_name") or ""),
+            str(r.person.values.get("family_name") or ""),
+            own_names,
+        )
+        known.append(thirdparties.Known(r.person.pk, whose, names, contacts))
+        for value in entry.values:
+            proposals.append(
+                Proposal(
+                    entry.key,
+                    value.name,
+                    0,
+                    len(value.text),
+                    value.text,
+                    "name" if value.name.endswith("name") else value.name,
+                    whose,
+                    "record-link",
+                )
+            )
+    sections.append(around)
+
+    records = 1 + len(young.flags)
+    case_ids = []
+    for shown_case in young.cases:
+        exported = gate.export(shown_case.case_id, CASE_RECORDS)
+        case_ids.append(shown_case.case_id)
+        section = _case_section(exported, services)
+        categories |= exported.case.categories
+        for items in exported.records.values():
+            for item in items:
+                categories |= item.categories
+                records += 1
+        sections.append(section)
+
+    retention = _retention(person_id, case_ids, pack, services)
+    sections.append(
+        Section(
+            "retention",
+            "How long we keep it",
+            [Entry(f"retention:{i}", line, []) for i, line in enumerate(retention)],
+        )
+    )
+    if pack.rights.access_shows_who_has_seen:
+        sections.append(_seen(person_id))
+    sources = sorted({s for c in pack.categories if c.code in categories for s in c.sources})
+    if with_proposals:
+        own = [
+            line
+            for n in ("phone", "email", "postcode", "address")
+            if person_values.get(n) and not isinstance(person_values.get(n), Withheld)
+            for line in str(person_values.get(n)).splitlines()
+        ]
+        finder = thirdparties.Finder(known, own)
+        where = [
+            (entry.key, value.name, value.text)
+            for section in sections
+            if section.id not in {"people", "retention", "seen"}
+            for entry in section.entries
+            for value in entry.values
+            if value.free_text
+        ]
+        for (key, field_name, _text), found in zip(
+            where, finder.find_all([text for _k, _n, text in where]), strict=True
+        ):
+            proposals += [
+                Proposal(key, field_name, f.start, f.end, f.text, f.entity, f.whose, f.found_by)
+                for f in found
+            ]
+    return Compiled(person_id, name, sections, proposals, categories, retention, sources, records)
+
+
+def _kind_words(r: Any) -> str:
+    if r.kind == "victim":
+        return "Victim of an offence"
+    kind = r.link.values.get("kind")
+    if isinstance(kind, Withheld) or not kind:
+        return "Someone linked to you"
+    return _choices("relationship", "kind").get(kind, str(kind))
+
+
+def _case_section(exported: ShownCase, services: dict[str, str]) -> Section:
+    values = exported.case.values
+    opened = words(values.get("opened_on"))
+    service = services.get(exported.service, exported.service)
+    case_entry = _entry(exported.case, "The case")
+    for value in case_entry.values:
+        if value.name == "service":
+            value.text = service  # the pack's name for it, not its code
+    section = Section(
+        f"case-{exported.case_id}",
+        f"{service}{', from ' + opened if opened else ''}",
+        [case_entry],
+    )
+    for record, items in exported.records.items():
+        label = str(apps.get_model("records", record)._meta.verbose_name)
+        for item in items:
+            section.entries.append(_entry(item, label[:1].upper() + label[1:]))
+    return section
+
+
+def _retention(
+    person_id: int, case_ids: Sequence[int], pack: Pack, services: dict[str, str]
+) -> list[str]:
+    rules = {r.code: r for r in pack.retention}
+    lines = []
+    units = RetentionUnit.objects.filter(Q(person_id=person_id) | Q(case_id__in=list(case_ids)))
+    for unit in units.order_by("kind", "key"):
+        what = (
+            f"The case file of {services.get(unit.service, unit.service)}"
+            if unit.case_id
+            else unit.get_kind_display()
+        )
+        rule = rules.get(unit.rule)
+        why = f"{rule.name}: {describe_keep(rule.keep, pack, you=True)}" if rule else unit.note
+        until = f"kept until {words(unit.keep_until)}" if unit.keep_until else "no date yet"
+        lines.append(f"{what}: {until}. {why}".strip())
+    return lines
+
+
+def _seen(person_id: int) -> Section:
+    from safehold.access.models import User
+
+    section = Section("seen", "Who has seen your record")
+    events = list(
+        who_has_seen(person_id).values_list(
+            "seq", "at", "actor_id", "actor_label", "action", "record_type"
+        )[:SEEN_LIMIT]
+    )
+    names = {
+        u.pk: staff_name(u) for u in User.objects.filter(pk__in={e[2] for e in events if e[2]})
+    }
+    actions = dict(AuditAction.choices)
+    for seq, at, actor_id, label, action, record in events:
+        section.entries.append(
+            Entry(
+                f"audit:{seq}",
+                f"{words(at)}: {names.get(actor_id, label)}",
+                [Value("action", "What", f"{actions.get(action, action)} {record}".strip())],
+            )
+        )
+    if len(events) == SEEN_LIMIT:
+        section.note = f"The latest {SEEN_LIMIT}; ask us for the rest."
+    return section
+
+
+# --- applying the reviewer's decisions -----------------------------------------------------------
+
+
+class Undecided(Exception):
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} proposed redaction(s) not yet decided")
+        self.count = count
+
+
+def apply(
+    compiled: Compiled, withheld: Iterable[tuple[str, str, int, int, str]], decided: set[Any]
+) -> list[Section]:
+    """The sections with every withheld span replaced; Undecided if any proposal found in this
+    compilation has no decision (nothing of another person is released unreviewed)."""
+    pending = [p for p in compiled.proposals if p.ident not in decided]
+    if pending:
+        raise Undecided(len(pending))
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for key, name, start, end, _text in withheld:
+        spans.setdefault((key, name), []).append((start, end))
+    out: list[Section] = []
+    for section in compiled.sections:
+        entries = []
+        for entry in section.entries:
+            values = []
+            for value in entry.values:
+                cut = sorted(spans.get((entry.key, value.name), []), reverse=True)
+                text = value.text
+                for start, end in cut:
+                    text = text[:start] + WITHHELD_MARK + text[end:]
+                values.append(Value(value.name, value.label, text, value.free_text))
+            entries.append(Entry(entry.key, entry.title, values))
+        out.append(Section(section.id, section.title, entries, section.note))
+    return out
+
+
+def letter(pack: Pack, compiled: Compiled, request_received: date) -> dict[str, Any]:
+    """The covering letter's Article 15 information, from the pack and the bundle."""
+    controller = pack.controllers[0]
+    authority = pack.supervisory_authority
+    return {
+        "controller": controller.name,
+        "received": words(request_received),
+        "purposes": [
+            f"{p.name} ({', '.join(ARTICLE_6[b].title.lower() for b in p.lawful_basis)})"
+            for p in pack.purposes
+        ],
+        "categories": [c.name for c in pack.categories if c.code in compiled.categories],
+        "recipients": [r.name for r in pack.recipients],
+        "retention": compiled.retention,
+        "rights": [r.title for r in derive_rights(pack) if r.applies.value != "does-not-apply"],
+        "sources": compiled.sources,
+        "complain": authority.name if authority else "Information Commissioner's Office",
+        "automated": pack.automated_decisions.statement
+        or ("We do not make decisions about you by automated means alone."),
+    }
+
+
+def content(compiled: Compiled, sections: list[Section], letter_: dict[str, Any]) -> dict[str, Any]:
+    """The released bundle as JSON (portability: machine-readable)."""
+    return {
+        "person": compiled.person_id,
+        "name": compiled.name,
+        "letter": letter_,
+        "sections": [asdict(s) for s in sections],
+    }
+
+
+def digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

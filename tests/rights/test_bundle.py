@@ -1,0 +1,146 @@
+"""The subject access bundle: compiled through the gate across services, third parties found
+from the records' links and by the recognisers, every one reviewed before release, a second
+person's approval, the redaction log, and the release audited and closing the request."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from safehold.audit.models import AuditEvent
+from safehold.policy import selectors as policy
+from safehold.records.models import Assessment, Contact, Offence, Relationship, VictimLink
+from safehold.rights import services
+from safehold.rights.bundle import WITHHELD_MARK, compile_bundle
+from safehold.rights.models import Ground, Redaction, Release, RightsRequest
+from tests.retention.conftest import Place
+
+MUM, VICTIM, WORKER = ("Marguerite", "Fenwick"), ("Ozzie", "Blackthorn"), ("Priya", "Tennant")
+MUM_PHONE = "07700 900461"
+
+
+def world(yos: Place) -> tuple[RightsRequest, dict[str, object]]:
+    child = yos.person(given_name="Kai", family_name="Fenwick", phone="07700 900999")
+    services_ = [s.code for s in yos.pack.services]
+    first = yos.full_case(child, service=services_[0])
+    second = yos.case(child, service=services_[1])
+    mum = yos.person(given_name=MUM[0], family_name=MUM[1], phone=MUM_PHONE, born=date(1985, 1, 1))
+    worker = yos.person(given_name=WORKER[0], family_name=WORKER[1], born=date(1980, 1, 1))
+    yos.relate(child, mum, Relationship.Kind.PARENT)
+    yos.relate(child, worker, Relationship.Kind.SOCIAL_WORKER)
+    victim = yos.person(given_name=VICTIM[0], family_name=VICTIM[1], born=date(1970, 1, 1))
+    VictimLink.objects.create(offence=Offence.objects.get(case=first), victim=victim)
+    Contact.objects.create(
+        case=second,
+        kind="home-visit",
+        occurred_at=datetime(2024, 5, 1, 10, tzinfo=UTC),
+        notes=(
+            f"Kai at home with {MUM[0]} {MUM[1]} (call her on {MUM_PHONE}). Kai said "
+            f"{VICTIM[0]} had started it; his friend lives at 14 Mill Road, CB4 2XY. "
+            "Kai's own number is 07700 900999. Fenwick family doing well."
+        ),
+        pack_version_id=yos.version_id,
+    )
+    Assessment.objects.create(
+        case=second,
+        kind="early-help",
+        summary=f"Seen with social worker {WORKER[0]} {WORKER[1]}.",
+        pack_version_id=yos.version_id,
+    )
+    request = services.receive(child, "access", received_on=date(2026, 3, 2), by=yos.dpo)
+    return request, {"child": child, "first": first, "second": second}
+
+
+def pack_of(yos: Place):
+    return policy.pack_of(policy.controller_version(yos.controller.pk))
+
+
+def test_the_bundle_holds_every_record_and_proposes_every_third_party(yos: Place) -> None:
+    request, _made = world(yos)
+    compiled = compile_bundle(yos.dpo, request.person_id, pack=pack_of(yos))
+    assert compiled.name == "Kai Fenwick"
+    keys = {e.key for s in compiled.sections for e in s.entries}
+    # Every record of both services' cases, each exported through the gate and audited.
+    for model in ("contact", "assessment", "plan", "offence", "outcome", "report"):
+        assert any(k.startswith(f"{model}:") for k in keys), model
+    assert {s.title.split(",")[0] for s in compiled.sections if s.id.startswith("case-")} == {
+        s.name for s in yos.pack.services[:2]
+    }
+    exported = AuditEvent.objects.filter(
+        actor_id=yos.dpo.pk, action="export", person_id=request.person_id
+    )
+    assert exported.count() >= 8
+    assert set(exported.values_list("purpose", flat=True)) == {"rights-request"}
+    texts = {(p.text, p.found_by) for p in compiled.proposals}
+    found = {t for t, _ in texts}
+    # The family member, the professional and the victim: their entries and in free text.
+    for name in (*MUM, *VICTIM, *WORKER):
+        assert any(name in t for t in found), name
+    assert f"{MUM[0]} {MUM[1]}" in found and MUM_PHONE in found and VICTIM[0] in found
+    # Someone else's street address and postcode, by the recognisers.
+    assert ("14 Mill Road", "recogniser") in texts and ("CB4 2XY", "recogniser") in texts
+    # Not the person's own number, nor the family name they share with their mother.
+    assert "07700 900999" not in found
+    assert not any(p.text == "Fenwick" and p.key.startswith("contact:") for p in compiled.proposals)
+
+
+def test_nothing_is_released_unreviewed_and_the_log_matches(yos: Place) -> None:
+    request, _made = world(yos)
+    pack = pack_of(yos)
+    assert pack.rights.second_approval
+    compiled = compile_bundle(yos.dpo, request.person_id, pack=pack)
+    services.propose(request, compiled)
+    services.propose(request, compiled)  # once only
+    rows = list(Redaction.objects.filter(request=request))
+    assert len(rows) == len(compiled.proposals)
+    with pytest.raises(services.RequestProblem, match="not yet decided"):
+        services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    # Decide all but one: still nothing leaves.
+    reviewer = yos.dpo
+    decisions = {
+        r.pk: (Ground.PROFESSIONAL if WORKER[0] in r.text else Ground.THIRD_PARTY, "") for r in rows
+    }
+    last = rows[-1].pk
+    services.decide_redactions(
+        request, {k: v for k, v in decisions.items() if k != last}, by=reviewer
+    )
+    with pytest.raises(services.RequestProblem, match="1 proposed redaction"):
+        services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    services.decide_redactions(request, {last: decisions[last]}, by=reviewer)
+    # The reviewer may not approve their own review; a second DPO may.
+    with pytest.raises(services.RequestProblem, match="second person"):
+        services.approve_release(request, compiled, by=reviewer)
+    with pytest.raises(services.RequestProblem, match="approve the bundle first"):
+        services.release(request, compiled, by=reviewer, pack=pack, second_approval=True)
+    second = yos.staff("data-protection-officer")
+    services.approve_release(request, compiled, by=second)
+    data = services.release(request, compiled, by=reviewer, pack=pack, second_approval=True)
+
+    released = json.dumps(data)
+    for name in (f"{MUM[0]} {MUM[1]}", MUM_PHONE, VICTIM[0], VICTIM[1], "14 Mill Road"):
+        assert name not in released, name
+    assert WORKER[0] in released  # disclosed: a professional acting in their role
+    assert WITHHELD_MARK in released and "Kai at home with" in released
+    assert "Kai's own number is 07700 900999" in released
+    letter = data["letter"]
+    assert letter["purposes"] and letter["rights"] and letter["retention"]
+    # The log: who decided what on which ground, and whether it was disclosed.
+    log = Redaction.objects.filter(request=request)
+    assert log.filter(disclosed=False).count() == sum(
+        1 for g, _ in decisions.values() if g == Ground.THIRD_PARTY
+    )
+    assert set(log.filter(disclosed=True).values_list("ground", flat=True)) == {Ground.PROFESSIONAL}
+    assert set(log.values_list("decided_by", flat=True)) == {reviewer.pk}
+    request.refresh_from_db()
+    assert (request.status, request.outcome) == ("closed", "part")
+    release = Release.objects.get(request=request)
+    assert (release.approved_by, release.released_by) == (second, reviewer)
+    assert len(release.digest) == 64
+    assert (
+        AuditEvent.objects.filter(
+            action="disclose", person_id=request.person_id, reason__contains=request.reference
+        ).count()
+        >= 8
+    )

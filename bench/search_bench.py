@@ -87,6 +87,11 @@ def populated(url: str) -> bool:
 
 
 def build(url: str, people: int) -> None:
+    build_with(url, people, [])
+
+
+def build_with(url: str, people: int, demo_options: list[str]) -> None:
+    """A new database at `url`: migrated, the packs loaded, `safehold demo --people N`."""
     print(f"building {url} with {people:,} people")
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -105,7 +110,7 @@ def build(url: str, people: int) -> None:
     for pack in sorted((REPO / "packs").glob("*.yaml")):
         run([str(SAFEHOLD), "pack", "load", str(pack)], url)
     started = time.perf_counter()
-    run([str(SAFEHOLD), "demo", "--people", str(people), "--seed", "7"], url)
+    run([str(SAFEHOLD), "demo", "--people", str(people), "--seed", "7", *demo_options], url)
     print(f"built in {time.perf_counter() - started:.0f}s")
 
 

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     # suspend disposal.
     "safehold.retention",
     "safehold.rights",
+    # Who we share with and why: consents, objections, the disclosure log, extracts.
+    "safehold.sharing",
     "safehold.statistics",
     "csp",
 ]
@@ -267,3 +269,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAFEHOLD_LOG_LEVEL", "INFO")},
 }
+
+# Recurring extracts' pseudonyms (safehold/sharing/pseudonyms.py): a keyed hash whose key is
+# never in the database, so a recipient can link runs but nobody holding the database alone
+# can reverse or recompute them. Required outside DEBUG to run a pseudonymised extract.
+SHARING_PSEUDONYM_KEY = os.environ.get("SAFEHOLD_PSEUDONYM_KEY", "")
+if not SHARING_PSEUDONYM_KEY and DEBUG:
+    SHARING_PSEUDONYM_KEY = "development-only-pseudonym-key"

@@ -27,3 +27,4 @@ AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("SAFEHOLD_AUDIT_KEY_FILE") or str(
 AUDIT_CHECKPOINT_KEY_GENERATE = True
 _checkpoints = tempfile.TemporaryDirectory(prefix="safehold-test-checkpoints-")
 AUDIT_CHECKPOINT_DIR = Path(_checkpoints.name)  # noqa: F405
+SHARING_PSEUDONYM_KEY = "test-only-pseudonym-key"

@@ -20,7 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from safehold.access.gate import Gate
+from safehold.access.gate import Gate, Refused
+from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
@@ -29,8 +30,10 @@ from safehold.retention import services as retention
 from safehold.retention.models import LegalHold, RetentionUnit
 from safehold.rights import services as rights
 from safehold.rights.models import RightsRequest
+from safehold.sharing.models import ConsentRecord, Disclosure
 from tests.access.conftest import World
 from tests.api.conftest import session_api, token_api
+from tests.sharing.conftest import given
 
 MARK_GIVEN, MARK_FAMILY = "Zephyrine", "Quillfeather"
 
@@ -115,6 +118,8 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:dpo-home": lambda s: "/data-protection/",
     # The conformance report: the pack's statements only (tests/web/test_dpo.py).
     "web:dpo-conformance": lambda s: "/data-protection/conformance/",
+    # The regular returns: their items and counts of people, never who (tests/web/test_sharing).
+    "web:extract-runs": lambda s: "/data-protection/extracts/",
     # Rights requests: an empty form, counts by month, and each step's form (the request's
     # number, right and dates only; tests/web/test_rights.py).
     "web:rights-request-new": lambda s: "/data-protection/requests/new/",
@@ -146,6 +151,7 @@ DPO_PAGES = {
 } | {
     "web:dpo-home",
     "web:dpo-conformance",
+    "web:extract-runs",
 }
 # Statistics: for managers and statistics-only roles (a case worker is refused them).
 STATISTICS_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:statistics")}
@@ -153,6 +159,24 @@ STATISTICS_PAGES = {name for name in NO_PERSONAL_DATA if name.startswith("web:st
 # Pages of personal data: name -> (a role that may see it, its path on the scene).
 PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:person-audit": ("team-manager", lambda s: f"/people/{s.person_id}/audit/"),
+    # Sharing and consent (SETUP gives a consent and a share).
+    "web:person-sharing": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/sharing/"),
+    "web:consent-new": ("youth-justice-officer", lambda s: f"/people/{s.person_id}/consents/new/"),
+    "web:consent-withdraw": (
+        "youth-justice-officer",
+        lambda s: (
+            f"/people/{s.person_id}/consents/"
+            f"{ConsentRecord.objects.order_by('-pk').values_list('pk', flat=True).first() or 1}"
+            "/withdraw/"
+        ),
+    ),
+    "web:case-share": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/share/"),
+    "web:disclosure": ("youth-justice-officer", lambda s: f"/disclosures/{_latest_share()}/"),
+    "web:disclosure-package": (
+        "youth-justice-officer",
+        lambda s: f"/disclosures/{_latest_share()}/package.json",
+    ),
+    "web:disclosure-log": ("data-protection-officer", lambda s: "/data-protection/disclosures/"),
     "web:home": ("youth-justice-officer", lambda s: "/"),  # a case worker's caseload
     "web:caseload": ("youth-justice-officer", lambda s: "/caseload/"),
     "web:team-caseload": ("team-manager", lambda s: "/team/"),
@@ -258,6 +282,35 @@ def break_glass_into(s: Scene) -> None:
     Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
 
 
+def _latest_share() -> int:
+    return Disclosure.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
+def share_from(s: Scene) -> None:
+    """A manager of the case's team shares it under the first gateway of the pack's shares
+    that lets it go (a court order, in Cambridgeshire's)."""
+    manager = s.world.staff("team-manager")
+    for recipient in s.world.pack.recipients:
+        for share in recipient.shares:
+            for gateway in share.gateways:
+                order = ShareOrder(
+                    recipient.code,
+                    (share.purposes or [s.world.pack.purposes[0].code])[0],
+                    gateway,
+                    reference="Order 7",
+                    reason="Risk of serious harm reported today",
+                )
+                try:
+                    Gate(manager).share(s.case.pk, order)
+                    return
+                except RefusedShare:
+                    continue
+
+
+def consent_of(s: Scene) -> None:
+    Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+
+
 def latest_request() -> int:
     """The newest rights request; a scene without one still asks by some id."""
     return RightsRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
@@ -293,6 +346,11 @@ def released_bundle(s: Scene) -> None:
 SETUP: dict[str, Callable[[Scene], None]] = {
     "web:break-glass-review": break_glass_into,
     "web:break-glass-use": break_glass_into,
+    "web:person-sharing": share_from,
+    "web:consent-withdraw": consent_of,
+    "web:disclosure": share_from,
+    "web:disclosure-package": share_from,
+    "web:disclosure-log": share_from,
     "web:rights-requests": request_about,
     "web:rights-request": request_about,
     "web:rights-bundle": request_about,
@@ -332,6 +390,33 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         }
     elif template == "/api/v1/people":
         path += f"?q={MARK_GIVEN}"  # find a person
+    elif template == "/api/v1/people/{person_id}/consents" and method == "post":
+        body = {
+            "preference": "sharing-with-other-services",
+            "state": "given",
+            "given_by": "young-person",
+            "how": "written",
+            "on": "2025-06-01",
+        }
+    elif template.endswith("/consents/{consent_id}/withdraw"):
+        try:
+            consent = Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+            consent_id = consent.pk
+        except Refused:  # a statistics-only role records nothing; it asks all the same
+            consent_id = 1
+        path = path.replace("{consent_id}", str(consent_id))
+        body = {"on": str(date.today()), "how": "verbal", "given_by": "young-person"}
+    elif template.startswith("/api/v1/cases/{case_id}/shares"):
+        body = {
+            "recipient": "courts",
+            "purpose": s.world.pack.purposes[0].code,
+            "gateway": "court-order",
+            "reference": "Order 7",
+            "records": ["person", "case"],
+        }
+    elif template == "/api/v1/disclosures/{disclosure_id}":
+        share_from(s)
+        path = path.replace("{disclosure_id}", str(_latest_share()))
     elif method == "patch" and template == "/api/v1/cases/{case_id}":
         body = {"closed_on": "2025-03-01", "closed_reason": "completed"}
     elif method == "patch" and template.endswith("/flags/{flag_id}"):

@@ -33,6 +33,7 @@ from safehold.policy.schema import Role
 from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
 from safehold.retention.models import HoldScope, LegalHold
 from safehold.rights.models import RightsRequest
+from safehold.sharing.models import ConsentRecord, Disclosure
 from safehold.web.converters import IdConverter
 from tests.access.conftest import World, make_world
 from tests.access.test_gate import sees_case
@@ -52,7 +53,9 @@ ID_KINDS = {
     "user": 5,
     "hold": 6,
     "glass": 7,
-    "request": 8,
+    "disclosure": 8,
+    "consent": 9,
+    "request": 10,
 }
 # What each parameter or body field names.
 ID_NAMES = {
@@ -69,6 +72,9 @@ ID_NAMES = {
     "relationship_id": "record",
     "plan_id": "record",
     "action_id": "record",
+    "disclosure_id": "disclosure",
+    "consent_id": "consent",
+    "approver_id": "user",
     "request_id": "request",
 }
 # Forms whose fields take an id (picked from a search, never typed, but a request can send
@@ -183,6 +189,38 @@ def other_council(caller: World) -> None:
         started_at=timezone.now(),
         expires_at=timezone.now() + timedelta(hours=1),
     )
+    Disclosure.objects.create(
+        pk=other("disclosure"),
+        controller=them.controller,
+        person=person,
+        case=case,
+        recipient="courts",
+        recipient_name="Courts",
+        purpose=them.pack.purposes[0].code,
+        rule="shared",
+        outcome="shared",
+        consent_status="not-needed",
+        package={"records": {}},
+        by=worker,
+        by_label="elsewhere",
+        at=timezone.now(),
+        pack_version_id=them.version_id,
+    )
+    ConsentRecord.objects.create(
+        pk=other("consent"),
+        controller=them.controller,
+        person=person,
+        preference="a-consent",
+        kind="consent",
+        state="given",
+        given_by="young-person",
+        how="written",
+        on=date(2025, 6, 1),
+        capacity="not-assessed",
+        recorded_by=worker,
+        recorded_at=timezone.now(),
+        pack_version_id=them.version_id,
+    )
     RightsRequest.objects.create(
         pk=other("request"),
         person=person,
@@ -204,6 +242,8 @@ def _exists(kind: str, pk: int) -> bool:
         "user": User,
         "hold": LegalHold,
         "glass": BreakGlass,
+        "disclosure": Disclosure,
+        "consent": ConsentRecord,
         "request": RightsRequest,
     }
     return bool(models[kind]._default_manager.filter(pk=pk).exists())
@@ -339,6 +379,17 @@ def _body(template: str, method: str, own: Own) -> Any:
         return {"phone": "01234 567890"}
     if method == "post" and template.endswith("/facts"):
         return {"flag": "looked-after", "holds": False}
+    if method == "post" and template.startswith("/api/v1/cases/{case_id}/shares"):
+        # A share that needs a second person's approval where the pack has one (so the
+        # approver named is looked up), and is refused without it: no new disclosure's number
+        # or time in the answer to tell two asks apart.
+        nhs = any(r.code == "nhs" for r in own.world.pack.recipients)
+        return {
+            "recipient": "nhs" if nhs else "courts",
+            "purpose": own.world.pack.purposes[0].code,
+            "gateway": "safeguarding" if nhs else "no-such-gateway",
+            "reason": "Risk of serious harm reported today",
+        }
     return None
 
 

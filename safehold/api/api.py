@@ -625,3 +625,7 @@ def record_fact(
 api.add_router("", me)
 api.add_router("", cases)
 api.add_router("", people)
+
+from safehold.api.sharing import router as sharing  # noqa: E402 - needs `gate` above
+
+api.add_router("", sharing)

@@ -34,8 +34,10 @@ SECTIONS = (
     "events",
     "purposes",
     "roles",
+    "gateways",
     "recipients",
     "preferences",
+    "extracts",
     "retention",
     "commitments",
 )
@@ -51,8 +53,10 @@ NOUN = {
     "events": "event",
     "purposes": "purpose",
     "roles": "role",
+    "gateways": "legal gateway",
     "recipients": "recipient",
     "preferences": "preference",
+    "extracts": "extract",
     "retention": "retention rule",
     "commitments": "commitment",
 }
@@ -145,6 +149,8 @@ class _Checker:
         self.roles()
         self.recipients()
         self.preferences()
+        self.gateways()
+        self.extracts()
         self.retention()
         self.rights()
         self.commitments()
@@ -441,6 +447,7 @@ class _Checker:
                 )
                 self.refs((*at, "purposes"), _list(share.get("purposes")), "purposes", name)
                 self.conditions((*at, "if"), share.get("if"), name)
+                self.share_rules(at, share, name)
                 if not _list(share.get("conditions")):
                     self.warning(
                         at,
@@ -484,6 +491,67 @@ class _Checker:
                     )
                     self.refs((*at, "recipients"), _list(e.get("recipients")), "recipients", name)
                     self.refs((*at, "purposes"), _list(e.get("purposes")), "purposes", name)
+
+    def gateways(self) -> None:
+        for i, g in _items(self.data, "gateways"):
+            name = f"legal gateway '{g.get('code')}'"
+            self.refs(
+                ("gateways", i, "legislation"), _list(g.get("legislation")), "legislation", name
+            )
+
+    def share_rules(self, at: PathKey, share: dict[str, Any], name: str) -> None:
+        """A share's gateways, items, time condition and approvers name what the pack has."""
+        gateways = _list(share.get("gateways"))
+        self.refs((*at, "gateways"), gateways, "gateways", name)
+        kinds = {
+            self.data["gateways"][self.codes["gateways"][g]].get("kind")
+            for g in gateways
+            if isinstance(g, str) and g in self.codes["gateways"]
+        }
+        if share.get("consent") in ("sought", "required") and "consent" not in kinds:
+            self.error(
+                (*at, "consent"),
+                f"{name}: consent is '{share.get('consent')}' but none of the share's gateways "
+                "is of kind consent: add one",
+            )
+        override = share.get("override")
+        if isinstance(override, dict):
+            self.refs(
+                (*at, "override", "approvers"), _list(override.get("approvers")), "roles", name
+            )
+        for key in ("items", "never"):
+            self.items((*at, key), _list(share.get(key)), name)
+        when = share.get("when")
+        if isinstance(when, dict):
+            for key in ("after", "before"):
+                if isinstance(when.get(key), str):
+                    self.event((*at, "when", key), when[key], name)
+
+    def items(self, at: PathKey, items: list[Any], name: str) -> None:
+        from safehold.policy.schema import DERIVED_ITEMS
+        from safehold.records.fields import FIELDS
+
+        for n, item in enumerate(items):
+            if isinstance(item, str) and item not in DERIVED_ITEMS and item not in FIELDS:
+                hint = difflib.get_close_matches(item, FIELDS, n=1)
+                self.error(
+                    (*at, n),
+                    f"{name} names the item '{item}', which is not a field Safehold records"
+                    + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                )
+
+    def extracts(self) -> None:
+        for i, x in _items(self.data, "extracts"):
+            name = f"extract '{x.get('code')}'"
+            at: PathKey = ("extracts", i)
+            self.refs((*at, "recipient"), x.get("recipient"), "recipients", name)
+            self.refs((*at, "purpose"), x.get("purpose"), "purposes", name)
+            self.refs((*at, "gateway"), x.get("gateway"), "gateways", name)
+            self.refs((*at, "services"), _list(x.get("services")), "services", name)
+            self.refs((*at, "consent"), _list(x.get("consent")), "preferences", name)
+            if x.get("controller") is not None:
+                self.refs((*at, "controller"), x.get("controller"), "controllers", name)
+            self.items((*at, "items"), _list(x.get("items")), name)
 
     def retention(self) -> None:
         for i, r in _items(self.data, "retention"):
@@ -724,6 +792,7 @@ def _statement_ids(data: dict[str, Any]) -> Iterator[str]:
         "roles": "role",
         "recipients": "recipient",
         "preferences": "preference",
+        "extracts": "extract",
         "retention": "retention",
         "commitments": "commitment",
     }

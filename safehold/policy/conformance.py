@@ -6,8 +6,9 @@ prove it), or *stated only*. Stated only is a gap unless the pack accepts it, wi
 a commitment by its own `stated_only`, anything else by `accepted_gaps` (ids or patterns
 such as `recipient:*`). CI fails on an unaccepted gap (tests/policy/test_conformance.py).
 
-Sharing and consent are not enforced yet (issue 10): recipients and preferences are always
-stated only here, whatever a pack says, so the report can never claim more than the code does.
+A recipient is enforced by the share rules (docs/adr/0020) when every share with it names
+the gateways the gate checks; an internal recipient that names none is the service's own
+staff, reached through their roles; any other is stated only.
 """
 
 from __future__ import annotations
@@ -120,12 +121,18 @@ def _raw_statements(pack: Pack) -> list[Statement]:
             )
         )
     for recipient in pack.recipients:
-        # Not enforced until sharing is built (issue 10), whatever the pack says.
+        gated = bool(recipient.shares) and all(share.gateways for share in recipient.shares)
+        internal = recipient.kind == "internal" and not any(s.gateways for s in recipient.shares)
         found.append(
             Statement(
                 f"recipient:{recipient.code}",
                 "recipient",
                 f"We share with {recipient.name} under the stated conditions.",
+                m["share-decided-and-logged"]
+                if gated
+                else m["gate-role-and-allocation"]
+                if internal
+                else None,
             )
         )
     for preference in pack.preferences:
@@ -134,6 +141,17 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 f"preference:{preference.code}",
                 "consent or preference",
                 _words(preference.statement),
+                m["consent-enforced"] if preference.kind == "consent" else m["objection-honoured"],
+                assumed=preference.assumed,
+            )
+        )
+    for extract in pack.extracts:
+        found.append(
+            Statement(
+                f"extract:{extract.code}",
+                "recurring extract",
+                _words(extract.statement) or f"{extract.name}.",
+                m["recurring-extract"],
             )
         )
     for rule in pack.retention:

@@ -5,8 +5,8 @@ A pack names a mechanism by code (a commitment's `enforced_by`); the conformance
 Every test named here must exist: `tests/policy/test_conformance.py` reads each node id and
 fails on one that does not, so the report can never cite a phantom test.
 
-Only what the code really does belongs here. Sharing, consent and most rights workflows are
-not built yet: their statements are "stated only" until they are.
+Only what the code really does belongs here: what is not built yet is "stated only" until
+it is.
 """
 
 from __future__ import annotations
@@ -186,6 +186,52 @@ MECHANISMS: dict[str, Mechanism] = _index(
         (
             "tests/rights/test_bundle.py::test_the_bundle_holds_every_record_and_proposes_every_third_party",
             "tests/rights/test_bundle.py::test_nothing_is_released_unreviewed_and_the_log_matches",
+        ),
+    ),
+    Mechanism(
+        "share-decided-and-logged",
+        "share rule",
+        "A disclosure goes only to a recipient the pack declares, for a purpose and categories "
+        "one of its shares names, under a gateway that share names, in its time conditions, by "
+        "a role granted 'share'; anything else is refused. Every decision, shared or not, is "
+        "explained, kept in the disclosure log and audited.",
+        (
+            "tests/sharing/test_gate_share.py::test_a_share_outside_the_pack_is_refused",
+            "tests/sharing/test_gate_share.py::test_a_refused_share_is_logged_with_its_reason",
+            "tests/sharing/test_gate_share.py::test_override_needs_a_reason_and_a_second_person",
+            "tests/sharing/test_share_matrix.py::test_share_matrix",
+        ),
+    ),
+    Mechanism(
+        "consent-enforced",
+        "share rule",
+        "A share that depends on consent needs the person's current consent: a refusal names "
+        "the missing consent, and a withdrawal stops the next share and the next extract.",
+        (
+            "tests/sharing/test_gate_share.py::test_a_share_needing_consent_names_the_consent",
+            "tests/sharing/test_gate_share.py::test_a_withdrawal_stops_the_next_share",
+            "tests/sharing/test_extracts.py::test_a_withdrawal_removes_the_person_from_the_next_run",
+        ),
+    ),
+    Mechanism(
+        "objection-honoured",
+        "share rule",
+        "An objection or preference stops the shares it withholds, except under a law or court "
+        "order; an objection to direct marketing stops it whatever the gateway.",
+        (
+            "tests/sharing/test_gate_share.py::test_an_objection_stops_what_it_withholds",
+            "tests/sharing/test_gate_share.py::test_direct_marketing_objection_is_absolute",
+        ),
+    ),
+    Mechanism(
+        "recurring-extract",
+        "share rule",
+        "A recurring extract carries only the pack's items for people in scope with the "
+        "consents it needs and no objection, pseudonymised by a keyed hash stable per recipient "
+        "(the key is not in the database), as one disclosure per run listing whom it covered.",
+        (
+            "tests/sharing/test_extracts.py::test_an_extract_is_one_disclosure_listing_whom",
+            "tests/sharing/test_extracts.py::test_pseudonyms_are_stable_per_recipient_and_keyed",
         ),
     ),
 )

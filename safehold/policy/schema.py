@@ -391,7 +391,10 @@ class Relationship(StrEnum):
 
 class Grant(Strict):
     categories: list[CodeOrAll] = Field(min_length=1, description="Category codes, or '*' for all.")
-    actions: list[Literal["read", "write", "export"]] = Field(min_length=1)
+    actions: list[Literal["read", "write", "export", "share"]] = Field(
+        min_length=1,
+        description="'share': may disclose these categories to a recipient the pack declares.",
+    )
     relationship: Relationship = Field(
         Relationship.ALLOCATED,
         description="The widest relationship to a case at which this grant holds.",
@@ -478,6 +481,119 @@ CONDITION_WORDS = {
 }
 
 
+class GatewayKind(StrEnum):
+    """What kind of legal gateway a disclosure goes under; the gate treats each differently."""
+
+    CONSENT = "consent"  # the person's current consent (a pack consent covering the share)
+    LAW = "law"  # a statute permits or requires it (e.g. Crime and Disorder Act 1998 s.115)
+    COURT_ORDER = "court-order"  # a court orders it: the order is recorded as the reference
+    SAFEGUARDING = "safeguarding"  # without consent to protect someone (DPA 2018 Sch 1 para 18)
+    SERVICE = "service"  # necessary to provide the service itself (public task, a processor)
+
+
+GATEWAY_WORDS = {
+    GatewayKind.CONSENT: "with your consent",
+    GatewayKind.LAW: "where the law allows or requires it",
+    GatewayKind.COURT_ORDER: "when a court orders it",
+    GatewayKind.SAFEGUARDING: "without consent, when someone's safety is at risk",
+    GatewayKind.SERVICE: "when it is needed to provide the service",
+}
+
+
+class Gateway(Strict):
+    """A legal gateway disclosures may go under: a statute, a court order, consent,
+    safeguarding without consent. Shares name the gateways they may use."""
+
+    code: Code
+    name: Text
+    kind: GatewayKind
+    legislation: list[Code] = Field([], description="Legislation codes it rests on.")
+    provision: Text | None = Field(None, description="e.g. 'section 115', 'Schedule 8 para 4'.")
+    reference_required: bool | None = Field(
+        None,
+        description=(
+            "A disclosure under it must record a reference (the order's number, the request's "
+            "letter). When not stated: true for a court order."
+        ),
+    )
+    statement: Text | None = Field(None, description="The notice's own words for it.")
+
+    @property
+    def needs_reference(self) -> bool:
+        if self.reference_required is None:
+            return self.kind == GatewayKind.COURT_ORDER
+        return self.reference_required
+
+
+# Items derived from fields, for sharing less than the field: what each reads.
+DERIVED_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "initials": ("the person's initials", ("person.given_name", "person.family_name")),
+    "year-of-birth": ("the year of birth", ("person.date_of_birth",)),
+    "month-of-birth": ("the month and year of birth", ("person.date_of_birth",)),
+    "age": ("the person's age today", ("person.date_of_birth",)),
+    "postcode-district": ("the first part of the postcode", ("person.postcode",)),
+    "sex": ("sex", ("person.sex",)),
+}
+_ITEM = re.compile(r"^[a-z]+\.[a-z_]+$")
+
+
+def _item(value: Any) -> Any:
+    if isinstance(value, str) and not (_ITEM.match(value) or value in DERIVED_ITEMS):
+        raise PydanticCustomError(
+            "share_item",
+            "'{value}' is not an item: write a field as record.field (e.g. person.sex) or one "
+            "of the derived items: {choices}",
+            {"value": value, "choices": ", ".join(DERIVED_ITEMS)},
+        )
+    return value
+
+
+Item = Annotated[
+    str,
+    BeforeValidator(_item),
+    Field(description="A field as record.field, or a derived item (initials, year-of-birth, ...)."),
+]
+
+
+class Override(Strict):
+    """Sharing without consent where consent would normally be sought: what it needs."""
+
+    approval: Literal["none", "second-person"] = Field(
+        "none",
+        description=(
+            "'second-person': another member of staff whose role approves disclosures must "
+            "approve it (named in the log); a stated reason is always required."
+        ),
+    )
+    approvers: list[Code] = Field(
+        [], description="Roles that may approve; empty means roles that approve disclosures."
+    )
+
+
+class ShareWhen(Strict):
+    """A condition in time: only after an event, before one, or within a period of one."""
+
+    after: Code | None = Field(None, description="An event (e.g. case-closed) that has happened.")
+    before: Code | None = Field(None, description="An event that has not happened yet.")
+    within: PeriodText | None = Field(
+        None, description="With 'after': only within this period of the event."
+    )
+    statement: Text | None = Field(None, description="The notice's words, e.g. 'when you leave'.")
+
+    @model_validator(mode="after")
+    def _some(self) -> ShareWhen:
+        if self.after is None and self.before is None:
+            raise PydanticCustomError(
+                "share_when", "a condition in time needs 'after' or 'before' an event"
+            )
+        if self.within is not None and self.after is None:
+            raise PydanticCustomError("share_within", "'within' counts from 'after': add it")
+        return self
+
+
+ConsentDependence = Literal["not-needed", "sought", "required"]
+
+
 class Share(Strict):
     categories: list[CodeOrAll] = Field(min_length=1, description="Category codes, or '*' for all.")
     purposes: list[Code] = []
@@ -492,7 +608,59 @@ class Share(Strict):
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
     explained_to_subject: bool = False
     note: Text | None = None
+    gateways: list[Code] = Field(
+        [],
+        description=(
+            "The legal gateways (pack 'gateways') a disclosure under this share may use; the "
+            "gate refuses a disclosure under any other. Empty: the share is stated, not enforced."
+        ),
+    )
+    consent: ConsentDependence | None = Field(
+        None,
+        description=(
+            "'required': only with a current consent; 'sought': consent is normally sought, and "
+            "going without it is an override (a reason, and approval where 'override' says); "
+            "'not-needed'. When not stated: from the gateways (only consent: required; consent "
+            "and others: sought; no consent gateway: not-needed)."
+        ),
+    )
+    override: Override | None = Field(
+        None, description="What sharing without consent needs, where consent is sought."
+    )
+    items: list[Item] = Field(
+        [],
+        description=(
+            "Exactly what goes, instead of whole categories: fields and derived items "
+            "(initials, year-of-birth, postcode-district, ...)."
+        ),
+    )
+    never: list[Item] = Field([], description="Fields never sent under this share.")
+    when: ShareWhen | None = Field(None, description="A condition in time.")
     model_config = ConfigDict(populate_by_name=True)
+
+
+class Extract(Strict):
+    """A recurring extract: the same items about everyone in scope, to one recipient, run by a
+    command or a page; each run is one disclosure listing whom it covered."""
+
+    code: Code
+    name: Text
+    recipient: Code
+    purpose: Code
+    gateway: Code
+    controller: Code | None = Field(None, description="Whose people; empty: the first controller.")
+    services: list[Code] = Field([], description="People with a case of these; empty: any.")
+    items: list[Item] = Field(min_length=1)
+    identifiable: Literal["pseudonymised", "anonymised", "yes"] = "pseudonymised"
+    consent: list[Code] = Field(
+        [],
+        description=(
+            "Consents (pack preferences) a person must currently have given to be included; "
+            "empty means the gateway needs none."
+        ),
+    )
+    schedule: Text | None = Field(None, description="How often it runs, e.g. 'every quarter'.")
+    statement: Text | None = None
 
 
 class RecipientKind(StrEnum):
@@ -535,6 +703,16 @@ class Preference(Strict):
     allows: Effect | None = Field(None, description="What it permits while given.")
     withholds: Effect | None = Field(None, description="What it stops while given.")
     url: Text | None = None
+    direct_marketing: bool = Field(
+        False,
+        description=(
+            "An objection to direct marketing: absolute (UK GDPR Article 21(3)); nothing "
+            "overrides it."
+        ),
+    )
+    assumed: Text | None = Field(
+        None, description="Why the pack states this although the published notice does not."
+    )
 
     @model_validator(mode="after")
     def _has_effect(self) -> Preference:
@@ -1075,8 +1253,12 @@ class Pack(Strict):
     events: list[Event] = []
     purposes: list[Purpose] = Field(min_length=1)
     roles: list[Role] = []
+    gateways: list[Gateway] = Field(
+        [], description="Legal gateways disclosures may go under (shares name them)."
+    )
     recipients: list[Recipient] = []
     preferences: list[Preference] = []
+    extracts: list[Extract] = Field([], description="Recurring extracts (national returns).")
     retention: list[RetentionRule] = []
     rights: Rights = Rights()
     automated_decisions: AutomatedDecisions = AutomatedDecisions()
@@ -1130,7 +1312,19 @@ _TAG_OF_MODEL.update(
         NoPeriod: "none",
     }
 )
-for _model in (AnyOf, AllOf, NotCond, Earliest, Latest, When, Share, Recipient, Pack):
+for _model in (
+    AnyOf,
+    AllOf,
+    NotCond,
+    Earliest,
+    Latest,
+    When,
+    ShareWhen,
+    Share,
+    Recipient,
+    Extract,
+    Pack,
+):
     _model.model_rebuild()
 
 # Events the system records itself; packs may declare more in `events`.

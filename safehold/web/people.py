@@ -115,10 +115,28 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             if gate.is_dpo or gate.allocates
             else None,
             "break_glass_url": _break_glass_offer(gate, current),
+            **_sharing(gate, person_id, current),
             "reasons": display.reasons(cells),
             "messages": messages.get_messages(request),
         },
     )
+
+
+def _sharing(gate: Gate, person_id: int, current: ShownCase | None) -> dict[str, Any]:
+    """The latest few disclosures about them, through the gate, and where to share from; not
+    for a role that neither shares nor records (it sees no "shared with")."""
+    from safehold.access.policy import Distance
+
+    shares = gate.policy.widest(gate.role, "share") != Distance.NONE
+    if not (shares or gate.is_dpo or gate.allocates):
+        return {}
+    return {
+        "sharing_url": reverse("web:person-sharing", args=[person_id]),
+        "shared_with": gate.shared_with(person_id, limit=5),
+        "share_url": reverse("web:case-share", args=[current.case_id])
+        if shares and current is not None
+        else None,
+    }
 
 
 TIMELINE_PAGE = 20

@@ -14,6 +14,7 @@ from safehold.web import (
     people,
     retention,
     rights,
+    sharing,
     statistics,
     views,
 )
@@ -102,6 +103,24 @@ urlpatterns = [
     # The data protection officer's home (dpo.py) and retention (retention.py).
     path("data-protection/", dpo.home, name="dpo-home"),
     path("data-protection/conformance/", dpo.conformance, name="dpo-conformance"),
+    # Sharing and consent (sharing.py): a person's consents and shared-with, sharing from a
+    # case, one disclosure and its package, and the DPO's disclosure log.
+    path("people/<id:person_id>/sharing/", sharing.person_sharing, name="person-sharing"),
+    path("people/<id:person_id>/consents/new/", sharing.consent_new, name="consent-new"),
+    path(
+        "people/<id:person_id>/consents/<id:record_id>/withdraw/",
+        sharing.consent_withdraw,
+        name="consent-withdraw",
+    ),
+    path("cases/<id:case_id>/share/", sharing.case_share, name="case-share"),
+    path("disclosures/<id:disclosure_id>/", sharing.disclosure, name="disclosure"),
+    path(
+        "disclosures/<id:disclosure_id>/package.json",
+        sharing.disclosure_package,
+        name="disclosure-package",
+    ),
+    path("data-protection/disclosures/", sharing.disclosure_log, name="disclosure-log"),
+    path("data-protection/extracts/", sharing.extract_runs, name="extract-runs"),
     # Rights requests on the statutory clock (rights.py).
     path("data-protection/requests/", rights.requests, name="rights-requests"),
     path("data-protection/requests/new/", rights.new_request, name="rights-request-new"),

@@ -29,8 +29,11 @@ def test_the_dpo_reads_how_the_notice_is_enforced(
     table = page.get_by_role("table", name="Every statement")
     expect(table.locator("tbody tr")).to_have_count(len(report.statements))
     row = table.locator("tr", has_text="recipient:police")
+    expect(row).to_contain_text("Enforced")
+    expect(row).to_contain_text(re.compile("Share rule: A disclosure goes only to a recipient"))
+    row = table.locator("tr", has_text="commitment:no-identification-in-research")
     expect(row).to_contain_text("Stated only")
-    expect(row).to_contain_text("Accepted: sharing enforcement not yet built")
+    expect(row).to_contain_text("Accepted: statistics and research extracts not yet built")
     expect(table.locator("tr", has_text="role:youth-justice-officer")).to_contain_text(
         re.compile("Gate grant: The access gate opens a case")
     )

@@ -67,15 +67,25 @@ def test_shipped_packs_have_no_unaccepted_gap(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
-def test_sharing_is_never_claimed_as_enforced(path: Path) -> None:
-    """Sharing is not built (issue 10): each recipient is stated only, accepted with that reason."""
+def test_sharing_is_claimed_as_enforced_only_where_the_gate_checks_it(path: Path) -> None:
+    """A recipient is enforced by the share rules only when every share with it names the
+    gateways the gate checks (docs/adr/0020); the service's own staff (internal, no gateways)
+    by their roles; any other recipient is stated only."""
     result = load_file(path)
     assert result.pack is not None
+    recipients = {r.code: r for r in result.pack.recipients}
     shares = [s for s in conformance(result.pack).statements if s.kind == "recipient"]
     assert shares
     for statement in shares:
-        assert statement.mechanism is None
-        assert statement.accepted == "sharing enforcement not yet built"
+        recipient = recipients[statement.id.split(":", 1)[1]]
+        if recipient.shares and all(s.gateways for s in recipient.shares):
+            assert statement.mechanism is not None
+            assert statement.mechanism.code == "share-decided-and-logged"
+        elif recipient.kind == "internal" and not any(s.gateways for s in recipient.shares):
+            assert statement.mechanism is not None
+            assert statement.mechanism.code == "gate-role-and-allocation"
+        else:
+            assert statement.mechanism is None
 
 
 def test_cli_prints_each_statement_and_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +102,7 @@ def test_cli_prints_each_statement_and_the_summary(capsys: pytest.CaptureFixture
     assert "gate grant: gate-role-and-allocation" in out
     assert "test: tests/access/test_gate.py::test_every_role_category_and_distance" in out
     assert "commitment:tell-of-sharing-changes: Stated only (accepted)" in out
-    assert "recipient:gov-uk-notify: Stated only (accepted)\n" in out
+    assert "recipient:gov-uk-notify: Enforced\n" in out
     assert "  Accepted: sharing enforcement not yet built" in out
 
 

@@ -223,7 +223,12 @@ def test_nhs_with_reasons_explained(pack: Pack):
     (share,) = nhs.shares
     assert conditions(share) == {"professional-judgement"}
     assert share.explained_to_subject
-    assert by_code(pack.commitments, "explain-sharing").stated_only
+    # Enforced by the share rules: the family is asked first (a consent the pack marks as
+    # assumed), and going without it needs a reason and a manager's approval.
+    assert by_code(pack.commitments, "explain-sharing").enforced_by == "share-decided-and-logged"
+    assert share.gateways == ["your-agreement", "safeguarding"]
+    assert share.consent == "sought" and share.override.approval == "second-person"
+    assert by_code(pack.preferences, "sharing-with-other-services").assumed
 
 
 def test_business_planning_and_research(pack: Pack):

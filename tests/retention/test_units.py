@@ -23,6 +23,7 @@ from safehold.records.models import (
 )
 from safehold.retention.models import UnitKind
 from safehold.retention.units import case_file_parts, covered_models, parts_of
+from safehold.sharing.models import ConsentRecord, Disclosure, DisclosureSubject
 
 
 def test_every_model_of_records_belongs_to_a_unit():
@@ -49,10 +50,20 @@ def test_which_unit_holds_what():
         Report,
         BreakGlass,
         Change,  # a case's and its records' history (a person's own is in the person unit)
+        Disclosure,  # the disclosure log of shares from the case
+        DisclosureSubject,  # (under a disclosure; an extract run's are the person's, below)
         PersonFlag,  # a case's own facts; a person's flags (no case) are not in a case file
     }
-    assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {Relationship}
-    assert [p.model for p in parts_of(UnitKind.NON_CASE_FILE)] == [PersonFlag, Relationship]
+    assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {
+        Relationship,
+        ConsentRecord,
+    }
+    assert [p.model for p in parts_of(UnitKind.NON_CASE_FILE)] == [
+        PersonFlag,
+        Relationship,
+        ConsentRecord,
+        DisclosureSubject,
+    ]
     assert {m for m, kind in covered.items() if kind == UnitKind.PERSON} == {Person}
     assert [p.model for p in parts_of(UnitKind.PERSON)] == [Person, Change]
 

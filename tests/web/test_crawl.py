@@ -3,7 +3,7 @@ in production settings: no server error, no template debris, no markup shown as 
 that opens pre-filled, no raw None (see tests/web/crawl.py for the rules).
 
 The world is the demo's (`safehold demo` and its living service: retention due, holds, a
-break-glass use), so every page has real things on it; the staff are the demo's, one of each
+break-glass use; consents, shares and the disclosure log), so every page has real things on it; the staff are the demo's, one of each
 role, landing where a person of that role lands and finding the rest by following links.
 """
 
@@ -15,6 +15,7 @@ from django.test import Client
 
 from safehold.access.models import User
 from safehold.demo import services as demo
+from safehold.demo.sharing import sharing_demo
 from safehold.policy import selectors
 from safehold.policy.models import Controller
 from safehold.policy.services import load_pack
@@ -49,6 +50,7 @@ def test_every_page_every_role_can_reach(db: None) -> None:
     codes = [load_pack(path).version.pack_code for path in PACK_FILES]
     demo.generate(PEOPLE * len(codes), seed=7)
     demo.living_service()
+    sharing_demo()  # consents, a refusal, a withdrawal, shares and an extract run
     planner.plan()
     staff = {(code, role): user for code in codes for role, user in staff_by_role(code).items()}
     started = time.perf_counter()
@@ -71,6 +73,16 @@ def test_every_page_every_role_can_reach(db: None) -> None:
         assert report.pages, f"{who} reached nothing"
     assert sum(sum(r.pages.values()) for r in reached.values()) > 3 * len(reached)
     assert sum(r.forms for r in reached.values()) > len(reached)
+    # The sharing pages were reached through links, with the demo's consents and shares.
+    routes = {route for r in reached.values() for route in r.pages}
+    for name in (
+        "person-sharing",
+        "disclosure",
+        "case-share",
+        "consent-new",
+        "disclosure-log",
+    ):
+        assert any(name in route for route in routes), f"no role reached web:{name}"
     assert seconds < SECONDS, f"the crawl took {seconds:.1f}s"
 
 

@@ -182,7 +182,8 @@ def test_the_conformance_page_lists_every_statement_with_its_proof(
     assert body.count('<tr class="govuk-table__row">') == len(report.statements) + 1
     assert "commitment:minimum-necessary" in body
     assert "<code>tests/access/test_gate.py::test_every_role_category_and_distance</code>" in body
-    assert "Accepted: sharing enforcement not yet built" in body
+    # Sharing is enforced (docs/adr/0020); what is still stated only says why.
+    assert "Accepted: statistics and research extracts not yet built" in body
     # Cambridgeshire's 25 years is assumed, and shown so to the DPO with the pack's reason.
     assert re.search(r'govuk-tag--grey">\s*Assumed\s*</strong>', body)
     assert "The notice says &#34;25 years&#34; without an anchor" in body

@@ -73,6 +73,7 @@ def test_every_read_on_the_page_is_audited(officer: User, case: Case, verified_c
             "planaction",
             "offence",
             "outcome",
+            "disclosure",  # "Shared with": the disclosure log about them
         ]
     )
     related = reads.filter(record_type__in=["relationship", "victimlink"])
@@ -140,9 +141,10 @@ def test_the_page_costs_the_same_queries_whatever_the_records(
     few = count_queries(lambda: page(client, url))
     # Issue 9 asks for 15. Today: the request's 9 (session, two factors, pack version, teams,
     # break-glass, the session's save), the cases, flags, family, victims, seven kinds of
-    # record and three audit appends of 3 (the cases, the family, the records); and which of
-    # the flags are a case's facts (ids only), for the flags' change links.
-    assert few <= 30, few
+    # record and three audit appends of 3 (the cases, the family, the records); which of the
+    # flags are a case's facts (ids only), for the flags' change links; and +5 for "Shared
+    # with" (the nearest case, the disclosures, their audit entry): docs/adr/0020.
+    assert few <= 35, few
     add_records(cambridgeshire, case, 5, by=officer)
     cambridgeshire.case(person=case.person, allocated_to=officer)  # and another case
     with django_assert_num_queries(few):

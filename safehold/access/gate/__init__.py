@@ -16,6 +16,8 @@ puts them in; every decision names the rule that made it and is written to the a
 - `finding`    finding people and possible duplicates
 - `naming`     names and references for lists that name people (docs/adr/0023)
 - `parts`      a person's flags and relationships, a plan's actions, a case's facts
+- `sharing`    sharing with recipients (decided by `sharing.decide`), the disclosure log; and
+  `consenting`, consents, objections and preferences recorded and withdrawn (docs/adr/0020)
 - `aggregating` statistics: aggregate outputs and case-level returns (docs/adr/0022)
 - `values`     what the gate hands back (`Shown`, `ShownCase`, `Withheld`, ...) and `Refused`
 """
@@ -28,6 +30,7 @@ from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
 from safehold.access.gate.naming import Named, Names, Naming
 from safehold.access.gate.parts import Fact, Parts
+from safehold.access.gate.sharing import RefusedShare, ShareOrder, Sharing
 from safehold.access.gate.values import (
     BREAK_GLASS_MINUTES,
     DUE_PARTS,
@@ -58,7 +61,7 @@ from safehold.access.gate.values import (
 from safehold.access.gate.writing import Writing
 
 
-class Gate(Writing, Exporting, BreakingGlass, Finding, Aggregating, Naming, Parts):
+class Gate(Writing, Exporting, BreakingGlass, Finding, Sharing, Aggregating, Naming, Parts):
     """The gate for one member of staff, for one request or job."""
 
 
@@ -83,7 +86,9 @@ __all__ = [
     "Redaction",
     "Refused",
     "RefusedCase",
+    "RefusedShare",
     "RelatedPerson",
+    "ShareOrder",
     "Shown",
     "ShownCase",
     "ShownChange",

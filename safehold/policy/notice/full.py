@@ -43,6 +43,8 @@ from safehold.policy.rights import RightStatement, derive_rights
 from safehold.policy.schema import (
     Contact,
     ContactPoint,
+    Extract,
+    Gateway,
     Pack,
     Preference,
     Purpose,
@@ -229,6 +231,7 @@ def _share_rows(ix: NoticeIndex, share: Share, number: int | None) -> list[Fact]
         rows.append(Fact(f"What for{suffix}", [Span(n) for n in ix.purpose_names(share.purposes)]))
     rows.append(Fact(f"When{suffix}", [Span(sentence(describe_conditions(share.conditions)))]))
     notes = []
+    rows += _gateway_rows(ix, share, suffix)
     if share.identifiable != "yes":
         notes.append(Span(_identifiable_words(share.identifiable)))
     if share.explained_to_subject:
@@ -238,6 +241,122 @@ def _share_rows(ix: NoticeIndex, share: Share, number: int | None) -> list[Fact]
     if notes:
         rows.append(Fact(f"Notes{suffix}", notes))
     return rows
+
+
+def item_words(item: str) -> str:
+    """A share's item in words: a derived item's name, or the field's ('case: opened on')."""
+    from safehold.policy.schema import DERIVED_ITEMS
+
+    if item in DERIVED_ITEMS:
+        return DERIVED_ITEMS[item][0]
+    record, _, name = item.partition(".")
+    words = name.replace("_", " ")
+    return f"your {words}" if record == "person" else f"{record}: {words}"
+
+
+def consent_words(share: Share, gateways: dict[str, Gateway]) -> str | None:
+    """What the person's consent decides about a share, from the pack (the same rule the
+    gate applies: `safehold.sharing.decide.consent_dependence`)."""
+    from safehold.sharing.decide import consent_dependence
+
+    dependence = consent_dependence(share, gateways)
+    if dependence == "required":
+        return "Only with your consent. You can withdraw it at any time."
+    if dependence == "sought":
+        approval = share.override is not None and share.override.approval == "second-person"
+        return (
+            "We ask for your consent first. Without it we share only where someone's safety is "
+            "at risk, and the member of staff must record why"
+            + (" and a manager must approve it" if approval else "")
+            + "."
+        )
+    return None
+
+
+def _gateway_rows(ix: NoticeIndex, share: Share, suffix: str) -> list[Fact]:
+    gateways = {g.code: g for g in ix.pack.gateways}
+    rows: list[Fact] = []
+    named = [gateways[g] for g in share.gateways if g in gateways]
+    if named:
+        rows.append(
+            Fact(
+                f"Legal basis for sharing{suffix}",
+                [
+                    Span(
+                        g.name
+                        + (f" ({g.provision})" if g.provision and g.provision not in g.name else "")
+                    )
+                    for g in named
+                ],
+            )
+        )
+    words = consent_words(share, gateways)
+    if words:
+        rows.append(Fact(f"Your consent{suffix}", [Span(words)]))
+    if share.items:
+        rows.append(
+            Fact(
+                f"Exactly what{suffix}",
+                [Span(sentence(join_words(item_words(i) for i in share.items)))],
+            )
+        )
+    if share.never:
+        rows.append(
+            Fact(
+                f"Never shared{suffix}",
+                [Span(sentence(join_words(item_words(i) for i in share.never)))],
+            )
+        )
+    if share.when is not None:
+        when = share.when.statement or _when_words(ix, share)
+        rows.append(Fact(f"Only{suffix}", [Span(sentence(when))]))
+    return rows
+
+
+def _when_words(ix: NoticeIndex, share: Share) -> str:
+    from safehold.policy.schema import BUILTIN_EVENTS
+
+    names = {e.code: e.name for e in ix.pack.events} | {k: v[1] for k, v in BUILTIN_EVENTS.items()}
+    when = share.when
+    assert when is not None
+    parts = []
+    if when.after:
+        parts.append(
+            (f"within {when.within} after " if when.within else "after ")
+            + names.get(when.after, when.after)
+        )
+    if when.before:
+        parts.append("before " + names.get(when.before, when.before))
+    return " and ".join(parts)
+
+
+def _extract_facts(ix: NoticeIndex, extract: Extract) -> Facts:
+    recipients = {r.code: r.name for r in ix.pack.recipients}
+    rows = [
+        Fact("To", [Span(recipients.get(extract.recipient, extract.recipient))]),
+        Fact("What for", [Span(n) for n in ix.purpose_names([extract.purpose])]),
+        Fact("What", [Span(sentence(join_words(item_words(i) for i in extract.items)))]),
+        Fact("Identifiable?", [Span(_identifiable_words(extract.identifiable))]),
+    ]
+    if extract.consent:
+        names = {p.code: p.name for p in ix.pack.preferences}
+        rows.append(
+            Fact(
+                "Your consent",
+                [
+                    Span(
+                        "Only if you have agreed to: "
+                        + join_words(names.get(c, c) for c in extract.consent)
+                        + ". If you withdraw, you are left out of every later return."
+                    )
+                ],
+            )
+        )
+    if extract.schedule:
+        rows.append(Fact("How often", [Span(sentence(extract.schedule))]))
+    if extract.statement:
+        rows.append(Fact("Notes", [Span(" ".join(extract.statement.split()))]))
+    return Facts(rows, title=extract.name)
 
 
 def _recipient_facts(ix: NoticeIndex, recipient: Recipient) -> list[Block]:
@@ -326,6 +445,9 @@ def _sharing(ix: NoticeIndex) -> list[Block]:
         blocks.append(Para("This notice does not list anyone we share information with."))
     for recipient in pack.recipients:
         blocks += _recipient_facts(ix, recipient)
+    if pack.extracts:
+        blocks.append(Para("We also send regular returns:"))
+        blocks += [_extract_facts(ix, x) for x in pack.extracts]
     blocks.append(Para(outside_uk_statement(pack)))
     blocks += statistics_blocks(pack)
     return blocks

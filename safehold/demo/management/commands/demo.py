@@ -85,3 +85,10 @@ class Command(BaseCommand):
                 f"Added {living.former} former young people, {living.holds} legal holds, "
                 f"{living.break_glass} break-glass use(s) and {living.requests} rights requests."
             )
+            from safehold.demo.sharing import sharing_demo
+
+            shared = sharing_demo(pack=options["pack"])
+            self.stdout.write(
+                f"Recorded {shared.consents} consents, refusals and withdrawals; "
+                f"{shared.shares} shares, {shared.refused} refused, {shared.extracts} extract run(s)."
+            )

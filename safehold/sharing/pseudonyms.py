@@ -1,0 +1,33 @@
+"""Stable keyed pseudonyms for extracts: HMAC-SHA256 of (recipient, person) under a key held
+in settings (the environment), never in the database.
+
+The same person gets the same pseudonym in every run for one recipient, so the recipient can
+link runs; different recipients get unrelated pseudonyms, so they cannot link each other's;
+and without the key nobody can go from a pseudonym back to the person.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+def key() -> bytes:
+    value = getattr(settings, "SHARING_PSEUDONYM_KEY", "")
+    if not value:
+        raise ImproperlyConfigured(
+            "SAFEHOLD_PSEUDONYM_KEY is not set: pseudonymised extracts need a key that is "
+            "kept outside the database"
+        )
+    return str(value).encode()
+
+
+def pseudonym(recipient: str, person_id: int, secret: bytes | None = None) -> str:
+    digest = hmac.new(
+        secret or key(), f"{recipient}\x00{person_id}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest[:10]).decode().rstrip("=")

@@ -1,0 +1,90 @@
+"""Reads of consents and the disclosure log, for the gate's share verb and the pages (which
+call them only after the gate has let the member of staff see the person)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from safehold.retention.models import ServiceDate
+from safehold.sharing.decide import PersonState
+from safehold.sharing.models import ConsentRecord, ConsentState, Disclosure
+
+
+def person_state(person_id: int, today: date) -> PersonState:
+    """Each preference's state now, from the newest record of each: one query."""
+    states: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    for code, state, on, until, pk in (
+        ConsentRecord.objects.of_person(person_id)
+        .latest_per_preference()
+        .values_list("preference", "state", "on", "until", "pk")
+    ):
+        if state == ConsentState.GIVEN and on > today:
+            state = "none"  # recorded ahead of the day it starts
+        elif state == ConsentState.GIVEN and until is not None and until < today:
+            state = "expired"
+        states[code] = state
+        ids[code] = pk
+    return PersonState(states, ids)
+
+
+def service_dates(controller_id: int, service: str) -> dict[str, date | None]:
+    return {
+        event: on
+        for (_c, s, event), on in ServiceDate.objects.current(controller_id).items()
+        if s == service
+    }
+
+
+def consents_of(person_id: int) -> list[ConsentRecord]:
+    """Every record of the person's consents, objections and preferences, newest first, with
+    who recorded them: one query."""
+    return list(
+        ConsentRecord.objects.of_person(person_id)
+        .select_related("recorded_by", "capacity_by")
+        .order_by("-pk")
+    )
+
+
+def shared_with(person_id: int, *, limit: int = 100) -> list[Disclosure]:
+    """The disclosure log about one person (shares and the extract runs that covered them)."""
+    return list(
+        Disclosure.objects.about_person(person_id)
+        .select_related("by", "approved_by")
+        .newest_first()[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    recipient: str = ""
+    outcome: str = ""
+    gateway: str = ""
+    consent_status: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def disclosure_log(controller_id: int, f: LogFilter) -> QuerySet[Disclosure]:
+    qs = Disclosure.objects.filter(controller_id=controller_id)
+    if f.recipient:
+        qs = qs.filter(recipient=f.recipient)
+    if f.outcome:
+        qs = qs.filter(outcome=f.outcome)
+    if f.gateway:
+        qs = qs.filter(gateway=f.gateway)
+    if f.consent_status:
+        qs = qs.filter(consent_status=f.consent_status)
+    if f.since:
+        qs = qs.filter(at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(at__date__lte=f.until)
+    return qs.select_related("by", "approved_by").newest_first()
+
+
+def log_page(controller_id: int, f: LogFilter, page: int, per_page: int = 25) -> Page[Disclosure]:
+    return Paginator(disclosure_log(controller_id, f), per_page).get_page(page)

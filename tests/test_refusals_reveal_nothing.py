@@ -87,6 +87,7 @@ FORM_IDS: list[tuple[str, str, str, dict[str, str], str]] = [
         "person",
         "person",
         {
+            "q": "Otherwhere",
             "kind": "access",
             "received_on-day": "2",
             "received_on-month": "3",
@@ -96,7 +97,7 @@ FORM_IDS: list[tuple[str, str, str, dict[str, str], str]] = [
             "asked": "Everything you hold",
             "identity": "confirmed",
         },
-        "{}",
+        "person:{}",
     ),
 ]
 REVIEW = date.today() + timedelta(days=90)

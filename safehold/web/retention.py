@@ -7,7 +7,8 @@ the next 24 months. Only a member of staff whose pack role manages the policy ma
 Units and holds are named as a person would name them: a case by its reference (C173) and its
 young person's name, a person by name and reference (P316), the names read through the gate
 as one list and audited (`Gate.read_names`); nothing else personal is shown. A hold is placed on
-a person or case found by searching (`Gate.find_people`), never on a number typed by hand.
+a person or case found by searching (`Gate.find_people`, through `web.picking`), never on a
+number typed by hand.
 """
 
 from __future__ import annotations
@@ -23,17 +24,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safehold.access.gate import Gate, ShownCase
+from safehold.access.gate import Gate
 from safehold.access.models import User
 from safehold.policy.schema import Action
 from safehold.policy.wording import describe_action
-from safehold.records.models import Case, Person
-from safehold.records.search import case_reference, person_reference
 from safehold.records.validation import as_id
 from safehold.retention import selectors, services
 from safehold.retention.models import HoldScope, LegalHold, RetentionUnit, UnitKind
-from safehold.web.display import Display, label_of
+from safehold.web import picking
 from safehold.web.forms import DateField, GovukForm, choice, long_text
+from safehold.web.picking import PicksFound
 
 PER_GROUP = 50
 PER_PAGE = 50
@@ -219,56 +219,10 @@ def _approve(request: HttpRequest, user: User) -> HttpResponse:
 # --- legal holds ------------------------------------------------------------------------------
 
 
-FIND_LIMIT = 10
+HOLD_ABOUT = "Everything about this person"
 
 
-def _found_targets(gate: Gate, q: str) -> list[tuple[str, str, str]]:
-    """What a hold may be placed on, found by searching (never typed as a number): each person
-    found, then each of their cases, as (value, text, hint). Found and shown through the gate
-    (`find_people`, then their cases as a list), so both reads are audited."""
-    if not q:
-        return []
-    found = gate.find_people(q, limit=FIND_LIMIT)
-    if not found.people:
-        return []
-    display = Display(gate.policy.pack)
-    ids = [s.person_id for s in found.people]
-    cases = gate.show_cases(
-        gate.cases()
-        .filter(person_id__in=ids)
-        .select_related("person")
-        .order_by("person_id", "-pk")[: FIND_LIMIT * 5]
-    )
-    by_person: dict[int, list[ShownCase]] = {}
-    for shown in cases:
-        by_person.setdefault(shown.person_id, []).append(shown)
-    items = []
-    for shown in found.people:
-        born = display(shown.person.values["date_of_birth"])
-        items.append(
-            (
-                f"person:{shown.person_id}",
-                f"{label_of(shown, display)} ({person_reference(shown.person_id)})",
-                "Everything about this person" + (f", born {born.text}" if born.text else ""),
-            )
-        )
-        for case in by_person.get(shown.person_id, []):
-            values = case.case.values
-            service = display.service(values["service"]).text
-            opened = display(values["opened_on"]).text
-            closed = display(values["closed_on"]).text
-            when = f"closed {closed}" if closed else (f"open since {opened}" if opened else "")
-            items.append(
-                (
-                    f"case:{case.case_id}",
-                    f"Case {case_reference(case.case_id)} of {label_of(case, display)}",
-                    ", ".join(t for t in (service, when) if t),
-                )
-            )
-    return items
-
-
-class HoldForm(GovukForm):
+class HoldForm(PicksFound):
     """Place a legal hold on a person or a case picked from a search, or on a whole service."""
 
     target = choice("What do you want to hold?", [], required="Select what to hold")
@@ -280,16 +234,13 @@ class HoldForm(GovukForm):
     )
 
     def __init__(
-        self, *args: Any, controller_id: int, found: list[tuple[str, str, str]], **kwargs: Any
+        self, *args: Any, controller_id: int, found: list[picking.Found], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.controller_id = controller_id
         pack = selectors.pack_of(controller_id)
-        self.hints = {value: hint for value, _, hint in found}
         self.services = [(f"service:{s.code}", f"Everything of {s.name}") for s in pack.services]
-        target = self.fields["target"]
-        assert isinstance(target, forms.ChoiceField)
-        target.choices = [(value, text) for value, text, _ in found] + self.services
+        self.offer("target", found, self.services)
 
     def params(self, name: str, **extra: Any) -> dict[str, Any]:
         result = super().params(name, **extra)
@@ -299,8 +250,6 @@ class HoldForm(GovukForm):
             for item in result["items"]:
                 if item["value"] in services and items and items[-1]["value"] not in services:
                     items.append({"divider": "or", "value": "service:"})
-                if item["value"] in self.hints and self.hints[item["value"]]:
-                    item["hint"] = {"text": self.hints[item["value"]]}
                 items.append(item)
             result["items"] = items
         return result
@@ -315,15 +264,15 @@ class HoldForm(GovukForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        kind, _, key = str(data.get("target", "")).partition(":")
-        pk = as_id(key)
+        target = data.get("target", "")
+        kind, _, key = str(target).partition(":")
         if kind == "person":
-            person = Person.objects.filter(pk=pk or 0, controller_id=self.controller_id).first()
+            person = picking.chosen_person(target, self.controller_id)
             if person is None:
                 self.add_error("target", "Select what to hold")
             data["hold_on"] = {"person": person}
         elif kind == "case":
-            case = Case.objects.filter(pk=pk or 0, controller_id=self.controller_id).first()
+            case = picking.chosen_case(target, self.controller_id)
             if case is None:
                 self.add_error("target", "Select what to hold")
             data["hold_on"] = {"case": case}
@@ -359,8 +308,8 @@ def holds(request: HttpRequest) -> HttpResponse:
     assert user.controller_id is not None
     gate = Gate(user)
     source = request.POST if request.method == "POST" else request.GET
-    q = source.get("q", "").strip()[:200]
-    found = _found_targets(gate, q)
+    q = picking.search_words(source)
+    found = picking.found(gate, q, cases=True, about=HOLD_ABOUT)
     form = HoldForm(
         request.POST if request.method == "POST" else None,
         controller_id=user.controller_id,

@@ -2,8 +2,9 @@
 
 - `/data-protection/requests/`: open requests by due date, with views for what is overdue, due
   in the next 7 days, paused and extended (counted in one query, listed a page at a time).
-- `/data-protection/requests/new/`: record a request (who it is about, who made it and with
-  what authority, how it came in, what is asked, the identity check).
+- `/data-protection/requests/new/`: record a request (who it is about, picked from a search
+  through the gate and never typed as a number; who made it and with what authority, how it
+  came in, what is asked, the identity check).
 - `/data-protection/requests/<id>/`: one request, its clock, its history, and the steps that
   progress it (`<id>/<step>/`: identity, a child's understanding, pause, resume, extend, close).
 - `/data-protection/requests/chart/`: requests received and answered each month, with the
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from safehold.access.gate import Gate, Refused, ShownCase
 from safehold.access.models import User
 from safehold.policy.law import RIGHTS
+from safehold.records.search import person_reference
 from safehold.records.validation import as_id
 from safehold.retention.services import manages_policy
 from safehold.rights import clock, reads, selectors, services
@@ -47,8 +49,10 @@ from safehold.rights.models import (
     RightsRequest,
     YesNo,
 )
+from safehold.web import picking
 from safehold.web.audit import display_name
 from safehold.web.forms import DateField, GovukForm, choice, long_text, text
+from safehold.web.picking import PicksFound
 
 PER_PAGE = 50
 # The rights a person asks to exercise (being informed and complaining are not requests to us).
@@ -91,7 +95,8 @@ def _gate(user: User) -> Gate:
 
 
 def _name(shown: ShownCase | None, person_id: int) -> str:
-    return display_name(shown.person) if shown else f"person {person_id}"
+    """The person's name as the gate shows it, or their reference (P316) if it shows none."""
+    return display_name(shown.person) if shown else person_reference(person_id)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -164,12 +169,11 @@ def _state(r: RightsRequest, today: date) -> dict[str, str]:
 # --- recording a request ----------------------------------------------------------------------
 
 
-class NewRequestForm(GovukForm):
-    person = text(
-        "Reference of the person the request is about",
-        required="Enter the reference of the person the request is about",
-        max_length=24,
-        help_text="For example, P127: find the person first if you do not know it",
+class NewRequestForm(PicksFound):
+    """Record a request about a person picked from a search (`web.picking`), never typed."""
+
+    person = choice(
+        "Who is the request about?", [], required="Select the person the request is about"
     )
     kind = choice("Which right", ASKED_RIGHTS, required="Select the right the request is under")
     received_on = DateField(
@@ -196,23 +200,22 @@ class NewRequestForm(GovukForm):
     )
     identity_note = long_text("What was checked", rows=2)
 
-    def __init__(self, *args: Any, gate: Gate, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, controller_id: int, found: list[picking.Found], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.gate = gate
+        self.controller_id = controller_id
+        self.offer("person", found)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        reference = str(data.get("person") or "").strip().upper().removeprefix("P")
-        person_id = as_id(reference)
-        data["shown"] = None
+        # Only what the search found is a choice at all; what was chosen is looked up again
+        # in this controller (another controller's reads as one that exists nowhere).
+        data["about"] = None
         if "person" in data:
-            try:
-                data["shown"] = self.gate.person(person_id) if person_id else None
-            except Refused:
-                data["shown"] = None
-            if data["shown"] is None:
-                # A missing person and another controller's read the same.
-                self.add_error("person", "Enter the reference of a person your service holds")
+            data["about"] = picking.chosen_person(data["person"], self.controller_id)
+            if data["about"] is None:
+                self.add_error("person", "Select the person the request is about")
         if (
             data.get("requester")
             and data["requester"] != Requester.SELF
@@ -227,16 +230,27 @@ def new_request(request: HttpRequest) -> HttpResponse:
     user = _dpo(request)
     if user is None:
         return _refused(request)
+    assert user.controller_id is not None
     gate = _gate(user)
-    initial = {"person": request.GET.get("person", "")[:24]}
+    source = request.POST if request.method == "POST" else request.GET
+    q = picking.search_words(source)
+    initial = {}
+    if request.method == "GET" and not q and "person" in request.GET:
+        # From a person's page (`?person=127`): found by their reference, through the gate,
+        # and offered already chosen.
+        person_id = as_id(request.GET["person"].strip().upper().removeprefix("P"))
+        q = person_reference(person_id) if person_id else ""
+        initial["person"] = f"person:{person_id}"
+    found = picking.found(gate, q)
     form = NewRequestForm(
-        request.POST if request.method == "POST" else None, gate=gate, initial=initial
+        request.POST if request.method == "POST" else None,
+        controller_id=user.controller_id,
+        found=found,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        from safehold.records.models import Person
-
-        person = Person.objects.get(pk=data["shown"].person_id)
+        person = data["about"]
         made = services.receive(
             person,
             data["kind"],
@@ -252,7 +266,11 @@ def new_request(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Request {made.reference} recorded: due {made.due_on:%-d %B %Y}")
         return redirect("web:rights-request", request_id=made.pk)
-    return render(request, "web/rights/new.html", {"form": form, **_page(request, "new")})
+    return render(
+        request,
+        "web/rights/new.html",
+        {"form": form, "q": q, "searched": bool(q), "found": found, **_page(request, "new")},
+    )
 
 
 # --- one request ------------------------------------------------------------------------------

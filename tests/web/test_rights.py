@@ -111,8 +111,17 @@ def test_recording_a_request_starts_its_clock(
     person = yos.person(given_name=GIVEN, family_name=FAMILY, born=date(2013, 6, 1))
     yos.case(person)
     client = verified_client(yos.dpo)
+    # The DPO finds the person by searching (a typo forgiven), never by typing a number: they
+    # are offered by name and reference, found and shown through the gate as a list, audited.
+    body = html(client, "/data-protection/requests/new/?q=Wilhelmina+Ashcomb")
+    assert f'value="person:{person.pk}"' in body
+    assert f"{GIVEN} {FAMILY} (P{person.pk})" in body and "Born 1 June 2013" in body
+    assert AuditEvent.objects.filter(
+        actor_id=yos.dpo.pk, person_id=person.pk, action="list"
+    ).exists()
     form = {
-        "person": f"P{person.pk}",
+        "q": "Wilhelmina Ashcomb",
+        "person": f"person:{person.pk}",
         "kind": "access",
         "received_on-day": "31",
         "received_on-month": "1",
@@ -128,15 +137,11 @@ def test_recording_a_request_starts_its_clock(
     assert response.status_code == 200
     assert "Enter what shows the requester may act for the person" in response.content.decode()
     assert not RightsRequest.objects.exists()
-    # Another person's reference that does not exist reads as one the service does not hold.
-    missing = client.post(
-        "/data-protection/requests/new/", {**form, "person": "P99999999", "authority": "PR"}
-    )
-    assert "Enter the reference of a person your service holds" in missing.content.decode()
     response = client.post(
         "/data-protection/requests/new/", {**form, "authority": "Mother, parental responsibility"}
     )
     made = RightsRequest.objects.get()
+    assert made.person_id == person.pk
     assert response["Location"] == f"/data-protection/requests/{made.pk}/"
     assert made.due_on == date(2026, 3, 2)
     page = html(client, response["Location"])
@@ -144,6 +149,77 @@ def test_recording_a_request_starts_its_clock(
     assert f"{GIVEN} {FAMILY}" in page and "aged 12 when the request was received" in page
     assert "Record the child&#39;s understanding" in page
     assert "Mother, parental responsibility" in page
+
+
+def test_only_a_person_the_search_found_can_be_chosen(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    found = yos.person(given_name=GIVEN, family_name=FAMILY)
+    yos.case(found)
+    elsewhere = yos.person(given_name="Ottoline", family_name="Brack")
+    yos.case(elsewhere)
+    client = verified_client(yos.dpo)
+    form = {
+        "kind": "access",
+        "received_on-day": "2",
+        "received_on-month": "3",
+        "received_on-year": "2026",
+        "requester": "self",
+        "channel": "letter",
+        "asked": "Everything",
+        "identity": "confirmed",
+    }
+    # Nothing searched for: the search box carries the error, and nothing is recorded.
+    empty = client.post("/data-protection/requests/new/", form).content.decode()
+    assert "Select the person the request is about" in empty
+    assert 'href="#id_person"' in empty and 'id="id_person" name="q"' in empty
+    # A person the search did not find (one of ours, or one that exists nowhere) cannot be
+    # chosen by sending their id: the answer is the same, and nothing is recorded.
+    answers = [
+        client.post(
+            "/data-protection/requests/new/", {**form, "q": GIVEN, "person": f"person:{pk}"}
+        ).content.decode()
+        for pk in (elsewhere.pk, 99999999)
+    ]
+    for body in answers:
+        assert "Select the person the request is about" in body
+        assert f'value="person:{found.pk}"' in body and "Ottoline" not in body
+    # A search that finds no one says so.
+    none = html(client, "/data-protection/requests/new/?q=Zebedee")
+    assert "No one found for &ldquo;Zebedee&rdquo;" in none
+    assert not RightsRequest.objects.exists()
+
+
+def test_from_a_persons_page_they_are_already_chosen(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    person = yos.person(given_name=GIVEN, family_name=FAMILY)
+    yos.case(person)
+    client = verified_client(yos.dpo)
+    body = html(client, f"/data-protection/requests/new/?person={person.pk}")
+    assert f'value="P{person.pk}"' in body  # the search that found them
+    radio = body[body.index(f'value="person:{person.pk}"') :][:40]
+    assert "checked" in radio
+    assert AuditEvent.objects.filter(
+        actor_id=yos.dpo.pk, person_id=person.pk, action="list"
+    ).exists()
+    # Someone the service does not hold is not offered at all.
+    missing = html(client, "/data-protection/requests/new/?person=99999999")
+    assert 'value="person:' not in missing and "No one found" in missing
+
+
+def test_a_request_about_someone_unnamed_shows_their_reference(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    """A person the gate shows no case of is called by their reference (P316), as staff
+    quote it, on the list and on the request's page."""
+    person = yos.person(given_name=GIVEN, family_name=FAMILY)  # no case: nothing to read
+    made = services.receive(person, "access", received_on=timezone.localdate())
+    client = verified_client(yos.dpo)
+    for path in ("/data-protection/requests/", f"/data-protection/requests/{made.pk}/"):
+        body = html(client, path)
+        assert f"P{person.pk}" in body and GIVEN not in body, path
+        assert f"person {person.pk}" not in body, path
 
 
 def test_progressing_a_request_through_its_steps(

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -840,12 +841,10 @@ def extract_runs(request: HttpRequest, gate: Gate) -> HttpResponse:
             )
             return response
     words = Words(pack)
-    runs = {
-        d.extract: d
-        for d in Disclosure.objects.filter(controller_id=gate._controller_id)
-        .exclude(extract="")
-        .order_by("at", "pk")
-    }
+    # Each return's last run only: the log grows with every run, so not one row per run ever.
+    ran = Disclosure.objects.filter(controller_id=gate._controller_id).exclude(extract="")
+    last = ran.values("extract").annotate(last=Max("pk")).values("last")
+    runs = {d.extract: d for d in Disclosure.objects.filter(pk__in=last)}
     from safehold.policy.notice.full import item_words
 
     rows = [

@@ -5,6 +5,12 @@ of a format version and the hashed fields in a fixed order. Only strings, intege
 in, and the timestamp goes in as UTC ISO-8601 text with microseconds, so the encoding of a row
 read back from SQLite or PostgreSQL is byte-for-byte the one computed when it was appended.
 Changing anything here breaks every existing chain: add a new format version instead.
+
+Format v1 is an event about at most one person, case and record, named in its own fields.
+Format v2 is an event about a list (a caseload, a search's results, a batch of names): the same
+fields, then the list of its subjects as [person, case, record] triples in order, so adding,
+removing, changing or reordering a subject changes the hash. An event has subjects or not;
+verify picks the format by that, and either change of format changes the hash.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ GENESIS = "0" * 64
 """The prev_hash of entry 1."""
 
 FORMAT = "v1"
+LIST_FORMAT = "v2"
+
+Subject = tuple[int | None, int | None, int | None]
+"""Whom a list event is about: (person, case, record) ids."""
 
 # Order matters: it is the order of values in the canonical encoding.
 HASHED_FIELDS = (
@@ -78,18 +88,21 @@ def timestamp_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def canonical(values: Sequence[object]) -> bytes:
-    """The encoding of one entry's hashed fields, given in HASHED_FIELDS order."""
+def canonical(values: Sequence[object], subjects: Sequence[Subject] = ()) -> bytes:
+    """The encoding of one entry's hashed fields, given in HASHED_FIELDS order, and of a list
+    event's subjects (v2) if it has any."""
     fields = list(values)
     at = fields[AT]
     if isinstance(at, datetime):
         fields[AT] = timestamp_text(at)
+    if subjects:
+        return _encode([LIST_FORMAT, *fields, [list(s) for s in subjects]]).encode("utf-8")
     return _encode([FORMAT, *fields]).encode("utf-8")
 
 
-def entry_hash(prev_hash: str, values: Sequence[object]) -> str:
-    """sha256(prev_hash || canonical(values)), as 64 hex digits."""
-    return hashlib.sha256(prev_hash.encode("utf-8") + canonical(values)).hexdigest()
+def entry_hash(prev_hash: str, values: Sequence[object], subjects: Sequence[Subject] = ()) -> str:
+    """sha256(prev_hash || canonical(values, subjects)), as 64 hex digits."""
+    return hashlib.sha256(prev_hash.encode("utf-8") + canonical(values, subjects)).hexdigest()
 
 
 class RowHasher:
@@ -108,18 +121,37 @@ class RowHasher:
         self._raw: object = None
         self._text = ""
 
-    def __call__(self, prev_hash: str, row: Sequence[object]) -> str:
+    def __call__(
+        self, prev_hash: str, row: Sequence[object], subjects: Sequence[Subject] = ()
+    ) -> str:
         raw = row[AT]
         if raw != self._raw:
             self._text = timestamp_text(self.parse(raw))
             self._raw = raw
-        encoded = _encode([FORMAT, row[SEQ], self._text, *row[AT + 1 : _END]])
+        if subjects:
+            encoded = _encode(
+                [LIST_FORMAT, row[SEQ], self._text, *row[AT + 1 : _END], [*map(list, subjects)]]
+            )
+        else:
+            encoded = _encode([FORMAT, row[SEQ], self._text, *row[AT + 1 : _END]])
         return hashlib.sha256((prev_hash + encoded).encode("utf-8")).hexdigest()
 
-    def chain(self, prev_hash: str, rows: Sequence[Sequence[object]]) -> list[str]:
+    def chain(
+        self,
+        prev_hash: str,
+        rows: Sequence[Sequence[object]],
+        subjects: Sequence[Sequence[Subject]] | None = None,
+    ) -> list[str]:
         """The hash of each row in turn, each chained to the one before, the first to
-        `prev_hash`: __call__ for a batch, without a call per row."""
-        digests: list[str] = []
+        `prev_hash`: __call__ for a batch, without a call per row. `subjects`, if given, holds
+        each row's list subjects (empty for an event about at most one)."""
+        if subjects is not None and any(subjects):
+            digests = []
+            for row, listed in zip(rows, subjects, strict=True):
+                prev_hash = self(prev_hash, row, listed)
+                digests.append(prev_hash)
+            return digests
+        digests = []
         add, sha256, encode, text = digests.append, hashlib.sha256, _encode, self._text
         for row in rows:
             raw = row[AT]

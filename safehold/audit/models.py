@@ -9,6 +9,7 @@ without touching the log.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -35,10 +36,17 @@ class Decision(models.TextChoices):
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def about_person(self, person_id: int) -> AuditEventQuerySet:
-        return self.filter(person_id=person_id)
+        """Events about this person: named in the event itself, or one of a list's subjects."""
+        return self.about(person_id=person_id)
 
     def about_case(self, case_id: int) -> AuditEventQuerySet:
-        return self.filter(case_id=case_id)
+        return self.about(case_id=case_id)
+
+    def about(self, **ids: int) -> AuditEventQuerySet:
+        """Events whose own columns, or one of whose subjects, match `ids` (person_id, case_id,
+        record_id): each side on its own index."""
+        listed = AuditSubject.objects.filter(**ids).order_by().values("event_id")
+        return self.filter(models.Q(**ids) | models.Q(seq__listed_in=listed))
 
     def by_actor(self, actor_id: int) -> AuditEventQuerySet:
         return self.filter(actor_id=actor_id)
@@ -60,6 +68,21 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def in_chain_order(self) -> AuditEventQuerySet:
         return self.order_by("seq")
+
+
+class ListedIn(models.Lookup):
+    """`seq IN (subquery)`, written as PostgreSQL can OR it with another index condition:
+    `= ANY(ARRAY(subquery))` is computed once and looked up in the primary key (a bitmap OR of
+    two index scans), where `IN (subquery)` in an OR is a filter on a scan of the whole log.
+    SQLite ORs the two indexes for IN as it is."""
+
+    lookup_name = "listed_in"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        template = "%s = ANY(ARRAY%s)" if connection.vendor == "postgresql" else "%s IN %s"
+        return template % (lhs, rhs), (*lhs_params, *rhs_params)
 
 
 class AuditEvent(models.Model):
@@ -126,6 +149,57 @@ class AuditEvent(models.Model):
     @property
     def category_codes(self) -> tuple[str, ...]:
         return tuple(self.categories.split(",")) if self.categories else ()
+
+    def about(self) -> list[tuple[int | None, int | None, int | None]]:
+        """Whom and what this event is about, as (person, case, record) ids: its own, or for a
+        list its subjects in order (prefetch `subjects` to read many events' at once)."""
+        subjects = [(s.person_id, s.case_id, s.record_id) for s in self.subjects.all()]
+        return subjects or [(self.person_id, self.case_id, self.record_id)]
+
+
+AuditEvent._meta.get_field("seq").register_lookup(ListedIn)
+
+
+class AuditSubject(models.Model):
+    """One of the people, cases or records a list event is about (a caseload's cases, a search's
+    people, a batch of names). The event's hash covers them all (chain format v2), so a subject
+    added, removed, changed or moved breaks the chain like an edited event. No foreign key to
+    what is described, as for events; the link to the event is not checked by the database
+    either (a check per row at every append), because verify proves each subject belongs."""
+
+    pk = models.CompositePrimaryKey("event", "position")
+    event = models.ForeignKey(
+        AuditEvent,
+        on_delete=models.DO_NOTHING,
+        db_column="seq",
+        db_constraint=False,
+        db_index=False,  # the primary key (seq, position) leads with it
+        related_name="subjects",
+    )
+    position = models.IntegerField(help_text="Its place in the event's list, from 0.")
+    person_id = models.BigIntegerField(null=True, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    record_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "audit_subject"
+        ordering = ("event_id", "position")
+        indexes = [
+            # "Who has seen this child" and "this case": one index range each, in chain order.
+            models.Index(
+                fields=["person_id", "event"],
+                name="audit_subject_person_idx",
+                condition=models.Q(person_id__isnull=False),
+            ),
+            models.Index(
+                fields=["case_id", "event"],
+                name="audit_subject_case_idx",
+                condition=models.Q(case_id__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.event_id}.{self.position} person {self.person_id} case {self.case_id}"
 
 
 class ChainHead(models.Model):

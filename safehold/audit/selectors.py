@@ -11,9 +11,9 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from safehold.audit.chain import GENESIS
-from safehold.audit.models import AuditEvent, ChainHead
+from safehold.audit.models import AuditEvent, AuditSubject, ChainHead
 
-# What migration 0002 made, by database: each guard trigger's table and (PostgreSQL) timing
+# What migrations 0002 and 0004 made, by database: each guard trigger's table and (PostgreSQL) timing
 # and events as pg_trigger.tgtype encodes them, and the function it runs. Anything missing,
 # switched off, moved or redefined means the database no longer refuses changes to the log.
 _ROW, _BEFORE, _DELETE, _UPDATE, _TRUNCATE = 1, 2, 8, 16, 32
@@ -23,11 +23,14 @@ GUARDS = {
         "audit_chainhead_no_delete": "audit_chainhead",
         "audit_event_no_delete": "audit_event",
         "audit_event_no_update": "audit_event",
+        "audit_subject_no_delete": "audit_subject",
+        "audit_subject_no_update": "audit_subject",
     },
     "postgresql": {
         "audit_chainhead_guard": "audit_chainhead",
         "audit_chainhead_no_truncate": "audit_chainhead",
         "audit_event_append_only": "audit_event",
+        "audit_subject_append_only": "audit_subject",
     },
 }
 PG_TRIGGERS = {
@@ -37,7 +40,12 @@ PG_TRIGGERS = {
         _BEFORE | _UPDATE | _DELETE | _TRUNCATE,
         "audit_event_refuse_change",
     ),
+    "audit_subject_append_only": (
+        _BEFORE | _UPDATE | _DELETE | _TRUNCATE,
+        "audit_subject_refuse_change",
+    ),
 }
+
 # pg_trigger.tgenabled: 'O' fires in ordinary sessions (the normal state); 'D' never; 'R' only
 # in sessions replicating (session_replication_role = replica), so never in an ordinary one;
 # 'A' always, which is stricter than asked but still not what the migration made.
@@ -63,14 +71,17 @@ def actor_history(actor_id: int) -> QuerySet[AuditEvent]:
 
 def during(windows: Sequence[tuple[int, int, datetime, datetime]]) -> QuerySet[AuditEvent]:
     """What each member of staff did about each case within a window of time: (actor, case,
-    from, until) for each window, all in one query (each term on the (case_id, at) index),
-    in chain order."""
+    from, until) for each window, all in one query (each term on the (case_id, at) index, or
+    the subjects' (case_id, seq) for lists), in chain order, with each list's subjects."""
     if not windows:
         return AuditEvent.objects.none()
     match = Q()
     for actor_id, case_id, start, end in windows:
-        match |= Q(actor_id=actor_id, case_id=case_id, at__gte=start, at__lt=end)
-    return AuditEvent.objects.filter(match).in_chain_order()
+        listed = AuditSubject.objects.filter(case_id=case_id).order_by().values("event_id")
+        match |= Q(actor_id=actor_id, at__gte=start, at__lt=end) & (
+            Q(case_id=case_id) | Q(seq__listed_in=listed)
+        )
+    return AuditEvent.objects.filter(match).prefetch_related("subjects").in_chain_order()
 
 
 def chain_head() -> tuple[int, str]:
@@ -85,8 +96,17 @@ def first_seq_after(seq: int) -> int | None:
     )
 
 
+def first_subject_after(seq: int) -> int | None:
+    return (
+        AuditSubject.objects.filter(event_id__gt=seq)
+        .order_by("event_id")
+        .values_list("event_id", flat=True)
+        .first()
+    )
+
+
 def guard_problems() -> tuple[str, ...]:
-    """Every way the append-only triggers differ from what migration 0002 made: missing,
+    """Every way the append-only triggers differ from what the migrations made: missing,
     not in their normal state, on another table, or running other code. Empty when all hold."""
     expected = GUARDS.get(connection.vendor)
     if expected is None:
@@ -97,8 +117,18 @@ def guard_problems() -> tuple[str, ...]:
 
 
 def _migration_sql() -> dict[str, list[str]]:
-    migration = importlib.import_module("safehold.audit.migrations.0002_append_only")
-    return {"sqlite": migration.SQLITE, "postgresql": migration.POSTGRESQL}
+    made = [
+        importlib.import_module(f"safehold.audit.migrations.{name}")
+        for name in ("0002_append_only", "0004_subjects")
+    ]
+    return {
+        "sqlite": [sql for m in made for sql in m.SQLITE],
+        "postgresql": [sql for m in made for sql in m.POSTGRESQL],
+    }
+
+
+# The migration that made each table's guards.
+MADE_BY = {"audit_event": "0002", "audit_chainhead": "0002", "audit_subject": "0004"}
 
 
 def _squash(sql: str) -> str:
@@ -117,7 +147,8 @@ def _pg_guard_problems(expected: dict[str, str]) -> tuple[str, ...]:
             " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
             " JOIN pg_proc p ON p.oid = t.tgfoid"
             " WHERE NOT t.tgisinternal"
-            " AND t.tgrelid IN ('audit_event'::regclass, 'audit_chainhead'::regclass)"
+            " AND t.tgrelid IN ('audit_event'::regclass, 'audit_chainhead'::regclass,"
+            " 'audit_subject'::regclass)"
         )
         found = {row[0]: row[1:] for row in cursor.fetchall()}
         # Two other ways to change what a session sees or writes without touching a trigger:
@@ -126,11 +157,13 @@ def _pg_guard_problems(expected: dict[str, str]) -> tuple[str, ...]:
         cursor.execute(
             "SELECT c.relname || ' (row-level security enabled: entries can be hidden)'"
             " FROM pg_class c WHERE c.relrowsecurity"
-            " AND c.oid IN ('audit_event'::regclass, 'audit_chainhead'::regclass)"
+            " AND c.oid IN ('audit_event'::regclass, 'audit_chainhead'::regclass,"
+            " 'audit_subject'::regclass)"
             " UNION ALL"
             " SELECT r.rulename || ' (a rule on ' || c.relname || ': statements rewritten)'"
             " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
-            " WHERE r.ev_class IN ('audit_event'::regclass, 'audit_chainhead'::regclass)"
+            " WHERE r.ev_class IN ('audit_event'::regclass, 'audit_chainhead'::regclass,"
+            " 'audit_subject'::regclass)"
         )
         problems = [text for (text,) in cursor.fetchall()]
     for name, table in expected.items():
@@ -142,11 +175,12 @@ def _pg_guard_problems(expected: dict[str, str]) -> tuple[str, ...]:
         if enabled != "O":
             problems.append(f"{name} ({PG_ENABLED.get(enabled, f'state {enabled!r}')})")
         if on != table or tgtype != want_type or function != want_function:
-            problems.append(f"{name} (redefined: not the trigger migration 0002 made)")
+            problems.append(f"{name} (redefined: not the trigger migration {MADE_BY[table]} made)")
         elif _squash(body) != _squash(bodies[function]):
             problems.append(f"{name} (its function {function}() was replaced)")
     problems.extend(
-        f"{name} (a trigger migration 0002 did not make)" for name in found.keys() - expected.keys()
+        f"{name} (a trigger migration {MADE_BY.get(found[name][0], '0002')} did not make)"
+        for name in found.keys() - expected.keys()
     )
     return tuple(problems)
 
@@ -159,17 +193,22 @@ def _sqlite_guard_problems(expected: dict[str, str]) -> tuple[str, ...]:
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-            " AND tbl_name IN ('audit_event', 'audit_chainhead')"
+            "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+            " AND tbl_name IN ('audit_event', 'audit_chainhead', 'audit_subject')"
         )
-        found = dict(cursor.fetchall())
+        rows = cursor.fetchall()
+        found = {name: sql for name, sql, _ in rows}
+        tables = {name: table for name, _, table in rows}
     problems = []
     for name in expected:
         if name not in found:
             problems.append(f"{name} (missing)")
         elif _squash(found[name]) != made[name]:
-            problems.append(f"{name} (redefined: not the trigger migration 0002 made)")
+            problems.append(
+                f"{name} (redefined: not the trigger migration {MADE_BY[expected[name]]} made)"
+            )
     problems.extend(
-        f"{name} (a trigger migration 0002 did not make)" for name in found.keys() - expected.keys()
+        f"{name} (a trigger migration {MADE_BY[tables[name]]} did not make)"
+        for name in found.keys() - expected.keys()
     )
     return tuple(problems)

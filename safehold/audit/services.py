@@ -7,6 +7,7 @@ entry that is not as it was written.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import sqlite3
@@ -22,8 +23,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from safehold.audit import checkpoints, selectors
-from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher
-from safehold.audit.models import Action, AuditEvent, ChainHead, Decision
+from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher, Subject
+from safehold.audit.models import Action, AuditEvent, AuditSubject, ChainHead, Decision
 
 HEAD_ID = 1
 CODE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -66,6 +67,10 @@ class AuditEntry:
 
     `categories` may be any collection of data category codes; it is kept sorted and without
     duplicates. `actor_id` is None for system jobs, which name themselves in `actor_label`.
+
+    `subjects`: for one event about a list (a caseload, a search's results), the (person,
+    case, record) ids of each thing listed, in order; the entry's own person, case and record
+    are then None. `as_lists` makes such entries from one entry per thing shown.
     """
 
     actor_label: str
@@ -82,6 +87,7 @@ class AuditEntry:
     reason: str = ""
     recipient: str = ""
     pack_version_id: int | None = None
+    subjects: Sequence[Subject] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.categories, str):
@@ -117,6 +123,16 @@ class AuditEntry:
         object.__setattr__(self, "categories", categories)
         for name in ("actor_id", "person_id", "case_id", "record_id", "pack_version_id"):
             _bigint(name, getattr(self, name))
+        if self.subjects:
+            if (self.person_id, self.case_id, self.record_id) != (None, None, None):
+                raise InvalidEntry("a list names whom it is about in its subjects only")
+            subjects = tuple(map(tuple, self.subjects))
+            for subject in subjects:
+                if len(subject) != 3:
+                    raise InvalidEntry(f"a subject is (person, case, record), not {subject!r}")
+                for name, value in zip(("person_id", "case_id", "record_id"), subject, strict=True):
+                    _bigint(name, value)
+            object.__setattr__(self, "subjects", subjects)
 
     def _check_shape(self, categories: tuple[str, ...]) -> tuple[Action, Decision]:
         """Everything but the ids: what, how decided, who, why, under which rule."""
@@ -172,6 +188,49 @@ class AuditEntry:
             self.recipient,
             self.pack_version_id,
         )
+
+
+def as_lists(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Entries that differ only in whom they are about (a caseload's fifty cases, shown with one
+    rule, for one purpose, with the same categories) as one entry listing them as its subjects,
+    in the order first shown; an entry alike no other stays as it is. Nothing is lost: each
+    subject keeps its person, case and record, and everything else was the same for all."""
+    if len(entries) < 2:
+        return list(entries)
+    groups: dict[tuple[Any, ...], list[AuditEntry]] = {}
+    for entry in entries:
+        key = (
+            entry.actor_id,
+            entry.actor_label,
+            entry.action,
+            entry.decision,
+            entry.rule,
+            entry.record_type,
+            entry.categories,
+            entry.purpose,
+            entry.reason,
+            entry.recipient,
+            entry.pack_version_id,
+        )
+        groups.setdefault(key, []).append(entry)
+    if len(groups) == len(entries):
+        return list(entries)
+    listed = []
+    for group in groups.values():
+        if len(group) == 1:
+            listed.append(group[0])
+            continue
+        subjects = [
+            subject
+            for entry in group
+            for subject in (entry.subjects or [(entry.person_id, entry.case_id, entry.record_id)])
+        ]
+        listed.append(
+            dataclasses.replace(
+                group[0], person_id=None, case_id=None, record_id=None, subjects=subjects
+            )
+        )
+    return listed
 
 
 def _lock_head() -> tuple[int, str]:
@@ -260,12 +319,19 @@ def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
         head_seq, head_hash = _lock_head()
         at = timezone.now()
         values = [entry.hashed_values(seq, at) for seq, entry in enumerate(events, head_seq + 1)]
-        digests = RowHasher(UTC).chain(head_hash, values)
+        listed = [entry.subjects for entry in events]
+        lists = any(listed)
+        digests = RowHasher(UTC).chain(head_hash, values, listed if lists else None)
         prevs = [head_hash, *digests[:-1]]
         rows = [(*v, prev, digest) for v, prev, digest in zip(values, prevs, digests, strict=True)]
-        _insert(rows, at)
+        subjects = [
+            (seq, position, *subject)
+            for seq, listing in enumerate(listed, head_seq + 1)
+            for position, subject in enumerate(listing)
+        ]
+        _insert(rows, at, subjects)
         seq, last = head_seq + len(rows), digests[-1]
-        ChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=last)
+        _move_head(seq, last, subjects)
         if checkpoints.due(head_seq, seq):
             # Signed once committed: a checkpoint of entries rolled back would accuse the
             # entries that later take their numbers.
@@ -274,25 +340,33 @@ def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
 
 
 @functools.cache
-def _insert_statement(vendor: str) -> str:
+def _columns(model: type[AuditEvent | AuditSubject]) -> tuple[str, str]:
+    """The table and its columns in CHAIN_COLUMNS or SUBJECT_COLUMNS order, quoted."""
     quote = connection.ops.quote_name
-    fields = [
-        f for f in (AuditEvent._meta.get_field(n) for n in CHAIN_COLUMNS) if isinstance(f, Field)
-    ]
-    columns = ", ".join(quote(f.column or f.attname) for f in fields)
-    table = quote(AuditEvent._meta.db_table)
+    names = CHAIN_COLUMNS if model is AuditEvent else SUBJECT_COLUMNS
+    fields = [f for f in (model._meta.get_field(n) for n in names) if isinstance(f, Field)]
+    return quote(model._meta.db_table), ", ".join(quote(f.column or f.attname) for f in fields)
+
+
+@functools.cache
+def _insert_statement(vendor: str, model: type[AuditEvent | AuditSubject]) -> str:
+    table, columns = _columns(model)
     # Only the model's own quoted names and placeholders go into the text; values are bound.
     if vendor == "postgresql":
         return f"COPY {table} ({columns}) FROM STDIN"
-    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(CHAIN_COLUMNS))})"  # noqa: S608
+    places = ", ".join(["?"] * len(columns.split(",")))
+    return f"INSERT INTO {table} ({columns}) VALUES ({places})"  # noqa: S608
 
 
-def _insert(rows: Sequence[tuple[Any, ...]], at: datetime) -> None:
-    """Store rows in CHAIN_COLUMNS order, all appended at `at`. Every read of personal data
-    appends here, so this goes past Django's cursor to the driver's bulk path: COPY on
-    PostgreSQL, one prepared INSERT run for every row on SQLite (Django's cursor rewrites
-    the placeholders of the whole statement with a regular expression on every call)."""
-    sql = _insert_statement(connection.vendor)
+def _insert(
+    rows: Sequence[tuple[Any, ...]], at: datetime, subjects: Sequence[tuple[Any, ...]]
+) -> None:
+    """Store rows in CHAIN_COLUMNS order, all appended at `at` (and on SQLite the subjects of
+    lists, in SUBJECT_COLUMNS order). Every read of personal data appends here, so this goes
+    past Django's cursor to the driver's bulk path: COPY on PostgreSQL, one prepared INSERT
+    run for every row on SQLite (Django's cursor rewrites the placeholders of the whole
+    statement with a regular expression on every call)."""
+    sql = _insert_statement(connection.vendor, AuditEvent)
     started = time.monotonic()
     with connection.cursor() as cursor:
         driver = cursor.cursor
@@ -305,9 +379,33 @@ def _insert(rows: Sequence[tuple[Any, ...]], at: datetime) -> None:
             # same for the whole call, is prepared for the database once.
             stored_at = AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
             sqlite3.Cursor.executemany(driver, sql, [(r[0], stored_at, *r[2:]) for r in rows])
+            if subjects:
+                # In the same call to the library, within the process: SQLite has no round
+                # trip to save, and no statement that writes two tables (PostgreSQL's go with
+                # the head, in _move_head).
+                listed = _insert_statement(connection.vendor, AuditSubject)
+                sqlite3.Cursor.executemany(driver, listed, subjects)
+                sql = f"{sql}; {listed} -- {len(subjects)} subjects"
     if connection.queries_logged:  # counted like any other query (assertNumQueries)
         connection.queries_log.append(
             {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
+
+
+def _move_head(seq: int, last: str, subjects: Sequence[tuple[Any, ...]]) -> None:
+    """Move the head to the last entry appended; on PostgreSQL, in the same statement, store
+    the subjects of lists (one array a column, unnested): one round trip for both."""
+    if not subjects or connection.vendor != "postgresql":
+        ChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=last)
+        return
+    table, columns = _columns(AuditSubject)
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH listed AS (INSERT INTO {table} ({columns})"  # noqa: S608 - our own names
+            " SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::bigint[], %s::bigint[],"
+            f" %s::bigint[])) UPDATE {head} SET seq = %s, hash = %s WHERE id = %s",
+            [*map(list, zip(*subjects, strict=True)), seq, last, HEAD_ID],
         )
 
 
@@ -355,6 +453,7 @@ class VerifyResult:
 
 
 CHAIN_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+SUBJECT_COLUMNS = ("event_id", "position", "person_id", "case_id", "record_id")
 # As verify reads them: the timestamp as the database's text (see chain.RowHasher).
 STREAM_COLUMNS = tuple("at_text" if name == "at" else name for name in CHAIN_COLUMNS)
 Row = tuple[Any, ...]
@@ -390,32 +489,38 @@ def verify_chain(
     expected, last, before_last = start[0] + 1, start[1], ""
     problem: ChainBreak | None = None
     row_hash = RowHasher(connection.timezone or UTC)
-    rows = _rows(start[0], head_seq, chunk_size, window)
+    chunks = _chunks(start[0], head_seq, chunk_size, window)
     try:
-        for row in rows:
-            seq, prev_hash, stored = row[0], row[-2], row[-1]
-            if seq != expected:
-                problem = _gap(expected, seq)
-            elif prev_hash != last or row_hash(last, row) != stored:
-                problem = _diagnose(row_hash, row, last, before_last)
-            elif anchors and seq in anchors and anchors[seq][0] != stored:
-                problem = ChainBreak(
-                    seq,
-                    "anchor",
-                    f"its hash is not the one in {anchors[seq][1]}: the chain was rewritten "
-                    "from here or before, and hashed again",
-                )
+        for rows, subjects in chunks:
+            for row in rows:
+                seq, prev_hash, stored = row[0], row[-2], row[-1]
+                listed = subjects.pop(seq, ()) if subjects else ()
+                if seq != expected:
+                    problem = _gap(expected, seq)
+                elif prev_hash != last or row_hash(last, row, listed) != stored:
+                    problem = _diagnose(row_hash, row, listed, last, before_last)
+                elif anchors and seq in anchors and anchors[seq][0] != stored:
+                    problem = ChainBreak(
+                        seq,
+                        "anchor",
+                        f"its hash is not the one in {anchors[seq][1]}: the chain was "
+                        "rewritten from here or before, and hashed again",
+                    )
+                if problem is not None:
+                    break
+                before_last, last = last, stored
+                expected += 1
+            if problem is None and subjects:
+                problem = _stray(min(subjects))
             if problem is not None:
                 break
-            before_last, last = last, stored
-            expected += 1
         else:
             problem = _check_ends(expected - 1, last, head_seq, head_hash, anchors)
     except UNREADABLE as exc:
         # A value stored that is not of its column's type (SQLite stores anything).
         problem = ChainBreak(expected, "edited", f"unreadable: {exc}")
     finally:
-        rows.close()
+        chunks.close()
     return VerifyResult(
         checked=expected - 1 - start[0],
         seconds=time.perf_counter() - started,
@@ -441,15 +546,23 @@ def checkpoint(*, chunk_size: int = 5_000) -> tuple[VerifyResult, checkpoints.Ch
     return result, checkpoints.write(result.head_seq, result.head_hash, sync=True)
 
 
-def _rows(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[Row, None, None]:
+Chunk = tuple[list[Row], dict[int, list[Subject]]]
+
+
+def _chunks(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[Chunk, None, None]:
+    """The chain in seq order, in chunks of rows, each with the subjects of every sequence
+    number from the end of the chunk before to its own last (by seq; a subject of no entry
+    in that range is left over, and verify names it)."""
     # One short transaction per window of sequence numbers, not one for the whole chain: on
     # PostgreSQL the server-side cursor streams inside it (outside a transaction it would be
     # WITH HOLD, copied whole before the first row), and no snapshot or SQLite read lock is
     # held for the length of a verify of tens of millions of rows. Rows come from the driver
     # in chunks, as its own tuples: Django's iterator cost more per row than the hash.
+    subjects_sql = _subjects_sql()
     for start in range(low, head_seq, window):
+        end = min(start + window, head_seq)
         query = (
-            AuditEvent.objects.filter(seq__gt=start, seq__lte=min(start + window, head_seq))
+            AuditEvent.objects.filter(seq__gt=start, seq__lte=end)
             .annotate(at_text=Cast("at", output_field=TextField()))
             .order_by("seq")
             .values_list(*STREAM_COLUMNS)
@@ -458,8 +571,47 @@ def _rows(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[Ro
         sql, params = query.sql_with_params()
         with transaction.atomic(), connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(chunk_size):
-                yield from chunk
+            after = start
+            while True:
+                chunk = cursor.fetchmany(chunk_size)
+                # The last chunk of a window takes the subjects up to the window's end.
+                upto = chunk[-1][0] if len(chunk) == chunk_size else end
+                yield chunk, _subjects(subjects_sql, after, upto)
+                if len(chunk) < chunk_size:
+                    break
+                after = upto
+
+
+@functools.cache
+def _subjects_sql() -> str:
+    sql, _ = (
+        AuditSubject.objects.filter(event_id__gt=0, event_id__lte=0)
+        .order_by("event_id", "position")
+        .values_list("event_id", "person_id", "case_id", "record_id")
+        .query.sql_with_params()
+    )
+    return sql
+
+
+def _subjects(sql: str, after: object, upto: object) -> dict[int, list[Subject]]:
+    """The subjects of entries after..upto, by seq, in order: one query on the primary key."""
+    found: dict[int, list[Subject]] = {}
+    if not isinstance(after, int) or not isinstance(upto, int) or upto <= after:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [after, upto])
+        for seq, person_id, case_id, record_id in cursor.fetchall():
+            found.setdefault(seq, []).append((person_id, case_id, record_id))
+    return found
+
+
+def _stray(seq: int) -> ChainBreak:
+    return ChainBreak(
+        seq,
+        "inserted",
+        f"subjects are listed under entry {seq}, which has none in the chain: written around "
+        "the log",
+    )
 
 
 def _gap(expected: int, found: object) -> ChainBreak:
@@ -472,11 +624,15 @@ def _gap(expected: int, found: object) -> ChainBreak:
     return ChainBreak(expected, "deleted", f"gap in sequence: {gone} missing (the next is {found})")
 
 
-def _diagnose(row_hash: RowHasher, row: Row, last: str, before_last: str) -> ChainBreak:
+def _diagnose(
+    row_hash: RowHasher, row: Row, listed: Sequence[Subject], last: str, before_last: str
+) -> ChainBreak:
     """Why an entry in its right place does not chain: edited, or something put before it."""
     seq, prev_hash, stored = row[0], str(row[-2]), row[-1]
-    intact = row_hash(prev_hash, row) == stored
-    if prev_hash == before_last and (intact or row_hash(prev_hash, (seq - 1, *row[1:])) == stored):
+    intact = row_hash(prev_hash, row, listed) == stored
+    if prev_hash == before_last and (
+        intact or row_hash(prev_hash, (seq - 1, *row[1:]), listed) == stored
+    ):
         # Chained to the entry two back (perhaps renumbered up by one to make room): the entry
         # in between was never part of the chain.
         return ChainBreak(
@@ -486,7 +642,9 @@ def _diagnose(row_hash: RowHasher, row: Row, last: str, before_last: str) -> Cha
         )
     if not intact:
         return ChainBreak(
-            seq, "edited", "hash mismatch: its fields are not those it was chained with"
+            seq,
+            "edited",
+            "hash mismatch: its fields or subjects are not those it was chained with",
         )
     return ChainBreak(
         seq,
@@ -529,4 +687,7 @@ def _check_ends(
             f"it is past the chain head (entry {head_seq}): written around the log, "
             "or the head was moved back",
         )
+    beyond = selectors.first_subject_after(head_seq)
+    if beyond is not None and beyond > selectors.chain_head()[0]:
+        return _stray(beyond)
     return None

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from safehold.audit.models import AuditEvent, ChainHead
+from safehold.audit.models import AuditEvent, AuditSubject, ChainHead
 
-TABLES = ("audit_event", "audit_chainhead")
+TABLES = ("audit_event", "audit_chainhead", "audit_subject")
 
 
 def _alter_triggers(cursor: CursorWrapper, switch: str) -> None:
@@ -33,7 +33,7 @@ def as_dba() -> Iterator[None]:
         else:
             # SQLite cannot disable a trigger: drop it, keeping its definition to put it back.
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s, %s)",
                 TABLES,
             )
             triggers = cursor.fetchall()
@@ -54,5 +54,6 @@ def erase_log() -> None:
     """Empty the log and its head, as a DBA could (the database refuses otherwise). Tests whose
     writes commit must do this before the test database is flushed."""
     with as_dba():
+        AuditSubject.objects.all().delete()
         AuditEvent.objects.all().delete()
         ChainHead.objects.all().delete()

@@ -82,7 +82,7 @@ def test_banner_grants_and_names_in_the_same_queries_however_many(
     label = next(g.label for g in grants if g.case_id == case.pk)
     assert label == f"case C{case.pk} ({case.person.given_name} {case.person.family_name})"
     named = AuditEvent.objects.filter(actor_id=officer.pk, record_type="person", action="read")
-    assert named.filter(case_id=case.pk, reason=REASON).exists()
+    assert named.filter(reason=REASON).about_case(case.pk).exists()
 
 
 def test_no_banner_or_caseload_before_the_second_factor(officer: User) -> None:

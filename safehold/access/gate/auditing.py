@@ -21,7 +21,7 @@ from safehold.access.gate.values import (
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
-from safehold.audit.services import AuditEntry, append
+from safehold.audit.services import AuditEntry, append, as_lists
 from safehold.records.models import (
     Case,
     Person,
@@ -40,18 +40,20 @@ class Auditing(Deciding):
                 key = (change.record, change.record_id, change.case_id or case_id)
                 shown.setdefault(key, set()).add(change.category)
         append(
-            [
-                self._entry(
-                    Action.READ,
-                    f"{self.policy.label}: read the record's history through the case",
-                    categories,
-                    case_id=via,
-                    person_id=person_id,
-                    record=record,
-                    record_id=pk,
-                )
-                for (record, pk, via), categories in shown.items()
-            ]
+            as_lists(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read the record's history through the case",
+                        categories,
+                        case_id=via,
+                        person_id=person_id,
+                        record=record,
+                        record_id=pk,
+                    )
+                    for (record, pk, via), categories in shown.items()
+                ]
+            )
         )
 
     def _refuse_person(self, person_id: int) -> RefusedCase:
@@ -201,7 +203,11 @@ class Auditing(Deciding):
         person_id: int | None = None,
         record: str = "",
     ) -> None:
-        append(self._entries(action, shown, case_id=case_id, person_id=person_id, record=record))
+        append(
+            as_lists(
+                self._entries(action, shown, case_id=case_id, person_id=person_id, record=record)
+            )
+        )
 
     def _entries(
         self,

@@ -173,11 +173,22 @@ class BreakingGlass(Reading):
         events = (
             audit_selectors.during(windows)
             .exclude(action=Action.BREAK_GLASS)
-            .only("actor_id", "case_id", "at", "action", "decision", "record_type", "categories")
+            .only(
+                "actor_id",
+                "person_id",
+                "case_id",
+                "record_id",
+                "at",
+                "action",
+                "decision",
+                "record_type",
+                "categories",
+            )
         )
         for event in events:
+            about = {case_id for _, case_id, _ in event.about()}  # a list: each case in it
             for r in rows:
-                if (event.actor_id, event.case_id) == (r.user_id, r.case_id) and (
+                if (event.actor_id == r.user_id and r.case_id in about) and (
                     r.started_at <= event.at < r.expires_at
                 ):
                     key = (event.record_type or "case", event.action, event.decision)

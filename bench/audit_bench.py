@@ -51,6 +51,10 @@ def main() -> None:
         "--baseline", default="main", help="git revision to compare with ('' for none)"
     )
     parser.add_argument("--verify-runs", type=int, default=3, help="verifies of each, in turn")
+    parser.add_argument(
+        "--lists", type=int, default=200, help="caseloads to append, each one list (0: none)"
+    )
+    parser.add_argument("--list-size", type=int, default=50, help="cases in each caseload")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -171,10 +175,64 @@ def run(args: argparse.Namespace) -> None:
     print(
         f"who_has_seen({person}): {len(seen)} rows in {(time.perf_counter() - started) * 1000:.1f} ms"
     )
+    if args.lists:  # after verify: the baseline's verify does not know lists
+        list_cost(implementations, staff, rng, args)
+        started = time.perf_counter()
+        seen = list(selectors.who_has_seen(person))
+        print(
+            f"who_has_seen({person}) among the lists too: {len(seen)} rows in "
+            f"{(time.perf_counter() - started) * 1000:.1f} ms"
+        )
     size = storage_bytes()
     if size:
         events = selectors.chain_head()[0]  # the checkpoint batches too
         print(f"storage: {size / events:,.0f} bytes per event (table and indexes)")
+
+
+def list_cost(
+    implementations: dict[str, Any], staff: list[tuple[int, str]], rng: random.Random, args: Any
+) -> None:
+    """Caseloads as the gate audits them: today's tree one event listing every case shown
+    (docs/adr/0024), the baseline one entry per case, taking turns; figures per case shown."""
+    from safehold.audit.models import Action, Decision
+    from safehold.audit.services import AuditEntry, as_lists
+
+    def caseload() -> list[AuditEntry]:
+        actor_id, label = rng.choice(staff)
+        return [
+            AuditEntry(
+                actor_id=actor_id,
+                actor_label=label,
+                action=Action.LIST,
+                decision=Decision.ALLOWED,
+                rule="role case-manager: allocated to case",
+                person_id=rng.randrange(1, 100_001),
+                case_id=(case := rng.randrange(1, 150_001)),
+                record_type="case",
+                record_id=case,
+                categories=["identity", "offending"],
+                purpose="court-orders",
+                pack_version_id=1,
+            )
+            for _ in range(args.list_size)
+        ]
+
+    names = list(implementations)
+    seconds = dict.fromkeys(names, 0.0)
+    for turn in range(args.lists * len(names)):
+        name = names[turn % len(names)]
+        shown = caseload()
+        started = time.perf_counter()
+        implementations[name][0](as_lists(shown) if name == names[0] else shown)
+        seconds[name] += time.perf_counter() - started
+    shown_total = args.lists * args.list_size
+    for name in names:
+        how = "one event each" if name == names[0] else "one entry per case"
+        print(
+            f"caseloads ({name}, {how}): {args.lists:,} of {args.list_size} cases: "
+            f"{seconds[name] * 1000 / args.lists:.2f} ms each, "
+            f"{shown_total / seconds[name]:,.0f} cases audited/s"
+        )
 
 
 def checkpoint_cost(entry: Callable[[], Any], args: argparse.Namespace) -> None:

@@ -22,7 +22,7 @@ from django.db.models import Field, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from safehold.audit import checkpoints, selectors
+from safehold.audit import checkpoints, digests, selectors
 from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher, Subject
 from safehold.audit.models import Action, AuditEvent, AuditSubject, ChainHead, Decision
 
@@ -467,9 +467,13 @@ def verify_chain(
     anchor: tuple[int, str] | None = None,
     signed: bool = True,
     start: tuple[int, str] = (0, GENESIS),
+    in_database: bool = True,
 ) -> VerifyResult:
     """Check every entry's hash, its link to the one before and the sequence's continuity, in
     one ordered pass, then that the chain ends at the head. Stops at the first break.
+
+    Each window is first offered to the database to prove intact (digests.py, unless not
+    `in_database`); a window it cannot prove is checked here row by row, which names the break.
 
     Someone able to recompute every hash can cut the chain's end off or rewrite it from some
     entry on, which no check inside the database can see. So the chain is also checked against
@@ -489,38 +493,46 @@ def verify_chain(
     expected, last, before_last = start[0] + 1, start[1], ""
     problem: ChainBreak | None = None
     row_hash = RowHasher(connection.timezone or UTC)
-    chunks = _chunks(start[0], head_seq, chunk_size, window)
-    try:
-        for rows, subjects in chunks:
-            for row in rows:
-                seq, prev_hash, stored = row[0], row[-2], row[-1]
-                listed = subjects.pop(seq, ()) if subjects else ()
-                if seq != expected:
-                    problem = _gap(expected, seq)
-                elif prev_hash != last or row_hash(last, row, listed) != stored:
-                    problem = _diagnose(row_hash, row, listed, last, before_last)
-                elif anchors and seq in anchors and anchors[seq][0] != stored:
-                    problem = ChainBreak(
-                        seq,
-                        "anchor",
-                        f"its hash is not the one in {anchors[seq][1]}: the chain was "
-                        "rewritten from here or before, and hashed again",
-                    )
+    for low in range(start[0], head_seq, window):
+        high = min(low + window, head_seq)
+        proven = digests.prove(low, high, last) if in_database else None
+        if proven is not None and digests.anchors_hold(anchors, low, high):
+            expected, last, before_last = high + 1, proven.last, proven.before_last
+            continue
+        chunks = _chunks(low, high, chunk_size, window)
+        try:
+            for rows, subjects in chunks:
+                for row in rows:
+                    seq, prev_hash, stored = row[0], row[-2], row[-1]
+                    listed = subjects.pop(seq, ()) if subjects else ()
+                    if seq != expected:
+                        problem = _gap(expected, seq)
+                    elif prev_hash != last or row_hash(last, row, listed) != stored:
+                        problem = _diagnose(row_hash, row, listed, last, before_last)
+                    elif anchors and seq in anchors and anchors[seq][0] != stored:
+                        problem = ChainBreak(
+                            seq,
+                            "anchor",
+                            f"its hash is not the one in {anchors[seq][1]}: the chain was "
+                            "rewritten from here or before, and hashed again",
+                        )
+                    if problem is not None:
+                        break
+                    before_last, last = last, stored
+                    expected += 1
+                if problem is None and subjects:
+                    problem = _stray(min(subjects))
                 if problem is not None:
                     break
-                before_last, last = last, stored
-                expected += 1
-            if problem is None and subjects:
-                problem = _stray(min(subjects))
-            if problem is not None:
-                break
-        else:
-            problem = _check_ends(expected - 1, last, head_seq, head_hash, anchors)
-    except UNREADABLE as exc:
-        # A value stored that is not of its column's type (SQLite stores anything).
-        problem = ChainBreak(expected, "edited", f"unreadable: {exc}")
-    finally:
-        chunks.close()
+        except UNREADABLE as exc:
+            # A value stored that is not of its column's type (SQLite stores anything).
+            problem = ChainBreak(expected, "edited", f"unreadable: {exc}")
+        finally:
+            chunks.close()
+        if problem is not None:
+            break
+    else:
+        problem = _check_ends(expected - 1, last, head_seq, head_hash, anchors)
     return VerifyResult(
         checked=expected - 1 - start[0],
         seconds=time.perf_counter() - started,

@@ -31,6 +31,11 @@ from safehold.records.models import (
 class Auditing(Deciding):
     """The audit entries of reads, lists and refusals, appended in one batch per call."""
 
+    def _append(self, entries: Sequence[AuditEntry]) -> None:
+        """Append what one call of the gate showed: entries alike but for whom they are about
+        (a caseload's cases, a search's people) as one event listing them (docs/adr/0024)."""
+        append(as_lists(entries))
+
     def _audit_changes(
         self, changes: list[ShownChange], *, case_id: int | None, person_id: int
     ) -> None:
@@ -39,21 +44,19 @@ class Auditing(Deciding):
             if change.category:
                 key = (change.record, change.record_id, change.case_id or case_id)
                 shown.setdefault(key, set()).add(change.category)
-        append(
-            as_lists(
-                [
-                    self._entry(
-                        Action.READ,
-                        f"{self.policy.label}: read the record's history through the case",
-                        categories,
-                        case_id=via,
-                        person_id=person_id,
-                        record=record,
-                        record_id=pk,
-                    )
-                    for (record, pk, via), categories in shown.items()
-                ]
-            )
+        self._append(
+            [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: read the record's history through the case",
+                    categories,
+                    case_id=via,
+                    person_id=person_id,
+                    record=record,
+                    record_id=pk,
+                )
+                for (record, pk, via), categories in shown.items()
+            ]
         )
 
     def _refuse_person(self, person_id: int) -> RefusedCase:
@@ -203,10 +206,8 @@ class Auditing(Deciding):
         person_id: int | None = None,
         record: str = "",
     ) -> None:
-        append(
-            as_lists(
-                self._entries(action, shown, case_id=case_id, person_id=person_id, record=record)
-            )
+        self._append(
+            self._entries(action, shown, case_id=case_id, person_id=person_id, record=record)
         )
 
     def _entries(

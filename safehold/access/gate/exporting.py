@@ -11,7 +11,6 @@ from safehold.access.gate.values import (
 )
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
-from safehold.audit.services import append, as_lists
 from safehold.records.models import (
     CaseRecord,
 )
@@ -63,5 +62,5 @@ class Exporting(Reading):
                 person_id=case.person_id,
                 record=record,
             )
-        append(as_lists(entries))  # what left, in one batch
+        self._append(entries)  # what left, in one batch
         return shown

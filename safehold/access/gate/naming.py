@@ -21,7 +21,6 @@ from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import Withheld
 from safehold.access.policy import Distance
 from safehold.audit.models import Action
-from safehold.audit.services import append, as_lists
 from safehold.records.models import Person
 from safehold.records.search import case_reference, person_reference
 
@@ -157,5 +156,5 @@ class Naming(Reading):
                     service=service,
                 )
             )
-        append(as_lists(entries))
+        self._append(entries)
         return names

@@ -34,7 +34,6 @@ from safehold.access.gate.values import (
 )
 from safehold.access.policy import Distance
 from safehold.audit.models import Action
-from safehold.audit.services import append, as_lists
 from safehold.records.models import (
     Case,
     CaseRecord,
@@ -332,7 +331,7 @@ class Reading(Auditing):
                 )
             )
         if entries:
-            append(as_lists(entries))
+            self._append(entries)
         return found
 
     def young_person(self, person_id: int, *, limit: int = 50) -> ShownPerson:
@@ -356,23 +355,21 @@ class Reading(Auditing):
             self.show("personflag", flag, distance)
             for flag in PersonFlag.objects.filter(person_id=person_id).order_by("-pk")[:limit]
         ]
-        append(
-            as_lists(
-                [self._case_entry(Action.READ, shown) for shown in cases]
-                + [
-                    self._entry(
-                        Action.READ,
-                        f"{self.policy.label}: read through the case",
-                        flag.categories,
-                        case_id=nearest.case_id,
-                        person_id=person_id,
-                        record="personflag",
-                        record_id=flag.pk,
-                        service=nearest.service,
-                    )
-                    for flag in flags
-                ]
-            )
+        self._append(
+            [self._case_entry(Action.READ, shown) for shown in cases]
+            + [
+                self._entry(
+                    Action.READ,
+                    f"{self.policy.label}: read through the case",
+                    flag.categories,
+                    case_id=nearest.case_id,
+                    person_id=person_id,
+                    record="personflag",
+                    record_id=flag.pk,
+                    service=nearest.service,
+                )
+                for flag in flags
+            ]
         )
         return ShownPerson(
             person_id=person_id,
@@ -448,22 +445,20 @@ class Reading(Auditing):
                 )
             )
         if related:
-            append(
-                as_lists(
-                    [
-                        self._entry(
-                            Action.READ,
-                            f"{self.policy.label}: read through the case",
-                            r.person.categories | r.link.categories,
-                            case_id=r.case_id,
-                            person_id=r.person.pk,
-                            record=r.link.record,
-                            record_id=r.link.pk,
-                            service=by_case[r.case_id].service if r.case_id in by_case else "",
-                        )
-                        for r in related
-                    ]
-                )
+            self._append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        r.person.categories | r.link.categories,
+                        case_id=r.case_id,
+                        person_id=r.person.pk,
+                        record=r.link.record,
+                        record_id=r.link.pk,
+                        service=by_case[r.case_id].service if r.case_id in by_case else "",
+                    )
+                    for r in related
+                ]
             )
         return related
 
@@ -534,22 +529,20 @@ class Reading(Auditing):
                 actions.append((entry, shown_action))
         audited = [(e, e.record) for e in entries] + actions
         if audited:
-            append(
-                as_lists(
-                    [
-                        self._entry(
-                            Action.READ,
-                            f"{self.policy.label}: read through the case",
-                            item.categories,
-                            case_id=entry.case_id,
-                            person_id=by_case[entry.case_id].person_id,
-                            record=item.record,
-                            record_id=item.pk,
-                            service=by_case[entry.case_id].service,
-                        )
-                        for entry, item in audited
-                    ]
-                )
+            self._append(
+                [
+                    self._entry(
+                        Action.READ,
+                        f"{self.policy.label}: read through the case",
+                        item.categories,
+                        case_id=entry.case_id,
+                        person_id=by_case[entry.case_id].person_id,
+                        record=item.record,
+                        record_id=item.pk,
+                        service=by_case[entry.case_id].service,
+                    )
+                    for entry, item in audited
+                ]
             )
         return entries
 

@@ -107,36 +107,38 @@ def _sqlite_canonical() -> str:
         ELSE json_array('{FORMAT}', {fields}) END"""  # noqa: S608 - our own names only
 
 
-def _window_sql(vendor: str) -> str:
+def _window_sql(vendor: str) -> tuple[str, str]:
+    """The check of a window (the rows it cannot prove, by seq), and the encoding of some of
+    its rows, for Python to look at."""
     if vendor == "postgresql":
         canonical, joined = _pg_canonical(), PG_SUBJECTS
-        once = "ORDER BY e.seq OFFSET 0"  # each encoding built once, not again for the output
-        digest = "encode(sha256(convert_to(e.prev_hash || e.canonical, 'UTF8')), 'hex')"
+        digest = f"encode(sha256(convert_to(e.prev_hash || {canonical}, 'UTF8')), 'hex')"
     else:
-        canonical, joined, once = _sqlite_canonical(), "", ""
-        digest = "safehold_audit_digest(e.prev_hash, e.canonical)"
-    # Every row of the window with what it should be linked to; the rows the database cannot
-    # prove come back, with the encoding, for Python to look at.
-    return f"""
-        SELECT seq, prev_hash, hash, canonical, digest_ok, link_ok FROM (
-            SELECT e.seq, e.prev_hash, e.hash, e.canonical,
-                coalesce({digest} = e.hash, FALSE) AS digest_ok,
+        canonical, joined = _sqlite_canonical(), ""
+        digest = f"safehold_audit_digest(e.prev_hash, {canonical})"
+    # Each row's encoding is built once, for its digest, and never sent: only the numbers of
+    # the rows not proven come back.
+    check = f"""
+        SELECT seq, digest_ok, link_ok FROM (
+            SELECT e.seq, coalesce({digest} = e.hash, FALSE) AS digest_ok,
                 coalesce(lag(e.seq) OVER w = e.seq - 1 AND lag(e.hash) OVER w = e.prev_hash,
                          e.seq = %s + 1) AS link_ok
-            FROM (SELECT e.seq, e.prev_hash, e.hash, {canonical} AS canonical
-                  FROM audit_event e {joined}
-                  WHERE e.seq > %s AND e.seq <= %s
-                  {once}) e
+            FROM audit_event e {joined}
+            WHERE e.seq > %s AND e.seq <= %s
             WINDOW w AS (ORDER BY e.seq)
         ) checked
         WHERE NOT (digest_ok AND link_ok)
         ORDER BY seq"""  # noqa: S608 - our own column names and expressions only
+    encode = f"""
+        SELECT e.prev_hash, e.hash, {canonical} FROM audit_event e {joined}
+        WHERE e.seq > %s AND e.seq <= %s AND e.seq = %s"""  # noqa: S608 - as above
+    return check, encode
 
 
-_SQL: dict[str, str] = {}
+_SQL: dict[str, tuple[str, str]] = {}
 
 
-def prove(low: int, high: int, last: str, *, unproven_limit: int = 10_000) -> Proven | None:
+def prove(low: int, high: int, last: str, *, unproven_limit: int = 1_000) -> Proven | None:
     """Prove entries low+1..high intact and chained to `last` (the hash of entry low), or say
     None: then something in the window needs the row-by-row check (which may yet find it
     intact: the database's encoding of unusual text can differ from Python's)."""
@@ -145,7 +147,8 @@ def prove(low: int, high: int, last: str, *, unproven_limit: int = 10_000) -> Pr
     vendor = connection.vendor
     if vendor not in ("postgresql", "sqlite"):
         return None
-    sql = _SQL.get(vendor) or _SQL.setdefault(vendor, _window_sql(vendor))
+    check, encode = _SQL.get(vendor) or _SQL.setdefault(vendor, _window_sql(vendor))
+    bounds = [low, high] if vendor == "postgresql" else []  # the range of the lists' subjects
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if vendor == "sqlite":
@@ -153,9 +156,15 @@ def prove(low: int, high: int, last: str, *, unproven_limit: int = 10_000) -> Pr
                 connection.connection.create_function(
                     "safehold_audit_digest", 2, _sqlite_digest, deterministic=True
                 )
-            bounds = [low, high] if vendor == "postgresql" else []  # the subjects' range
-            cursor.execute(sql, [low, *bounds, low, high])
+            cursor.execute(check, [low, *bounds, low, high])
             unproven = cursor.fetchmany(unproven_limit + 1)
+            if len(unproven) > unproven_limit or not all(link for _, _, link in unproven):
+                return None  # for the row-by-row check to name
+            for seq, _, _ in unproven:
+                cursor.execute(encode, [*bounds, low, high, seq])
+                found = cursor.fetchone()
+                if found is None or not _digest_matches(*found):
+                    return None
             cursor.execute(
                 "SELECT count(*), min(seq), max(seq) FROM audit_event WHERE seq > %s AND seq <= %s",
                 [low, high],
@@ -168,19 +177,15 @@ def prove(low: int, high: int, last: str, *, unproven_limit: int = 10_000) -> Pr
             ends = {row[0]: row[1:] for row in cursor.fetchall()}
     except DatabaseError:
         return None
-    if (count, first, final) != (high - low, low + 1, high) or len(unproven) > unproven_limit:
-        return None  # a gap or something stranger: for the row-by-row check to name
+    if (count, first, final) != (high - low, low + 1, high):
+        return None  # a gap: for the row-by-row check to name
     if ends[low + 1][0] != last:
         return None
-    for _seq, prev_hash, stored, canonical, digest_ok, link_ok in unproven:
-        if not link_ok or not _digest_matches(prev_hash, stored, canonical, digest_ok):
-            return None
     return Proven(last=ends[high][1], before_last=ends[high - 1][1] if high - 1 > low else last)
 
 
-def _digest_matches(prev_hash: str, stored: str, canonical: object, digest_ok: bool) -> bool:
-    if digest_ok:
-        return True
+def _digest_matches(prev_hash: object, stored: object, canonical: object) -> bool:
+    """Whether the database's encoding of a row, written as Python writes it, gives its hash."""
     if not isinstance(canonical, str) or not isinstance(prev_hash, str):
         return False
     try:

@@ -355,9 +355,14 @@ def prepare(users: int, backend: str) -> list[dict[str, Any]]:
         store[DEVICE_ID_SESSION_KEY] = device.persistent_id
         store.create()
         people = list(
-            Case.objects.filter(allocated_to=user, closed_on__isnull=True).values_list(
-                "person_id", flat=True
-            )[:50]
+            # Not a restricted case or person (Article 18): their page refuses a case manager,
+            # rightly, and a refusal would count as a failed request.
+            Case.objects.filter(
+                allocated_to=user,
+                closed_on__isnull=True,
+                restricted=False,
+                person__restricted=False,
+            ).values_list("person_id", flat=True)[:50]
         )
         sessions.append({"session": store.session_key, "people": people})
     return sessions

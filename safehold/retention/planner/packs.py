@@ -100,9 +100,25 @@ class PackRules:
             found.setdefault(service, {}).update(dates)
         return found
 
+    @cached_property
+    def _notes(self) -> dict[tuple[int, str], tuple[Reckoning, str]]:
+        return {}
+
     def note(self, reckoning: Reckoning, service: str) -> str:
         """Why a unit has no date, in words; a service's event is named with the service
-        ("waiting for the end date of the contract for Prevention")."""
+        ("waiting for the end date of the contract for Prevention"). Remembered by the
+        reckoning (the reckoners hand out the same one for the same answers)."""
+        key = (id(reckoning), service)
+        found = self._notes.get(key)
+        if found is not None and found[0] is reckoning:
+            return found[1]
+        if len(self._notes) > 100_000:
+            self._notes.clear()
+        note = self._note(reckoning, service)
+        self._notes[key] = (reckoning, note)  # kept alive with it, so the id stays its own
+        return note
+
+    def _note(self, reckoning: Reckoning, service: str) -> str:
         waiting = [e for e in reckoning.events if self.pack_events.get(e) == "service"]
         if reckoning.basis != Basis.PENDING or not waiting:
             return reckoning.note

@@ -128,6 +128,9 @@ class PackRules:
         return "waiting for " + ", ".join(said + rest)
 
 
+_RULES: dict[tuple[object, ...], PackRules] = {}
+
+
 class Packs:
     """Each controller's current pack, loaded once per run."""
 
@@ -152,12 +155,25 @@ class Packs:
             found = None
             if controller is not None:
                 version = controller.pack_version
-                found = PackRules(
+                dates = self._dates_set(controller_id)
+                # The same pack version and service dates give the same rules and answers:
+                # their reckoners (and what they remember) serve every run of this process,
+                # so each batch of a sweep does not work out the same dates again.
+                key = (
                     version.pk,
-                    f"{version.pack_code} v{version.version}",
-                    policy_selectors.pack_of(version),
-                    self._dates_set(controller_id),
+                    version.digest,
+                    tuple(sorted((s, tuple(sorted(d.items()))) for s, d in dates.items())),
                 )
+                found = _RULES.get(key)
+                if found is None:
+                    if len(_RULES) > 16:
+                        _RULES.clear()
+                    found = _RULES[key] = PackRules(
+                        version.pk,
+                        f"{version.pack_code} v{version.version}",
+                        policy_selectors.pack_of(version),
+                        dates,
+                    )
             self._by_controller[controller_id] = found
         return self._by_controller[controller_id]
 

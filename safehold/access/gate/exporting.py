@@ -11,6 +11,7 @@ from safehold.access.gate.values import (
 )
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
+from safehold.audit.services import append, as_lists
 from safehold.records.models import (
     CaseRecord,
 )
@@ -62,5 +63,5 @@ class Exporting(Reading):
                 person_id=case.person_id,
                 record=record,
             )
-        self._append(entries)  # what left, in one batch
+        append(as_lists(entries))  # what left, in one batch
         return shown

@@ -18,6 +18,7 @@ from safehold.access.gate.values import (
 from safehold.access.policy import Decision
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
+from safehold.audit.services import append, as_lists
 from safehold.records import search
 from safehold.records.models import (
     Case,
@@ -115,18 +116,20 @@ class Finding(Reading):
                 f"{self.policy.label}: a possible duplicate of a young person being added, "
                 f"on a case role '{self.role}' may not read; not shown"
             )
-            self._append(
-                [
-                    self._entry(
-                        Action.REFUSE,
-                        rule,
-                        (),
-                        decision=AuditDecision.REFUSED,
-                        person_id=pk,
-                        record="person",
-                    )
-                    for pk in hidden
-                ]
+            append(
+                as_lists(
+                    [
+                        self._entry(
+                            Action.REFUSE,
+                            rule,
+                            (),
+                            decision=AuditDecision.REFUSED,
+                            person_id=pk,
+                            record="person",
+                        )
+                        for pk in hidden
+                    ]
+                )
             )
         rows = self._nearest_cases([pk for pk in ids if pk in visible])
         return Duplicates(self.show_cases(rows), bool(hidden))

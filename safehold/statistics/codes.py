@@ -9,6 +9,13 @@ OUTPUT_CODES: tuple[str, ...] = (
     "wider-services",
     "health-screening",
     "victims",
+    "accommodation",
+    "ete",
+    "send",
+    "mental-health",
+    "substance-misuse",
+    "restorative-justice",
+    "serious-violence",
 )
 
 

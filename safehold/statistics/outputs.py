@@ -16,12 +16,19 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from safehold.access.models import Team
-from safehold.policy.schema import Pack
-from safehold.records.models import Assessment, Case, Outcome, PersonFlag, VictimLink
+from safehold.policy.schema import Pack, StatusKind
+from safehold.records.models import (
+    Assessment,
+    Case,
+    CaseStatus,
+    Outcome,
+    PersonFlag,
+    VictimLink,
+)
 from safehold.statistics.codes import OUTPUT_CODES
 from safehold.statistics.periods import Quarter, years_before
 
@@ -53,6 +60,9 @@ DIMENSIONS: dict[str, Dimension] = {
             "Wider services at the end of the order",
             ("personflag.flag", "personflag.holds", "personflag.started_on", "personflag.ended_on"),
         ),
+        # A status's fields are in the category the pack gives its kind (runs.py adds it).
+        Dimension("status-end", "At the end of the order", ()),
+        Dimension("status-start", "At the start of the order", ()),
     )
 }
 
@@ -80,6 +90,8 @@ class Output:
     series: Callable[[QuerySet[Case], Sequence[Quarter]], list[int]]
     # The path from what is counted to its case: '' for cases, 'case__' for orders.
     prefix: str = ""
+    # The Youth Justice Board indicator whose status (the pack's `statuses`) it counts.
+    indicator: str | None = None
 
 
 def _open_at(q: Quarter) -> Q:
@@ -201,12 +213,48 @@ def _held_at_order_end(codes: Iterable[str]) -> Exists:
     )
 
 
-WIDER_SERVICES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Looked after", ("looked-after",)),
-    ("Child protection plan", ("child-protection-plan",)),
-    ("Child in need", ("child-in-need",)),
-)
+# The links, in the order a child is counted under the first that holds; which of a pack's
+# flags mean each is the pack's (`statistics.wider_services`).
+WIDER_SERVICES: dict[str, str] = {
+    "looked-after": "Looked after",
+    "child-protection-plan": "Child protection plan",
+    "child-in-need": "Child in need",
+}
 NEITHER = "None of these recorded"
+
+
+def wider_services(pack: Pack) -> list[tuple[str, tuple[str, ...]]]:
+    """Each link the pack records, with its flags, in the indicator's order."""
+    flags = {w.link: tuple(w.flags) for w in pack.statistics.wider_services}
+    return [(label, flags[link]) for link, label in WIDER_SERVICES.items() if link in flags]
+
+
+def status_kind(pack: Pack, indicator: str | None) -> StatusKind | None:
+    """The pack's status that records an indicator, if it has one."""
+    return next((k for k in pack.statuses if indicator and k.indicator == indicator), None)
+
+
+def available(output: Output, pack: Pack) -> bool:
+    """Whether the pack records what the output counts (an indicator needs its status)."""
+    return output.indicator is None or status_kind(pack, output.indicator) is not None
+
+
+def _status_on(kind: str, day: str) -> Any:
+    """The value of a status kind in force on the order's `day` (its start or end), from the
+    case's dated history: begun by then and not ended before; the latest begun if two."""
+    return Coalesce(
+        Subquery(
+            CaseStatus.objects.filter(
+                Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef(day)),
+                case_id=OuterRef("case_id"),
+                kind=kind,
+                started_on__lte=OuterRef(day),
+            )
+            .order_by("-started_on", "-pk")
+            .values("value")[:1]
+        ),
+        Value(""),
+    )
 
 
 _PEOPLE = ("service", "team", "age-band", "sex", "ethnicity")
@@ -324,6 +372,38 @@ OUTPUTS: dict[str, Output] = {
             series=_victim_series,
             prefix="offence__case__",
         ),
+        *(
+            Output(
+                code=code,
+                title=title,
+                group=YJB,
+                counts="orders",
+                description=(
+                    "Court orders and out-of-court disposals that ended during the quarter, by "
+                    f"the child's {what} recorded on the day it ended (and, in the columns, on "
+                    "the day it began), from the dated history on their case."
+                ),
+                fields=("outcome.kind", "outcome.starts_on", "outcome.ends_on"),
+                dimensions=("status-end", "status-start", *_PEOPLE, "disposal"),
+                default_by="status-end",
+                default_split="status-start",
+                cases=_cohort(COURT_ORDERS + OUT_OF_COURT),
+                series=_record_series(
+                    _orders(COURT_ORDERS + OUT_OF_COURT), "ends_on", per_case=False
+                ),
+                prefix="case__",
+                indicator=code,
+            )
+            for code, title, what in (
+                ("accommodation", "Suitable accommodation", "accommodation"),
+                ("ete", "Education, training and employment", "education, training or work"),
+                ("send", "Special educational needs (SEND/ALN)", "special educational needs"),
+                ("mental-health", "Mental health", "mental health need and intervention"),
+                ("substance-misuse", "Substance misuse", "substance misuse need and intervention"),
+                ("restorative-justice", "Victims and restorative justice", "victims' engagement"),
+                ("serious-violence", "Serious violence", "proven serious violence offences"),
+            )
+        ),
     )
 }
 
@@ -354,8 +434,14 @@ def base(controller_id: int, *, service: str | None, opted_out: Iterable[str]) -
     return qs
 
 
-def _expression(dimension: str, quarter: Quarter, p: str = "") -> Any:
+def _expression(
+    dimension: str, quarter: Quarter, p: str = "", *, pack: Pack, indicator: str | None = None
+) -> Any:
     """The dimension as SQL; `p` the path to the case ('case__' when counting its orders)."""
+    if dimension in ("status-end", "status-start"):
+        kind = status_kind(pack, indicator)
+        assert kind is not None, "runs.py offers only the outputs a pack records"
+        return _status_on(kind.code, "ends_on" if dimension == "status-end" else "starts_on")
     if dimension == "service":
         return F(f"{p}service")
     if dimension == "team":
@@ -381,7 +467,7 @@ def _expression(dimension: str, quarter: Quarter, p: str = "") -> Any:
         return SqlCase(
             *(
                 When(_held_at_order_end(codes), then=Value(label))
-                for label, codes in WIDER_SERVICES
+                for label, codes in wider_services(pack)
             ),
             default=Value(NEITHER),
         )
@@ -407,12 +493,14 @@ def grouped(
     quarter: Quarter,
     by: str,
     split: str | None,
+    pack: Pack,
 ) -> dict[tuple[Any, Any], int]:
     """Counts by (row value, column value) in one GROUP BY query."""
     cases = output.cases(qs, quarter)
-    annotations = {"row_": _expression(by, quarter, output.prefix)}
+    ind = output.indicator
+    annotations = {"row_": _expression(by, quarter, output.prefix, pack=pack, indicator=ind)}
     if split:
-        annotations["col_"] = _expression(split, quarter, output.prefix)
+        annotations["col_"] = _expression(split, quarter, output.prefix, pack=pack, indicator=ind)
     names = list(annotations)
     rows = cases.annotate(**annotations).values(*names).annotate(n=Count("pk")).order_by()
     return {(r["row_"], r.get("col_")): r["n"] for r in rows}
@@ -427,11 +515,21 @@ def series(output: Output, qs: QuerySet[Case], quarters: Sequence[Quarter]) -> l
 
 
 def labels(
-    dimension: str, values: Iterable[Any], pack: Pack, controller_id: int
+    dimension: str,
+    values: Iterable[Any],
+    pack: Pack,
+    controller_id: int,
+    indicator: str | None = None,
 ) -> list[tuple[Any, str]]:
     """Each value of a dimension with its words, in the order a reader expects; the values a
     dimension always has (every service, every age band) are listed even where none count."""
     present = set(values)
+    if dimension in ("status-end", "status-start"):
+        kind = status_kind(pack, indicator)
+        known = [(v.code, v.name) for v in kind.values] if kind else []
+        codes = {c for c, _ in known}
+        # A value the pack no longer has (recorded under an older version) keeps its code.
+        return known + sorted((v, str(v)) for v in present - codes - {""}) + [("", NOT_RECORDED)]
     if dimension == "service":
         known = [(s.code, s.name) for s in pack.services]
         codes = {c for c, _ in known}
@@ -450,7 +548,7 @@ def labels(
     if dimension == "consent":
         return [(code, str(words)) for code, words in VictimLink.Consent.choices]
     if dimension == "wider-services":
-        return [(label, label) for label, _ in WIDER_SERVICES] + [(NEITHER, NEITHER)]
+        return [(label, label) for label, _ in wider_services(pack)] + [(NEITHER, NEITHER)]
     if dimension == "reason":
         reasons = [(code, str(words)) for code, words in Case.ClosedReason.choices]
         return reasons + ([("", NOT_RECORDED)] if "" in present else [])

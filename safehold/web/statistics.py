@@ -23,7 +23,7 @@ from safehold.access.models import User
 from safehold.access.selectors import role_of
 from safehold.statistics import access, exports, runs
 from safehold.statistics.disclosure import Figure, percentage
-from safehold.statistics.outputs import DIMENSIONS, OUTPUTS, Output
+from safehold.statistics.outputs import DIMENSIONS, OUTPUTS, Output, available
 from safehold.statistics.periods import Quarter
 from safehold.web.cases import with_gate
 from safehold.web.forms import GovukForm, choice
@@ -43,8 +43,10 @@ def statistics(request: HttpRequest, gate: Gate) -> HttpResponse:
     assert isinstance(user, User)
     role = role_of(user)
     allowed = access.decide(gate)
+    pack = gate.policy.pack
+    # Only what the pack records: an indicator whose status the pack has no kind for is left out.
     groups = [
-        (group, list(outputs))
+        (group, [o for o in outputs if available(o, pack)])
         for group, outputs in groupby(OUTPUTS.values(), key=lambda o: o.group)
     ]
     return render(
@@ -102,7 +104,7 @@ def _filters(request: HttpRequest, output: Output, gate: Gate) -> FilterForm:
 
 def _run(request: HttpRequest, gate: Gate, code: str) -> tuple[FilterForm, runs.Result | None]:
     output = OUTPUTS.get(code)
-    if output is None:
+    if output is None or not available(output, gate.policy.pack):
         raise Http404("no such output")
     form = _filters(request, output, gate)
     if not form.is_valid():

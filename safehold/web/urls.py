@@ -16,6 +16,7 @@ from safehold.web import (
     rights,
     sharing,
     statistics,
+    statuses,
     views,
 )
 from safehold.web.converters import IdConverter
@@ -80,6 +81,17 @@ urlpatterns = [
     path("people/<id:person_id>/edit/", edits.edit_person, name="person-edit"),
     path("cases/<id:case_id>/close/", edits.close_case, name="case-close"),
     path("cases/<id:case_id>/facts/", facts.case_facts, name="case-facts"),
+    path("cases/<id:case_id>/statuses/", statuses.case_statuses, name="case-statuses"),
+    path(
+        "cases/<id:case_id>/statuses/<slug:kind>/",
+        statuses.record_status,
+        name="case-status-record",
+    ),
+    path(
+        "cases/<id:case_id>/statuses/<slug:kind>/<id:pk>/",
+        statuses.change_status,
+        name="case-status-change",
+    ),
     path("people/<id:person_id>/flags/<id:flag_id>/edit/", edits.edit_flag, name="flag-edit"),
     path(
         "people/<id:person_id>/relationships/<id:relationship_id>/edit/",

@@ -25,7 +25,7 @@ from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
-from safehold.records.models import Case, PersonFlag, PlanAction, Relationship
+from safehold.records.models import Case, CaseStatus, PersonFlag, PlanAction, Relationship
 from safehold.retention import services as retention
 from safehold.retention.models import LegalHold, RetentionUnit
 from safehold.rights import services as rights
@@ -224,6 +224,16 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:retention-holds": ("data-protection-officer", lambda s: "/retention/holds/"),
     # Facts about a case, a flag, a relationship and a plan's action (SETUP makes each).
     "web:case-facts": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/facts/"),
+    # Dated statuses on the case (SETUP records one): the history, a new value, a change.
+    "web:case-statuses": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/statuses/"),
+    "web:case-status-record": (
+        "youth-justice-officer",
+        lambda s: f"/cases/{s.case.pk}/statuses/accommodation/",
+    ),
+    "web:case-status-change": (
+        "youth-justice-officer",
+        lambda s: f"/cases/{s.case.pk}/statuses/accommodation/{_latest(CaseStatus)}/",
+    ),
     "web:flag-edit": (
         "youth-justice-officer",
         lambda s: f"/people/{s.person_id}/flags/{_latest(PersonFlag)}/edit/",
@@ -275,6 +285,16 @@ def flag_and_relative(s: Scene) -> None:
     parent = s.world.person(given_name="Parent", family_name="Example")
     Relationship.objects.create(person_id=s.person_id, other=parent, kind="parent")
     PlanAction.objects.create(plan_id=s.records["plans"], description="Attend school")
+
+
+def a_status(s: Scene) -> None:
+    CaseStatus.objects.create(
+        case=s.case,
+        kind="accommodation",
+        value="suitable",
+        started_on=date(2025, 1, 6),
+        pack_version_id=s.world.version_id,
+    )
 
 
 def break_glass_into(s: Scene) -> None:
@@ -360,6 +380,9 @@ SETUP: dict[str, Callable[[Scene], None]] = {
     "web:retention-queue": due,
     "web:retention-holds": held,
     "web:case-facts": flag_and_relative,
+    "web:case-statuses": a_status,
+    "web:case-status-record": a_status,
+    "web:case-status-change": a_status,
     "web:flag-edit": flag_and_relative,
     "web:relationship-edit": flag_and_relative,
     "web:planaction-edit": flag_and_relative,

@@ -106,6 +106,8 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:statistics": lambda s: "/statistics/",
     "web:statistics-output": lambda s: "/statistics/open-cases/?split=none",
     "web:statistics-download": lambda s: "/statistics/referrals/csv/?by=sex",
+    # The returns page names no one; releasing one (a POST) is tested in tests/web/test_returns.
+    "web:statistics-returns": lambda s: "/statistics/returns/",
     # Retention, for the DPO only: counts, rules and dates (the queue and holds name people,
     # so they are PAGES below). Checked below as the DPO, with the scene's case planned.
     "web:retention": lambda s: "/retention/",

@@ -61,6 +61,7 @@ urlpatterns = [
     path("team/", cases.team_caseload, name="team-caseload"),
     # Aggregate statistics: a statistics-only role's home (statistics.py).
     path("statistics/", statistics.statistics, name="statistics"),
+    path("statistics/returns/", statistics.case_level_returns, name="statistics-returns"),
     path("statistics/<slug:code>/", statistics.output, name="statistics-output"),
     path("statistics/<slug:code>/<slug:fmt>/", statistics.download, name="statistics-download"),
     path("team/cases/<id:case_id>/allocate/", cases.allocate, name="allocate"),

@@ -434,6 +434,8 @@ class World:
                 last = day
         self.assessments(chunk, rng, case, days)
         self.plans(chunk, rng, case, name, days)
+        if kind == "prevention":
+            self.outcome_areas(chunk, rng, case)
         victimable: list[tuple[int, date]] = []
         if kind in ("court", "out-of-court", "bail"):
             victimable = self.offending(chunk, rng, case)
@@ -610,6 +612,39 @@ class World:
                     case_id=case.id,
                     kind=kind.code,
                     value=kind.values[i].code,
+                    started_on=day,
+                    ended_on=following - timedelta(days=1) if following else None,
+                    version=1,
+                )
+
+    def outcome_areas(self, chunk: Chunk, rng: random.Random, case: CaseInfo) -> None:
+        """Early help: some of the pack's outcome areas recorded on a family's case, most as a
+        need at the start; by the close, many achieved, some improving, some not."""
+        end = min(case.closed_on or self.today, self.today)
+        for kind in self.pack.statuses:
+            if not kind.outcome_area or rng.random() >= 0.4:
+                continue
+            need = next((v for v in kind.values if v.counts_as == "need"), None)
+            done = next((v for v in kind.values if v.counts_as == "achieved"), None)
+            others = [v for v in kind.values if v.counts_as is None]
+            if need is None or done is None:
+                continue
+            first = need if rng.random() < 0.75 or not others else others[0]
+            start = case.opened_on + timedelta(days=rng.randint(0, 21))
+            if start > end:
+                continue
+            history = [(start, first)]
+            if first is need and (end - start).days > 28:
+                later = done if rng.random() < 0.55 else rng.choice([need, *others])
+                if later is not need:
+                    history.append((between(rng, start + timedelta(days=14), end), later))
+            for n, (day, value) in enumerate(history):
+                following = history[n + 1][0] if n + 1 < len(history) else None
+                chunk.add(
+                    CaseStatus,
+                    case_id=case.id,
+                    kind=kind.code,
+                    value=value.code,
                     started_on=day,
                     ended_on=following - timedelta(days=1) if following else None,
                     version=1,

@@ -727,6 +727,7 @@ class _Checker:
         """Each status kind is in a category the pack defines, its values have codes of their
         own, and an indicator is recorded by one kind only (so the indicator counts it)."""
         indicators: dict[str, int] = {}
+        areas: dict[str, int] = {}
         for i, kind in _items(self.data, "statuses"):
             name = f"status '{kind.get('code')}'"
             self.refs(("statuses", i, "category"), kind.get("category"), "categories", name)
@@ -749,6 +750,31 @@ class _Checker:
                         f"{first}; one status records each indicator",
                     )
                 indicators.setdefault(indicator, i)
+            area = kind.get("outcome_area")
+            if isinstance(area, str):
+                if isinstance(indicator, str):
+                    self.error(
+                        ("statuses", i, "outcome_area"),
+                        f"{name} records both an indicator and an outcome area: one each",
+                    )
+                if area in areas:
+                    first = self.source.position(("statuses", areas[area]))[0]
+                    self.error(
+                        ("statuses", i, "outcome_area"),
+                        f"the outcome area '{area}' is already recorded by the status at line "
+                        f"{first}; one status records each area",
+                    )
+                areas.setdefault(area, i)
+                marks = {
+                    v.get("counts_as") for v in _list(kind.get("values")) if isinstance(v, dict)
+                }
+                for needed in ("need", "achieved"):
+                    if needed not in marks:
+                        self.error(
+                            ("statuses", i, "values"),
+                            f"{name} records the outcome area '{area}' but none of its values "
+                            f"counts as '{needed}' (counts_as: {needed})",
+                        )
 
     def statistics(self) -> None:
         """Outputs named by their codes; opt-outs recorded as flags the pack defines."""

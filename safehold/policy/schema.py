@@ -293,9 +293,31 @@ INDICATORS: tuple[str, ...] = (
 )
 
 
+# The Supporting Families / Families First headline outcome areas (early help).
+OUTCOME_AREAS: tuple[str, ...] = (
+    "education",
+    "early-years",
+    "health",
+    "substance-use",
+    "family-relationships",
+    "abuse-and-exploitation",
+    "crime",
+    "domestic-abuse",
+    "housing",
+    "financial-stability",
+)
+
+
 class StatusValue(Strict):
     code: Code
     name: Text
+    counts_as: Literal["need", "achieved"] | None = Field(
+        None,
+        description=(
+            "For an early-help outcome area: 'need' if this value records a need identified, "
+            "'achieved' if it records the outcome achieved."
+        ),
+    )
 
 
 class StatusKind(Strict):
@@ -315,6 +337,14 @@ class StatusKind(Strict):
             "The Youth Justice Board key performance indicator it records (one kind each): "
             + ", ".join(INDICATORS)
             + "."
+        ),
+    )
+    outcome_area: Literal[OUTCOME_AREAS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description=(
+            "The early-help headline outcome area it records (one kind each): "
+            + ", ".join(OUTCOME_AREAS)
+            + "; its values say which mean a need and which the outcome achieved."
         ),
     )
     values: list[StatusValue] = Field(

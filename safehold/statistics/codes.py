@@ -16,6 +16,7 @@ OUTPUT_CODES: tuple[str, ...] = (
     "substance-misuse",
     "restorative-justice",
     "serious-violence",
+    "early-help-outcomes",
 )
 
 

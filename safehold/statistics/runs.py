@@ -81,6 +81,8 @@ def run(
     categories = {c for f in fields if (c := gate.policy.category(*f.split(".", 1))) is not None}
     if kind is not None and {by, split} & {"status-end", "status-start"}:
         categories.add(kind.category)
+    if output.areas:  # every area's status is read, whatever the breakdown
+        categories |= {k.category for k in outputs.area_kinds(pack)}
     detail = f"rows {by}" + (f", columns {split}" if split else "")
     detail += f", service {service}" if service else ""
     detail += f"; threshold {profile.threshold}, rounding {profile.rounding}"
@@ -108,7 +110,7 @@ def run(
         grand_total=bool(split),
     )
     quarters = tuple(quarter.back(SERIES_QUARTERS))
-    totals = outputs.series(output, qs, quarters)
+    totals = outputs.series(output, qs, quarters, pack)
     series = Table(
         rows=[q.label for q in quarters],
         columns=[output.counts.capitalize()],

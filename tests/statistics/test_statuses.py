@@ -15,7 +15,7 @@ from safehold.audit.models import AuditEvent
 from safehold.policy.loader import load_bytes
 from safehold.records.models import Case, CaseStatus, Change
 from safehold.statistics import runs
-from tests.access.conftest import World
+from tests.access.conftest import PACK_FILES, World, make_world
 from tests.statistics.test_indicators import order, table
 from tests.statistics.test_pack import CAMBRIDGESHIRE, _with
 from tests.statistics.test_runs import Q3, with_statistics
@@ -178,3 +178,58 @@ def test_the_pack_says_where_a_status_or_a_link_to_wider_services_is_wrong() -> 
     result = load_bytes((bad + "\n").encode())
     errors = [f"{p.line}: {p.message}" for p in result.errors]
     assert any(e.startswith(f"{at}: ") and "data category 'nowhere'" in e for e in errors), errors
+
+
+@pytest.fixture
+def leicestershire(db: None) -> World:
+    world = make_world(next(p for p in PACK_FILES if p.stem == "leicestershire-cfws"))
+    return with_statistics(world, {"suppression": {"threshold": 1, "secondary": False}})
+
+
+def test_early_help_outcomes_need_at_the_start_and_achieved_by_the_close(
+    leicestershire: World,
+) -> None:
+    """Families' cases closed in Q3. A: housing need, achieved in August; education need,
+    still a need at the close. B: housing need, improving at the close; no need for
+    education. C: housing need achieved, but closed in Q4 (not counted). D: open."""
+    world = leicestershire
+
+    def family(closed: date | None) -> Case:
+        return world.case(
+            opened_on=date(2026, 1, 5),
+            closed_on=closed,
+            closed_reason="completed" if closed else "",
+        )
+
+    a = family(date(2026, 9, 1))
+    status(world, a, "area-housing", "need", date(2026, 1, 10), date(2026, 8, 1))
+    status(world, a, "area-housing", "achieved", date(2026, 8, 2), None)
+    status(world, a, "area-education", "need", date(2026, 1, 10), None)
+    b = family(date(2026, 7, 20))
+    status(world, b, "area-housing", "need", date(2026, 1, 10), date(2026, 5, 1))
+    status(world, b, "area-housing", "improving", date(2026, 5, 2), None)
+    status(world, b, "area-education", "no-need", date(2026, 1, 10), None)
+    c = family(date(2026, 10, 5))
+    status(world, c, "area-housing", "achieved", date(2026, 1, 10), None)
+    d = family(None)
+    status(world, d, "area-housing", "need", date(2026, 1, 10), None)
+    manager = world.staff("team-manager")
+    result = runs.run(Gate(manager), "early-help-outcomes", Q3)
+    got = table(result)
+    assert got["Secure housing"] == ["1", "1", "0"]
+    assert got["Education and attendance"] == ["0", "1", "1"]
+    assert got["Substance use"] == ["0", "0", "0"]
+    assert str(result.table.total) == "4"  # four areas of need recorded, on two families
+    assert [str(r[0]) for r in result.series.cells][-1] == "4"
+    categories = AuditEvent.objects.latest("seq").categories
+    assert {"education", "assessments"} <= set(
+        categories.split(",") if isinstance(categories, str) else categories
+    )
+
+
+def test_a_pack_without_outcome_areas_has_no_early_help_output(world: World) -> None:
+    from safehold.statistics.outputs import OUTPUTS, available
+
+    assert available(OUTPUTS["early-help-outcomes"], world.pack) == bool(
+        [k for k in world.pack.statuses if k.outcome_area]
+    )

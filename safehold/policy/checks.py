@@ -870,6 +870,8 @@ def _statement_ids(data: dict[str, Any]) -> Iterator[str]:
     for code in RIGHTS:
         yield f"right:{code}"
     yield "right:requests-suspend-disposal"
+    for _, item in _items(data, "statuses"):
+        yield f"status:{item.get('code')}"
     for n, _ in enumerate(_list(data.get("security")), 1):
         yield f"security:{n}"
     yield from ("transfers", "audit")

@@ -263,7 +263,7 @@ def status_steps(tracked: dict[str, str]) -> list[tuple[str, Any, dict[str, str]
 def run_all(world: dict[str, Any], period: str) -> None:
     from safehold.access.gate import Gate
     from safehold.statistics import runs
-    from safehold.statistics.outputs import OUTPUTS
+    from safehold.statistics.outputs import OUTPUTS, available
     from safehold.statistics.periods import Quarter
 
     quarter = Quarter.parse(period)
@@ -272,6 +272,9 @@ def run_all(world: dict[str, Any], period: str) -> None:
     for by, split in ((None, ""), ("team", "ethnicity")):
         for code, output in OUTPUTS.items():
             if by and by not in output.dimensions:
+                continue
+            if not available(output, gate.policy.pack):
+                print(f"  {code:<24} not recorded by this pack")
                 continue
             # An indicator's second table: its status at the end by ethnicity.
             rows = "status-end" if by and output.indicator else by

@@ -234,7 +234,7 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     ),
     "web:case-status-change": (
         "youth-justice-officer",
-        lambda s: f"/cases/{s.case.pk}/statuses/accommodation/{_latest(CaseStatus)}/",
+        lambda s: f"/cases/{s.case.pk}/statuses/accommodation/{_latest(CaseStatus)}/edit/",
     ),
     "web:flag-edit": (
         "youth-justice-officer",

@@ -5,7 +5,7 @@ order ended, so each status is a history with dates, never a value overwritten.
 
 `/cases/<id>/statuses/` shows each kind this member of staff reads (its value in force and
 its history); `/cases/<id>/statuses/<kind>/` records a new value from a date (the one in force
-ends the day before); `/cases/<id>/statuses/<kind>/<pk>/` corrects or ends one entry, checked
+ends the day before); `/cases/<id>/statuses/<kind>/<pk>/edit/` corrects or ends one entry, checked
 against the version the page was opened at. Every read and write passes the gate, audited.
 """
 

@@ -33,7 +33,7 @@ def test_the_pages_record_change_and_refuse_a_stale_save(
     row = CaseStatus.objects.get(case=case, kind="ete")
     page = client.get(f"/cases/{case.pk}/statuses/").content.decode()
     assert "Not in education, training or employment" in page
-    change = f"/cases/{case.pk}/statuses/ete/{row.pk}/"
+    change = f"/cases/{case.pk}/statuses/ete/{row.pk}/edit/"
     assert f'href="{change}"' in page
     form = {
         "value": "full-time",

@@ -9,6 +9,7 @@ from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
     Case,
+    CaseStatus,
     Change,
     Contact,
     Offence,
@@ -53,6 +54,7 @@ def test_which_unit_holds_what():
         Disclosure,  # the disclosure log of shares from the case
         DisclosureSubject,  # (under a disclosure; an extract run's are the person's, below)
         PersonFlag,  # a case's own facts; a person's flags (no case) are not in a case file
+        CaseStatus,  # dated statuses on the case (docs/adr/0027)
     }
     assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {
         Relationship,

@@ -233,3 +233,35 @@ def test_a_pack_without_outcome_areas_has_no_early_help_output(world: World) -> 
     assert available(OUTPUTS["early-help-outcomes"], world.pack) == bool(
         [k for k in world.pack.statuses if k.outcome_area]
     )
+
+
+def test_the_command_runs_an_indicator(world: World) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    case = order(world, "yro", date(2026, 8, 1))
+    status(world, case, "ete", "full-time", date(2026, 1, 5), None)
+    manager = world.staff("team-manager")
+    out = StringIO()
+    call_command(
+        "stats",
+        "run",
+        "ete",
+        "--period",
+        "2026Q3",
+        "--user",
+        manager.username,
+        "--format",
+        "json",
+        "--split",
+        "none",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Full-time (25 hours or more a week)" in text
+    json.loads(text)
+    listed = StringIO()
+    call_command("stats", "list", stdout=listed)
+    assert "Needs a status with `indicator: ete`" in listed.getvalue()

@@ -67,8 +67,7 @@ CASE_RECORDS = (
     "victimlink",
     "outcome",
     "report",
-    "casestatus",
-)
+)  # the casework records; dated statuses are counted on their own ("casestatus")
 
 
 class Rows:

@@ -160,12 +160,13 @@ def record_status(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> 
 @require_http_methods(["GET", "POST"])
 @with_gate
 def change_status(
-    request: HttpRequest, gate: Gate, case_id: int, kind: str, pk: int
+    request: HttpRequest, gate: Gate, case_id: int, kind: str, status_id: int
 ) -> HttpResponse:
     shown = gate.case(case_id)
     history = _readable(request, gate, shown, kind)
     if isinstance(history, HttpResponse):
         return history
+    pk = status_id
     row = next((r for r in history.rows if r.pk == pk), None)
     if row is None:
         raise Http404("no such entry")

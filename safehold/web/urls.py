@@ -89,7 +89,7 @@ urlpatterns = [
         name="case-status-record",
     ),
     path(
-        "cases/<id:case_id>/statuses/<slug:kind>/<id:pk>/edit/",
+        "cases/<id:case_id>/statuses/<slug:kind>/<id:status_id>/edit/",
         statuses.change_status,
         name="case-status-change",
     ),

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from safehold.access.gate import batching
 from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import Refused, ShownCase, Stale, Withheld
 from safehold.access.policy import Decision
@@ -112,7 +113,7 @@ class Statuses(Reading):
                     self._status_decision("write", kind, shown),
                 )
             )
-        append(
+        batching.append(  # a read: with the rest of the page's, where a batch is open
             [
                 self._entry(
                     Action.LIST,

@@ -27,7 +27,9 @@ from tests.web.test_broken_today import mode
 
 PEOPLE = 40
 PUBLIC = "/privacy/"
-SECONDS = 120  # a runaway guard (the machine may be shared); PER_ROUTE keeps it quick
+# A runaway guard, not a speed test (benchmarks measure speed): it catches a crawl that stops
+# converging, and stays far above what a shared, loaded machine takes (80-160 s seen).
+SECONDS = 600
 
 
 def staff_by_role(code: str) -> dict[str, User]:

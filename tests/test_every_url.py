@@ -224,6 +224,8 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:retention-holds": ("data-protection-officer", lambda s: "/retention/holds/"),
     # Facts about a case, a flag, a relationship and a plan's action (SETUP makes each).
     "web:case-facts": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/facts/"),
+    # The dates of the pack's events of a person or a case (tests/web/test_events.py).
+    "web:case-events": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/events/"),
     "web:flag-edit": (
         "youth-justice-officer",
         lambda s: f"/people/{s.person_id}/flags/{_latest(PersonFlag)}/edit/",

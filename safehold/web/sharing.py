@@ -270,7 +270,7 @@ class ShareForm(GovukForm):
             (g.code, g.name) for g in pack.gateways
         ]
         approvers = User.objects.filter(
-            controller_id=gate._controller_id,
+            controller_id=gate.controller_id,
             is_active=True,
             role__in=[r.code for r in pack.roles if r.approves_disclosures],
         ).exclude(pk=gate.user.pk)
@@ -842,7 +842,7 @@ def extract_runs(request: HttpRequest, gate: Gate) -> HttpResponse:
             return response
     words = Words(pack)
     # Each return's last run only: the log grows with every run, so not one row per run ever.
-    ran = Disclosure.objects.filter(controller_id=gate._controller_id).exclude(extract="")
+    ran = Disclosure.objects.filter(controller_id=gate.controller_id).exclude(extract="")
     last = ran.values("extract").annotate(last=Max("pk")).values("last")
     runs = {d.extract: d for d in Disclosure.objects.filter(pk__in=last)}
     from safehold.policy.notice.full import item_words

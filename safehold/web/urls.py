@@ -9,6 +9,7 @@ from safehold.web import (
     cases,
     dpo,
     edits,
+    events,
     facts,
     find,
     people,
@@ -80,6 +81,7 @@ urlpatterns = [
     path("people/<id:person_id>/edit/", edits.edit_person, name="person-edit"),
     path("cases/<id:case_id>/close/", edits.close_case, name="case-close"),
     path("cases/<id:case_id>/facts/", facts.case_facts, name="case-facts"),
+    path("cases/<id:case_id>/events/", events.case_events, name="case-events"),
     path("people/<id:person_id>/flags/<id:flag_id>/edit/", edits.edit_flag, name="flag-edit"),
     path(
         "people/<id:person_id>/relationships/<id:relationship_id>/edit/",

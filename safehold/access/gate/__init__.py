@@ -29,7 +29,7 @@ from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
 from safehold.access.gate.naming import Named, Names, Naming
-from safehold.access.gate.parts import Fact, Parts
+from safehold.access.gate.parts import EventDate, Fact, Parts
 from safehold.access.gate.sharing import RefusedShare, ShareOrder, Sharing
 from safehold.access.gate.values import (
     BREAK_GLASS_MINUTES,
@@ -76,6 +76,7 @@ __all__ = [
     "RELATED_FIELDS",
     "Due",
     "Duplicates",
+    "EventDate",
     "Fact",
     "FoundPeople",
     "Gate",

@@ -248,9 +248,14 @@ class Deciding:
         return self.policy.decide(self.role, "read", category, distance)
 
     @property
-    def _controller_id(self) -> int:
+    def controller_id(self) -> int:
+        """The controller this gate works for: every record it reaches is theirs."""
         assert self.user.controller_id is not None  # __init__ refuses staff without one
         return self.user.controller_id
+
+    @property
+    def _controller_id(self) -> int:
+        return self.controller_id
 
     @property
     def _pack_version_id(self) -> int:

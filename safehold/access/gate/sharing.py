@@ -128,6 +128,8 @@ def _facts(
     ends = Outcome.objects.filter(case_id=case.pk).values_list("ends_on", flat=True)
     events["order-ended"] = max((e for e in ends if e), default=None)
     events.update(sharing_selectors.service_dates(case.controller_id, case.service))
+    # The pack's own events of the person and this case, as recorded (one query).
+    events.update(sharing_selectors.recorded_events(case.person_id, case.pk, gate.policy.pack))
     return person, Facts(events, frozenset(held), frozenset(pack_flags - known))
 
 

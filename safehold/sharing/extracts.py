@@ -12,11 +12,11 @@ logged and audited as such.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -40,9 +40,11 @@ from safehold.sharing.models import (
     DisclosureSubject,
     Outcome,
 )
-from safehold.sharing.pseudonyms import key, pseudonym
+from safehold.sharing.pseudonyms import key, pseudonymiser
 
 CHUNK = 5000
+# Whom a run covered is written this many at a time (one statement each).
+SUBJECTS_CHUNK = 100_000
 
 
 class ExtractRefused(Exception):
@@ -158,25 +160,41 @@ def columns(extract: Extract) -> tuple[list[str], list[str]]:
 
 
 def rows(people: QuerySet[Person], extract: Extract, today: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Each person's id and their items, in id order: one query (`values_list`, the latest
+    case's fields as correlated subqueries), each item read by a getter chosen once."""
     person_fields, case_fields = columns(extract)
     latest = Case.objects.filter(person_id=OuterRef("pk"))
     if extract.services:
         latest = latest.filter(service__in=extract.services)
     latest = latest.order_by("-pk")
+    names = ["pk", *person_fields, *(f"case__{n}" for n in case_fields)]
     qs = people.annotate(
         **{f"case__{n}": Subquery(latest.values(n)[:1]) for n in case_fields}
-    ).values("pk", *person_fields, *(f"case__{n}" for n in case_fields))
+    ).values_list(*names)
+    at = {name: i for i, name in enumerate(names)}
+    getters = [_getter(item, at, today) for item in extract.items]
     for row in qs.order_by("pk").iterator(chunk_size=CHUNK):
-        holder = _Row(row)
-        values = []
-        for item in extract.items:
-            if item in DERIVED_ITEMS:
-                values.append(value_of(item, holder, today))
-            else:
-                record, name = item.split(".", 1)
-                value = row[name] if record == "person" else row[f"case__{name}"]
-                values.append(value.isoformat() if hasattr(value, "isoformat") else value)
-        yield row["pk"], values
+        yield row[0], [get(row) for get in getters]
+
+
+def _getter(item: str, at: dict[str, int], today: Any) -> Callable[[tuple[Any, ...]], Any]:
+    """How to read one item from a row of `rows`' query."""
+    if item in DERIVED_ITEMS:
+        fields = [f.split(".", 1)[1] for f in DERIVED_ITEMS[item][1]]
+        where = [(name, at[name]) for name in fields]
+
+        def derived(row: tuple[Any, ...]) -> Any:
+            return value_of(item, _Row({name: row[i] for name, i in where}), today)
+
+        return derived
+    record, name = item.split(".", 1)
+    i = at[name] if record == "person" else at[f"case__{name}"]
+
+    def plain(row: tuple[Any, ...]) -> Any:
+        value = row[i]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    return plain
 
 
 class _Row:
@@ -185,6 +203,23 @@ class _Row:
 
     def __getattr__(self, name: str) -> Any:
         return self._row.get(name)
+
+
+def _add_subjects(disclosure_id: int, people: list[int]) -> None:
+    """Whom a run covered, in one statement: the ids as one array on PostgreSQL, one
+    prepared INSERT on SQLite; no model instance a row."""
+    table = DisclosureSubject._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (disclosure_id, person_id) SELECT %s, unnest(%s::bigint[])",
+                [disclosure_id, people],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (disclosure_id, person_id) VALUES (%s, %s)",  # noqa: S608
+                [(disclosure_id, p) for p in people],
+            )
 
 
 def run(code: str, out: IO[str], *, controller: str | None = None, by: User | None = None) -> Run:
@@ -256,23 +291,24 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
         d = Disclosure.objects.create(
             **base, rule=rule, outcome=Outcome.SHARED, categories=categories, channel=Channel.FILE
         )
-        batch: list[DisclosureSubject] = []
-        count = 0
-        for person_id, values in rows(population(pack, extract, owner.pk, today), extract, today):
-            if extract.identifiable == "pseudonymised":
-                lead = [pseudonym(extract.recipient, person_id, secret)]
-            elif extract.identifiable == "yes":
-                lead = [f"P{person_id}"]
-            else:
-                lead = []
-            writer.writerow([*lead, *values])
-            batch.append(DisclosureSubject(disclosure_id=d.pk, person_id=person_id))
-            count += 1
-            if len(batch) >= CHUNK:
-                DisclosureSubject.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            DisclosureSubject.objects.bulk_create(batch)
+        covered: list[int] = []
+        if extract.identifiable == "pseudonymised":
+            keyed = pseudonymiser(extract.recipient, secret)
+            for person_id, values in rows(
+                population(pack, extract, owner.pk, today), extract, today
+            ):
+                writer.writerow([keyed(person_id), *values])
+                covered.append(person_id)
+        else:
+            lead = extract.identifiable == "yes"
+            for person_id, values in rows(
+                population(pack, extract, owner.pk, today), extract, today
+            ):
+                writer.writerow([f"P{person_id}", *values] if lead else values)
+                covered.append(person_id)
+        count = len(covered)
+        for start in range(0, count, SUBJECTS_CHUNK):
+            _add_subjects(d.pk, covered[start : start + SUBJECTS_CHUNK])
         Disclosure.objects.filter(pk=d.pk).update(people_count=count)
         d.people_count = count
         append(

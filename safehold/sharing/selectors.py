@@ -19,11 +19,15 @@ def person_state(person_id: int, today: date) -> PersonState:
     """Each preference's state now, from the newest record of each: one query."""
     states: dict[str, str] = {}
     ids: dict[str, int] = {}
+    # A person has a handful of records: all of them, newest first, by the (person,
+    # preference, -id) index; the first of each preference is its newest.
     for code, state, on, until, pk in (
         ConsentRecord.objects.of_person(person_id)
-        .latest_per_preference()
+        .order_by("preference", "-pk")
         .values_list("preference", "state", "on", "until", "pk")
     ):
+        if code in states:
+            continue
         if state == ConsentState.GIVEN and on > today:
             state = "none"  # recorded ahead of the day it starts
         elif state == ConsentState.GIVEN and until is not None and until < today:

@@ -95,7 +95,7 @@ def _case(gate: Gate, case_id: int) -> Case:
     """The case, if this member of staff may see it at all (refused and audited as a read
     otherwise, saying no more than a read would)."""
 
-    case = gate.cases().select_related("person").filter(pk=case_id).first()
+    case = gate.visible_case(case_id)
     if case is None:
         decision = gate._why_not(case_id)
         gate._refuse(decision, case_id=case_id, record="disclosure")

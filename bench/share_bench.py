@@ -45,6 +45,7 @@ from search_bench import bench_url, build_with, environment, percentile, populat
 SQLITE_PATH = Path("/tmp/safehold-bench/share.sqlite3")  # noqa: S108 - a scratch file
 EXTRACT_TARGET_S = 10.0
 DECISION_TARGET_MS = 20.0
+CONSENT = "sharing-with-other-services"  # the consent the consenting variant asks for
 
 
 def main() -> None:
@@ -87,7 +88,7 @@ def _consents(share: float) -> None:
     from safehold.records.models import Person
     from safehold.sharing.models import ConsentRecord
 
-    if ConsentRecord.objects.filter(preference="sharing-with-other-services").exists():
+    if ConsentRecord.objects.filter(preference=CONSENT).exists():
         return
     clerk = User.objects.filter(controller__isnull=False).order_by("pk").first()
     assert clerk is not None
@@ -103,7 +104,7 @@ def _consents(share: float) -> None:
             ConsentRecord(
                 controller_id=clerk.controller_id,
                 person_id=pk,
-                preference="sharing-with-other-services",
+                preference=CONSENT,
                 kind="consent",
                 state="given",
                 given_by="young-person",
@@ -147,7 +148,24 @@ def extract(args: argparse.Namespace) -> None:
         source = PackVersion.objects.filter(pack_code="cambridgeshire-yos").order_by("version")[0]
         data = yaml.safe_load(source.source_text)
         if label == "with consent":
-            data["extracts"][0]["consent"] = ["sharing-with-other-services"]
+            x = data["extracts"][0]
+            codes = {p["code"] for p in data.get("preferences", [])}
+            if CONSENT not in codes:  # the pack offers none: one for the bench
+                data.setdefault("preferences", []).append(
+                    {
+                        "code": CONSENT,
+                        "name": "Agreeing to be counted in the return",
+                        "kind": "consent",
+                        "statement": "We ask you before you are counted.",
+                        "given_by": ["young-person"],
+                        "allows": {
+                            "categories": ["*"],
+                            "recipients": [x["recipient"]],
+                            "purposes": [x["purpose"]],
+                        },
+                    }
+                )
+            x["consent"] = [CONSENT]
         # A version loaded before is not made current again: each run loads its own.
         data["extracts"][0]["name"] += f" (bench {label}, {time.time():.0f})"
         load_pack(yaml.safe_dump(data, sort_keys=False).encode())

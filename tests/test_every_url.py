@@ -310,7 +310,7 @@ def share_from(s: Scene) -> None:
 
 
 def consent_of(s: Scene) -> None:
-    Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+    Gate(s.user).record_consent(s.person_id, given("national-data-opt-out"))
 
 
 def latest_request() -> int:
@@ -394,7 +394,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         path += f"?q={MARK_GIVEN}"  # find a person
     elif template == "/api/v1/people/{person_id}/consents" and method == "post":
         body = {
-            "preference": "sharing-with-other-services",
+            "preference": "national-data-opt-out",
             "state": "given",
             "given_by": "young-person",
             "how": "written",
@@ -402,7 +402,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         }
     elif template.endswith("/consents/{consent_id}/withdraw"):
         try:
-            consent = Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+            consent = Gate(s.user).record_consent(s.person_id, given("national-data-opt-out"))
             consent_id = consent.pk
         except Refused:  # a statistics-only role records nothing; it asks all the same
             consent_id = 1

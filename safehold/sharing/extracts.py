@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from safehold.access.models import User
@@ -118,32 +118,49 @@ def problems(pack: Pack, extract: Extract) -> list[str]:
     return found
 
 
-def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> QuerySet[Person]:
-    cases = Case.objects.filter(person_id=OuterRef("pk"))
-    if extract.services:
-        cases = cases.filter(service__in=extract.services)
-    people = Person.objects.filter(Exists(cases), controller_id=controller_id, restricted=False)
+def population(
+    pack: Pack, extract: Extract, controller_id: int, today: Any, *, scoped: bool = True
+) -> QuerySet[Person]:
+    """The people the extract may cover: the controller's, not restricted, with every
+    consent it needs in force and no objection or preference withholding it; `scoped`: only
+    those with a case of its services (`rows` joins their latest case, which says so too)."""
+    people = Person.objects.filter(controller_id=controller_id, restricted=False)
+    if scoped:
+        cases = Case.objects.filter(person_id=OuterRef("pk"))
+        if extract.services:
+            cases = cases.filter(service__in=extract.services)
+        people = people.filter(Exists(cases))
     policy = SharePolicy(AccessPolicy(pack))
     withholding = [p.code for p in policy.withholding(extract.recipient, extract.purpose)]
-    # Each preference's newest record per person, by the (person, preference, -id) index: one
-    # probe a person, then whether that record is in force. (A NOT EXISTS of a newer record
-    # inside an EXISTS is planned as a nested loop over every consent on PostgreSQL.)
-    for n, code in enumerate([*extract.consent, *withholding]):
-        newest = ConsentRecord.objects.filter(person_id=OuterRef("pk"), preference=code)
-        people = people.annotate(
-            **{f"newest_{n}": Subquery(newest.order_by("-pk").values("pk")[:1])}
-        )
-        in_force = ConsentRecord.objects.filter(
+    # Each set-based, hashed once: whoever's newest record of the preference is in force
+    # (one grouped scan of its records), rather than a probe a person.
+    for code in extract.consent:
+        people = people.filter(pk__in=in_force(code, today))
+    for code in withholding:
+        people = people.exclude(pk__in=in_force(code, today))
+    return people
+
+
+def in_force(preference: str, today: Any) -> QuerySet[ConsentRecord]:
+    """The people whose newest record of `preference` is given and in force on `today`, as a
+    subquery of person ids."""
+    newest = (
+        ConsentRecord.objects.filter(preference=preference)
+        .order_by()
+        .values("person_id")
+        .annotate(newest=Max("pk"))
+        .values("newest")
+    )
+    return (
+        ConsentRecord.objects.filter(
             Q(until__isnull=True) | Q(until__gte=today),
-            pk=OuterRef(f"newest_{n}"),
+            pk__in=newest,
             state=ConsentState.GIVEN,
             on__lte=today,
         )
-        if code in extract.consent:
-            people = people.filter(Exists(in_force))
-        else:
-            people = people.exclude(Exists(in_force))
-    return people
+        .order_by()
+        .values("person_id")
+    )
 
 
 def columns(extract: Extract) -> tuple[list[str], list[str]]:
@@ -160,20 +177,23 @@ def columns(extract: Extract) -> tuple[list[str], list[str]]:
 
 
 def rows(people: QuerySet[Person], extract: Extract, today: Any) -> Iterator[tuple[int, list[Any]]]:
-    """Each person's id and their items, in id order: one query (`values_list`, the latest
-    case's fields as correlated subqueries), each item read by a getter chosen once."""
+    """Each person's id and their items, in id order, from one query: each person's latest
+    case of the extract's services (one grouped scan of the cases) joined to the person, for
+    the people `people` selects; each item read by a getter chosen once."""
     person_fields, case_fields = columns(extract)
-    latest = Case.objects.filter(person_id=OuterRef("pk"))
+    scope = Case.objects.all()
     if extract.services:
-        latest = latest.filter(service__in=extract.services)
-    latest = latest.order_by("-pk")
-    names = ["pk", *person_fields, *(f"case__{n}" for n in case_fields)]
-    qs = people.annotate(
-        **{f"case__{n}": Subquery(latest.values(n)[:1]) for n in case_fields}
-    ).values_list(*names)
+        scope = scope.filter(service__in=extract.services)
+    latest = scope.order_by().values("person_id").annotate(latest=Max("pk")).values("latest")
+    names = ["person_id", *(f"person__{n}" for n in person_fields), *case_fields]
+    qs = (
+        Case.objects.filter(pk__in=latest, person_id__in=people.values("pk"))
+        .order_by("person_id")
+        .values_list(*names)
+    )
     at = {name: i for i, name in enumerate(names)}
     getters = [_getter(item, at, today) for item in extract.items]
-    for row in qs.order_by("pk").iterator(chunk_size=CHUNK):
+    for row in qs.iterator(chunk_size=CHUNK):
         yield row[0], [get(row) for get in getters]
 
 
@@ -181,14 +201,14 @@ def _getter(item: str, at: dict[str, int], today: Any) -> Callable[[tuple[Any, .
     """How to read one item from a row of `rows`' query."""
     if item in DERIVED_ITEMS:
         fields = [f.split(".", 1)[1] for f in DERIVED_ITEMS[item][1]]
-        where = [(name, at[name]) for name in fields]
+        where = [(name, at[f"person__{name}"]) for name in fields]
 
         def derived(row: tuple[Any, ...]) -> Any:
             return value_of(item, _Row({name: row[i] for name, i in where}), today)
 
         return derived
     record, name = item.split(".", 1)
-    i = at[name] if record == "person" else at[f"case__{name}"]
+    i = at[f"person__{name}"] if record == "person" else at[name]
 
     def plain(row: tuple[Any, ...]) -> Any:
         value = row[i]
@@ -295,14 +315,14 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
         if extract.identifiable == "pseudonymised":
             keyed = pseudonymiser(extract.recipient, secret)
             for person_id, values in rows(
-                population(pack, extract, owner.pk, today), extract, today
+                population(pack, extract, owner.pk, today, scoped=False), extract, today
             ):
                 writer.writerow([keyed(person_id), *values])
                 covered.append(person_id)
         else:
             lead = extract.identifiable == "yes"
             for person_id, values in rows(
-                population(pack, extract, owner.pk, today), extract, today
+                population(pack, extract, owner.pk, today, scoped=False), extract, today
             ):
                 writer.writerow([f"P{person_id}", *values] if lead else values)
                 covered.append(person_id)

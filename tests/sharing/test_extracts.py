@@ -19,7 +19,7 @@ from safehold.sharing import extracts
 from safehold.sharing.models import Disclosure, DisclosureSubject
 from safehold.sharing.pseudonyms import pseudonym
 from tests.access.conftest import World
-from tests.sharing.conftest import allocated, given, variant
+from tests.sharing.conftest import allocated, consent_sought, given, variant
 
 pytestmark = pytest.mark.django_db
 CODE = "planning-research-return"
@@ -90,6 +90,7 @@ def test_pseudonyms_are_stable_per_recipient_and_keyed(
 
 def test_a_withdrawal_removes_the_person_from_the_next_run(cambridgeshire: World) -> None:
     def consented(data: dict[str, Any]) -> None:
+        consent_sought(data)
         data["extracts"][0]["consent"] = ["sharing-with-other-services"]
 
     world = variant(cambridgeshire, consented)
@@ -128,8 +129,8 @@ def test_an_extract_the_pack_does_not_allow_is_refused_and_logged(cambridgeshire
     assert AuditEvent.objects.filter(action="refuse", record_id=refused.pk).exists()
 
 
-def test_the_share_command(cambridgeshire: World, tmp_path: Path) -> None:
-    user, case = allocated(cambridgeshire)
+def test_the_share_command(sought: World, tmp_path: Path) -> None:
+    user, case = allocated(sought)
     out = io.StringIO()
     call_command(
         "share",

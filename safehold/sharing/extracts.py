@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from safehold.access.models import User
@@ -28,7 +28,7 @@ from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.models import Controller
 from safehold.policy.schema import DERIVED_ITEMS, Extract, Pack
-from safehold.records.models import Case, Person
+from safehold.records.models import Case
 from safehold.sharing.decide import SharePolicy, item_fields
 from safehold.sharing.items import value_of
 from safehold.sharing.models import (
@@ -118,49 +118,35 @@ def problems(pack: Pack, extract: Extract) -> list[str]:
     return found
 
 
-def population(
-    pack: Pack, extract: Extract, controller_id: int, today: Any, *, scoped: bool = True
-) -> QuerySet[Person]:
-    """The people the extract may cover: the controller's, not restricted, with every
-    consent it needs in force and no objection or preference withholding it; `scoped`: only
-    those with a case of its services (`rows` joins their latest case, which says so too)."""
-    people = Person.objects.filter(controller_id=controller_id, restricted=False)
-    if scoped:
-        cases = Case.objects.filter(person_id=OuterRef("pk"))
-        if extract.services:
-            cases = cases.filter(service__in=extract.services)
-        people = people.filter(Exists(cases))
+def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> QuerySet[Case]:
+    """The latest case of the extract's services of each person it may cover (one grouped
+    scan of the cases): the controller's people, not restricted, with every consent it
+    needs in force and no objection or preference withholding it. A person's newest record
+    of each preference is found by the (person, preference, -id) index, one probe a person
+    in scope, then whether it is in force: cheaper than a set-based reading, measured."""
+    scope = Case.objects.all()
+    if extract.services:
+        scope = scope.filter(service__in=extract.services)
+    latest = scope.order_by().values("person_id").annotate(latest=Max("pk")).values("latest")
+    cases = Case.objects.filter(
+        pk__in=latest, person__controller_id=controller_id, person__restricted=False
+    )
     policy = SharePolicy(AccessPolicy(pack))
     withholding = [p.code for p in policy.withholding(extract.recipient, extract.purpose)]
-    # Each set-based, hashed once: whoever's newest record of the preference is in force
-    # (one grouped scan of its records), rather than a probe a person.
-    for code in extract.consent:
-        people = people.filter(pk__in=in_force(code, today))
-    for code in withholding:
-        people = people.exclude(pk__in=in_force(code, today))
-    return people
-
-
-def in_force(preference: str, today: Any) -> QuerySet[ConsentRecord]:
-    """The people whose newest record of `preference` is given and in force on `today`, as a
-    subquery of person ids."""
-    newest = (
-        ConsentRecord.objects.filter(preference=preference)
-        .order_by()
-        .values("person_id")
-        .annotate(newest=Max("pk"))
-        .values("newest")
-    )
-    return (
-        ConsentRecord.objects.filter(
+    for n, code in enumerate([*extract.consent, *withholding]):
+        newest = ConsentRecord.objects.filter(person_id=OuterRef("person_id"), preference=code)
+        cases = cases.annotate(**{f"newest_{n}": Subquery(newest.order_by("-pk").values("pk")[:1])})
+        in_force = ConsentRecord.objects.filter(
             Q(until__isnull=True) | Q(until__gte=today),
-            pk__in=newest,
+            pk=OuterRef(f"newest_{n}"),
             state=ConsentState.GIVEN,
             on__lte=today,
         )
-        .order_by()
-        .values("person_id")
-    )
+        if code in extract.consent:
+            cases = cases.filter(Exists(in_force))
+        else:
+            cases = cases.exclude(Exists(in_force))
+    return cases
 
 
 def columns(extract: Extract) -> tuple[list[str], list[str]]:
@@ -176,21 +162,12 @@ def columns(extract: Extract) -> tuple[list[str], list[str]]:
     return person, case
 
 
-def rows(people: QuerySet[Person], extract: Extract, today: Any) -> Iterator[tuple[int, list[Any]]]:
-    """Each person's id and their items, in id order, from one query: each person's latest
-    case of the extract's services (one grouped scan of the cases) joined to the person, for
-    the people `people` selects; each item read by a getter chosen once."""
+def rows(cases: QuerySet[Case], extract: Extract, today: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Each person's id and their items, in id order, from one query over `population`'s
+    cases joined to their people; each item read by a getter chosen once."""
     person_fields, case_fields = columns(extract)
-    scope = Case.objects.all()
-    if extract.services:
-        scope = scope.filter(service__in=extract.services)
-    latest = scope.order_by().values("person_id").annotate(latest=Max("pk")).values("latest")
     names = ["person_id", *(f"person__{n}" for n in person_fields), *case_fields]
-    qs = (
-        Case.objects.filter(pk__in=latest, person_id__in=people.values("pk"))
-        .order_by("person_id")
-        .values_list(*names)
-    )
+    qs = cases.order_by("person_id").values_list(*names)
     at = {name: i for i, name in enumerate(names)}
     getters = [_getter(item, at, today) for item in extract.items]
     for row in qs.iterator(chunk_size=CHUNK):
@@ -315,14 +292,14 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
         if extract.identifiable == "pseudonymised":
             keyed = pseudonymiser(extract.recipient, secret)
             for person_id, values in rows(
-                population(pack, extract, owner.pk, today, scoped=False), extract, today
+                population(pack, extract, owner.pk, today), extract, today
             ):
                 writer.writerow([keyed(person_id), *values])
                 covered.append(person_id)
         else:
             lead = extract.identifiable == "yes"
             for person_id, values in rows(
-                population(pack, extract, owner.pk, today, scoped=False), extract, today
+                population(pack, extract, owner.pk, today), extract, today
             ):
                 writer.writerow([f"P{person_id}", *values] if lead else values)
                 covered.append(person_id)

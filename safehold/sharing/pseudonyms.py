@@ -39,6 +39,6 @@ def pseudonymiser(recipient: str, secret: bytes | None = None) -> Callable[[int]
     def of(person_id: int) -> str:
         h = keyed.copy()
         h.update(str(person_id).encode())
-        return encode(h.digest()[:10]).decode().rstrip("=")
+        return encode(h.digest()[:10]).decode()  # 80 bits: 16 characters, no padding
 
     return of

@@ -156,3 +156,31 @@ def test_the_share_command(sought: World, tmp_path: Path) -> None:
     assert target.read_text().startswith("pseudonym,year-of-birth")
     with pytest.raises(CommandError, match="no loaded pack has an extract 'nope'"):
         call_command("share", "extract", "nope")
+
+
+def test_an_extracts_derived_items_read_from_the_row_as_value_of_says() -> None:
+    """The row getters for derived items give exactly what `items.value_of` gives."""
+    from datetime import date as date_
+
+    from safehold.policy.schema import DERIVED_ITEMS
+    from safehold.sharing.items import value_of
+
+    today = date_(2026, 11, 26)
+    people = [
+        {
+            "given_name": "Ada",
+            "family_name": "Lovel",
+            "date_of_birth": date_(2009, 2, 28),
+            "postcode": "cb1 1aa",
+            "sex": "female",
+        },
+        {"given_name": "", "family_name": "", "date_of_birth": None, "postcode": "", "sex": ""},
+    ]
+    for item, (_, sources) in DERIVED_ITEMS.items():
+        names = [f.split(".", 1)[1] for f in sources]
+        at = {f"person__{n}": i for i, n in enumerate(names)}
+        get = extracts._getter(item, at, today)
+        for person in people:
+            row = tuple(person[n] for n in names)
+            expected = value_of(item, extracts._Row(person), today)
+            assert get(row) == expected, (item, person)

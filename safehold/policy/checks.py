@@ -285,19 +285,6 @@ class _Checker:
             if isinstance(name, str)
         }
         missing = sorted(FIELDS - held)
-        if not any(
-            isinstance(e, dict) and e.get("of") in ("person", "case")
-            for _, e in _items(self.data, "events")
-        ):
-            # The dates of a pack's own events: nothing to hold where it declares none.
-            missing = [m for m in missing if not m.startswith("recordedevent.")]
-        elif {"recordedevent.event", "recordedevent.on"} - held:
-            self.warning(
-                ("events",),
-                "the pack declares events of a person or a case, but no category holds "
-                "recordedevent.event and recordedevent.on, so nobody can record when they "
-                "happened and a share conditioned on them is always refused",
-            )
         if missing:
             self.warning(
                 ("categories",),

@@ -53,7 +53,6 @@ class EventsForm(GovukForm):
         result = super().params(name, **extra)
         event = self.events[name]
         whose = "the person, for all their cases" if event.of == "person" else "this case"
-        result.setdefault("hint", {})
         result["hint"] = {"text": f"An event of {whose}. For example, 27 3 2025."}
         return result
 

@@ -30,8 +30,10 @@ def with_events(data: dict[str, Any]) -> None:
             {"code": "panel-met", "name": "The referral panel met", "of": "case"},
         ]
     )
-    holder = next(c for c in data["categories"] if "personflag.flag" in c.get("holds", []))
-    holder["holds"] += ["recordedevent.event", "recordedevent.on"]
+    held = {f for c in data["categories"] for f in c.get("holds", [])}
+    if "recordedevent.on" not in held:  # the shipped packs hold them already
+        holder = next(c for c in data["categories"] if "personflag.flag" in c.get("holds", []))
+        holder["holds"] += ["recordedevent.event", "recordedevent.on"]
     courts = next(r for r in data["recipients"] if r["code"] == "courts")
     courts["shares"][0]["when"] = {"after": "moved-school", "within": "90 days"}
 

@@ -236,6 +236,8 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         "youth-justice-officer",
         lambda s: f"/cases/{s.case.pk}/statuses/accommodation/{_latest(CaseStatus)}/edit/",
     ),
+    # The dates of the pack's events of a person or a case (tests/web/test_events.py).
+    "web:case-events": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/events/"),
     "web:flag-edit": (
         "youth-justice-officer",
         lambda s: f"/people/{s.person_id}/flags/{_latest(PersonFlag)}/edit/",
@@ -330,7 +332,7 @@ def share_from(s: Scene) -> None:
 
 
 def consent_of(s: Scene) -> None:
-    Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+    Gate(s.user).record_consent(s.person_id, given("national-data-opt-out"))
 
 
 def latest_request() -> int:
@@ -417,7 +419,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         path += f"?q={MARK_GIVEN}"  # find a person
     elif template == "/api/v1/people/{person_id}/consents" and method == "post":
         body = {
-            "preference": "sharing-with-other-services",
+            "preference": "national-data-opt-out",
             "state": "given",
             "given_by": "young-person",
             "how": "written",
@@ -425,7 +427,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         }
     elif template.endswith("/consents/{consent_id}/withdraw"):
         try:
-            consent = Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+            consent = Gate(s.user).record_consent(s.person_id, given("national-data-opt-out"))
             consent_id = consent.pk
         except Refused:  # a statistics-only role records nothing; it asks all the same
             consent_id = 1

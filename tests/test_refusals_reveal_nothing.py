@@ -397,15 +397,14 @@ def _body(template: str, method: str, own: Own) -> Any:
     if method == "post" and template.endswith("/facts"):
         return {"flag": "looked-after", "holds": False}
     if method == "post" and template.startswith("/api/v1/cases/{case_id}/shares"):
-        # A share that needs a second person's approval where the pack has one (so the
-        # approver named is looked up), and is refused without it: no new disclosure's number
-        # or time in the answer to tell two asks apart.
+        # A share under safeguarding with no reason: the approver named is looked up, and
+        # the share is refused all the same (a reason is missing), so no new disclosure's
+        # number or time is in the answer to tell two asks apart.
         nhs = any(r.code == "nhs" for r in own.world.pack.recipients)
         return {
             "recipient": "nhs" if nhs else "courts",
             "purpose": own.world.pack.purposes[0].code,
             "gateway": "safeguarding" if nhs else "no-such-gateway",
-            "reason": "Risk of serious harm reported today",
         }
     return None
 

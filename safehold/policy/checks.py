@@ -643,10 +643,11 @@ class _Checker:
         if of in ("person", "case"):
             self.warning(
                 path,
-                f"{name} is anchored on '{code}', an event of a {of} that Safehold has no way "
-                "to record: every unit this rule applies to is a gap ('not recorded'); anchor "
-                "it on a recorded event or a flag, or on an event of the service (dated by the "
-                "DPO on the service dates page)",
+                f"{name} is anchored on '{code}', an event of a {of} that retention does not "
+                "read (its date is recorded on the case's events page for sharing only): "
+                "every unit this rule applies to is a gap ('not recorded'); anchor it on a "
+                "recorded event or a flag, or on an event of the service (dated by the DPO on "
+                "the service dates page)",
             )
 
     def conditions(self, at: PathKey, expression: Any, name: str) -> None:

@@ -9,6 +9,7 @@ from safehold.web import (
     cases,
     dpo,
     edits,
+    events,
     facts,
     find,
     people,
@@ -93,6 +94,7 @@ urlpatterns = [
         statuses.change_status,
         name="case-status-change",
     ),
+    path("cases/<id:case_id>/events/", events.case_events, name="case-events"),
     path("people/<id:person_id>/flags/<id:flag_id>/edit/", edits.edit_flag, name="flag-edit"),
     path(
         "people/<id:person_id>/relationships/<id:relationship_id>/edit/",

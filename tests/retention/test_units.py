@@ -24,7 +24,7 @@ from safehold.records.models import (
 )
 from safehold.retention.models import UnitKind
 from safehold.retention.units import case_file_parts, covered_models, parts_of
-from safehold.sharing.models import ConsentRecord, Disclosure, DisclosureSubject
+from safehold.sharing.models import ConsentRecord, Disclosure, DisclosureSubject, RecordedEvent
 
 
 def test_every_model_of_records_belongs_to_a_unit():
@@ -55,6 +55,7 @@ def test_which_unit_holds_what():
         DisclosureSubject,  # (under a disclosure; an extract run's are the person's, below)
         PersonFlag,  # a case's own facts; a person's flags (no case) are not in a case file
         CaseStatus,  # dated statuses on the case (docs/adr/0027)
+        RecordedEvent,  # a case's own events; a person's (no case) are not in a case file
     }
     assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {
         Relationship,
@@ -62,6 +63,7 @@ def test_which_unit_holds_what():
     }
     assert [p.model for p in parts_of(UnitKind.NON_CASE_FILE)] == [
         PersonFlag,
+        RecordedEvent,
         Relationship,
         ConsentRecord,
         DisclosureSubject,

@@ -30,7 +30,7 @@ from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
 from safehold.access.gate.naming import Named, Names, Naming
-from safehold.access.gate.parts import Fact, Parts
+from safehold.access.gate.parts import EventDate, Fact, Parts
 from safehold.access.gate.sharing import RefusedShare, ShareOrder, Sharing
 from safehold.access.gate.statuses import Statuses, StatusHistory, StatusRow
 from safehold.access.gate.values import (
@@ -80,6 +80,7 @@ __all__ = [
     "RELATED_FIELDS",
     "Due",
     "Duplicates",
+    "EventDate",
     "Fact",
     "FoundPeople",
     "Gate",

@@ -25,7 +25,7 @@ from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
-from safehold.records.models import Case, PersonFlag, PlanAction, Relationship
+from safehold.records.models import Case, CaseStatus, PersonFlag, PlanAction, Relationship
 from safehold.retention import services as retention
 from safehold.retention.models import LegalHold, RetentionUnit
 from safehold.rights import services as rights
@@ -106,6 +106,8 @@ NO_PERSONAL_DATA: dict[str, Callable[[Scene], str]] = {
     "web:statistics": lambda s: "/statistics/",
     "web:statistics-output": lambda s: "/statistics/open-cases/?split=none",
     "web:statistics-download": lambda s: "/statistics/referrals/csv/?by=sex",
+    # The returns page names no one; releasing one (a POST) is tested in tests/web/test_returns.
+    "web:statistics-returns": lambda s: "/statistics/returns/",
     # Retention, for the DPO only: counts, rules and dates (the queue and holds name people,
     # so they are PAGES below). Checked below as the DPO, with the scene's case planned.
     "web:retention": lambda s: "/retention/",
@@ -224,6 +226,18 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
     "web:retention-holds": ("data-protection-officer", lambda s: "/retention/holds/"),
     # Facts about a case, a flag, a relationship and a plan's action (SETUP makes each).
     "web:case-facts": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/facts/"),
+    # Dated statuses on the case (SETUP records one): the history, a new value, a change.
+    "web:case-statuses": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/statuses/"),
+    "web:case-status-record": (
+        "youth-justice-officer",
+        lambda s: f"/cases/{s.case.pk}/statuses/accommodation/",
+    ),
+    "web:case-status-change": (
+        "youth-justice-officer",
+        lambda s: f"/cases/{s.case.pk}/statuses/accommodation/{_latest(CaseStatus)}/edit/",
+    ),
+    # The dates of the pack's events of a person or a case (tests/web/test_events.py).
+    "web:case-events": ("youth-justice-officer", lambda s: f"/cases/{s.case.pk}/events/"),
     "web:flag-edit": (
         "youth-justice-officer",
         lambda s: f"/people/{s.person_id}/flags/{_latest(PersonFlag)}/edit/",
@@ -277,6 +291,16 @@ def flag_and_relative(s: Scene) -> None:
     PlanAction.objects.create(plan_id=s.records["plans"], description="Attend school")
 
 
+def a_status(s: Scene) -> None:
+    CaseStatus.objects.create(
+        case=s.case,
+        kind="accommodation",
+        value="suitable",
+        started_on=date(2025, 1, 6),
+        pack_version_id=s.world.version_id,
+    )
+
+
 def break_glass_into(s: Scene) -> None:
     officer = s.world.staff("youth-justice-officer", team=s.world.other_team)
     Gate(officer).break_glass(s.case.pk, "Police report the young person missing tonight")
@@ -308,7 +332,7 @@ def share_from(s: Scene) -> None:
 
 
 def consent_of(s: Scene) -> None:
-    Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+    Gate(s.user).record_consent(s.person_id, given("national-data-opt-out"))
 
 
 def latest_request() -> int:
@@ -360,6 +384,9 @@ SETUP: dict[str, Callable[[Scene], None]] = {
     "web:retention-queue": due,
     "web:retention-holds": held,
     "web:case-facts": flag_and_relative,
+    "web:case-statuses": a_status,
+    "web:case-status-record": a_status,
+    "web:case-status-change": a_status,
     "web:flag-edit": flag_and_relative,
     "web:relationship-edit": flag_and_relative,
     "web:planaction-edit": flag_and_relative,
@@ -392,7 +419,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         path += f"?q={MARK_GIVEN}"  # find a person
     elif template == "/api/v1/people/{person_id}/consents" and method == "post":
         body = {
-            "preference": "sharing-with-other-services",
+            "preference": "national-data-opt-out",
             "state": "given",
             "given_by": "young-person",
             "how": "written",
@@ -400,7 +427,7 @@ def api_call(s: Scene, method: str, template: str) -> tuple[str, Any]:
         }
     elif template.endswith("/consents/{consent_id}/withdraw"):
         try:
-            consent = Gate(s.user).record_consent(s.person_id, given("sharing-with-other-services"))
+            consent = Gate(s.user).record_consent(s.person_id, given("national-data-opt-out"))
             consent_id = consent.pk
         except Refused:  # a statistics-only role records nothing; it asks all the same
             consent_id = 1

@@ -30,7 +30,15 @@ from django.utils import timezone
 from safehold.access.models import BreakGlass, Team, User
 from safehold.api.api import RECORD_TYPES
 from safehold.policy.schema import Role
-from safehold.records.models import Case, Person, PersonFlag, Plan, PlanAction, Relationship
+from safehold.records.models import (
+    Case,
+    CaseStatus,
+    Person,
+    PersonFlag,
+    Plan,
+    PlanAction,
+    Relationship,
+)
 from safehold.retention.models import HoldScope, LegalHold
 from safehold.rights.models import RightsRequest
 from safehold.sharing.models import ConsentRecord, Disclosure
@@ -72,6 +80,7 @@ ID_NAMES = {
     "relationship_id": "record",
     "plan_id": "record",
     "action_id": "record",
+    "status_id": "record",  # a dated status on a case (docs/adr/0027)
     "disclosure_id": "disclosure",
     "consent_id": "consent",
     "approver_id": "user",
@@ -171,6 +180,14 @@ def other_council(caller: World) -> None:
         starts_on=date(2025, 2, 1),
     )
     PlanAction.objects.create(pk=other("record"), plan=plan, description="Attend school")
+    CaseStatus.objects.create(
+        pk=other("record"),
+        case=case,
+        kind=SLUGS["kind"],
+        value="identified",
+        started_on=date(2025, 2, 1),
+        pack_version_id=them.version_id,
+    )
     LegalHold.objects.create(
         pk=other("hold"),
         scope=HoldScope.CASE,
@@ -380,15 +397,14 @@ def _body(template: str, method: str, own: Own) -> Any:
     if method == "post" and template.endswith("/facts"):
         return {"flag": "looked-after", "holds": False}
     if method == "post" and template.startswith("/api/v1/cases/{case_id}/shares"):
-        # A share that needs a second person's approval where the pack has one (so the
-        # approver named is looked up), and is refused without it: no new disclosure's number
-        # or time in the answer to tell two asks apart.
+        # A share under safeguarding with no reason: the approver named is looked up, and
+        # the share is refused all the same (a reason is missing), so no new disclosure's
+        # number or time is in the answer to tell two asks apart.
         nhs = any(r.code == "nhs" for r in own.world.pack.recipients)
         return {
             "recipient": "nhs" if nhs else "courts",
             "purpose": own.world.pack.purposes[0].code,
             "gateway": "safeguarding" if nhs else "no-such-gateway",
-            "reason": "Risk of serious harm reported today",
         }
     return None
 
@@ -399,6 +415,10 @@ def _body_fields(schema: dict[str, Any], operation: dict[str, Any]) -> list[str]
     while "$ref" in found:
         found = schema["components"]["schemas"][found["$ref"].rsplit("/", 1)[1]]
     return list(found.get("properties", {}))
+
+
+# Parameters that are not ids, and the value asked with: a status kind every pack declares.
+SLUGS = {"kind": "mental-health"}
 
 
 def id_patterns() -> Iterator[tuple[str, list[str]]]:
@@ -422,6 +442,17 @@ def id_patterns() -> Iterator[tuple[str, list[str]]]:
     yield from walk(get_resolver().url_patterns, "")
 
 
+def _route(name: str) -> str:
+    """A named page's route as written (`cases/<id:case_id>/statuses/<slug:kind>/`)."""
+    namespace, _, short = name.rpartition(":")
+    for p in get_resolver().url_patterns:
+        if isinstance(p, URLResolver) and p.namespace == namespace:
+            for q in p.url_patterns:
+                if isinstance(q, URLPattern) and q.name == short:
+                    return str(q.pattern)
+    return ""
+
+
 def page_asks(own: Own, values: dict[str, int]) -> Iterator[tuple[Ask, str, str]]:
     for name, params in id_patterns():
         if name.startswith("api-v1:"):
@@ -430,7 +461,9 @@ def page_asks(own: Own, values: dict[str, int]) -> Iterator[tuple[Ask, str, str]
             assert param in ID_NAMES, f"{name} takes '{param}': add it to ID_NAMES"
             kind = ID_NAMES[param]
             mine = {"case_id": own.case.pk, "person_id": own.case.person_id}
-            path = reverse(name, kwargs={p: mine.get(p, 0) for p in params} | {param: values[kind]})
+            slugs = {k: v for k, v in SLUGS.items() if f"<slug:{k}>" in _route(name)}
+            kwargs = {p: mine.get(p, 0) for p in params} | {param: values[kind]} | slugs
+            path = reverse(name, kwargs=kwargs)
             yield Ask(f"GET {name} {param}", "get", path), param, kind
             yield Ask(f"POST {name} {param}", "post", path, POST_DATA), param, kind
     for name, field, kind, data, sent in FORM_IDS:

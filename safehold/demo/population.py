@@ -57,6 +57,7 @@ from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
     Case,
+    CaseStatus,
     Contact,
     Offence,
     Outcome,
@@ -433,6 +434,8 @@ class World:
                 last = day
         self.assessments(chunk, rng, case, days)
         self.plans(chunk, rng, case, name, days)
+        if kind == "prevention":
+            self.outcome_areas(chunk, rng, case)
         victimable: list[tuple[int, date]] = []
         if kind in ("court", "out-of-court", "bail"):
             victimable = self.offending(chunk, rng, case)
@@ -523,6 +526,8 @@ class World:
             ends_on=ends,
             requirements=requirements,
         )
+        if kind != "bail":
+            self.statuses(chunk, rng, case, starts, ends)
         court = f"{rng.choice(self.pools.towns)} Youth Court"
         if kind in ("yro", "dto") and rng.random() < 0.85:
             proposal = "a youth rehabilitation order" if kind == "yro" else "custody"
@@ -579,6 +584,71 @@ class World:
             "diversion": f"Deferred prosecution: a diversion programme of {sessions} sessions.",
         }[outcome]
         return outcome, starts, starts + timedelta(days=sessions * 14), text
+
+    def statuses(
+        self, chunk: Chunk, rng: random.Random, case: CaseInfo, starts: date, ends: date | None
+    ) -> None:
+        """A plausible history of each of the pack's statuses over an order: a value assessed
+        soon after it began (its values run worst to best, most children starting low), and,
+        for many, a later change, mostly for the better; a few never recorded."""
+        last = min(ends or self.today, self.today)
+        for kind in self.pack.statuses:
+            if rng.random() < 0.12:
+                continue  # not recorded: the indicator counts it as such
+            count = len(kind.values)
+            at = starts + timedelta(days=rng.randint(0, 21))
+            if at > self.today:
+                continue
+            index = min(int(rng.triangular(0, count, 0.8 * (count - 1) / 2)), count - 1)
+            changes = []
+            if (last - at).days > 30 and rng.random() < 0.55:
+                moved = index + rng.choice((-1, 1, 1, 1, 2))
+                changes.append((between(rng, at + timedelta(days=14), last), moved))
+            values = [(at, index), *[(d, min(max(i, 0), count - 1)) for d, i in changes]]
+            for n, (day, i) in enumerate(values):
+                following = values[n + 1][0] if n + 1 < len(values) else None
+                chunk.add(
+                    CaseStatus,
+                    case_id=case.id,
+                    kind=kind.code,
+                    value=kind.values[i].code,
+                    started_on=day,
+                    ended_on=following - timedelta(days=1) if following else None,
+                    version=1,
+                )
+
+    def outcome_areas(self, chunk: Chunk, rng: random.Random, case: CaseInfo) -> None:
+        """Early help: some of the pack's outcome areas recorded on a family's case, most as a
+        need at the start; by the close, many achieved, some improving, some not."""
+        end = min(case.closed_on or self.today, self.today)
+        for kind in self.pack.statuses:
+            if not kind.outcome_area or rng.random() >= 0.4:
+                continue
+            need = next((v for v in kind.values if v.counts_as == "need"), None)
+            done = next((v for v in kind.values if v.counts_as == "achieved"), None)
+            others = [v for v in kind.values if v.counts_as is None]
+            if need is None or done is None:
+                continue
+            first = need if rng.random() < 0.75 or not others else others[0]
+            start = case.opened_on + timedelta(days=rng.randint(0, 21))
+            if start > end:
+                continue
+            history = [(start, first)]
+            if first is need and (end - start).days > 28:
+                later = done if rng.random() < 0.55 else rng.choice([need, *others])
+                if later is not need:
+                    history.append((between(rng, start + timedelta(days=14), end), later))
+            for n, (day, value) in enumerate(history):
+                following = history[n + 1][0] if n + 1 < len(history) else None
+                chunk.add(
+                    CaseStatus,
+                    case_id=case.id,
+                    kind=kind.code,
+                    value=value.code,
+                    started_on=day,
+                    ended_on=following - timedelta(days=1) if following else None,
+                    version=1,
+                )
 
     def report(
         self, chunk: Chunk, rng: random.Random, case: CaseInfo, kind: str, due: date, body: str
@@ -722,7 +792,11 @@ class World:
                 ids = ids_of[model] = write_rows(rows, constants, ids_of)
                 record = str(model._meta.model_name)
                 written[record] = len(ids)
-                categories = {self.policy.category(record, name) for name in RECORD_FIELDS[record]}
+                categories = (
+                    {k.category for k in self.pack.statuses}  # each kind's own category
+                    if model is CaseStatus
+                    else {self.policy.category(record, name) for name in RECORD_FIELDS[record]}
+                )
                 entries.append(
                     audit_entry(
                         self.label, record, ids, [c for c in categories if c], self.version_id

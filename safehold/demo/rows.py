@@ -13,6 +13,7 @@ from django.db import connection, models
 from safehold.records.models import (
     Assessment,
     Case,
+    CaseStatus,
     Contact,
     Offence,
     Outcome,
@@ -40,6 +41,7 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     VictimLink,
     Outcome,
     Report,
+    CaseStatus,
 )
 REFS: dict[type[models.Model], dict[str, type[models.Model]]] = {
     PersonFlag: {"person_id": Person},
@@ -53,6 +55,7 @@ REFS: dict[type[models.Model], dict[str, type[models.Model]]] = {
     VictimLink: {"offence_id": Offence, "victim_id": Person},
     Outcome: {"case_id": Case},
     Report: {"case_id": Case},
+    CaseStatus: {"case_id": Case},
 }
 CASE_RECORDS = (
     "case",
@@ -64,7 +67,7 @@ CASE_RECORDS = (
     "victimlink",
     "outcome",
     "report",
-)
+)  # the casework records; dated statuses are counted on their own ("casestatus")
 
 
 class Rows:

@@ -19,6 +19,8 @@ from safehold.records.models import Case
 from safehold.sharing.models import Capacity, ConsentState
 from safehold.sharing.services import ConsentInput, ConsentProblem
 
+# How many young people at the top of each caseload have something they may withdraw.
+FIRST_ON_CASELOAD = 3
 ASSESSMENT = "Understands what would be shared, with whom and why; assessed at the review meeting."
 REASON = (
     "School reports a disclosure of harm at home this morning; the health team needs to know "
@@ -51,39 +53,43 @@ def sharing_demo(*, pack: str | None = None) -> Shared:
         sharers = [
             u for u in workers if Gate(u).policy.widest(u.role, "share") == Distance.ALLOCATED
         ]
-        # The one with the most open cases.
-        sharer = max(
-            sharers,
-            key=lambda u: Case.objects.filter(allocated_to=u, closed_on=None).count(),
-            default=None,
-        )
         approver = next(
             (u for u in staff if roles.get(u.role) and roles[u.role].approves_disclosures), None
         )
-        if sharer is None:
-            continue
+        # Open cases of the staff who may share them, each worked on by the member of staff
+        # it is allocated to (a small demo has only a case or two each).
         cases = list(
-            Case.objects.filter(allocated_to=sharer, closed_on=None, restricted=False)
-            .select_related("person")
+            Case.objects.filter(allocated_to__in=sharers, closed_on=None, restricted=False)
+            .select_related("person", "allocated_to")
             .order_by("pk")[:8]
         )
-        if len(cases) < 4:
+        if not cases:
             continue
-        gate = Gate(sharer)
+        gates: dict[int, Any] = {}
+
+        def gate_of(case: Case, gates: dict[int, Any] = gates) -> Any:
+            user = case.allocated_to
+            assert user is not None
+            return gates.setdefault(user.pk, Gate(user))
+
+        def nth(n: int, cases: list[Case] = cases) -> Case:
+            return cases[n % len(cases)]
 
         def consent(
-            case: Case, code: str, state: str, days: int, gate: Any = gate, pack: Any = the_pack
+            case: Case, code: str, state: str, days: int, gate: Any = None, pack: Any = the_pack
         ) -> Any:
             done.consents += 1
-            return _consent(gate, pack, case, code, state, today - timedelta(days=days))
+            return _consent(
+                gate or gate_of(case), pack, case, code, state, today - timedelta(days=days)
+            )
 
         consents = [p for p in the_pack.preferences if p.kind == "consent"]
         others = [p for p in the_pack.preferences if p.kind != "consent"]
         for pref in consents:
-            consent(cases[0], pref.code, ConsentState.GIVEN, 40)
-            consent(cases[1], pref.code, ConsentState.REFUSED, 30)
-            given = consent(cases[2], pref.code, ConsentState.GIVEN, 60)
-            gate.withdraw_consent(
+            consent(nth(0), pref.code, ConsentState.GIVEN, 40)
+            consent(nth(1), pref.code, ConsentState.REFUSED, 30)
+            given = consent(nth(2), pref.code, ConsentState.GIVEN, 60)
+            gate_of(nth(2)).withdraw_consent(
                 given.pk,
                 on=today - timedelta(days=10),
                 how="verbal",
@@ -92,7 +98,21 @@ def sharing_demo(*, pack: str | None = None) -> Shared:
             )
             done.consents += 1
         for pref in others[:1]:
-            consent(cases[3], pref.code, ConsentState.GIVEN, 20)
+            consent(nth(3), pref.code, ConsentState.GIVEN, 20)
+        # The first young people on each caseload (in its order, by name) have something
+        # given that they may withdraw, so whoever opens them finds the withdraw page.
+        withdrawable = [p for p in [*others, *consents] if p.withdrawable][:1]
+        for worker in workers if withdrawable else []:
+            first = (
+                Case.objects.filter(allocated_to=worker, restricted=False)
+                .order_by("person__family_name", "person__given_name", "pk")
+                .select_related("person")[:FIRST_ON_CASELOAD]
+            )
+            for case in first:
+                try:
+                    consent(case, withdrawable[0].code, ConsentState.GIVEN, 15, gate=Gate(worker))
+                except (Refused, ConsentProblem):
+                    continue  # a role that may not record it, or already recorded
         # Shares: each recipient's first gateway, for the first cases; the pack decides.
         for n, recipient in enumerate(
             [r for r in the_pack.recipients if any(s.gateways for s in r.shares)][:6]
@@ -111,7 +131,7 @@ def sharing_demo(*, pack: str | None = None) -> Shared:
                     recipient_contact=f"Duty officer, {recipient.name}"[:300],
                 )
                 try:
-                    gate.share(cases[n % 3].pk, order)
+                    gate_of(nth(n % 3)).share(nth(n % 3).pk, order)
                     done.shares += 1
                 except RefusedShare:
                     done.refused += 1
@@ -126,12 +146,12 @@ def sharing_demo(*, pack: str | None = None) -> Shared:
                 if chosen is None:
                     continue
                 purpose = (share.purposes or [the_pack.purposes[0].code])[0]
-                for case in (cases[0], cases[1]):
+                for case in (nth(0), nth(1)):
                     order = ShareOrder(
                         recipient.code, purpose, chosen, records=("person",), channel="post"
                     )
                     try:
-                        gate.share(case.pk, order)
+                        gate_of(case).share(case.pk, order)
                         done.shares += 1
                     except RefusedShare:
                         done.refused += 1

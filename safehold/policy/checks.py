@@ -31,6 +31,7 @@ SECTIONS = (
     "subjects",
     "categories",
     "flags",
+    "statuses",
     "events",
     "purposes",
     "roles",
@@ -50,6 +51,7 @@ NOUN = {
     "subjects": "data subject",
     "categories": "data category",
     "flags": "flag",
+    "statuses": "status",
     "events": "event",
     "purposes": "purpose",
     "roles": "role",
@@ -155,6 +157,7 @@ class _Checker:
         self.rights()
         self.commitments()
         self.accepted_gaps()
+        self.statuses()
         self.statistics()
         return self.problems
 
@@ -640,10 +643,11 @@ class _Checker:
         if of in ("person", "case"):
             self.warning(
                 path,
-                f"{name} is anchored on '{code}', an event of a {of} that Safehold has no way "
-                "to record: every unit this rule applies to is a gap ('not recorded'); anchor "
-                "it on a recorded event or a flag, or on an event of the service (dated by the "
-                "DPO on the service dates page)",
+                f"{name} is anchored on '{code}', an event of a {of} that retention does not "
+                "read (its date is recorded on the case's events page for sharing only): "
+                "every unit this rule applies to is a gap ('not recorded'); anchor it on a "
+                "recorded event or a flag, or on an event of the service (dated by the DPO on "
+                "the service dates page)",
             )
 
     def conditions(self, at: PathKey, expression: Any, name: str) -> None:
@@ -720,6 +724,59 @@ class _Checker:
                     "of is not one they can rely on",
                 )
 
+    def statuses(self) -> None:
+        """Each status kind is in a category the pack defines, its values have codes of their
+        own, and an indicator is recorded by one kind only (so the indicator counts it)."""
+        indicators: dict[str, int] = {}
+        areas: dict[str, int] = {}
+        for i, kind in _items(self.data, "statuses"):
+            name = f"status '{kind.get('code')}'"
+            self.refs(("statuses", i, "category"), kind.get("category"), "categories", name)
+            seen: set[str] = set()
+            for j, value in enumerate(_list(kind.get("values"))):
+                code = value.get("code") if isinstance(value, dict) else None
+                if isinstance(code, str) and code in seen:
+                    self.error(
+                        ("statuses", i, "values", j, "code"),
+                        f"{name} has the value '{code}' twice",
+                    )
+                seen.add(str(code))
+            indicator = kind.get("indicator")
+            if isinstance(indicator, str):
+                if indicator in indicators:
+                    first = self.source.position(("statuses", indicators[indicator]))[0]
+                    self.error(
+                        ("statuses", i, "indicator"),
+                        f"the indicator '{indicator}' is already recorded by the status at line "
+                        f"{first}; one status records each indicator",
+                    )
+                indicators.setdefault(indicator, i)
+            area = kind.get("outcome_area")
+            if isinstance(area, str):
+                if isinstance(indicator, str):
+                    self.error(
+                        ("statuses", i, "outcome_area"),
+                        f"{name} records both an indicator and an outcome area: one each",
+                    )
+                if area in areas:
+                    first = self.source.position(("statuses", areas[area]))[0]
+                    self.error(
+                        ("statuses", i, "outcome_area"),
+                        f"the outcome area '{area}' is already recorded by the status at line "
+                        f"{first}; one status records each area",
+                    )
+                areas.setdefault(area, i)
+                marks = {
+                    v.get("counts_as") for v in _list(kind.get("values")) if isinstance(v, dict)
+                }
+                for needed in ("need", "achieved"):
+                    if needed not in marks:
+                        self.error(
+                            ("statuses", i, "values"),
+                            f"{name} records the outcome area '{area}' but none of its values "
+                            f"counts as '{needed}' (counts_as: {needed})",
+                        )
+
     def statistics(self) -> None:
         """Outputs named by their codes; opt-outs recorded as flags the pack defines."""
         from safehold.statistics.codes import OUTPUT_CODES, return_codes
@@ -769,6 +826,14 @@ class _Checker:
                     )
             for j, code in enumerate(_list(item.get("outputs"))):
                 output(("statistics", "opt_outs", i, "outputs", j), code, or_return=True)
+        for i, item in enumerate(_list(section.get("wider_services"))):
+            if isinstance(item, dict):
+                self.refs(
+                    ("statistics", "wider_services", i, "flags"),
+                    _list(item.get("flags")),
+                    "flags",
+                    f"the link to wider services '{item.get('link')}'",
+                )
 
     def accepted_gaps(self) -> None:
         from fnmatch import fnmatchcase
@@ -806,6 +871,8 @@ def _statement_ids(data: dict[str, Any]) -> Iterator[str]:
     for code in RIGHTS:
         yield f"right:{code}"
     yield "right:requests-suspend-disposal"
+    for _, item in _items(data, "statuses"):
+        yield f"status:{item.get('code')}"
     for n, _ in enumerate(_list(data.get("security")), 1):
         yield f"security:{n}"
     yield from ("transfers", "audit")

@@ -260,6 +260,23 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                     m["statistics-opt-out"],
                 )
             )
+    for kind in pack.statuses:
+        measures = (
+            f"the {kind.indicator} indicator"
+            if kind.indicator
+            else f"the early-help outcome area {kind.outcome_area}"
+            if kind.outcome_area
+            else "the case record"
+        )
+        found.append(
+            Statement(
+                f"status:{kind.code}",
+                "status",
+                f"{kind.name} is recorded with its dates (in the category {kind.category}) for "
+                f"{measures}.",
+                m["dated-status-history"],
+            )
+        )
     found.append(
         Statement(
             "audit",
@@ -334,4 +351,5 @@ ANNEX_WORDS = {
     "audit": "the audit log of every access and change",
     "sign-in": "staff sign-in (a password and a code from an app)",
     "statistics": "disclosure control of published statistics",
+    "status": "dated statuses recorded on a case",
 }

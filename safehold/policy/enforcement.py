@@ -163,6 +163,20 @@ MECHANISMS: dict[str, Mechanism] = _index(
         ),
     ),
     Mechanism(
+        "dated-status-history",
+        "statistics",
+        "A status the pack declares is recorded on a case through the gate, by the category "
+        "the pack gives it, with the dates it began and ended; a new value ends the old one, "
+        "so the history stays; the indicators count each child's status on the day the order "
+        "ended, in SQL, protected by disclosure control.",
+        (
+            "tests/statistics/test_statuses.py::"
+            "test_recording_a_value_ends_the_one_in_force_and_audits_both",
+            "tests/statistics/test_statuses.py::"
+            "test_accommodation_is_each_childs_state_at_the_end_and_the_start",
+        ),
+    ),
+    Mechanism(
         "rights-statutory-clock",
         "rights workflow",
         "Every rights request carries its due date by the ICO's rule (one month to the "

@@ -282,6 +282,76 @@ class Flag(Strict):
     )
 
 
+INDICATORS: tuple[str, ...] = (
+    "accommodation",
+    "ete",
+    "send",
+    "mental-health",
+    "substance-misuse",
+    "restorative-justice",
+    "serious-violence",
+)
+
+
+# The Supporting Families / Families First headline outcome areas (early help).
+OUTCOME_AREAS: tuple[str, ...] = (
+    "education",
+    "early-years",
+    "health",
+    "substance-use",
+    "family-relationships",
+    "abuse-and-exploitation",
+    "crime",
+    "domestic-abuse",
+    "housing",
+    "financial-stability",
+)
+
+
+class StatusValue(Strict):
+    code: Code
+    name: Text
+    counts_as: Literal["need", "achieved"] | None = Field(
+        None,
+        description=(
+            "For an early-help outcome area: 'need' if this value records a need identified, "
+            "'achieved' if it records the outcome achieved."
+        ),
+    )
+
+
+class StatusKind(Strict):
+    """A dated status recorded on a young person's case (docs/adr/0027): one of its values
+    from a date until another is recorded or it is ended, the history kept. Statistics count
+    each child's status on the day their order ended (and began)."""
+
+    code: Code
+    name: Text
+    category: Code = Field(
+        description="The data category its values are in: who may read and record it."
+    )
+    description: Text | None = None
+    indicator: Literal[INDICATORS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description=(
+            "The Youth Justice Board key performance indicator it records (one kind each): "
+            + ", ".join(INDICATORS)
+            + "."
+        ),
+    )
+    outcome_area: Literal[OUTCOME_AREAS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description=(
+            "The early-help headline outcome area it records (one kind each): "
+            + ", ".join(OUTCOME_AREAS)
+            + "; its values say which mean a need and which the outcome achieved."
+        ),
+    )
+    values: list[StatusValue] = Field(
+        min_length=1, description="Its values, in the order a reader expects (worst to best)."
+    )
+
+
 class Event(Strict):
     """An event a pack anchors rules on, beyond those the system records itself."""
 
@@ -1226,12 +1296,31 @@ class OptOut(Strict):
     outputs: list[CodeOrAll] = Field(min_length=1)
 
 
+WIDER_SERVICE_LINKS: tuple[str, ...] = ("looked-after", "child-protection-plan", "child-in-need")
+
+
+class WiderServiceLink(Strict):
+    """Which of the pack's flags record a link to wider services, for the Youth Justice Board's
+    indicator: a child is counted under the first link (in this order) any of its flags holds
+    for on the day the order ended."""
+
+    link: Literal[WIDER_SERVICE_LINKS]  # type: ignore[valid-type]
+    flags: list[Code] = Field(min_length=1)
+
+
 class Statistics(Strict):
     suppression: Suppression = Field(
         Suppression(), description="Every output's profile unless `outputs` gives its own."
     )
     outputs: list[StatisticsOutput] = []
     opt_outs: list[OptOut] = []
+    wider_services: list[WiderServiceLink] = Field(
+        [],
+        description=(
+            "The flags that mean a child is looked after, on a child protection plan or a "
+            "child in need (the links-to-wider-services indicator); without it, none is counted."
+        ),
+    )
 
 
 class Pack(Strict):
@@ -1250,6 +1339,9 @@ class Pack(Strict):
     subjects: list[Subject] = Field(min_length=1)
     categories: list[DataCategory] = Field(min_length=1)
     flags: list[Flag] = []
+    statuses: list[StatusKind] = Field(
+        [], description="Dated statuses recorded on a young person's case (a history)."
+    )
     events: list[Event] = []
     purposes: list[Purpose] = Field(min_length=1)
     roles: list[Role] = []

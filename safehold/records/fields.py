@@ -24,6 +24,8 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
         "last_contact_on",
     ),
     "personflag": ("flag", "holds", "started_on", "ended_on"),
+    # The dates of events a pack declares for a person or a case (sharing.RecordedEvent).
+    "recordedevent": ("event", "on"),
     "relationship": ("kind", "lives_with"),
     "case": ("service", "opened_on", "closed_on", "closed_reason"),
     "contact": ("kind", "occurred_at", "notes"),

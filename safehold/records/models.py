@@ -275,6 +275,23 @@ class Outcome(CaseRecord):
     COURT_ORDERS = frozenset({Kind.REFERRAL_ORDER, Kind.YRO, Kind.DTO})
 
 
+class CaseStatus(CaseRecord):
+    """A dated status of one of the pack's kinds (`statuses`: accommodation, education or
+    training, an identified need and what was done about it) on a young person's case: one
+    value from `started_on` until `ended_on` (open while in force). Recording a new value
+    ends the one in force the day before, so the rows of a kind are the case's history; a
+    correction keeps the old value in `Change`. Its fields are in the data category the pack
+    gives the kind, so the gate decides and redacts row by row (docs/adr/0027)."""
+
+    kind = models.CharField(max_length=64)
+    value = models.CharField(max_length=64)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "kind", "started_on"])]
+
+
 class ReportKind(models.TextChoices):
     PSR = "psr", "Pre-sentence report"
     PANEL = "panel", "Referral order panel report"

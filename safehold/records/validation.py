@@ -83,6 +83,7 @@ BIRTH = Span(
 DATES: dict[str, dict[str, Span]] = {
     "person": {"date_of_birth": BIRTH, "last_contact_on": HAPPENED},
     "personflag": {"started_on": HAPPENED, "ended_on": PLANNED},
+    "recordedevent": {"on": HAPPENED},
     "case": {"opened_on": HAPPENED, "closed_on": HAPPENED},
     "contact": {"occurred_at": HAPPENED},
     "assessment": {"completed_on": HAPPENED},

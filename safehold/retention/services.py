@@ -39,6 +39,7 @@ from safehold.retention.models import (
     UnitKind,
     UnitStatus,
 )
+from safehold.sharing.models import RecordedEvent
 
 
 class NotAllowed(PermissionDenied):
@@ -88,6 +89,8 @@ def after_write(obj: models.Model) -> None:
         recompute_for_person(obj.person_id)
     elif isinstance(obj, VictimLink):
         recompute_for_person(obj.victim_id)
+    elif isinstance(obj, RecordedEvent) and obj.case_id is None:
+        recompute_for_person(obj.person_id)  # a person's own event
     elif isinstance(obj, PlanAction):
         recompute_for_case(obj.plan.case_id)
     elif getattr(obj, "case_id", None) is not None:

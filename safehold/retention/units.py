@@ -25,7 +25,7 @@ from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import Case, Change, Person, PersonFlag, Relationship
 from safehold.retention.lookups import among
 from safehold.retention.models import UnitKind
-from safehold.sharing.models import ConsentRecord, DisclosureSubject
+from safehold.sharing.models import ConsentRecord, DisclosureSubject, RecordedEvent
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,8 @@ def case_file_parts() -> tuple[Part, ...]:
 
 NON_CASE_FILE_PARTS: tuple[Part, ...] = (
     Part(PersonFlag, "person_id", Q(case__isnull=True)),
+    # The dates of the person's own events (a case's are in its case file, by the walk).
+    Part(RecordedEvent, "person_id", Q(case__isnull=True)),
     Part(Relationship, "person_id"),
     # Consents, objections and preferences, and the extract runs that covered the person
     # (a share from a case is in that case file, by the walk above).

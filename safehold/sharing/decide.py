@@ -293,7 +293,9 @@ class SharePolicy:
         consent_code: str | None = None
         record_id: int | None = None
         needs_approval = override = False
-        needs_reason = gateway.kind == GatewayKind.SAFEGUARDING
+        # Safeguarding always states its reason; so does a share whose reasons the notice
+        # promises to explain to the person (`explained_to_subject`): the reasons recorded.
+        needs_reason = gateway.kind == GatewayKind.SAFEGUARDING or share.explained_to_subject
         if gateway.kind == GatewayKind.CONSENT or (
             dependence == "required" and gateway.kind not in LAW_DECIDES
         ):

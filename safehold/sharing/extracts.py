@@ -12,12 +12,12 @@ logged and audited as such.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from safehold.access.models import User
@@ -28,9 +28,9 @@ from safehold.audit.services import AuditEntry, append
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.models import Controller
 from safehold.policy.schema import DERIVED_ITEMS, Extract, Pack
-from safehold.records.models import Case, Person
+from safehold.records.models import Case
 from safehold.sharing.decide import SharePolicy, item_fields
-from safehold.sharing.items import value_of
+from safehold.sharing.items import postcode_district, value_of
 from safehold.sharing.models import (
     Channel,
     ConsentRecord,
@@ -40,9 +40,11 @@ from safehold.sharing.models import (
     DisclosureSubject,
     Outcome,
 )
-from safehold.sharing.pseudonyms import key, pseudonym
+from safehold.sharing.pseudonyms import key, pseudonymiser
 
 CHUNK = 5000
+# Whom a run covered is written this many at a time (one statement each).
+SUBJECTS_CHUNK = 100_000
 
 
 class ExtractRefused(Exception):
@@ -116,21 +118,24 @@ def problems(pack: Pack, extract: Extract) -> list[str]:
     return found
 
 
-def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> QuerySet[Person]:
-    cases = Case.objects.filter(person_id=OuterRef("pk"))
+def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> QuerySet[Case]:
+    """The latest case of the extract's services of each person it may cover (one grouped
+    scan of the cases): the controller's people, not restricted, with every consent it
+    needs in force and no objection or preference withholding it. A person's newest record
+    of each preference is found by the (person, preference, -id) index, one probe a person
+    in scope, then whether it is in force: cheaper than a set-based reading, measured."""
+    scope = Case.objects.all()
     if extract.services:
-        cases = cases.filter(service__in=extract.services)
-    people = Person.objects.filter(Exists(cases), controller_id=controller_id, restricted=False)
+        scope = scope.filter(service__in=extract.services)
+    latest = scope.order_by().values("person_id").annotate(latest=Max("pk")).values("latest")
+    cases = Case.objects.filter(
+        pk__in=latest, person__controller_id=controller_id, person__restricted=False
+    )
     policy = SharePolicy(AccessPolicy(pack))
     withholding = [p.code for p in policy.withholding(extract.recipient, extract.purpose)]
-    # Each preference's newest record per person, by the (person, preference, -id) index: one
-    # probe a person, then whether that record is in force. (A NOT EXISTS of a newer record
-    # inside an EXISTS is planned as a nested loop over every consent on PostgreSQL.)
     for n, code in enumerate([*extract.consent, *withholding]):
-        newest = ConsentRecord.objects.filter(person_id=OuterRef("pk"), preference=code)
-        people = people.annotate(
-            **{f"newest_{n}": Subquery(newest.order_by("-pk").values("pk")[:1])}
-        )
+        newest = ConsentRecord.objects.filter(person_id=OuterRef("person_id"), preference=code)
+        cases = cases.annotate(**{f"newest_{n}": Subquery(newest.order_by("-pk").values("pk")[:1])})
         in_force = ConsentRecord.objects.filter(
             Q(until__isnull=True) | Q(until__gte=today),
             pk=OuterRef(f"newest_{n}"),
@@ -138,10 +143,10 @@ def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> 
             on__lte=today,
         )
         if code in extract.consent:
-            people = people.filter(Exists(in_force))
+            cases = cases.filter(Exists(in_force))
         else:
-            people = people.exclude(Exists(in_force))
-    return people
+            cases = cases.exclude(Exists(in_force))
+    return cases
 
 
 def columns(extract: Extract) -> tuple[list[str], list[str]]:
@@ -157,26 +162,57 @@ def columns(extract: Extract) -> tuple[list[str], list[str]]:
     return person, case
 
 
-def rows(people: QuerySet[Person], extract: Extract, today: Any) -> Iterator[tuple[int, list[Any]]]:
+def rows(cases: QuerySet[Case], extract: Extract, today: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Each person's id and their items, in id order, from one query over `population`'s
+    cases joined to their people; each item read by a getter chosen once."""
     person_fields, case_fields = columns(extract)
-    latest = Case.objects.filter(person_id=OuterRef("pk"))
-    if extract.services:
-        latest = latest.filter(service__in=extract.services)
-    latest = latest.order_by("-pk")
-    qs = people.annotate(
-        **{f"case__{n}": Subquery(latest.values(n)[:1]) for n in case_fields}
-    ).values("pk", *person_fields, *(f"case__{n}" for n in case_fields))
-    for row in qs.order_by("pk").iterator(chunk_size=CHUNK):
-        holder = _Row(row)
-        values = []
-        for item in extract.items:
-            if item in DERIVED_ITEMS:
-                values.append(value_of(item, holder, today))
-            else:
-                record, name = item.split(".", 1)
-                value = row[name] if record == "person" else row[f"case__{name}"]
-                values.append(value.isoformat() if hasattr(value, "isoformat") else value)
-        yield row["pk"], values
+    names = ["person_id", *(f"person__{n}" for n in person_fields), *case_fields]
+    qs = cases.order_by("person_id").values_list(*names)
+    at = {name: i for i, name in enumerate(names)}
+    getters = [_getter(item, at, today) for item in extract.items]
+    for row in qs.iterator(chunk_size=CHUNK):
+        yield row[0], [get(row) for get in getters]
+
+
+def _getter(item: str, at: dict[str, int], today: Any) -> Callable[[tuple[Any, ...]], Any]:
+    """How to read one item from a row of `rows`' query."""
+    if item in DERIVED_ITEMS:
+        fields = [f.split(".", 1)[1] for f in DERIVED_ITEMS[item][1]]
+        where = [(name, at[f"person__{name}"]) for name in fields]
+        fast = _derived_getter(item, [i for _, i in where])
+        if fast is not None:
+            return fast
+
+        def derived(row: tuple[Any, ...]) -> Any:
+            return value_of(item, _Row({name: row[i] for name, i in where}), today)
+
+        return derived
+    record, name = item.split(".", 1)
+    i = at[f"person__{name}"] if record == "person" else at[name]
+
+    def plain(row: tuple[Any, ...]) -> Any:
+        value = row[i]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    return plain
+
+
+def _derived_getter(item: str, at: list[int]) -> Callable[[tuple[Any, ...]], Any] | None:
+    """The derived items of one field read straight from the row (`items.value_of` says
+    what each is); None for the others."""
+    if item == "year-of-birth":
+        (i,) = at
+        return lambda row: row[i].year if row[i] else None
+    if item == "month-of-birth":
+        (i,) = at
+        return lambda row: row[i].strftime("%Y-%m") if row[i] else None
+    if item == "postcode-district":
+        (i,) = at
+        return lambda row: postcode_district(row[i] or "") or None
+    if item == "sex":
+        (i,) = at
+        return lambda row: row[i] or None
+    return None
 
 
 class _Row:
@@ -185,6 +221,23 @@ class _Row:
 
     def __getattr__(self, name: str) -> Any:
         return self._row.get(name)
+
+
+def _add_subjects(disclosure_id: int, people: list[int]) -> None:
+    """Whom a run covered, in one statement: the ids as one array on PostgreSQL, one
+    prepared INSERT on SQLite; no model instance a row."""
+    table = DisclosureSubject._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (disclosure_id, person_id) SELECT %s, unnest(%s::bigint[])",
+                [disclosure_id, people],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (disclosure_id, person_id) VALUES (%s, %s)",  # noqa: S608
+                [(disclosure_id, p) for p in people],
+            )
 
 
 def run(code: str, out: IO[str], *, controller: str | None = None, by: User | None = None) -> Run:
@@ -256,23 +309,24 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
         d = Disclosure.objects.create(
             **base, rule=rule, outcome=Outcome.SHARED, categories=categories, channel=Channel.FILE
         )
-        batch: list[DisclosureSubject] = []
-        count = 0
-        for person_id, values in rows(population(pack, extract, owner.pk, today), extract, today):
-            if extract.identifiable == "pseudonymised":
-                lead = [pseudonym(extract.recipient, person_id, secret)]
-            elif extract.identifiable == "yes":
-                lead = [f"P{person_id}"]
-            else:
-                lead = []
-            writer.writerow([*lead, *values])
-            batch.append(DisclosureSubject(disclosure_id=d.pk, person_id=person_id))
-            count += 1
-            if len(batch) >= CHUNK:
-                DisclosureSubject.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            DisclosureSubject.objects.bulk_create(batch)
+        covered: list[int] = []
+        if extract.identifiable == "pseudonymised":
+            keyed = pseudonymiser(extract.recipient, secret)
+            for person_id, values in rows(
+                population(pack, extract, owner.pk, today), extract, today
+            ):
+                writer.writerow([keyed(person_id), *values])
+                covered.append(person_id)
+        else:
+            lead = extract.identifiable == "yes"
+            for person_id, values in rows(
+                population(pack, extract, owner.pk, today), extract, today
+            ):
+                writer.writerow([f"P{person_id}", *values] if lead else values)
+                covered.append(person_id)
+        count = len(covered)
+        for start in range(0, count, SUBJECTS_CHUNK):
+            _add_subjects(d.pk, covered[start : start + SUBJECTS_CHUNK])
         Disclosure.objects.filter(pk=d.pk).update(people_count=count)
         d.people_count = count
         append(

@@ -215,3 +215,54 @@ class DisclosureSubject(models.Model):
 
     disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="subjects")
     person = models.ForeignKey("records.Person", on_delete=models.CASCADE, related_name="+")
+
+
+class RecordedEventQuerySet(models.QuerySet["RecordedEvent"]):
+    def for_case(self, person_id: int, case_id: int) -> RecordedEventQuerySet:
+        """The events of one case and its person's own (`of: person`) events."""
+        return self.filter(Q(case_id=case_id) | Q(case__isnull=True), person_id=person_id)
+
+
+class RecordedEvent(models.Model):
+    """The date of an event a pack declares for a person or a case (`events[]`, `of: person`
+    or `of: case`: a child moves school, a referral is made): what shares conditioned on it
+    (`when: {after: moved-school}`) read. Events of a service are `retention.ServiceDate`.
+
+    One row per person (`case` empty) or case and event: written through `Gate.write`
+    (audited), a change of date checked against `version` and its old value kept in
+    `records.Change`. Kept apart from the statistics' dated status history: these are the
+    pack's own events, by code."""
+
+    person = models.ForeignKey(
+        "records.Person", on_delete=models.CASCADE, related_name="recorded_events"
+    )
+    # A case's events are part of its case file (they cascade from it); a person's are not.
+    case = models.ForeignKey(
+        "records.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    event = models.CharField(max_length=64, help_text="The pack's event code.")
+    on = models.DateField(help_text="When it happened.")
+    version = models.PositiveIntegerField(default=1)
+    pack_version = models.ForeignKey(
+        "policy.PackVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = RecordedEventQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "event"],
+                condition=Q(case__isnull=False),
+                name="sharing_event_once_a_case",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "event"],
+                condition=Q(case__isnull=True),
+                name="sharing_event_once_a_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "event"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} on {self.on}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -27,7 +28,17 @@ def key() -> bytes:
 
 
 def pseudonym(recipient: str, person_id: int, secret: bytes | None = None) -> str:
-    digest = hmac.new(
-        secret or key(), f"{recipient}\x00{person_id}".encode(), hashlib.sha256
-    ).digest()
-    return base64.b32encode(digest[:10]).decode().rstrip("=")
+    return pseudonymiser(recipient, secret)(person_id)
+
+
+def pseudonymiser(recipient: str, secret: bytes | None = None) -> Callable[[int], str]:
+    """`pseudonym` for one recipient, the key schedule done once: for an extract's rows."""
+    keyed = hmac.new(secret or key(), f"{recipient}\x00".encode(), hashlib.sha256)
+    encode = base64.b32encode
+
+    def of(person_id: int) -> str:
+        h = keyed.copy()
+        h.update(str(person_id).encode())
+        return encode(h.digest()[:10]).decode()  # 80 bits: 16 characters, no padding
+
+    return of

@@ -9,20 +9,25 @@ from datetime import date
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from safehold.policy.schema import Pack
 from safehold.retention.models import ServiceDate
 from safehold.sharing.decide import PersonState
-from safehold.sharing.models import ConsentRecord, ConsentState, Disclosure
+from safehold.sharing.models import ConsentRecord, ConsentState, Disclosure, RecordedEvent
 
 
 def person_state(person_id: int, today: date) -> PersonState:
     """Each preference's state now, from the newest record of each: one query."""
     states: dict[str, str] = {}
     ids: dict[str, int] = {}
+    # A person has a handful of records: all of them, newest first, by the (person,
+    # preference, -id) index; the first of each preference is its newest.
     for code, state, on, until, pk in (
         ConsentRecord.objects.of_person(person_id)
-        .latest_per_preference()
+        .order_by("preference", "-pk")
         .values_list("preference", "state", "on", "until", "pk")
     ):
+        if code in states:
+            continue
         if state == ConsentState.GIVEN and on > today:
             state = "none"  # recorded ahead of the day it starts
         elif state == ConsentState.GIVEN and until is not None and until < today:
@@ -37,6 +42,22 @@ def service_dates(controller_id: int, service: str) -> dict[str, date | None]:
         event: on
         for (_c, s, event), on in ServiceDate.objects.current(controller_id).items()
         if s == service
+    }
+
+
+def recorded_events(person_id: int, case_id: int, pack: Pack) -> dict[str, date | None]:
+    """The dates of the pack's events of a person (their own row) and of a case (this case's
+    row), as recorded: one query. An event of the wrong kind's row is not read: a person's
+    event is never dated by one case, nor a case's by the person."""
+    of = {e.code: e.of for e in pack.events if e.of in ("person", "case")}
+    if not of:
+        return {}
+    return {
+        event: on
+        for event, case, on in RecordedEvent.objects.for_case(person_id, case_id)
+        .filter(event__in=list(of))
+        .values_list("event", "case_id", "on")
+        if (case is None) == (of[event] == "person")
     }
 
 

@@ -9,6 +9,14 @@ OUTPUT_CODES: tuple[str, ...] = (
     "wider-services",
     "health-screening",
     "victims",
+    "accommodation",
+    "ete",
+    "send",
+    "mental-health",
+    "substance-misuse",
+    "restorative-justice",
+    "serious-violence",
+    "early-help-outcomes",
 )
 
 

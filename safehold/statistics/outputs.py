@@ -16,12 +16,19 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from safehold.access.models import Team
-from safehold.policy.schema import Pack
-from safehold.records.models import Assessment, Case, Outcome, PersonFlag, VictimLink
+from safehold.policy.schema import Pack, StatusKind
+from safehold.records.models import (
+    Assessment,
+    Case,
+    CaseStatus,
+    Outcome,
+    PersonFlag,
+    VictimLink,
+)
 from safehold.statistics.codes import OUTPUT_CODES
 from safehold.statistics.periods import Quarter, years_before
 
@@ -53,6 +60,11 @@ DIMENSIONS: dict[str, Dimension] = {
             "Wider services at the end of the order",
             ("personflag.flag", "personflag.holds", "personflag.started_on", "personflag.ended_on"),
         ),
+        # A status's fields are in the category the pack gives its kind (runs.py adds it).
+        Dimension("status-end", "At the end of the order", ()),
+        Dimension("status-start", "At the start of the order", ()),
+        Dimension("outcome-area", "Outcome area", ()),
+        Dimension("area-result", "Need and outcome", ()),
     )
 }
 
@@ -75,11 +87,16 @@ class Output:
     dimensions: tuple[str, ...]
     default_by: str
     default_split: str | None
-    cases: Callable[[QuerySet[Case], Quarter], QuerySet[Any]]
+    # What is counted in a quarter, of the cases `qs`, under the pack (its statuses).
+    cases: Callable[[QuerySet[Case], Quarter, Pack], QuerySet[Any]]
     # The output's total for each quarter, in one query.
-    series: Callable[[QuerySet[Case], Sequence[Quarter]], list[int]]
+    series: Callable[[QuerySet[Case], Sequence[Quarter], Pack], list[int]]
     # The path from what is counted to its case: '' for cases, 'case__' for orders.
     prefix: str = ""
+    # The Youth Justice Board indicator whose status (the pack's `statuses`) it counts.
+    indicator: str | None = None
+    # Whether it counts the pack's early-help outcome areas (statuses with `outcome_area`).
+    areas: bool = False
 
 
 def _open_at(q: Quarter) -> Q:
@@ -98,7 +115,7 @@ def _chats() -> QuerySet[Assessment]:
     return Assessment.objects.filter(kind=Assessment.Kind.CHAT)
 
 
-def _screened(qs: QuerySet[Case], q: Quarter) -> QuerySet[Case]:
+def _screened(qs: QuerySet[Case], q: Quarter, pack: Pack) -> QuerySet[Case]:
     done = _chats().filter(completed_on__gte=q.start, completed_on__lte=q.end)
     return qs.filter(pk__in=done.values("case_id"))
 
@@ -110,7 +127,7 @@ COURT_ORDERS = tuple(sorted(str(k) for k in Outcome.COURT_ORDERS))
 def _case_series(in_quarter: Callable[[Quarter], Q]) -> Callable[..., list[int]]:
     """Counts of cases by a condition on the case itself: one scan, a filtered count each."""
 
-    def series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+    def series(qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack) -> list[int]:
         counts = qs.aggregate(
             **{f"q{i}": Count("pk", filter=in_quarter(q)) for i, q in enumerate(quarters)}
         )
@@ -125,7 +142,7 @@ def _record_series(
     """Counts of the cases with a record (a CHAT completed) dated in each quarter, or of the
     records themselves (orders ending): one scan of those quarters' records."""
 
-    def series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+    def series(qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack) -> list[int]:
         rows = records().filter(
             case_id__in=qs.values("pk"),
             **{f"{day}__gte": quarters[0].start, f"{day}__lte": quarters[-1].end},
@@ -145,7 +162,7 @@ def _record_series(
     return series
 
 
-def _victims(qs: QuerySet[Case], q: Quarter) -> QuerySet[Any]:
+def _victims(qs: QuerySet[Case], q: Quarter, pack: Pack) -> QuerySet[Any]:
     """Victims of the offences on the cases counted whose consent was recorded in the quarter."""
     return VictimLink.objects.filter(
         consent_recorded_on__gte=q.start,
@@ -154,7 +171,7 @@ def _victims(qs: QuerySet[Case], q: Quarter) -> QuerySet[Any]:
     )
 
 
-def _victim_series(qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+def _victim_series(qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack) -> list[int]:
     rows = VictimLink.objects.filter(
         offence__case_id__in=qs.values("pk"),
         consent_recorded_on__gte=quarters[0].start,
@@ -175,11 +192,11 @@ def _orders(kinds: tuple[str, ...]) -> Callable[[], QuerySet[Outcome]]:
     return lambda: Outcome.objects.filter(kind__in=kinds)
 
 
-def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter], QuerySet[Any]]:
+def _cohort(kinds: tuple[str, ...]) -> Callable[[QuerySet[Case], Quarter, Pack], QuerySet[Any]]:
     """The cohort: the orders (outcomes) of these kinds that ended in the quarter, of the
     cases counted (a semi-join); an indicator counts each child's state on that day."""
 
-    def orders(qs: QuerySet[Case], q: Quarter) -> QuerySet[Any]:
+    def orders(qs: QuerySet[Case], q: Quarter, pack: Pack) -> QuerySet[Any]:
         return Outcome.objects.filter(
             kind__in=kinds, ends_on__gte=q.start, ends_on__lte=q.end, case_id__in=qs.values("pk")
         )
@@ -201,12 +218,119 @@ def _held_at_order_end(codes: Iterable[str]) -> Exists:
     )
 
 
-WIDER_SERVICES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Looked after", ("looked-after",)),
-    ("Child protection plan", ("child-protection-plan",)),
-    ("Child in need", ("child-in-need",)),
-)
+# The links, in the order a child is counted under the first that holds; which of a pack's
+# flags mean each is the pack's (`statistics.wider_services`).
+WIDER_SERVICES: dict[str, str] = {
+    "looked-after": "Looked after",
+    "child-protection-plan": "Child protection plan",
+    "child-in-need": "Child in need",
+}
 NEITHER = "None of these recorded"
+
+
+def wider_services(pack: Pack) -> list[tuple[str, tuple[str, ...]]]:
+    """Each link the pack records, with its flags, in the indicator's order."""
+    flags = {w.link: tuple(w.flags) for w in pack.statistics.wider_services}
+    return [(label, flags[link]) for link, label in WIDER_SERVICES.items() if link in flags]
+
+
+def status_kind(pack: Pack, indicator: str | None) -> StatusKind | None:
+    """The pack's status that records an indicator, if it has one."""
+    return next((k for k in pack.statuses if indicator and k.indicator == indicator), None)
+
+
+def area_kinds(pack: Pack) -> list[StatusKind]:
+    """The pack's statuses that record early-help outcome areas, in the headline order."""
+    from safehold.policy.schema import OUTCOME_AREAS
+
+    kinds = [k for k in pack.statuses if k.outcome_area]
+    return sorted(kinds, key=lambda k: OUTCOME_AREAS.index(str(k.outcome_area)))
+
+
+def available(output: Output, pack: Pack) -> bool:
+    """Whether the pack records what the output counts (an indicator needs its status)."""
+    if output.areas:
+        return bool(area_kinds(pack))
+    return output.indicator is None or status_kind(pack, output.indicator) is not None
+
+
+NEED_ACHIEVED = "Need at the start, outcome achieved"
+NEED_NOT_ACHIEVED = "Need at the start, not achieved"
+NO_NEED = "No need recorded at the start"
+
+
+def _in_force_at_close() -> Q:
+    return Q(started_on__lte=F("case__closed_on")) & (
+        Q(ended_on__isnull=True) | Q(ended_on__gte=F("case__closed_on"))
+    )
+
+
+def _areas(qs: QuerySet[Case], q: Quarter, pack: Pack) -> QuerySet[Any]:
+    """Early help: for each case closed in the quarter and each outcome area recorded on it,
+    its status in force on the day it closed (one row per case and area), with the first
+    value the area was recorded with (the need at the start)."""
+    first = (
+        CaseStatus.objects.filter(case_id=OuterRef("case_id"), kind=OuterRef("kind"))
+        .order_by("started_on", "pk")
+        .values("value")[:1]
+    )
+    return CaseStatus.objects.filter(
+        _in_force_at_close(),
+        kind__in=[k.code for k in area_kinds(pack)],
+        case_id__in=qs.filter(_closed_in(q)).values("pk"),
+    ).annotate(first_value=Subquery(first))
+
+
+def _area_series(qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack) -> list[int]:
+    rows = CaseStatus.objects.filter(
+        _in_force_at_close(),
+        kind__in=[k.code for k in area_kinds(pack)],
+        case_id__in=qs.values("pk"),
+        case__closed_on__gte=quarters[0].start,
+        case__closed_on__lte=quarters[-1].end,
+    )
+    counts = rows.aggregate(
+        **{
+            f"q{i}": Count("pk", filter=Q(case__closed_on__gte=q.start, case__closed_on__lte=q.end))
+            for i, q in enumerate(quarters)
+        }
+    )
+    return [counts[f"q{i}"] for i in range(len(quarters))]
+
+
+def _area_result(pack: Pack) -> Any:
+    """Need at the start (the first value recorded counts as a need) and the outcome achieved
+    (the value in force at the close counts as achieved), value codes per kind."""
+    need = Q()
+    achieved = Q()
+    for kind in area_kinds(pack):
+        needs = [v.code for v in kind.values if v.counts_as == "need"]
+        done = [v.code for v in kind.values if v.counts_as == "achieved"]
+        need |= Q(kind=kind.code, first_value__in=needs)
+        achieved |= Q(kind=kind.code, value__in=done)
+    return SqlCase(
+        When(need & achieved, then=Value(NEED_ACHIEVED)),
+        When(need, then=Value(NEED_NOT_ACHIEVED)),
+        default=Value(NO_NEED),
+    )
+
+
+def _status_on(kind: str, day: str) -> Any:
+    """The value of a status kind in force on the order's `day` (its start or end), from the
+    case's dated history: begun by then and not ended before; the latest begun if two."""
+    return Coalesce(
+        Subquery(
+            CaseStatus.objects.filter(
+                Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef(day)),
+                case_id=OuterRef("case_id"),
+                kind=kind,
+                started_on__lte=OuterRef(day),
+            )
+            .order_by("-started_on", "-pk")
+            .values("value")[:1]
+        ),
+        Value(""),
+    )
 
 
 _PEOPLE = ("service", "team", "age-band", "sex", "ethnicity")
@@ -226,7 +350,7 @@ OUTPUTS: dict[str, Output] = {
             dimensions=_PEOPLE,
             default_by="service",
             default_split="sex",
-            cases=lambda qs, q: qs.filter(_open_at(q)),
+            cases=lambda qs, q, pack: qs.filter(_open_at(q)),
             series=_case_series(_open_at),
         ),
         Output(
@@ -239,7 +363,7 @@ OUTPUTS: dict[str, Output] = {
             dimensions=_PEOPLE,
             default_by="service",
             default_split="age-band",
-            cases=lambda qs, q: qs.filter(_opened_in(q)),
+            cases=lambda qs, q, pack: qs.filter(_opened_in(q)),
             series=_case_series(_opened_in),
         ),
         Output(
@@ -252,7 +376,7 @@ OUTPUTS: dict[str, Output] = {
             dimensions=(*_PEOPLE, "reason"),
             default_by="reason",
             default_split="sex",
-            cases=lambda qs, q: qs.filter(_closed_in(q)),
+            cases=lambda qs, q, pack: qs.filter(_closed_in(q)),
             series=_case_series(_closed_in),
         ),
         Output(
@@ -324,6 +448,57 @@ OUTPUTS: dict[str, Output] = {
             series=_victim_series,
             prefix="offence__case__",
         ),
+        *(
+            Output(
+                code=code,
+                title=title,
+                group=YJB,
+                counts="orders",
+                description=(
+                    "Court orders and out-of-court disposals that ended during the quarter, by "
+                    f"the child's {what} recorded on the day it ended (and, in the columns, on "
+                    "the day it began), from the dated history on their case."
+                ),
+                fields=("outcome.kind", "outcome.starts_on", "outcome.ends_on"),
+                dimensions=("status-end", "status-start", *_PEOPLE, "disposal"),
+                default_by="status-end",
+                default_split="status-start",
+                cases=_cohort(COURT_ORDERS + OUT_OF_COURT),
+                series=_record_series(
+                    _orders(COURT_ORDERS + OUT_OF_COURT), "ends_on", per_case=False
+                ),
+                prefix="case__",
+                indicator=code,
+            )
+            for code, title, what in (
+                ("accommodation", "Suitable accommodation", "accommodation"),
+                ("ete", "Education, training and employment", "education, training or work"),
+                ("send", "Special educational needs (SEND/ALN)", "special educational needs"),
+                ("mental-health", "Mental health", "mental health need and intervention"),
+                ("substance-misuse", "Substance misuse", "substance misuse need and intervention"),
+                ("restorative-justice", "Victims and restorative justice", "victims' engagement"),
+                ("serious-violence", "Serious violence", "proven serious violence offences"),
+            )
+        ),
+        Output(
+            code="early-help-outcomes",
+            title="Early help outcomes",
+            group="Early help outcomes",
+            counts="needs",
+            description=(
+                "Cases closed during the quarter, for each Supporting Families headline outcome "
+                "area recorded on them: whether a need was identified at the start and whether "
+                "the outcome was achieved by the day the case closed, from the dated history."
+            ),
+            fields=("case.closed_on",),
+            dimensions=("outcome-area", "area-result", *_PEOPLE),
+            default_by="outcome-area",
+            default_split="area-result",
+            cases=_areas,
+            series=_area_series,
+            prefix="case__",
+            areas=True,
+        ),
     )
 }
 
@@ -354,8 +529,18 @@ def base(controller_id: int, *, service: str | None, opted_out: Iterable[str]) -
     return qs
 
 
-def _expression(dimension: str, quarter: Quarter, p: str = "") -> Any:
+def _expression(
+    dimension: str, quarter: Quarter, p: str = "", *, pack: Pack, indicator: str | None = None
+) -> Any:
     """The dimension as SQL; `p` the path to the case ('case__' when counting its orders)."""
+    if dimension == "outcome-area":
+        return F("kind")  # an area's own status
+    if dimension == "area-result":
+        return _area_result(pack)
+    if dimension in ("status-end", "status-start"):
+        kind = status_kind(pack, indicator)
+        assert kind is not None, "runs.py offers only the outputs a pack records"
+        return _status_on(kind.code, "ends_on" if dimension == "status-end" else "starts_on")
     if dimension == "service":
         return F(f"{p}service")
     if dimension == "team":
@@ -381,7 +566,7 @@ def _expression(dimension: str, quarter: Quarter, p: str = "") -> Any:
         return SqlCase(
             *(
                 When(_held_at_order_end(codes), then=Value(label))
-                for label, codes in WIDER_SERVICES
+                for label, codes in wider_services(pack)
             ),
             default=Value(NEITHER),
         )
@@ -407,31 +592,49 @@ def grouped(
     quarter: Quarter,
     by: str,
     split: str | None,
+    pack: Pack,
 ) -> dict[tuple[Any, Any], int]:
     """Counts by (row value, column value) in one GROUP BY query."""
-    cases = output.cases(qs, quarter)
-    annotations = {"row_": _expression(by, quarter, output.prefix)}
+    cases = output.cases(qs, quarter, pack)
+    ind = output.indicator
+    annotations = {"row_": _expression(by, quarter, output.prefix, pack=pack, indicator=ind)}
     if split:
-        annotations["col_"] = _expression(split, quarter, output.prefix)
+        annotations["col_"] = _expression(split, quarter, output.prefix, pack=pack, indicator=ind)
     names = list(annotations)
     rows = cases.annotate(**annotations).values(*names).annotate(n=Count("pk")).order_by()
     return {(r["row_"], r.get("col_")): r["n"] for r in rows}
 
 
-def series(output: Output, qs: QuerySet[Case], quarters: Sequence[Quarter]) -> list[int]:
+def series(
+    output: Output, qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack
+) -> list[int]:
     """The output's total for each quarter, in one query (a filtered count per quarter)."""
-    return output.series(qs, quarters)
+    return output.series(qs, quarters, pack)
 
 
 # --- labels -------------------------------------------------------------------------------
 
 
 def labels(
-    dimension: str, values: Iterable[Any], pack: Pack, controller_id: int
+    dimension: str,
+    values: Iterable[Any],
+    pack: Pack,
+    controller_id: int,
+    indicator: str | None = None,
 ) -> list[tuple[Any, str]]:
     """Each value of a dimension with its words, in the order a reader expects; the values a
     dimension always has (every service, every age band) are listed even where none count."""
     present = set(values)
+    if dimension == "outcome-area":
+        return [(k.code, k.name) for k in area_kinds(pack)]
+    if dimension == "area-result":
+        return [(v, v) for v in (NEED_ACHIEVED, NEED_NOT_ACHIEVED, NO_NEED)]
+    if dimension in ("status-end", "status-start"):
+        kind = status_kind(pack, indicator)
+        known = [(v.code, v.name) for v in kind.values] if kind else []
+        codes = {c for c, _ in known}
+        # A value the pack no longer has (recorded under an older version) keeps its code.
+        return known + sorted((v, str(v)) for v in present - codes - {""}) + [("", NOT_RECORDED)]
     if dimension == "service":
         known = [(s.code, s.name) for s in pack.services]
         codes = {c for c, _ in known}
@@ -450,7 +653,7 @@ def labels(
     if dimension == "consent":
         return [(code, str(words)) for code, words in VictimLink.Consent.choices]
     if dimension == "wider-services":
-        return [(label, label) for label, _ in WIDER_SERVICES] + [(NEITHER, NEITHER)]
+        return [(label, label) for label, _ in wider_services(pack)] + [(NEITHER, NEITHER)]
     if dimension == "reason":
         reasons = [(code, str(words)) for code, words in Case.ClosedReason.choices]
         return reasons + ([("", NOT_RECORDED)] if "" in present else [])

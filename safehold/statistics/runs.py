@@ -69,6 +69,9 @@ def run(
     if split == by:
         split = None
     pack = gate.policy.pack
+    if not outputs.available(output, pack):
+        raise BadRequest(f"'{output.title}': the pack records no status for this indicator")
+    kind = outputs.status_kind(pack, output.indicator)
     services = {s.code: s.name for s in pack.services}
     if service and service not in services:
         raise BadRequest(f"service: the pack has no service '{service}'")
@@ -76,6 +79,10 @@ def run(
     flags = profiles.opted_out(pack, code)
     fields = {*output.fields, *DIMENSIONS[by].fields, *(DIMENSIONS[split].fields if split else ())}
     categories = {c for f in fields if (c := gate.policy.category(*f.split(".", 1))) is not None}
+    if kind is not None and {by, split} & {"status-end", "status-start"}:
+        categories.add(kind.category)
+    if output.areas:  # every area's status is read, whatever the breakdown
+        categories |= {k.category for k in outputs.area_kinds(pack)}
     detail = f"rows {by}" + (f", columns {split}" if split else "")
     detail += f", service {service}" if service else ""
     detail += f"; threshold {profile.threshold}, rounding {profile.rounding}"
@@ -86,10 +93,12 @@ def run(
     controller_id = gate.user.controller_id
     assert controller_id is not None  # the gate refuses anyone without one
     qs = outputs.base(controller_id, service=service, opted_out=flags)
-    counts = outputs.grouped(output, qs, quarter, by, split)
-    rows = outputs.labels(by, (r for r, _ in counts), pack, controller_id)
+    counts = outputs.grouped(output, qs, quarter, by, split, pack)
+    rows = outputs.labels(by, (r for r, _ in counts), pack, controller_id, output.indicator)
     if split:
-        columns = outputs.labels(split, (c for _, c in counts), pack, controller_id)
+        columns = outputs.labels(
+            split, (c for _, c in counts), pack, controller_id, output.indicator
+        )
     else:
         columns = [(None, output.counts.capitalize())]
     table = Table(
@@ -101,7 +110,7 @@ def run(
         grand_total=bool(split),
     )
     quarters = tuple(quarter.back(SERIES_QUARTERS))
-    totals = outputs.series(output, qs, quarters)
+    totals = outputs.series(output, qs, quarters, pack)
     series = Table(
         rows=[q.label for q in quarters],
         columns=[output.counts.capitalize()],

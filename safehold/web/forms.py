@@ -340,13 +340,23 @@ def long_text(
 
 
 def choice(
-    label: str, choices: Iterable[tuple[str, str]], *, required: str, radios: bool = True
+    label: str,
+    choices: Iterable[tuple[str, str]],
+    *,
+    required: str | None,
+    radios: bool = True,
+    **kwargs: Any,
 ) -> forms.ChoiceField:
+    """Radios (or a select); `required` is the message when nothing is chosen (None:
+    optional, and the label says so)."""
+    message = required or f"Choose {label[0].lower()}{label[1:].rstrip('?')}"
     return forms.ChoiceField(
-        label=label,
+        label=label if required is not None else f"{label} (optional)",
         choices=list(choices),
+        required=required is not None,
         widget=forms.RadioSelect if radios else forms.Select,
-        error_messages={"required": required, "invalid_choice": required},
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
     )
 
 

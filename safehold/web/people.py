@@ -246,6 +246,10 @@ def _add_change_links(
             row["close_url"] = reverse("web:case-close", args=[case.case_id])
         if gate.policy.pack.flags:
             row["facts_url"] = reverse("web:case-facts", args=[case.case_id])
+        if gate.policy.pack.statuses:
+            row["statuses_url"] = reverse("web:case-statuses", args=[case.case_id])
+        if any(e.of in ("person", "case") for e in gate.policy.pack.events):
+            row["events_url"] = reverse("web:case-events", args=[case.case_id])
     for item in items:
         record, pk = item["anchor"].rsplit("-", 1)
         if record in RECORDS and gate.writable(record, by_case[item["case_id"]]):

@@ -46,7 +46,7 @@ from safehold.sharing.selectors import LogFilter
 from safehold.sharing.services import ConsentInput, ConsentProblem
 from safehold.web.cases import with_gate
 from safehold.web.display import REACH, Display, explain, label_of
-from safehold.web.forms import DateField, GovukForm
+from safehold.web.forms import DateField, GovukForm, choice, long_text, text
 from safehold.web.staff import person_url
 
 RECORD_WORDS = {
@@ -107,60 +107,45 @@ def _subjects(pack: Pack) -> list[tuple[str, str]]:
 
 
 class ConsentForm(GovukForm):
-    preference = forms.ChoiceField(
-        label="What is it about?",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what the consent, objection or preference is about"},
+    # The choices of who and what come from the pack (__init__).
+    preference = choice(
+        "What is it about?",
+        [],
+        required="Choose what the consent, objection or preference is about",
     )
-    state = forms.ChoiceField(
-        label="What did they decide?",
-        choices=[
+    state = choice(
+        "What did they decide?",
+        [
             (ConsentState.GIVEN, "They agreed, or asked for it"),
             (ConsentState.REFUSED, "They refused"),
         ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what they decided"},
+        required="Choose what they decided",
     )
-    given_by = forms.ChoiceField(
-        label="Who decided?",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose who decided"},
-    )
-    given_by_name = forms.CharField(
-        label="Their name, if not the young person (optional)", required=False, max_length=200
-    )
-    how = forms.ChoiceField(
-        label="How did they tell us?",
-        choices=How.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how they told us"},
-    )
-    evidence = forms.CharField(
-        label="Evidence (optional)",
+    given_by = choice("Who decided?", [], required="Choose who decided")
+    given_by_name = text("Their name, if not the young person")
+    how = choice("How did they tell us?", How.choices, required="Choose how they told us")
+    evidence = long_text(
+        "Evidence",
+        rows=3,
         help_text="For example, where the signed form is kept, or what was said and to whom.",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     on = DateField(what="Date they decided", not_future=True)
     until = DateField(
         what="Date it ends", required=False, help_text="Leave empty if it has no end date."
     )
-    capacity = forms.ChoiceField(
-        label="Can the young person decide for themselves?",
+    capacity = choice(
+        "Can the young person decide for themselves?",
+        Capacity.choices,
+        required="Choose whether the young person can decide for themselves",
         help_text=(
             "A child under 16 decides only when assessed as able to (Gillick competence); a "
             "parent or carer decides only for a child who cannot."
         ),
-        choices=Capacity.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether the young person can decide for themselves"},
     )
-    capacity_reason = forms.CharField(
-        label="Why (the assessment)",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    capacity_reason = long_text(
+        "Why they can or cannot decide (the assessment)",
+        rows=3,
+        help_text="Needed when the young person's capacity was assessed.",
     )
 
     def __init__(self, pack: Pack, *args: Any, **kwargs: Any) -> None:
@@ -188,23 +173,9 @@ class ConsentForm(GovukForm):
 
 class WithdrawForm(GovukForm):
     on = DateField(what="Date they withdrew it", not_future=True)
-    given_by = forms.ChoiceField(
-        label="Who withdrew it?",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose who withdrew it"},
-    )
-    how = forms.ChoiceField(
-        label="How did they tell us?",
-        choices=How.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how they told us"},
-    )
-    evidence = forms.CharField(
-        label="Evidence (optional)",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    given_by = choice("Who withdrew it?", [], required="Choose who withdrew it")
+    how = choice("How did they tell us?", How.choices, required="Choose how they told us")
+    evidence = long_text("Evidence", rows=3)
 
     def __init__(self, pack: Pack, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -212,49 +183,40 @@ class WithdrawForm(GovukForm):
 
 
 class ShareForm(GovukForm):
-    recipient = forms.ChoiceField(
-        label="Who are you sharing with?",
-        error_messages={"required": "Choose who you are sharing with"},
+    # Recipients, purposes, gateways and approvers come from the pack and the staff (__init__).
+    recipient = choice(
+        "Who are you sharing with?", [], required="Choose who you are sharing with", radios=False
     )
-    recipient_contact = forms.CharField(
-        label="Who will receive it (optional)",
-        help_text="The organisation and their role, for example 'PC Hall, Cambridgeshire Police'.",
-        required=False,
+    recipient_contact = text(
+        "Who will receive it",
         max_length=300,
+        help_text="The organisation and their role, for example 'PC Hall, Cambridgeshire Police'.",
     )
-    purpose = forms.ChoiceField(
-        label="What is it for?", error_messages={"required": "Choose what it is for"}
-    )
-    gateway = forms.ChoiceField(
-        label="Under which legal gateway?",
-        error_messages={"required": "Choose the legal gateway"},
+    purpose = choice("What is it for?", [], required="Choose what it is for", radios=False)
+    gateway = choice(
+        "Under which legal gateway?", [], required="Choose the legal gateway", radios=False
     )
     records = forms.MultipleChoiceField(
         label="What do you want to share?",
         choices=[(k, RECORD_WORDS[k]) for k in RECORD_KINDS],
         error_messages={"required": "Choose what you want to share"},
     )
-    reason = forms.CharField(
-        label="Why are you sharing it? (needed without consent)",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    reference = forms.CharField(
-        label="Reference (needed for a court order or a legal duty)",
+    reason = long_text("Why are you sharing it? (needed without consent)", rows=3)
+    reference = text(
+        "Reference (needed for a court order or a legal duty)",
         help_text="For example, the order's number or the letter asking for it.",
-        required=False,
-        max_length=200,
     )
-    approver = forms.ChoiceField(
-        label="Who approved it? (needed where the notice says a second person must)",
-        required=False,
+    approver = choice(
+        "Who approved it?",
+        [],
+        required=None,
+        radios=False,
+        help_text="Needed where the notice says a second person must approve the share.",
     )
-    channel = forms.ChoiceField(
-        label="How will it be sent?",
-        choices=[c for c in Channel.choices if c[0] != Channel.FILE],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how it will be sent"},
+    channel = choice(
+        "How will it be sent?",
+        [c for c in Channel.choices if c[0] != Channel.FILE],
+        required="Choose how it will be sent",
     )
 
     def __init__(self, gate: Gate, *args: Any, **kwargs: Any) -> None:
@@ -270,7 +232,7 @@ class ShareForm(GovukForm):
             (g.code, g.name) for g in pack.gateways
         ]
         approvers = User.objects.filter(
-            controller_id=gate._controller_id,
+            controller_id=gate.controller_id,
             is_active=True,
             role__in=[r.code for r in pack.roles if r.approves_disclosures],
         ).exclude(pk=gate.user.pk)
@@ -673,6 +635,7 @@ def disclosure_package(request: HttpRequest, gate: Gate, disclosure_id: int) -> 
 
 
 class LogFilterForm(GovukForm):
+    # A filter: every field may be left as "any", so none is marked optional.
     recipient = forms.ChoiceField(label="Shared with", required=False)
     outcome = forms.ChoiceField(
         label="Outcome", required=False, choices=[("", "Any"), *list(Outcome.choices)]
@@ -796,11 +759,7 @@ def _pagination(page: Any, query: dict[str, str]) -> dict[str, Any] | None:
 
 
 class ExtractForm(GovukForm):
-    extract = forms.ChoiceField(
-        label="Which return?",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the return to run"},
-    )
+    extract = choice("Which return?", [], required="Choose the return to run")
 
     def __init__(self, pack: Pack, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -842,7 +801,7 @@ def extract_runs(request: HttpRequest, gate: Gate) -> HttpResponse:
             return response
     words = Words(pack)
     # Each return's last run only: the log grows with every run, so not one row per run ever.
-    ran = Disclosure.objects.filter(controller_id=gate._controller_id).exclude(extract="")
+    ran = Disclosure.objects.filter(controller_id=gate.controller_id).exclude(extract="")
     last = ran.values("extract").annotate(last=Max("pk")).values("last")
     runs = {d.extract: d for d in Disclosure.objects.filter(pk__in=last)}
     from safehold.policy.notice.full import item_words

@@ -16,14 +16,14 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from safehold.access.gate import Gate
+from safehold.access.gate import Gate, Refused
 from safehold.access.models import User
 from safehold.access.selectors import role_of
-from safehold.statistics import access, exports, runs
+from safehold.statistics import access, exports, returns, runs
 from safehold.statistics.disclosure import Figure, percentage
-from safehold.statistics.outputs import DIMENSIONS, OUTPUTS, Output
+from safehold.statistics.outputs import DIMENSIONS, OUTPUTS, Output, available
 from safehold.statistics.periods import Quarter
 from safehold.web.cases import with_gate
 from safehold.web.forms import GovukForm, choice
@@ -43,8 +43,10 @@ def statistics(request: HttpRequest, gate: Gate) -> HttpResponse:
     assert isinstance(user, User)
     role = role_of(user)
     allowed = access.decide(gate)
+    pack = gate.policy.pack
+    # Only what the pack records: an indicator whose status the pack has no kind for is left out.
     groups = [
-        (group, list(outputs))
+        (group, [o for o in outputs if available(o, pack)])
         for group, outputs in groupby(OUTPUTS.values(), key=lambda o: o.group)
     ]
     return render(
@@ -102,7 +104,7 @@ def _filters(request: HttpRequest, output: Output, gate: Gate) -> FilterForm:
 
 def _run(request: HttpRequest, gate: Gate, code: str) -> tuple[FilterForm, runs.Result | None]:
     output = OUTPUTS.get(code)
-    if output is None:
+    if output is None or not available(output, gate.policy.pack):
         raise Http404("no such output")
     form = _filters(request, output, gate)
     if not form.is_valid():
@@ -159,6 +161,77 @@ def download(request: HttpRequest, gate: Gate, code: str, fmt: str) -> HttpRespo
     response = HttpResponse(exports.render(result, fmt), content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(result, fmt)}"'
     return response
+
+
+# --- case-level returns ----------------------------------------------------------------------
+
+
+class ReturnForm(GovukForm):
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        codes = sorted({d.code: d.name for d in returns.definitions().values()}.items())
+        self.fields["code"] = choice("Return", codes, required="Choose a return from the list")
+        quarters = _latest().next().back(QUARTERS_OFFERED)[::-1]
+        self.fields["period"] = choice(
+            "Quarter",
+            [(q.code, q.label) for q in quarters],
+            required="Choose a quarter from the list",
+            radios=False,
+        )
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def case_level_returns(request: HttpRequest, gate: Gate) -> HttpResponse:
+    """The case-level returns (versioned definitions, docs/statistics.md): which one is in
+    force for a quarter, and, to a role that may export every category it reads across the
+    controller, the return as CSV; released through `Gate.case_level_return`, one export audit
+    entry per order (a refusal audited too). The page itself shows no one."""
+    definitions = sorted(returns.definitions().values(), key=lambda d: (d.code, d.valid_from))
+    decisions = {d.key: returns.decide(gate, d) for d in definitions}
+    form = ReturnForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            quarter = Quarter.parse(form.cleaned_data["period"])
+            try:
+                definition = returns.find(form.cleaned_data["code"], quarter.end)
+            except LookupError as problem:
+                form.add_error("period", str(problem)[:1].upper() + str(problem)[1:])
+                status = 400
+            else:
+                try:
+                    text = returns.as_csv(gate.case_level_return(definition, quarter))
+                except Refused as refused:
+                    form.add_error(None, f"You cannot release this return: {refused.decision.rule}")
+                    status = 403
+                else:
+                    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+                    name = f"{definition.code}-{definition.version}-{quarter.code}.csv"
+                    response["Content-Disposition"] = f'attachment; filename="{name}"'
+                    return response
+        else:
+            status = 400
+    recipients = {r.code: r.name for r in gate.policy.pack.recipients}
+    return render(
+        request,
+        "web/statistics/returns.html",
+        {
+            "nav_active": "statistics",
+            "definitions": [
+                {
+                    "definition": d,
+                    "recipient": recipients.get(d.recipient, d.recipient.replace("-", " ")),
+                    "decision": decisions[d.key],
+                }
+                for d in definitions
+            ],
+            "may_release": any(decisions.values()),
+            "form": form,
+            "errors": form.error_summary() if form.errors else None,
+        },
+        status=status,
+    )
 
 
 # --- what the template draws --------------------------------------------------------------

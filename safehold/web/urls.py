@@ -9,6 +9,7 @@ from safehold.web import (
     cases,
     dpo,
     edits,
+    events,
     facts,
     find,
     people,
@@ -16,6 +17,7 @@ from safehold.web import (
     rights,
     sharing,
     statistics,
+    statuses,
     views,
 )
 from safehold.web.converters import IdConverter
@@ -60,6 +62,7 @@ urlpatterns = [
     path("team/", cases.team_caseload, name="team-caseload"),
     # Aggregate statistics: a statistics-only role's home (statistics.py).
     path("statistics/", statistics.statistics, name="statistics"),
+    path("statistics/returns/", statistics.case_level_returns, name="statistics-returns"),
     path("statistics/<slug:code>/", statistics.output, name="statistics-output"),
     path("statistics/<slug:code>/<slug:fmt>/", statistics.download, name="statistics-download"),
     path("team/cases/<id:case_id>/allocate/", cases.allocate, name="allocate"),
@@ -80,6 +83,18 @@ urlpatterns = [
     path("people/<id:person_id>/edit/", edits.edit_person, name="person-edit"),
     path("cases/<id:case_id>/close/", edits.close_case, name="case-close"),
     path("cases/<id:case_id>/facts/", facts.case_facts, name="case-facts"),
+    path("cases/<id:case_id>/statuses/", statuses.case_statuses, name="case-statuses"),
+    path(
+        "cases/<id:case_id>/statuses/<slug:kind>/",
+        statuses.record_status,
+        name="case-status-record",
+    ),
+    path(
+        "cases/<id:case_id>/statuses/<slug:kind>/<id:status_id>/edit/",
+        statuses.change_status,
+        name="case-status-change",
+    ),
+    path("cases/<id:case_id>/events/", events.case_events, name="case-events"),
     path("people/<id:person_id>/flags/<id:flag_id>/edit/", edits.edit_flag, name="flag-edit"),
     path(
         "people/<id:person_id>/relationships/<id:relationship_id>/edit/",

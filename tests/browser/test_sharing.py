@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from safehold.sharing.models import Disclosure
+from tests.sharing.conftest import consent_sought, variant
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +33,10 @@ def test_consent_share_and_the_disclosure_log(
     officer = staff("youth-justice-officer", username="casey")
     staff("team-manager", username="morgan")
     dpo = staff("data-protection-officer", username="dana")
-    jordan = browser_world.person(given_name="Jordan", family_name="Whitlock")
-    case = browser_world.case(allocated_to=officer, person=jordan)
+    # A consent asked before sharing with the NHS (a variant of Cambridgeshire's pack).
+    world = variant(browser_world, consent_sought)
+    jordan = world.person(given_name="Jordan", family_name="Whitlock")
+    case = world.case(allocated_to=officer, person=jordan)
 
     signed_in(page, officer)
     page.goto(f"/people/{case.person_id}/")

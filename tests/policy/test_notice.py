@@ -295,3 +295,62 @@ def test_the_floor_and_unrecorded_facts_are_printed(cambridgeshire: Pack) -> Non
     assert regenerated not in " ".join(notice_text(cambridgeshire).split()).replace(
         "Until", "until"
     )
+
+
+@pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
+def test_young_persons_version_says_who_we_tell_under_what_rule(path: Path) -> None:
+    """Each recipient's gateways, items, what is never sent and whether the young person's
+    agreement decides, in their words, from the statements the gate enforces."""
+    from safehold.policy.notice.full import item_words
+    from safehold.sharing.decide import consent_dependence
+
+    pack = load_file(path).pack
+    assert pack is not None
+    text = notice_text(pack, "young-person")
+    section = text[text.index("Who we tell") :]
+    gateways = {g.code: g for g in pack.gateways}
+    words = {
+        "required": "Only if you agree. You can change your mind at any time",
+        "sought": "We ask you first.",
+        "not-needed": "We do not need you to agree to this.",
+    }
+    for recipient in pack.recipients:
+        assert f"\n{recipient.name}\n" in section
+        card = section[section.index(f"\n{recipient.name}\n") :]
+        for share in recipient.shares:
+            assert words[consent_dependence(share, gateways)] in card
+            for item in share.never:
+                assert item_words(item).lower() in card.lower()
+            kinds = {gateways[g].kind for g in share.gateways if g in gateways}
+            if "safeguarding" in kinds:
+                assert "if you or someone else may be in danger" in card
+            if "court-order" in kinds:
+                assert "When a court tells us to" in card
+    for legal in ("Article", "UK GDPR", "Schedule 1", "DPA 2018"):
+        assert legal not in section
+
+
+def test_young_persons_version_prints_a_share_in_time_and_its_items() -> None:
+    import yaml
+
+    from safehold.policy.loader import load_bytes
+
+    path = next(p for p in PACK_FILES if p.stem == "cambridgeshire-yos")
+    data = yaml.safe_load(path.read_text())
+    data.setdefault("events", []).append(
+        {"code": "moved-school", "name": "You move to another school", "of": "person"}
+    )
+    police = next(r for r in data["recipients"] if r["code"] == "police")
+    police["shares"][0].update(
+        when={"after": "moved-school", "within": "30 days"},
+        items=["initials", "year-of-birth"],
+        identifiable="pseudonymised",
+    )
+    loaded = load_bytes(yaml.safe_dump(data, sort_keys=False).encode())
+    assert loaded.pack is not None, loaded.problems
+    text = notice_text(loaded.pack, "young-person")
+    card = text[text.index("\nPolice\n") :]
+    card = card[: card.index("\n\n")]
+    assert "Only: Within 30 days after You move to another school." in card
+    assert "What we tell them: The person's initials and the year of birth." in card
+    assert "Can they tell it is you?: No. They get a code instead of your name" in card

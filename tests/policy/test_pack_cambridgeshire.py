@@ -223,12 +223,15 @@ def test_nhs_with_reasons_explained(pack: Pack):
     (share,) = nhs.shares
     assert conditions(share) == {"professional-judgement"}
     assert share.explained_to_subject
-    # Enforced by the share rules: the family is asked first (a consent the pack marks as
-    # assumed), and going without it needs a reason and a manager's approval.
+    # Enforced by the share rules: the notice says the reasons are explained, not that
+    # agreement is asked, so no consent is waited for and none is offered; the member of
+    # staff states the reasons (a share explained to the person needs one), or shares under
+    # safeguarding, which needs one too.
     assert by_code(pack.commitments, "explain-sharing").enforced_by == "share-decided-and-logged"
-    assert share.gateways == ["your-agreement", "safeguarding"]
-    assert share.consent == "sought" and share.override.approval == "second-person"
-    assert by_code(pack.preferences, "sharing-with-other-services").assumed
+    assert share.gateways == ["better-support", "safeguarding"]
+    assert by_code(pack.gateways, "better-support").kind == "service"
+    assert share.consent is None and share.override is None
+    assert not [p for p in pack.preferences if p.kind == "consent"]
 
 
 def test_business_planning_and_research(pack: Pack):

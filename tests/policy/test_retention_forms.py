@@ -318,7 +318,8 @@ def test_pack_check_warns_on_an_event_of_a_person_with_no_source():
     events = [*EVENTS, {"code": "adopted", "name": "Adopted", "of": "person"}]
     found = warnings_of(pack_text(rule("{for: 10 years, after: adopted}"), events=events))
     assert (
-        len(found) == 1 and "'adopted', an event of a person that Safehold has no way" in found[0]
+        len(found) == 1
+        and "'adopted', an event of a person that retention does not read" in found[0]
     )
     # An event of a service is dated by the DPO on the service dates page: no warning.
     assert warnings_of(pack_text(rule("{for: 3 years, after: contract-ended}"))) == []

@@ -45,9 +45,9 @@ def test_cambridgeshire_rights(cambridgeshire: Pack) -> None:
     assert rights["objection"].reason == (
         "Generally to make a complaint about any aspect of our use of your data."
     )
-    # No purpose rests on consent, but sharing with other services (the NHS) is asked for
-    # first (an assumed consent): that agreement can be withdrawn.
-    assert rights["withdraw-consent"].applies is Applies.LIMITED
+    # No purpose rests on consent, and the notice asks for none (sharing with the NHS is
+    # explained, not asked; docs/adr/0029): there is no consent to withdraw.
+    assert rights["withdraw-consent"].applies is Applies.NO
     automated = rights["automated-decisions"].reason or ""
     assert "do not make decisions about you by automated means" in automated
     assert "logic behind this" in automated

@@ -9,6 +9,7 @@ from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Assessment,
     Case,
+    CaseStatus,
     Change,
     Contact,
     Offence,
@@ -23,7 +24,7 @@ from safehold.records.models import (
 )
 from safehold.retention.models import UnitKind
 from safehold.retention.units import case_file_parts, covered_models, parts_of
-from safehold.sharing.models import ConsentRecord, Disclosure, DisclosureSubject
+from safehold.sharing.models import ConsentRecord, Disclosure, DisclosureSubject, RecordedEvent
 
 
 def test_every_model_of_records_belongs_to_a_unit():
@@ -53,6 +54,8 @@ def test_which_unit_holds_what():
         Disclosure,  # the disclosure log of shares from the case
         DisclosureSubject,  # (under a disclosure; an extract run's are the person's, below)
         PersonFlag,  # a case's own facts; a person's flags (no case) are not in a case file
+        CaseStatus,  # dated statuses on the case (docs/adr/0027)
+        RecordedEvent,  # a case's own events; a person's (no case) are not in a case file
     }
     assert {m for m, kind in covered.items() if kind == UnitKind.NON_CASE_FILE} == {
         Relationship,
@@ -60,6 +63,7 @@ def test_which_unit_holds_what():
     }
     assert [p.model for p in parts_of(UnitKind.NON_CASE_FILE)] == [
         PersonFlag,
+        RecordedEvent,
         Relationship,
         ConsentRecord,
         DisclosureSubject,

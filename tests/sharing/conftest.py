@@ -56,3 +56,38 @@ def given(
 def allocated(world: World, role: str = "youth-justice-officer", **case: Any) -> tuple[User, Any]:
     user = world.staff(role)
     return user, world.case(allocated_to=user, **case)
+
+
+def consent_sought(data: dict[str, Any]) -> None:
+    """A Cambridgeshire pack in which sharing with the NHS waits for the family's agreement,
+    and going without it is an override a second person approves: the vocabulary the shipped
+    pack no longer uses (its notice says the reasons are explained, not that agreement is
+    asked), kept under test."""
+    data["gateways"].append({"code": "your-agreement", "name": "Your agreement", "kind": "consent"})
+    nhs = next(r for r in data["recipients"] if r["code"] == "nhs")
+    nhs["shares"][0].update(
+        gateways=["your-agreement", "safeguarding"],
+        consent="sought",
+        override={"approval": "second-person"},
+        explained_to_subject=False,
+    )
+    data["preferences"].append(
+        {
+            "code": "sharing-with-other-services",
+            "name": "Agreeing to share information with other services, such as the NHS",
+            "kind": "consent",
+            "statement": "We ask you before we share information with other services.",
+            "given_by": ["young-person", "family-member"],
+            "ask": "your case manager",
+            "allows": {
+                "categories": ["*"],
+                "recipients": ["nhs"],
+                "purposes": ["statutory-youth-justice"],
+            },
+        }
+    )
+
+
+@pytest.fixture
+def sought(cambridgeshire: World) -> World:
+    return variant(cambridgeshire, consent_sought)

@@ -19,7 +19,7 @@ from safehold.sharing import extracts
 from safehold.sharing.models import Disclosure, DisclosureSubject
 from safehold.sharing.pseudonyms import pseudonym
 from tests.access.conftest import World
-from tests.sharing.conftest import allocated, given, variant
+from tests.sharing.conftest import allocated, consent_sought, given, variant
 
 pytestmark = pytest.mark.django_db
 CODE = "planning-research-return"
@@ -90,6 +90,7 @@ def test_pseudonyms_are_stable_per_recipient_and_keyed(
 
 def test_a_withdrawal_removes_the_person_from_the_next_run(cambridgeshire: World) -> None:
     def consented(data: dict[str, Any]) -> None:
+        consent_sought(data)
         data["extracts"][0]["consent"] = ["sharing-with-other-services"]
 
     world = variant(cambridgeshire, consented)
@@ -128,8 +129,8 @@ def test_an_extract_the_pack_does_not_allow_is_refused_and_logged(cambridgeshire
     assert AuditEvent.objects.filter(action="refuse", record_id=refused.pk).exists()
 
 
-def test_the_share_command(cambridgeshire: World, tmp_path: Path) -> None:
-    user, case = allocated(cambridgeshire)
+def test_the_share_command(sought: World, tmp_path: Path) -> None:
+    user, case = allocated(sought)
     out = io.StringIO()
     call_command(
         "share",
@@ -155,3 +156,31 @@ def test_the_share_command(cambridgeshire: World, tmp_path: Path) -> None:
     assert target.read_text().startswith("pseudonym,year-of-birth")
     with pytest.raises(CommandError, match="no loaded pack has an extract 'nope'"):
         call_command("share", "extract", "nope")
+
+
+def test_an_extracts_derived_items_read_from_the_row_as_value_of_says() -> None:
+    """The row getters for derived items give exactly what `items.value_of` gives."""
+    from datetime import date as date_
+
+    from safehold.policy.schema import DERIVED_ITEMS
+    from safehold.sharing.items import value_of
+
+    today = date_(2026, 11, 26)
+    people = [
+        {
+            "given_name": "Ada",
+            "family_name": "Lovel",
+            "date_of_birth": date_(2009, 2, 28),
+            "postcode": "cb1 1aa",
+            "sex": "female",
+        },
+        {"given_name": "", "family_name": "", "date_of_birth": None, "postcode": "", "sex": ""},
+    ]
+    for item, (_, sources) in DERIVED_ITEMS.items():
+        names = [f.split(".", 1)[1] for f in sources]
+        at = {f"person__{n}": i for i, n in enumerate(names)}
+        get = extracts._getter(item, at, today)
+        for person in people:
+            row = tuple(person[n] for n in names)
+            expected = value_of(item, extracts._Row(person), today)
+            assert get(row) == expected, (item, person)

@@ -23,8 +23,8 @@ def last_audit() -> AuditEvent:
     return AuditEvent.objects.order_by("-seq").first()  # type: ignore[return-value]
 
 
-def test_a_share_outside_the_pack_is_refused(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
+def test_a_share_outside_the_pack_is_refused(sought: World) -> None:
+    user, case = allocated(sought)
     gate = Gate(user)
     with pytest.raises(RefusedShare) as refused:
         gate.share(case.pk, ShareOrder("tabloid-press", "statutory-youth-justice", "safeguarding"))
@@ -37,8 +37,8 @@ def test_a_share_outside_the_pack_is_refused(cambridgeshire: World) -> None:
     assert Disclosure.objects.filter(outcome="refused").count() == 3
 
 
-def test_a_refused_share_is_logged_with_its_reason(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
+def test_a_refused_share_is_logged_with_its_reason(sought: World) -> None:
+    user, case = allocated(sought)
     order = ShareOrder("nhs", "statutory-youth-justice", "your-agreement", records=("person",))
     with pytest.raises(RefusedShare):
         Gate(user).share(case.pk, order)
@@ -114,9 +114,9 @@ def test_a_withdrawal_stops_the_next_share(luton: World) -> None:
         gate.share(case.pk, order)
 
 
-def test_override_needs_a_reason_and_a_second_person(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
-    manager = cambridgeshire.staff("team-manager")
+def test_override_needs_a_reason_and_a_second_person(sought: World) -> None:
+    user, case = allocated(sought)
+    manager = sought.staff("team-manager")
     gate = Gate(user)
 
     def order(**more: Any) -> ShareOrder:
@@ -284,3 +284,21 @@ def test_a_child_under_16_decides_only_when_assessed(luton: World) -> None:
         "consentrecord",
         record.pk,
     )
+
+
+def test_a_share_whose_reasons_are_explained_needs_them_stated(cambridgeshire: World) -> None:
+    """Cambridgeshire's notice: the reasons for sharing with other services "will be
+    explained to you": no agreement is waited for, and the reasons are recorded."""
+    user, case = allocated(cambridgeshire)
+    gate = Gate(user)
+    order = ShareOrder("nhs", "statutory-youth-justice", "better-support", records=("person",))
+    with pytest.raises(RefusedShare, match="needs a reason of 10 characters or more"):
+        gate.share(case.pk, order)
+    reason = "To arrange a health assessment the family asked about"
+    shared = gate.share(
+        case.pk,
+        ShareOrder(
+            "nhs", "statutory-youth-justice", "better-support", records=("person",), reason=reason
+        ),
+    )
+    assert shared.consent_status == "not-needed" and shared.reason == reason

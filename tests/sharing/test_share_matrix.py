@@ -169,8 +169,9 @@ def _one_share(
         if not ({category_of[f] for f in going} & held):
             return False
     # A reason is given only in the 'overridden' state (with an approver); without it,
-    # safeguarding never goes.
-    return not (gateway.kind == "safeguarding" and c.state != "overridden")
+    # safeguarding never goes, nor a share whose reasons are to be explained to the person.
+    needs_reason = gateway.kind == "safeguarding" or share.explained_to_subject
+    return not (needs_reason and c.state != "overridden")
 
 
 def _sources(item: str) -> tuple[str, ...]:

@@ -16,7 +16,17 @@ from tests.statistics.test_runs import Q3, with_statistics
 
 @pytest.fixture
 def world(cambridgeshire: World) -> World:
-    return with_statistics(cambridgeshire, {"suppression": {"threshold": 1, "secondary": False}})
+    return with_statistics(
+        cambridgeshire,
+        {
+            "suppression": {"threshold": 1, "secondary": False},
+            # The pack says which of its flags mean which link (as the shipped pack does).
+            "wider_services": [
+                {"link": "looked-after", "flags": ["looked-after"]},
+                {"link": "child-protection-plan", "flags": ["child-protection-plan"]},
+            ],
+        },
+    )
 
 
 def order(

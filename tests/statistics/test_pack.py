@@ -73,3 +73,17 @@ def test_the_notice_prints_the_promise_and_the_report_enforces_it() -> None:
     assert report["statistics:suppression"].status == "enforced"
     assert report["statistics:opt-out:national-data-opt-out"].status == "enforced"
     assert DEFAULT.threshold == 10
+
+
+def test_the_notice_names_the_dated_statuses_and_the_report_enforces_each() -> None:
+    cambs = load_pack("cambridgeshire-yos").pack
+    leics = load_pack("leicestershire-cfws").pack
+    assert cambs is not None and leics is not None
+    words = " ".join(getattr(b, "text", "") for b in statistics_blocks(cambs))
+    assert "accommodation" in words and "on the day their order" in words
+    early = " ".join(getattr(b, "text", "") for b in statistics_blocks(leics))
+    assert "secure housing" in early and "outcomes achieved" in early
+    for pack in (cambs, leics):
+        report = {s.id: s for s in conformance(pack).statements}
+        for kind in pack.statuses:
+            assert report[f"status:{kind.code}"].status == "enforced", kind.code

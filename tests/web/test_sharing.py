@@ -14,10 +14,16 @@ from safehold.access.gate.sharing import ShareOrder
 from safehold.audit.models import AuditEvent
 from safehold.sharing.models import ConsentRecord, Disclosure
 from tests.access.conftest import World
-from tests.sharing.conftest import allocated, given
+from tests.sharing.conftest import allocated, consent_sought, given, variant
 from tests.web.conftest import make_verified_client
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def consenting(cambridgeshire: World) -> World:
+    """Cambridgeshire with a consent asked before sharing with the NHS (a variant)."""
+    return variant(cambridgeshire, consent_sought)
 
 
 def _date(prefix: str, d: date) -> dict[str, str]:
@@ -28,8 +34,8 @@ def _date(prefix: str, d: date) -> dict[str, str]:
     }
 
 
-def test_record_and_withdraw_a_consent(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
+def test_record_and_withdraw_a_consent(consenting: World) -> None:
+    user, case = allocated(consenting)
     client = make_verified_client(user)
     page = client.get(f"/people/{case.person_id}/consents/new/")
     assert page.status_code == 200
@@ -64,9 +70,9 @@ def test_record_and_withdraw_a_consent(cambridgeshire: World) -> None:
     assert AuditEvent.objects.filter(record_type="consentrecord", action="create").count() == 2
 
 
-def test_share_from_a_case_explains_before_sending(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
-    manager = cambridgeshire.staff("team-manager")
+def test_share_from_a_case_explains_before_sending(consenting: World) -> None:
+    user, case = allocated(consenting)
+    manager = consenting.staff("team-manager")
     client = make_verified_client(user)
     url = f"/cases/{case.pk}/share/"
     assert client.get(url).status_code == 200
@@ -101,8 +107,8 @@ def test_share_from_a_case_explains_before_sending(cambridgeshire: World) -> Non
     assert "Shared with" in person and "Other services such as the NHS" in person
 
 
-def test_a_refused_share_is_shown_and_logged(cambridgeshire: World) -> None:
-    user, case = allocated(cambridgeshire)
+def test_a_refused_share_is_shown_and_logged(consenting: World) -> None:
+    user, case = allocated(consenting)
     client = make_verified_client(user)
     refused = client.post(
         f"/cases/{case.pk}/share/",
@@ -120,12 +126,12 @@ def test_a_refused_share_is_shown_and_logged(cambridgeshire: World) -> None:
     assert Disclosure.objects.get().outcome == "refused"
 
 
-def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num_queries) -> None:
-    user, case = allocated(cambridgeshire)
+def test_dpo_disclosure_log_filters(consenting: World, django_assert_max_num_queries) -> None:
+    user, case = allocated(consenting)
     gate = Gate(user)
     for n in range(3):
-        other = cambridgeshire.case(
-            allocated_to=user, person=cambridgeshire.person(family_name=f"Person{n}")
+        other = consenting.case(
+            allocated_to=user, person=consenting.person(family_name=f"Person{n}")
         )
         gate.share(
             other.pk,
@@ -133,7 +139,7 @@ def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num
         )
     gate.record_consent(case.person_id, given("sharing-with-other-services"))
     gate.share(case.pk, ShareOrder("nhs", "statutory-youth-justice", "your-agreement"))
-    dpo = cambridgeshire.staff("data-protection-officer")
+    dpo = consenting.staff("data-protection-officer")
     client = make_verified_client(dpo)
     with django_assert_max_num_queries(30):
         page = client.get("/data-protection/disclosures/")
@@ -150,9 +156,9 @@ def test_dpo_disclosure_log_filters(cambridgeshire: World, django_assert_max_num
     assert make_verified_client(user).get("/data-protection/disclosures/").status_code == 403
 
 
-def test_dpo_runs_a_regular_return(cambridgeshire: World) -> None:
-    user, _case = allocated(cambridgeshire)
-    dpo = cambridgeshire.staff("data-protection-officer")
+def test_dpo_runs_a_regular_return(consenting: World) -> None:
+    user, _case = allocated(consenting)
+    dpo = consenting.staff("data-protection-officer")
     client = make_verified_client(dpo)
     page = client.get("/data-protection/extracts/").content.decode()
     assert "Business planning and research return" in page and "Never run" in page

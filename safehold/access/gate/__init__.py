@@ -18,6 +18,7 @@ puts them in; every decision names the rule that made it and is written to the a
 - `parts`      a person's flags and relationships, a plan's actions, a case's facts
 - `sharing`    sharing with recipients (decided by `sharing.decide`), the disclosure log; and
   `consenting`, consents, objections and preferences recorded and withdrawn (docs/adr/0020)
+- `statuses`   dated statuses on a case, kind by kind by their category (docs/adr/0027)
 - `aggregating` statistics: aggregate outputs and case-level returns (docs/adr/0022)
 - `values`     what the gate hands back (`Shown`, `ShownCase`, `Withheld`, ...) and `Refused`
 """
@@ -29,8 +30,9 @@ from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
 from safehold.access.gate.naming import Named, Names, Naming
-from safehold.access.gate.parts import Fact, Parts
+from safehold.access.gate.parts import EventDate, Fact, Parts
 from safehold.access.gate.sharing import RefusedShare, ShareOrder, Sharing
+from safehold.access.gate.statuses import Statuses, StatusHistory, StatusRow
 from safehold.access.gate.values import (
     BREAK_GLASS_MINUTES,
     DUE_PARTS,
@@ -61,7 +63,9 @@ from safehold.access.gate.values import (
 from safehold.access.gate.writing import Writing
 
 
-class Gate(Writing, Exporting, BreakingGlass, Finding, Sharing, Aggregating, Naming, Parts):
+class Gate(
+    Writing, Exporting, BreakingGlass, Finding, Sharing, Aggregating, Naming, Parts, Statuses
+):
     """The gate for one member of staff, for one request or job."""
 
 
@@ -76,6 +80,7 @@ __all__ = [
     "RELATED_FIELDS",
     "Due",
     "Duplicates",
+    "EventDate",
     "Fact",
     "FoundPeople",
     "Gate",
@@ -95,6 +100,8 @@ __all__ = [
     "ShownPerson",
     "ShownRecord",
     "Stale",
+    "StatusHistory",
+    "StatusRow",
     "Withheld",
     "staff_name",
 ]

@@ -143,6 +143,22 @@ class Deciding:
             qs = qs.filter(restricted=False, person__restricted=False)
         return qs
 
+    def visible_case(self, case_id: int) -> Case | None:
+        """One case with its person, if this member of staff may see it at all, with its
+        `gate_distance`: what `cases().select_related("person").filter(pk=...)` answers, decided
+        in Python on the one row (`_distance_of_new` is the CASE expression's twin), so a
+        single-case verb does not build and compile the expression for one row."""
+        case = Case.objects.select_related("person").filter(pk=case_id).first()
+        if case is None:
+            return None
+        distance = self._distance_of_new(case)
+        widest = self.policy.widest(self.role, "read")
+        visible = (widest != Distance.NONE and distance <= widest) or case.pk in self.glass_reasons
+        if not visible or (not self.is_dpo and (case.restricted or case.person.restricted)):
+            return None
+        case.gate_distance = int(distance)  # type: ignore[attr-defined]
+        return case
+
     def _why_not(self, case_id: int) -> Decision:
         """Why this member of staff may not read a case, saying no more than they may know.
 
@@ -265,9 +281,14 @@ class Deciding:
         return self.policy.decide(self.role, "read", category, distance)
 
     @property
-    def _controller_id(self) -> int:
+    def controller_id(self) -> int:
+        """The controller this gate works for: every record it reaches is theirs."""
         assert self.user.controller_id is not None  # __init__ refuses staff without one
         return self.user.controller_id
+
+    @property
+    def _controller_id(self) -> int:
+        return self.controller_id
 
     @property
     def _pack_version_id(self) -> int:

@@ -5,12 +5,14 @@ audited as a read, as `Gate.record` does for the records of a case.
 
 A fact about a case (`PersonFlag` with `case`) is recorded as holding, as known not to hold,
 or not at all (unknown, docs/adr/0016); `case_facts` shows each of the pack's flags in one of
-those three states for one case, and is audited as a list.
+those three states for one case, and is audited as a list. `case_events` does the same for
+the dates of the events the pack declares for a person or a case (`sharing.RecordedEvent`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Q
 
@@ -18,6 +20,7 @@ from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import Shown, ShownCase, Withheld
 from safehold.audit.models import Action
 from safehold.records.models import PersonFlag, PlanAction, Relationship
+from safehold.sharing.models import RecordedEvent
 
 MODELS = {"personflag": PersonFlag, "relationship": Relationship, "planaction": PlanAction}
 
@@ -44,6 +47,19 @@ class Fact:
     pk: int | None
     version: int | None
     person: bool | None  # the person's own flag, recorded as holding (True) or not (False)
+
+
+@dataclass(frozen=True)
+class EventDate:
+    """One of the pack's events of a person or a case, for one case: the date recorded (None:
+    not recorded), with the row's id and version for a checked change."""
+
+    code: str
+    name: str
+    of: str  # person or case
+    on: date | None
+    pk: int | None
+    version: int | None
 
 
 class Parts(Reading):
@@ -118,3 +134,46 @@ class Parts(Reading):
             record="personflag",
         )
         return facts
+
+    def case_events(self, shown: ShownCase) -> list[EventDate] | Withheld:
+        """Each event the pack declares of a person or a case, with its date as recorded for
+        this case and its person (one query), or Withheld with the rule where the role may not
+        read them at this case's distance; audited as a list."""
+        declared = [e for e in self.policy.pack.events if e.of in ("person", "case")]
+        if not declared:
+            return []  # nothing to record, nothing read
+        distance = self._reading_distance(shown)
+        redaction = dict(self._redaction("recordedevent", distance, "read").fields)
+        withheld = redaction.get("event") or redaction.get("on")
+        if withheld is not None:
+            return withheld
+        rows = list(
+            RecordedEvent.objects.for_case(shown.person_id, shown.case_id)
+            .filter(event__in=[e.code for e in declared])
+            .order_by("pk")
+        )
+        # A person's event is one row for all their cases; a case's, one row on the case.
+        found = {(r.case_id is None, r.event): r for r in rows}
+        events = []
+        for event in declared:
+            row = found.get((event.of == "person", event.code))
+            events.append(
+                EventDate(
+                    event.code,
+                    event.name,
+                    event.of,
+                    None if row is None else row.on,
+                    None if row is None else row.pk,
+                    None if row is None else row.version,
+                )
+            )
+        if rows:
+            shown_rows = [self.show("recordedevent", r, distance) for r in rows]
+            self._audit(
+                Action.LIST,
+                [(s, s.categories) for s in shown_rows],
+                case_id=shown.case_id,
+                person_id=shown.person_id,
+                record="recordedevent",
+            )
+        return events

@@ -96,7 +96,7 @@ def _case(gate: Gate, case_id: int) -> Case:
     """The case, if this member of staff may see it at all (refused and audited as a read
     otherwise, saying no more than a read would)."""
 
-    case = gate.cases().select_related("person").filter(pk=case_id).first()
+    case = gate.visible_case(case_id)
     if case is None:
         decision = gate._why_not(case_id)
         gate._refuse(decision, case_id=case_id, record="disclosure")
@@ -129,6 +129,8 @@ def _facts(
     ends = Outcome.objects.filter(case_id=case.pk).values_list("ends_on", flat=True)
     events["order-ended"] = max((e for e in ends if e), default=None)
     events.update(sharing_selectors.service_dates(case.controller_id, case.service))
+    # The pack's own events of the person and this case, as recorded (one query).
+    events.update(sharing_selectors.recorded_events(case.person_id, case.pk, gate.policy.pack))
     return person, Facts(events, frozenset(held), frozenset(pack_flags - known))
 
 

@@ -466,6 +466,7 @@ def statistics_blocks(pack: Pack) -> list[Block]:
             "many people, never about one. " + from_schema(pack.statistics.suppression).describe()
         ),
     ]
+    blocks += status_blocks(pack)
     names = {p.code: p.name for p in pack.preferences}
     for opt_out in pack.statistics.opt_outs:
         covered = "all our statistics" if "*" in opt_out.outputs else "the statistics it covers"
@@ -473,6 +474,32 @@ def statistics_blocks(pack: Pack) -> list[Block]:
             Para(
                 f"If you have chosen the {names.get(opt_out.preference, opt_out.preference)}, "
                 f"you are left out of {covered}."
+            )
+        )
+    return blocks
+
+
+def status_blocks(pack: Pack) -> list[Block]:
+    """The dated statuses the pack records for statistics: which, and what is counted."""
+    measured = [k for k in pack.statuses if k.indicator]
+    areas = [k for k in pack.statuses if k.outcome_area]
+    blocks: list[Block] = []
+    if measured:
+        names = join_words([k.name.lower() for k in measured])
+        blocks.append(
+            Para(
+                f"We record, with the dates they began and ended, a young person's {names}. "
+                "The figures we send the Youth Justice Board count each child's position on "
+                "the day their order or out-of-court disposal ended, as totals."
+            )
+        )
+    if areas:
+        names = join_words([k.name.lower() for k in areas])
+        blocks.append(
+            Para(
+                f"For early help, we record with dates the needs a family has in these areas: "
+                f"{names}. The figures we report count the needs identified at the start and "
+                "the outcomes achieved by the end, as totals."
             )
         )
     return blocks

@@ -5,7 +5,16 @@ the young person.
 from __future__ import annotations
 
 from safehold.policy.law import Applies
-from safehold.policy.notice.document import Block, Bullets, Facts, Para, Section, Span, date_words
+from safehold.policy.notice.document import (
+    Block,
+    Bullets,
+    Fact,
+    Facts,
+    Para,
+    Section,
+    Span,
+    date_words,
+)
 from safehold.policy.notice.full import (
     annex_blocks,
     commitments,
@@ -23,7 +32,11 @@ from safehold.policy.notice.words import (
 from safehold.policy.rights import derive_rights
 from safehold.policy.schema import (
     Contact,
+    Gateway,
+    GatewayKind,
     Pack,
+    Recipient,
+    Share,
 )
 from safehold.policy.wording import (
     describe_action,
@@ -99,28 +112,147 @@ def _yp_why(ix: NoticeIndex) -> list[Block]:
     return [Bullets(items, intro="We use it:")]
 
 
+# Each kind of legal gateway in a young person's words (the full notice names the law).
+_YP_GATEWAY = {
+    GatewayKind.CONSENT: "if you agree",
+    GatewayKind.LAW: "because a law says we can or must",
+    GatewayKind.COURT_ORDER: "when a court tells us to",
+    GatewayKind.SAFEGUARDING: "without asking you, if you or someone else may be in danger",
+    GatewayKind.SERVICE: "because it is part of the help we give you",
+}
+
+
+def _yp_gateway(ix: NoticeIndex, gateway: Gateway) -> str:
+    words = _YP_GATEWAY[gateway.kind]
+    if gateway.kind == GatewayKind.LAW and gateway.legislation:
+        # An Act's title, never an article: the young person's version names no provisions.
+        words += f" (the {join_words(ix.legislation_titles(gateway.legislation))})"
+    return words
+
+
+def _yp_consent(ix: NoticeIndex, share: Share, gateways: dict[str, Gateway]) -> str:
+    """Whether the young person's agreement decides, from the rule the gate applies
+    (`safehold.sharing.decide.consent_dependence`): without it, only under the share's other
+    gateways, each in words."""
+    from safehold.sharing.decide import consent_dependence
+
+    dependence = consent_dependence(share, gateways)
+    if dependence == "required":
+        return "Only if you agree. You can change your mind at any time, and then we stop."
+    if dependence == "sought":
+        others = [
+            gateways[g]
+            for g in share.gateways
+            if g in gateways and gateways[g].kind != GatewayKind.CONSENT
+        ]
+        text = "We ask you first."
+        if others:
+            text += " If you say no, we only tell them " + join_words(
+                (_yp_gateway(ix, g) for g in others), "or"
+            )
+        if any(g.kind == GatewayKind.SAFEGUARDING for g in others):
+            approval = share.override is not None and share.override.approval == "second-person"
+            text += ", and we write down why" + (
+                ", and a manager must say yes too" if approval else ""
+            )
+        return text.rstrip(".") + "."
+    return "We do not need you to agree to this."
+
+
+def _yp_share_rows(ix: NoticeIndex, share: Share, number: int | None) -> list[Fact]:
+    """One share of a recipient in the young person's words: when, why we are allowed to,
+    what goes (and never goes), whether they can tell it is you, and whether you decide."""
+    from safehold.policy.notice.full import _when_words, item_words
+
+    suffix = f" ({number})" if number else ""
+    gateways = {g.code: g for g in ix.pack.gateways}
+    rows: list[Fact] = []
+    when = describe_conditions(share.conditions) if share.conditions else "sometimes"
+    rows.append(Fact(f"When{suffix}", [Span(sentence(when))]))
+    named = [gateways[g] for g in share.gateways if g in gateways]
+    if named:
+        rows.append(
+            Fact(
+                f"Why we are allowed to{suffix}",
+                [Span(sentence(_yp_gateway(ix, g))) for g in named],
+            )
+        )
+    if share.items:
+        what = join_words(item_words(i) for i in share.items)
+    else:
+        what = join_words(ix.category_names(share.categories, plain=True))
+    rows.append(Fact(f"What we tell them{suffix}", [Span(sentence(what))]))
+    if share.never:
+        rows.append(
+            Fact(
+                f"What we never tell them{suffix}",
+                [Span(sentence(join_words(item_words(i) for i in share.never)))],
+            )
+        )
+    if share.when is not None:
+        rows.append(
+            Fact(f"Only{suffix}", [Span(sentence(share.when.statement or _when_words(ix, share)))])
+        )
+    if share.identifiable == "anonymised":
+        rows.append(Fact(f"Can they tell it is you?{suffix}", [Span("No.")]))
+    elif share.identifiable == "pseudonymised":
+        rows.append(
+            Fact(
+                f"Can they tell it is you?{suffix}",
+                [Span("No. They get a code instead of your name, and cannot turn it back.")],
+            )
+        )
+    decide = [Span(_yp_consent(ix, share, gateways))]
+    if share.explained_to_subject:
+        decide.append(Span("We will tell you why we are sharing it."))
+    rows.append(Fact(f"Do you have to agree?{suffix}", decide))
+    return rows
+
+
+def _yp_recipient(ix: NoticeIndex, recipient: Recipient) -> Facts:
+    numbered = len(recipient.shares) > 1
+    rows: list[Fact] = []
+    for number, share in enumerate(recipient.shares, 1):
+        rows += _yp_share_rows(ix, share, number if numbered else None)
+    # The objections and preferences the gate applies to this recipient (as
+    # `SharePolicy.withholding` picks them), for any purpose it shares for.
+    purposes = {p for s in recipient.shares for p in s.purposes}
+    say_no = [
+        p.name
+        for p in ix.pack.preferences
+        if p.kind != "consent"
+        and p.withholds is not None
+        and (not p.withholds.recipients or recipient.code in p.withholds.recipients)
+        and (
+            not p.withholds.purposes
+            or not purposes
+            or any(not s.purposes for s in recipient.shares)
+            or purposes & set(p.withholds.purposes)
+        )
+    ]
+    lines = []
+    if recipient.can_object:
+        lines.append(
+            Span("You can say no to this. We stop unless the law or a court says we must.")
+        )
+    lines += [Span(f"You can ask for this: {lower_first(n)}.") for n in say_no]
+    if lines:
+        rows.append(Fact("Saying no", lines))
+    return Facts(rows, title=recipient.name)
+
+
 def _yp_sharing(ix: NoticeIndex) -> list[Block]:
     pack = ix.pack
-    items = []
-    for recipient in pack.recipients:
-        when = join_words(
-            dict.fromkeys(
-                describe_conditions(s.conditions) if s.conditions else "sometimes"
-                for s in recipient.shares
-            ),
-            "or",
-        )
-        text = f"{recipient.name}: {when or 'sometimes'}."
-        if any(s.identifiable == "anonymised" for s in recipient.shares):
-            text += " They cannot tell who you are from it."
-        if any(s.explained_to_subject for s in recipient.shares) and "explain" not in when:
-            text += " We will tell you why."
-        if recipient.can_object:
-            text += " You can say no to this."
-        items.append(Span(text))
     blocks: list[Block] = []
-    if items:
-        blocks.append(Bullets(items, intro="We may tell:"))
+    if pack.recipients:
+        blocks.append(
+            Para(
+                "These are the people and places we may tell about you, and the rules we "
+                "follow. Our computer system checks these rules each time, and keeps a list of "
+                "everything we share."
+            )
+        )
+        blocks += [_yp_recipient(ix, r) for r in pack.recipients]
     else:
         blocks.append(Para("This notice does not list anyone we share information with."))
     blocks.append(Para(outside_uk_statement(pack)))

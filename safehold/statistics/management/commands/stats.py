@@ -45,9 +45,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["command"] == "list":
             for output in OUTPUTS.values():
+                needs = (
+                    f" Needs a status with `indicator: {output.indicator}` in the pack."
+                    if output.indicator
+                    else " Needs statuses with `outcome_area` in the pack."
+                    if output.areas
+                    else ""
+                )
                 self.stdout.write(
                     f"{output.code}: {output.title} ({output.group}). {output.description} "
-                    f"Breakdowns: {', '.join(output.dimensions)}."
+                    f"Breakdowns: {', '.join(output.dimensions)}.{needs}"
                 )
             return
         try:

@@ -353,6 +353,21 @@ class Purpose(Strict):
         False,
         description="Processing under DPA 2018 Part 3: consultation and disclosure are logged.",
     )
+    objectable: bool = Field(
+        False,
+        description=(
+            "The person may object to this processing (UK GDPR Article 21(1): processing for a "
+            "public task or legitimate interests): an objection stops it for them, through the "
+            "gate, until the DPO decides it."
+        ),
+    )
+    direct_marketing: bool = Field(
+        False,
+        description=(
+            "This processing is direct marketing: objectable, and an objection stops it at "
+            "once and for good (UK GDPR Article 21(2) and (3)); nothing overrides it."
+        ),
+    )
     legislation: list[Code] = []
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
     assumed: Text | dict[PurposeFact, Text] | None = Field(

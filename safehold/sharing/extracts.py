@@ -141,6 +141,16 @@ def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> 
             people = people.filter(Exists(in_force))
         else:
             people = people.exclude(Exists(in_force))
+    # An objection in force to the extract's purpose (Article 21) leaves the person out,
+    # unless the law or a court requires the return (that processing is not objectable).
+    from safehold.policy.schema import GatewayKind
+    from safehold.rights import objections
+
+    gateway = next((g for g in pack.gateways if g.code == extract.gateway), None)
+    required = gateway is not None and gateway.kind in (GatewayKind.LAW, GatewayKind.COURT_ORDER)
+    stopped = objections.stopped(pack, extract.purpose, person_ref="pk")
+    if stopped is not None and not required:
+        people = people.exclude(stopped)
     return people
 
 

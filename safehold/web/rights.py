@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ from safehold.policy.law import RIGHTS
 from safehold.records.search import person_reference
 from safehold.records.validation import as_id
 from safehold.retention.services import manages_policy
-from safehold.rights import clock, reads, selectors, services
+from safehold.rights import clock, objections, reads, selectors, services
 from safehold.rights.models import (
     Channel,
     Ground,
@@ -199,13 +200,27 @@ class NewRequestForm(PicksFound):
         required="Select where the identity check is",
     )
     identity_note = long_text("What was checked", rows=2)
+    objected = forms.MultipleChoiceField(
+        label="For an objection: what do they object to?",
+        required=False,
+        choices=[],
+        help_text="What the notice says can be objected to. None chosen: all of it.",
+    )
 
     def __init__(
-        self, *args: Any, controller_id: int, found: list[picking.Found], **kwargs: Any
+        self,
+        *args: Any,
+        controller_id: int,
+        found: list[picking.Found],
+        objectable: list[tuple[str, str]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.controller_id = controller_id
         self.offer("person", found)
+        objected = self.fields["objected"]
+        assert isinstance(objected, forms.MultipleChoiceField)
+        objected.choices = objectable
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -242,10 +257,13 @@ def new_request(request: HttpRequest) -> HttpResponse:
         q = person_reference(person_id) if person_id else ""
         initial["person"] = f"person:{person_id}"
     found = picking.found(gate, q)
+    pack = gate.policy.pack
+    objectable = [(code, p.name) for code, p in objections.objectable(pack).items()]
     form = NewRequestForm(
         request.POST if request.method == "POST" else None,
         controller_id=user.controller_id,
         found=found,
+        objectable=objectable,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -263,13 +281,24 @@ def new_request(request: HttpRequest) -> HttpResponse:
             asked=data["asked"],
             identity=data["identity"],
             identity_note=data["identity_note"],
+            objected=tuple(data["objected"]) if data["kind"] == "objection" else (),
         )
         messages.success(request, f"Request {made.reference} recorded: due {made.due_on:%-d %B %Y}")
         return redirect("web:rights-request", request_id=made.pk)
     return render(
         request,
         "web/rights/new.html",
-        {"form": form, "q": q, "searched": bool(q), "found": found, **_page(request, "new")},
+        {
+            "form": form,
+            "q": q,
+            "searched": bool(q),
+            "found": found,
+            "objected_items": [
+                {"value": code, "text": name, "checked": code in (form["objected"].value() or [])}
+                for code, name in objectable
+            ],
+            **_page(request, "new"),
+        },
     )
 
 
@@ -303,6 +332,7 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
             "state": _state(found, today) if found.status == RequestStatus.OPEN else None,
             "pauses": pauses,
             "steps": list(found.steps.select_related("by")),
+            "objected": list(found.objections.order_by("pk")) if found.kind == "objection" else [],
             "refusal_words": dict(RefusalGround.choices).get(found.refusal_ground, ""),
             "is_open": found.status == RequestStatus.OPEN,
             "paused": bool(pauses and pauses[-1].ended_on is None),

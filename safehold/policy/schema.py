@@ -252,6 +252,16 @@ class DataCategory(Strict):
             "'schools', 'you'."
         ),
     )
+    provided: Literal["provided", "observed"] | None = Field(
+        None,
+        description=(
+            "For data portability (UK GDPR Article 20): 'provided' where the person gives us "
+            "this information themselves (their details, what they fill in), 'observed' where "
+            "it is recorded from their use of the service (ICO guidance counts both); unset "
+            "where it is what we or others record or infer (assessments, notes, reports), "
+            "which is not ported."
+        ),
+    )
 
 
 class Flag(Strict):

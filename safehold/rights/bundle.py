@@ -56,6 +56,9 @@ class Value:
     label: str
     text: str
     free_text: bool = False
+    # The value as data (an ISO date, a code), for the machine-readable copy (portability);
+    # None where only the words are kept.
+    data: Any = None
 
 
 @dataclass
@@ -158,8 +161,24 @@ def _entry(shown: Shown, title: str) -> Entry:
         text = words(value, _choices(shown.record, name))
         if not text:
             continue
-        values.append(Value(name, _label(shown.record, name), text, _is_text(shown.record, name)))
+        values.append(
+            Value(
+                name,
+                _label(shown.record, name),
+                text,
+                _is_text(shown.record, name),
+                _data(value),
+            )
+        )
     return Entry(f"{shown.record}:{shown.pk}", title, values)
+
+
+def _data(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
 
 
 def _person_name(values: dict[str, Any]) -> str:
@@ -353,10 +372,10 @@ def _consents(records: Sequence[Any], pack: Pack) -> Section:
         title = preference.name if preference else r.preference
         values = [
             Value("kind", "What kind", str(r.kind).replace("-", " ").capitalize()),
-            Value("state", "Recorded as", states.get(r.state, r.state)),
-            Value("on", "On", words(r.on)),
-            Value("until", "Until", words(r.until)),
-            Value("given_by", "Decided by", subjects.get(r.given_by, r.given_by)),
+            Value("state", "Recorded as", states.get(r.state, r.state), data=r.state),
+            Value("on", "On", words(r.on), data=_data(r.on)),
+            Value("until", "Until", words(r.until), data=_data(r.until)),
+            Value("given_by", "Decided by", subjects.get(r.given_by, r.given_by), data=r.given_by),
             Value("given_by_name", "Name of who decided", r.given_by_name),
             Value("how", "How", hows.get(r.how, r.how)),
             Value("evidence", "Evidence", r.evidence, True),
@@ -532,7 +551,9 @@ def apply(
                 text = value.text
                 for start, end in cut:
                     text = text[:start] + WITHHELD_MARK + text[end:]
-                values.append(Value(value.name, value.label, text, value.free_text))
+                # The data goes only where nothing in the text was withheld.
+                data = value.data if text == value.text else None
+                values.append(Value(value.name, value.label, text, value.free_text, data))
             entries.append(Entry(entry.key, entry.title, values))
         out.append(Section(section.id, section.title, entries, section.note))
     return out
@@ -568,6 +589,46 @@ def content(compiled: Compiled, sections: list[Section], letter_: dict[str, Any]
         "name": compiled.name,
         "letter": letter_,
         "sections": [asdict(s) for s in sections],
+    }
+
+
+PORTABLE_FORMAT = "safehold-portability/1"
+
+
+def portable(pack: Pack, compiled: Compiled, sections: list[Section]) -> dict[str, Any]:
+    """What the person provided, machine-readable (UK GDPR Article 20): the fields of the
+    categories the pack marks `provided` or `observed`, from the person's own record and
+    their case records, and the consents, objections and preferences they decided
+    themselves. Not the bundle: what we or others recorded or inferred stays out, and so
+    does everyone else's information (related people; anything a reviewer withheld)."""
+    kinds = {f: c.provided for c in pack.categories if c.provided for f in c.holds}
+    own = set(pack.notice.young_person_subjects)
+    records: dict[str, list[dict[str, Any]]] = {}
+    consents: list[dict[str, Any]] = []
+    for section in sections:
+        if section.id in {"people", "retention", "seen", "disclosures"}:
+            continue
+        for entry in section.entries:
+            record = entry.key.split(":", 1)[0]
+            if record == "consentrecord":
+                values = {v.name: v.data for v in entry.values if v.data is not None}
+                if values.get("given_by") in own:
+                    consents.append({"about": entry.title, **values})
+                continue
+            item = {
+                v.name: v.data if v.data is not None else v.text
+                for v in entry.values
+                if f"{record}.{v.name}" in kinds
+            }
+            if item:
+                records.setdefault(record, []).append(item)
+    return {
+        "format": PORTABLE_FORMAT,
+        "controller": pack.controllers[0].name,
+        "provided": sorted(f for f, k in kinds.items() if k == "provided"),
+        "observed": sorted(f for f, k in kinds.items() if k == "observed"),
+        "records": records,
+        "consents": consents,
     }
 
 

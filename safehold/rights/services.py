@@ -475,6 +475,7 @@ def release(
     withheld = [ident for ident, r in rows.items() if r.withheld and ident in in_bundle]
     sections = bundle.apply(compiled, withheld, set(rows))
     data = bundle.content(compiled, sections, bundle.letter(pack, compiled, request.received_on))
+    data["portable"] = bundle.portable(pack, compiled, sections)
     now = timezone.now()
     with transaction.atomic():
         Release.objects.update_or_create(

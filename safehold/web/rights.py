@@ -827,8 +827,14 @@ def bundle_file(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse
         return _refused(request)
     name = f"subject-access-{found.reference}"
     if fmt == "json":
+        # Portability (Article 20) is what the person provided, not the whole bundle; an
+        # access request's JSON is the bundle itself, machine-readable.
+        data = row.content
+        if found.kind == "portability" and "portable" in row.content:
+            data = row.content["portable"]
+            name = f"portability-{found.reference}"
         response = HttpResponse(
-            json.dumps(row.content, indent=2, ensure_ascii=False),
+            json.dumps(data, indent=2, ensure_ascii=False),
             content_type="application/json",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.json"'

@@ -234,3 +234,39 @@ def test_the_bundle_holds_consents_and_the_disclosure_log_with_their_third_parti
     assert AuditEvent.objects.filter(
         action="disclose", record_type="disclosure", record_id=shared.pk, recipient="requester"
     ).exists()
+
+
+def test_portability_is_what_the_person_provided_machine_readable(yos: Place) -> None:
+    """Article 20: the fields of the categories the pack marks provided (or observed) and
+    the consents the person decided themselves, as data; not the bundle."""
+    from safehold.access.gate import Gate
+    from tests.sharing.conftest import given
+
+    _access, made = world(yos)
+    child = made["child"]
+    request = services.receive(child, "portability", received_on=date(2026, 3, 2), by=yos.dpo)
+    Gate(yos.dpo).record_consent(child.pk, given("national-data-opt-out"))
+    pack = pack_of(yos)
+    compiled = compile_bundle(yos.dpo, child.pk, pack=pack)
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    data = services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    ported = data["portable"]
+    assert ported["format"] == "safehold-portability/1"
+    provided = {c.code for c in pack.categories if c.provided == "provided"}
+    assert provided == {"identity", "contact"}
+    (person,) = ported["records"]["person"]
+    assert person["given_name"] == "Kai" and person["phone"] == "07700 900999"
+    assert person["date_of_birth"] == "2008-05-01"  # data, not words
+    assert "health_needs" not in person  # health: what we record, not what they gave us
+    # What staff recorded or inferred is not ported: contacts' notes, assessments, offences.
+    assert set(ported["records"]) == {"person"}
+    text = json.dumps(ported)
+    assert MUM[0] not in text and MUM_PHONE not in text and VICTIM[0] not in text
+    assert [c["state"] for c in ported["consents"]] == ["given"]
+    assert ported["consents"][0]["given_by"] == "young-person"

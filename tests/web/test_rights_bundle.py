@@ -94,3 +94,34 @@ def test_only_requests_for_access_have_a_bundle(
     client = verified_client(yos.dpo)
     assert client.get(f"/data-protection/requests/{other.pk}/bundle/").status_code == 404
     assert RightsRequest.objects.count() == 1
+
+
+def test_a_portability_request_downloads_what_the_person_provided(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    from safehold.rights import services
+    from safehold.rights.bundle import compile_bundle
+    from safehold.rights.models import Ground
+    from tests.rights.test_bundle import pack_of
+
+    _access, made = world(yos)
+    child = made["child"]
+    request = services.receive(child, "portability", received_on=datetime.now(UTC).date())
+    pack = pack_of(yos)
+    compiled = compile_bundle(yos.dpo, child.pk, pack=pack)
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    client = verified_client(yos.dpo)
+    base = f"/data-protection/requests/{request.pk}/bundle"
+    assert "to take to another organisation" in client.get(f"{base}/").content.decode()
+    response = client.get(f"{base}.json")
+    assert f'portability-{request.reference}.json"' in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["format"] == "safehold-portability/1" and "sections" not in data
+    assert data["records"]["person"][0]["given_name"] == "Kai"

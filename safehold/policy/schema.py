@@ -1047,6 +1047,15 @@ class Rights(Strict):
         False,
         description="A copy of someone's information includes who has seen their record.",
     )
+    answers_kept: PeriodText = Field(
+        Period(amount=6, unit="years"),
+        description=(
+            "How long a released copy of someone's information (the subject access bundle "
+            "as sent) is kept after the request closed, to show what was disclosed; then it "
+            "is deleted and only its digest and the redaction log stay. Default: 6 years, "
+            "the limitation period for a claim about it (Limitation Act 1980)."
+        ),
+    )
     bank_holidays: Literal["england", "wales", "scotland", "northern-ireland"] = Field(
         "england",
         description=(

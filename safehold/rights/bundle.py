@@ -592,6 +592,36 @@ def content(compiled: Compiled, sections: list[Section], letter_: dict[str, Any]
     }
 
 
+def to_data(compiled: Compiled) -> dict[str, Any]:
+    """A compilation as JSON, to keep with the request while it is reviewed."""
+    data = asdict(compiled)
+    data["categories"] = sorted(compiled.categories)
+    return data
+
+
+def from_data(data: dict[str, Any]) -> Compiled:
+    sections = [
+        Section(
+            s["id"],
+            s["title"],
+            [Entry(e["key"], e["title"], [Value(**v) for v in e["values"]]) for e in s["entries"]],
+            s.get("note", ""),
+        )
+        for s in data["sections"]
+    ]
+    return Compiled(
+        data["person_id"],
+        data["name"],
+        sections,
+        [Proposal(**p) for p in data["proposals"]],
+        set(data["categories"]),
+        list(data["retention"]),
+        list(data["sources"]),
+        int(data["records"]),
+        list(data.get("shared_with") or []),
+    )
+
+
 PORTABLE_FORMAT = "safehold-portability/1"
 
 

@@ -273,6 +273,9 @@ class Release(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     content = models.JSONField(null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True)
+    # Kept for the pack's `rights.answers_kept` after the request closed, then deleted (the
+    # digest and the redaction log stay as evidence of what was decided and sent).
+    content_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "rights_release"
@@ -369,3 +372,20 @@ class Objection(models.Model):
         if self.request_id:
             return f"request R{self.request_id}"
         return "an objection recorded with their consents"
+
+
+class CompiledBundle(models.Model):
+    """A request's bundle as compiled through the gate, kept while it is reviewed so each view
+    of the review reads it instead of compiling again; compiled again only when the DPO asks.
+    It is deleted when the request closes (what was released is kept in `Release`)."""
+
+    request = models.OneToOneField(RightsRequest, on_delete=models.CASCADE, related_name="compiled")
+    content = models.JSONField()
+    records = models.IntegerField(default=0)
+    compiled_at = models.DateTimeField()
+    compiled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "rights_compiled_bundle"

@@ -25,6 +25,7 @@ from safehold.rights import clock
 from safehold.rights.models import WITHHOLDING as WITHHOLDING_GROUNDS
 from safehold.rights.models import (
     Channel,
+    CompiledBundle,
     Identity,
     Outcome,
     PauseReason,
@@ -333,6 +334,8 @@ def close(
             open_pause.save(update_fields=["ended_on"])
             request.due_on = clock_of(request).due
         request.save(update_fields=["status", "closed_on", "outcome", "outcome_note", "due_on"])
+        # The compilation kept for review goes: what was released, if anything, is kept.
+        CompiledBundle.objects.filter(request=request).delete()
         on_time = request.on_time
         timing = "" if on_time is None else (" on time" if on_time else " late")
         _step(
@@ -706,3 +709,69 @@ def _restrict(request: RightsRequest, on: bool, by: User) -> None:
         if on
         else "Restriction of processing ended",
     )
+
+
+# --- keeping what was released --------------------------------------------------------------
+
+
+def answers_cutoff(today: date, pack: Any) -> date:
+    """Copies released for requests closed before this date are past the pack's
+    `rights.answers_kept` (kept at least the whole period)."""
+    from safehold.retention.rules import add_months, add_years
+
+    period = pack.rights.answers_kept
+    if period.unit == "years":
+        return add_years(today, -period.amount)
+    if period.unit == "months":
+        return add_months(today, -period.amount)
+    days = period.amount * (7 if period.unit == "weeks" else 1)
+    return date.fromordinal(today.toordinal() - days)
+
+
+def delete_old_answers(*, today: date | None = None, dry_run: bool = False) -> int:
+    """Delete the copies released (the bundle as sent) once the pack's `rights.answers_kept`
+    has passed since the request closed: one UPDATE per controller, one audit entry per copy
+    (its digest and the redaction log stay). Returns how many."""
+    from safehold.rights.models import Release
+
+    today = today or timezone.localdate()
+    total = 0
+    controllers = (
+        Release.objects.filter(content__isnull=False)
+        .values_list("request__controller_id", flat=True)
+        .distinct()
+    )
+    for controller_id in list(controllers):
+        pack = policy.pack_of(policy.controller_version(controller_id))
+        due = Release.objects.filter(
+            content__isnull=False,
+            request__controller_id=controller_id,
+            request__status=RequestStatus.CLOSED,
+            request__closed_on__lt=answers_cutoff(today, pack),
+        )
+        rows = list(due.values_list("request_id", "request__person_id"))
+        total += len(rows)
+        if dry_run or not rows:
+            continue
+        with transaction.atomic():
+            due.update(content=None, content_deleted_at=timezone.now())
+            append(
+                [
+                    AuditEntry(
+                        actor_label="system",
+                        actor_id=None,
+                        action=Action.DELETE,
+                        decision=Decision.ALLOWED,
+                        rule=(
+                            f"{pack.code}: a released copy is kept {pack.rights.answers_kept} "
+                            "after the request closed (rights.answers_kept)"
+                        ),
+                        person_id=person_id,
+                        record_type="release",
+                        record_id=request_id,
+                        purpose="rights-request",
+                    )
+                    for request_id, person_id in rows
+                ]
+            )
+    return total

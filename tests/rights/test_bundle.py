@@ -270,3 +270,38 @@ def test_portability_is_what_the_person_provided_machine_readable(yos: Place) ->
     assert MUM[0] not in text and MUM_PHONE not in text and VICTIM[0] not in text
     assert [c["state"] for c in ported["consents"]] == ["given"]
     assert ported["consents"][0]["given_by"] == "young-person"
+
+
+def test_a_released_copy_is_kept_for_the_packs_period_then_deleted(yos: Place) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    request, _made = world(yos)
+    pack = pack_of(yos)
+    assert str(pack.rights.answers_kept) == "6 years"  # the documented default
+    compiled = compile_bundle(yos.dpo, request.person_id, pack=pack)
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    request.refresh_from_db()
+    closed = request.closed_on
+    assert closed is not None
+    almost = closed.replace(year=closed.year + 6)
+    assert services.delete_old_answers(today=almost) == 0
+    assert services.delete_old_answers(today=almost + timedelta(days=1), dry_run=True) == 1
+    release = Release.objects.get(request=request)
+    assert release.content is not None
+    assert services.delete_old_answers(today=almost + timedelta(days=1)) == 1
+    release.refresh_from_db()
+    assert release.content is None and release.content_deleted_at and len(release.digest) == 64
+    assert Redaction.objects.filter(request=request).exists()  # the log stays
+    assert AuditEvent.objects.filter(
+        action="delete", record_type="release", record_id=request.pk
+    ).exists()
+    call_command("rights", "sweep", "--dry-run")  # nothing left to delete, and says so

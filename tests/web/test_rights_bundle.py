@@ -81,8 +81,41 @@ def test_the_review_page_queries_do_not_grow_with_the_records(
             notes=f"Session {n} with {MUM[0]}",
             pack_version_id=yos.version_id,
         )
-    client.get(path)  # the new proposals go in the log once
+    client.post(path, {"action": "compile"})  # the new proposals go in the log once
     assert count_queries(lambda: client.get(path)) == few
+
+
+def test_the_review_keeps_its_compilation_and_compiles_again_only_when_asked(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    request, made = world(yos)
+    client = verified_client(yos.dpo)
+    path = f"/data-protection/requests/{request.pk}/bundle/"
+    exports = AuditEvent.objects.filter(actor_id=yos.dpo.pk, action="export")
+    assert "Compiled through the gate" in client.get(path).content.decode()
+    compiled = exports.count()
+    assert compiled > 0
+    page = client.get(path).content.decode()
+    assert exports.count() == compiled, "a second view reads the kept compilation"
+    # The kept compilation, the redaction log and the release are read through the gate.
+    reads = AuditEvent.objects.filter(actor_id=yos.dpo.pk, person_id=request.person_id)
+    assert {"compiledbundle", "redaction", "release"} <= set(
+        reads.values_list("record_type", flat=True)
+    )
+    Contact.objects.create(
+        case=made["second"],  # type: ignore[misc]
+        kind="office",
+        occurred_at=datetime(2024, 6, 1, 10, tzinfo=UTC),
+        notes=f"Spoke with Wendell Quartermaine and {MUM[0]}",
+        pack_version_id=yos.version_id,
+    )
+    before = Redaction.objects.filter(request=request).count()
+    client.get(path)
+    assert Redaction.objects.filter(request=request).count() == before
+    assert client.post(path, {"action": "compile"}).status_code == 302
+    assert exports.count() > compiled
+    assert Redaction.objects.filter(request=request).count() > before
+    assert "Compile again" in page
 
 
 def test_only_requests_for_access_have_a_bundle(

@@ -52,11 +52,12 @@ def visit(page: Page, path: str, console: list[str]) -> None:
 def check(page: Page, console: list[str]) -> None:
     page.wait_for_load_state("load")
     # The GOV.UK template's inline script (nonce) sets these; the module script initialises
-    # its components, each of which marks itself `data-<module>-init` (MOJ components are
-    # not initialised by any script of ours yet, with or without the policy).
+    # its components, GOV.UK's and those MOJ's initAll owns (its filter has no script), each
+    # of which marks itself `data-<module>-init`.
     expect(page.locator("body.js-enabled.govuk-frontend-supported")).to_have_count(1)
     initialised = page.evaluate(
-        """() => [...document.querySelectorAll('[data-module^="govuk-"]')].every(
+        """() => [...document.querySelectorAll(
+            '[data-module^="govuk-"], [data-module^="moj-"]:not([data-module="moj-filter"])')].every(
             el => [...el.attributes].some(a => a.name.endsWith('-init')))"""
     )
     assert initialised, f"GOV.UK Frontend did not initialise every component on {page.url}"

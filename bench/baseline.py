@@ -53,6 +53,14 @@ def source(rev: str, module: str) -> str | None:
 def load(rev: str, *modules: str) -> dict[str, types.ModuleType]:
     loaded: dict[str, types.ModuleType] = {}
     saved = {name: sys.modules.get(name) for name in modules}
+    # `from package import module` finds the module as an attribute of its package: the old
+    # one stands there too while the others are executed.
+    parents = {name: sys.modules.get(name.rpartition(".")[0]) for name in modules}
+    attributes = {
+        name: getattr(parent, name.rpartition(".")[2], None)
+        for name, parent in parents.items()
+        if parent is not None
+    }
     try:
         for name in modules:
             text = source(rev, name)
@@ -62,9 +70,14 @@ def load(rev: str, *modules: str) -> dict[str, types.ModuleType]:
             module.__file__ = f"{rev}:{name.replace('.', '/')}.py"
             module.__package__ = name.rpartition(".")[0]
             sys.modules[name] = module  # dataclasses and the like look their module up
+            if parents[name] is not None:
+                setattr(parents[name], name.rpartition(".")[2], module)
             exec(compile(text, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own code
             loaded[name] = module
     finally:
+        for name, before_attribute in attributes.items():
+            if before_attribute is not None:
+                setattr(parents[name], name.rpartition(".")[2], before_attribute)
         for name, before in saved.items():
             if before is None:
                 sys.modules.pop(name, None)

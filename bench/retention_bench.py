@@ -386,6 +386,20 @@ def bench_plan(*, runs: int, workers: int) -> None:
         )
 
 
+# The planner's modules, each after those it imports; the last holds `plan` and `_plan_range`.
+PLANNER_MODULES = [
+    "safehold.retention.rules",
+    "safehold.retention.planner.packs",
+    "safehold.retention.planner.rows",
+    "safehold.retention.planner.holds",
+    "safehold.retention.planner.proposals",
+    "safehold.retention.planner.writing",
+    "safehold.retention.planner.case_files",
+    "safehold.retention.planner.people",
+    "safehold.retention.planner.run",
+]
+
+
 def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
     """The plan at `rev` (loaded from git, bench/baseline.py) and this tree's, turn about on
     the same rows: each from nothing (the unit table emptied first), then each again with
@@ -402,7 +416,9 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
     sys.path.insert(0, str(REPO / "bench"))
     import baseline
 
-    old = baseline.load(rev, "safehold.retention.planner")["safehold.retention.planner"]
+    # The planner is a package: its modules at `rev`, each importing the others of `rev`.
+    modules = [m for m in PLANNER_MODULES if baseline.source(rev, m) is not None]
+    old = baseline.load(rev, *modules)[modules[-1]]
     name = f"baseline {baseline.describe(rev)}"
     limits = {
         model: int((model.objects.aggregate(n=Max("pk"))["n"] or 0) * part)
@@ -436,6 +452,8 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
                 cursor.execute("TRUNCATE retention_disposal, retention_unit")
         report = plan_of(module, whole)
         seconds[(label, run)] = report.seconds
+        if run == 1:
+            compare_units(first=label == name)
         units = report.case_files + report.people
         print(
             f"plan run {run} ({label}, {'1 process' if part < 1 else f'{workers} workers'}): "
@@ -456,6 +474,40 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
             + (f"{scale}  [target <= 60 s for 1M case files]" if run == 1 else ""),
             flush=True,
         )
+
+
+# What a plan decides about each unit (not when it computed it, nor its revision).
+DECIDED = (
+    "kind, key, controller_id, case_id, person_id, service, pack_version_id, rule, action, "
+    "basis, keep_until, anchors, note, held_by, status, approved_by_id, digest"
+)
+
+
+def compare_units(*, first: bool) -> None:
+    """After the baseline's plan from nothing, keep what it decided; after this tree's, count
+    the units where the two differ (both ways). The plans must agree exactly."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if first:
+            cursor.execute("DROP TABLE IF EXISTS bench_baseline_units")
+            cursor.execute(
+                f"CREATE TABLE bench_baseline_units AS SELECT {DECIDED} FROM retention_unit"  # noqa: S608
+            )
+            return
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT {DECIDED} FROM retention_unit EXCEPT "  # noqa: S608
+            f"SELECT {DECIDED} FROM bench_baseline_units) AS a), "
+            f"(SELECT count(*) FROM (SELECT {DECIDED} FROM bench_baseline_units EXCEPT "
+            f"SELECT {DECIDED} FROM retention_unit) AS b), (SELECT count(*) FROM retention_unit)"
+        )
+        ours, theirs, units = cursor.fetchone()
+        cursor.execute("DROP TABLE bench_baseline_units")
+    print(
+        f"units that differ from the baseline's plan: {ours:,} here, {theirs:,} there "
+        f"(of {units:,}){'' if ours == theirs == 0 else '  <-- NOT THE SAME'}",
+        flush=True,
+    )
 
 
 PLAIN_DELETE = [

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # Values many parts of one page read, read once per request (safehold/requestmemo.py).
     "safehold.web.middleware.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Restarts the session's inactivity clock when it has run down (safehold/web/sessions.py).
+    "safehold.web.sessions.SessionClockMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,7 +101,8 @@ LOGIN_URL = "/sign-in/"
 # Axes first: it refuses a locked-out username before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading with the user what every staff page asks next (pack, break-glass).
+    "safehold.access.backends.StaffBackend",
 ]
 AUTH_USER_MODEL = "access.User"
 
@@ -189,7 +192,10 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SAFEHOLD_SESSION_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout
+# The age is an inactivity timeout: safehold.web.sessions restarts it on a request when it has
+# run down by more than a minute, rather than writing the session on every request.
+SESSION_ENGINE = "safehold.web.sessions"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Sign-in (docs/adr/0004-staff-sign-in.md). After SAFEHOLD_LOGIN_FAILURES wrong passwords for

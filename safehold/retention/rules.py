@@ -414,12 +414,30 @@ class Reckoner:
         self.longer = longer
         self.codes = tuple(codes) if codes is not None else tuple(sorted(needs(rules).events))
         self._reads: list[tuple[Callable[[Sequence[EventValue]], Any], frozenset[str]]] = []
+        # A rule's floor (`not_before`) is applied after its period, by position: the period
+        # is remembered by what it alone reads (a date of birth: a few thousand values), not
+        # also by the floor's date (the day each case closed: nearly one value per unit).
+        self._floors: list[tuple[int, Answer, Answer] | None] = []
         for rule in self.rules:
-            read = needs([rule])
+            read = Needs()
+            _needs_keep(rule.keep, read)
             positions = [self.codes.index(code) for code in sorted(read.events)]
             pick = itemgetter(*positions) if positions else _nothing
             self._reads.append((pick, frozenset(read.flags)))
+            floor = rule.not_before
+            self._floors.append(
+                None
+                if floor is None
+                else (
+                    self.codes.index(floor),
+                    Answer(Basis.PENDING, events=(floor,)),
+                    Answer(Basis.MISSING, events=(floor,)),
+                )
+            )
         self._cache: list[dict[Any, Answer]] = [{} for _ in self.rules]
+        # Periods raised to their floor, by (rule, period answer, floor day): kept alive here
+        # so that their identities below stay theirs.
+        self._floored: dict[tuple[int, int, date], tuple[Answer, Answer]] = {}
         # Units of the same answers combine the same way: keyed by the answers' identities,
         # which the caches above keep alive (so this is cleared whenever one of them is).
         self._combined: dict[tuple[int, ...], Reckoning] = {}
@@ -451,12 +469,16 @@ class Reckoner:
             if answer is None:
                 if len(cache) > self.CACHE_LIMIT:
                     cache.clear()
+                    self._floored.clear()
                     self._combined.clear()
                 if facts is None:
                     facts = Facts(
                         dict(zip(self.codes, values, strict=True)), flags, unknown, self.longer
                     )
-                answer = cache[key] = evaluate_rule(rule, facts)
+                answer = cache[key] = evaluate(rule.keep, facts)
+            floor = self._floors[i]
+            if floor is not None and answer.basis == Basis.DATED and answer.until is not None:
+                answer = self._raise_to_floor(i, answer, values[floor[0]], floor)
             answers.append(answer)
         ids = tuple(map(id, answers))
         found = self._combined.get(ids)
@@ -465,6 +487,30 @@ class Reckoner:
                 self._combined.clear()
             found = self._combined[ids] = combine(self.rules, answers)
         return found
+
+    def _raise_to_floor(
+        self, i: int, answer: Answer, value: EventValue, floor: tuple[int, Answer, Answer]
+    ) -> Answer:
+        """`evaluate_rule`'s floor, for a period already worked out (same answers)."""
+        if isinstance(value, date):
+            if not answer.until < value:  # type: ignore[operator] # dated: until is a date
+                return answer
+            key = (i, id(answer), value)
+            found = self._floored.get(key)
+            if found is None:
+                if len(self._floored) > self.CACHE_LIMIT:
+                    self._floored.clear()
+                    self._combined.clear()
+                found = self._floored[key] = (
+                    answer,
+                    replace(answer, until=value, floored=answer.until),
+                )
+            return found[1]
+        if value == TO_COME:
+            return floor[1]
+        if value == NEVER:  # a floor that never comes sets none
+            return answer
+        return floor[2]
 
 
 def _nothing(values: Sequence[EventValue]) -> tuple[()]:

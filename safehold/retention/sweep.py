@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Count, F
@@ -366,10 +367,15 @@ def _destroy_case_files(parts: Sequence[Part], keys: list[int]) -> dict[int, dic
                 if deleted != expected:
                     raise SweepError(f"{part.label}: deleted {deleted}, counted {expected}")
                 continue
-            cursor.execute(_delete_returning_key(part), [ids])
-            for (key,) in cursor.fetchall():
+            # Counted by the database as it deletes: a row per case, not per row deleted.
+            cursor.execute(
+                f"WITH gone (key) AS ({_delete_returning_key(part)}) "  # noqa: S608 - names from the model
+                "SELECT key, count(*) FROM gone GROUP BY key",
+                [ids],
+            )
+            for key, n in cursor.fetchall():
                 by_type = counts[key]
-                by_type[part.label] = by_type.get(part.label, 0) + 1
+                by_type[part.label] = by_type.get(part.label, 0) + n
     return counts
 
 
@@ -524,27 +530,44 @@ def _record(
             held_by="",
             revision=F("revision") + 1,
         )
-    append([_audit_entry(unit, action, counts, packs) for unit, action, counts in done])
+    memo: dict[Any, Any] = {}
+    append([_audit_entry(unit, action, counts, packs, memo) for unit, action, counts in done])
 
 
 def _audit_entry(
-    unit: Unit, action: str, counts: dict[str, int], packs: planner.Packs
+    unit: Unit,
+    action: str,
+    counts: dict[str, int],
+    packs: planner.Packs,
+    memo: dict[Any, Any] | None = None,
 ) -> AuditEntry:
+    """The unit's audit event. `memo` remembers, for a batch, what its units share (the
+    categories of the same record types, the day of the same approval)."""
+    memo = {} if memo is None else memo
     pack = packs(unit.controller_id)
     label = pack.version_label if pack else f"pack version {unit.pack_version_id}"
+    types = frozenset(record for record, n in counts.items() if n)
+    categories = memo.get((unit.controller_id, types))
+    if categories is None:
+        categories = memo[(unit.controller_id, types)] = _categories(
+            pack.pack if pack else None, counts
+        )
+    approved_on = memo.get(unit.approved_at)
+    if approved_on is None:
+        approved_on = memo[unit.approved_at] = timezone.localdate(unit.approved_at)
     return AuditEntry(
         actor_label=ACTOR,
         action=AuditAction.RETENTION_DISPOSE,
         decision=Decision.ALLOWED,
         rule=(
             f"{label}: retention rule '{unit.rule}' ({action}), due {unit.keep_until}; "
-            f"approved by {unit.approver} on {timezone.localdate(unit.approved_at)}"
+            f"approved by {unit.approver} on {approved_on}"
         ),
         person_id=unit.person_id,
         case_id=unit.key if unit.kind == UnitKind.CASE_FILE else None,
         record_type=unit.kind,
         record_id=unit.key,
-        categories=_categories(pack.pack if pack else None, counts),
+        categories=categories,
         reason=f"disposal under the retention schedule: {action}",
         pack_version_id=unit.pack_version_id,
     )

@@ -34,7 +34,6 @@ from safehold.records.models import (
     Case,
     Contact,
     Outcome,
-    PersonFlag,
     Plan,
     Relationship,
     Report,
@@ -43,7 +42,7 @@ from safehold.records.models import (
 from safehold.records.search import case_reference, person_reference
 from safehold.records.validation import as_id
 from safehold.web import selectors
-from safehold.web.cases import RECORDS, record_url, refused_page, with_gate
+from safehold.web.cases import RECORDS, reads_audited_together, record_url, refused_page, with_gate
 from safehold.web.display import Cell, Display, age, label_of
 from safehold.web.edits import CLOSE_FIELDS, edit_url, field_label, value_cell
 from safehold.web.forms import CASE_FIELDS, PERSON_FIELDS, CaseForm, PersonForm
@@ -55,6 +54,7 @@ from safehold.web.selectors import TIMELINE_DATES, TimelineEntry
 
 @require_GET
 @with_gate
+@reads_audited_together
 def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     # Through the gate: the cases of theirs this member of staff may read (RefusedCase, and
     # the 403 page, if none), the people around them and the timeline, each read audited.
@@ -115,24 +115,26 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             if gate.is_dpo or gate.allocates
             else None,
             "break_glass_url": _break_glass_offer(gate, current),
-            **_sharing(gate, person_id, current),
+            **_sharing(gate, shown),
             "reasons": display.reasons(cells),
             "messages": messages.get_messages(request),
         },
     )
 
 
-def _sharing(gate: Gate, person_id: int, current: ShownCase | None) -> dict[str, Any]:
+def _sharing(gate: Gate, shown: ShownPerson) -> dict[str, Any]:
     """The latest few disclosures about them, through the gate, and where to share from; not
     for a role that neither shares nor records (it sees no "shared with")."""
     from safehold.access.policy import Distance
+
+    person_id, current = shown.person_id, shown.current
 
     shares = gate.policy.widest(gate.role, "share") != Distance.NONE
     if not (shares or gate.is_dpo or gate.allocates):
         return {}
     return {
         "sharing_url": reverse("web:person-sharing", args=[person_id]),
-        "shared_with": gate.shared_with(person_id, limit=5),
+        "shared_with": gate.shared_with(person_id, limit=5, cases=shown.cases),
         "share_url": reverse("web:case-share", args=[current.case_id])
         if shares and current is not None
         else None,
@@ -207,19 +209,9 @@ def _flag_links(gate: Gate, shown: ShownPerson, nearest: ShownCase | None) -> li
     as the edit page writes). A case's own facts are changed on the case's facts page."""
     may = nearest is not None and bool(gate.writable("personflag", nearest) & {"ended_on"})
     flags = _flags_newest_first(shown)
-    # Which rows are a case's facts: ids only, one query.
-    of_case = (
-        set(
-            PersonFlag.objects.filter(pk__in=[f.pk for f in flags], case__isnull=False).values_list(
-                "pk", flat=True
-            )
-        )
-        if may and flags
-        else set()
-    )
     return [
         reverse("web:flag-edit", args=[shown.person_id, f.pk])
-        if may and f.pk not in of_case
+        if may and f.pk not in shown.facts
         else None
         for f in flags
     ]

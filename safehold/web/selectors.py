@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, When, Window
 from django.utils import timezone
 
 from safehold.access.gate import (
@@ -38,6 +38,7 @@ from safehold.access.gate import (
     Withheld,
     staff_name,
 )
+from safehold.access.gate.reading import SHOWN_CASE_COLUMNS
 from safehold.access.policy import Decision
 from safehold.records.models import (
     Assessment,
@@ -74,6 +75,17 @@ CASE_FILTERS: dict[str, tuple[str, ...]] = {
 DUE_FILTERS = ("overdue", "soon")
 CASE_STATUSES = ("open", "closed", "all")
 MAX_PER_PAGE = 100
+# What a list of cases reads of each row: what the gate shows of the case and person, and
+# the worker's and team's names (staff data), not every column of four tables.
+LISTED_COLUMNS = (
+    *SHOWN_CASE_COLUMNS,
+    "allocated_to",
+    "allocated_to__username",
+    "allocated_to__first_name",
+    "allocated_to__last_name",
+    "team",
+    "team__name",
+)
 
 
 @dataclass(frozen=True)
@@ -231,15 +243,25 @@ def case_page(
             output_field=models.IntegerField(),
         )
         ordering.insert(0, waiting.asc())
+        page, rows = _page_of(qs, ordering, query, per_page, total)
     else:
-        total = qs.count()
-    page = min(max(1, query.page), max(1, -(-total // per_page)))
-    start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
-    rows = list(
-        qs.select_related("person", "allocated_to", "team").order_by(*ordering, "pk")[
-            start : start + per_page
-        ]
-    )
+        # The total comes with the page (COUNT(*) OVER ()): one query, not two, unless the
+        # page asked for is past the end and the last one must be found.
+        counted = qs.annotate(list_total=Window(Count("pk")))
+        page = max(1, query.page)
+        start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
+        rows = list(
+            counted.select_related("person", "allocated_to", "team")
+            .only(*LISTED_COLUMNS)
+            .order_by(*ordering, "pk")[start : start + per_page]
+        )
+        if rows:
+            total = rows[0].list_total
+        elif start == 0:
+            total = 0
+        else:
+            total = qs.count()
+            page, rows = _page_of(qs, ordering, query, per_page, total)
     dues = {case.pk: found for case in rows if (found := Gate.due_of(case)) is not None}
     # The dates due are read too: their categories are in each case's list entry.
     shown = gate.show_cases(rows, also_read=dict.fromkeys(dues, due_categories))
@@ -265,6 +287,20 @@ def case_page(
         unallocated=unallocated,
         due=dues,
     )
+
+
+def _page_of(
+    qs: models.QuerySet[Any], ordering: list[Any], query: CaseQuery, per_page: int, total: int
+) -> tuple[int, list[Any]]:
+    """The page asked for, or the last there is, of a list whose total is known."""
+    page = min(max(1, query.page), max(1, -(-total // per_page)))
+    start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
+    rows = list(
+        qs.select_related("person", "allocated_to", "team")
+        .only(*LISTED_COLUMNS)
+        .order_by(*ordering, "pk")[start : start + per_page]
+    )
+    return page, rows
 
 
 def list_controls(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import F
 
+from safehold.access.gate.batching import append
 from safehold.access.gate.deciding import Deciding
 from safehold.access.gate.values import (
     Refused,
@@ -21,7 +22,7 @@ from safehold.access.gate.values import (
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
-from safehold.audit.services import AuditEntry, append
+from safehold.audit.services import AuditEntry
 from safehold.records.models import (
     Case,
     Person,

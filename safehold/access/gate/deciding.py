@@ -5,11 +5,13 @@ read and write there, and the rule behind each decision.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, OuterRef, Q, Value, When
 
+from safehold import requestmemo
 from safehold.access import selectors as access_selectors
 from safehold.access.gate.values import (
     Redaction,
@@ -47,9 +49,6 @@ class Deciding:
         self.is_dpo = bool(role and role.manages_policy)
         self.may_break_glass = bool(role and role.break_glass)
         self.purpose_override = purpose
-        teams = list(user.teams.values_list("pk", "services"))
-        self.team_ids = [pk for pk, _ in teams]
-        self.services = sorted({s for _, services in teams for s in services})
         # How each kind of record is redacted at each distance, worked out once per gate.
         self._redactions: dict[tuple[str, Distance, str], Redaction] = {}
         # Break-glass in force per case, with its reason, in one query (newest wins).
@@ -70,6 +69,22 @@ class Deciding:
         # The cases an objection in force stops (Article 21), as one SQL filter; None when
         # the pack marks nothing objectable, so other packs pay nothing for it.
         self._objected = objections.stopped(pack, purpose)
+
+    @cached_property
+    def _teams(self) -> list[tuple[int, list[str]]]:
+        # Read when first needed (a list of my own cases never needs them), once a request.
+        user = self.user
+        return requestmemo.remember(
+            ("teams", user.pk), lambda: list(user.teams.values_list("pk", "services"))
+        )
+
+    @cached_property
+    def team_ids(self) -> list[int]:
+        return [pk for pk, _ in self._teams]
+
+    @cached_property
+    def services(self) -> list[str]:
+        return sorted({s for _, services in self._teams for s in services})
 
     def distance_expression(self, prefix: str = "") -> SqlCase:
         whens = [When(Q(**{f"{prefix}allocated_to_id": self.user.pk}), then=Value(0))]
@@ -183,11 +198,13 @@ class Deciding:
     ) -> Shown:
         """Redact a record's fields by category for this role at this distance."""
         redaction = self._redaction(record, distance, action)
-        values = {
-            name: getattr(obj, name) if withheld is None else withheld
-            for name, withheld in redaction.fields
-        }
-        return Shown(record, obj.pk, values, redaction.categories, getattr(obj, "version", None))
+        return Shown(
+            record,
+            obj.pk,
+            redaction.values_of(obj),
+            redaction.categories,
+            getattr(obj, "version", None),
+        )
 
     def _redaction(self, record: str, distance: Distance, action: str) -> Redaction:
         # The same for every record of a kind at one distance: decided once, not per field of

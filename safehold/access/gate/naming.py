@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from safehold.access.gate.batching import append
 from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import Withheld
 from safehold.access.policy import Distance
 from safehold.audit.models import Action
-from safehold.audit.services import append
 from safehold.records.models import Person
 from safehold.records.search import case_reference, person_reference
 

@@ -11,6 +11,7 @@ to the case. Restricted processing (Article 18) is never shared.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from safehold.access.gate import consenting
+from safehold.access.gate import batching, consenting
 from safehold.access.gate.reading import Reading
-from safehold.access.gate.values import Refused, Withheld
+from safehold.access.gate.values import Refused, ShownCase, Withheld
 from safehold.access.models import User
 from safehold.access.policy import Decision, Distance
 from safehold.audit.models import Action
@@ -326,21 +327,30 @@ def _plain(value: Any) -> Any:
 # --- reading the disclosure log ---------------------------------------------------------------
 
 
-def shared_with(gate: Gate, person_id: int, *, limit: int = 100) -> list[Disclosure]:
+def shared_with(
+    gate: Gate, person_id: int, *, limit: int = 100, cases: Sequence[ShownCase] = ()
+) -> list[Disclosure]:
     """Whom a person's information was shared with (or refused to), for someone who may read
-    the person; audited as a read of their disclosure log."""
+    the person; audited as a read of their disclosure log. `cases`: the person's cases the
+    gate has just shown (their page), so that the nearest need not be read again."""
     # Read through the nearest of their cases this member of staff may see, as every read is.
-    via = (
-        gate.cases()
-        .filter(person_id=person_id)
-        .order_by("gate_distance", "-pk")  # type: ignore[misc]
-        .values("pk", "service")
-        .first()
-    )
+    mine = [c for c in cases if c.person_id == person_id]
+    via: Mapping[str, Any] | None
+    if mine:
+        nearest = min(mine, key=lambda c: (c.distance, -c.case_id))  # as the query orders
+        via = {"pk": nearest.case_id, "service": nearest.service}
+    else:
+        via = (
+            gate.cases()
+            .filter(person_id=person_id)
+            .order_by("gate_distance", "-pk")  # type: ignore[misc]
+            .values("pk", "service")
+            .first()
+        )
     if via is None:
         raise gate._refuse_person(person_id)
     found = sharing_selectors.shared_with(person_id, limit=limit)
-    append(
+    batching.append(
         [
             gate._entry(
                 Action.READ,
@@ -487,8 +497,10 @@ class Sharing(Reading):
     def consents(self, person_id: int) -> list[ConsentRecord]:
         return consenting.consents(self, person_id)  # type: ignore[arg-type]
 
-    def shared_with(self, person_id: int, *, limit: int = 100) -> list[Disclosure]:
-        return shared_with(self, person_id, limit=limit)  # type: ignore[arg-type]
+    def shared_with(
+        self, person_id: int, *, limit: int = 100, cases: Sequence[ShownCase] = ()
+    ) -> list[Disclosure]:
+        return shared_with(self, person_id, limit=limit, cases=cases)  # type: ignore[arg-type]
 
     def disclosure(self, disclosure_id: int) -> Disclosure:
         return disclosure(self, disclosure_id)  # type: ignore[arg-type]

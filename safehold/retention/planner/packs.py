@@ -100,9 +100,25 @@ class PackRules:
             found.setdefault(service, {}).update(dates)
         return found
 
+    @cached_property
+    def _notes(self) -> dict[tuple[int, str], tuple[Reckoning, str]]:
+        return {}
+
     def note(self, reckoning: Reckoning, service: str) -> str:
         """Why a unit has no date, in words; a service's event is named with the service
-        ("waiting for the end date of the contract for Prevention")."""
+        ("waiting for the end date of the contract for Prevention"). Remembered by the
+        reckoning (the reckoners hand out the same one for the same answers)."""
+        key = (id(reckoning), service)
+        found = self._notes.get(key)
+        if found is not None and found[0] is reckoning:
+            return found[1]
+        if len(self._notes) > 100_000:
+            self._notes.clear()
+        note = self._note(reckoning, service)
+        self._notes[key] = (reckoning, note)  # kept alive with it, so the id stays its own
+        return note
+
+    def _note(self, reckoning: Reckoning, service: str) -> str:
         waiting = [e for e in reckoning.events if self.pack_events.get(e) == "service"]
         if reckoning.basis != Basis.PENDING or not waiting:
             return reckoning.note
@@ -110,6 +126,9 @@ class PackRules:
         said = [f"{event_words(e, self.pack)} for {service_name}" for e in waiting]
         rest = [e for e in reckoning.events if e not in waiting]
         return "waiting for " + ", ".join(said + rest)
+
+
+_RULES: dict[tuple[object, ...], PackRules] = {}
 
 
 class Packs:
@@ -136,12 +155,25 @@ class Packs:
             found = None
             if controller is not None:
                 version = controller.pack_version
-                found = PackRules(
+                dates = self._dates_set(controller_id)
+                # The same pack version and service dates give the same rules and answers:
+                # their reckoners (and what they remember) serve every run of this process,
+                # so each batch of a sweep does not work out the same dates again.
+                key = (
                     version.pk,
-                    f"{version.pack_code} v{version.version}",
-                    policy_selectors.pack_of(version),
-                    self._dates_set(controller_id),
+                    version.digest,
+                    tuple(sorted((s, tuple(sorted(d.items()))) for s, d in dates.items())),
                 )
+                found = _RULES.get(key)
+                if found is None:
+                    if len(_RULES) > 16:
+                        _RULES.clear()
+                    found = _RULES[key] = PackRules(
+                        version.pk,
+                        f"{version.pack_code} v{version.version}",
+                        policy_selectors.pack_of(version),
+                        dates,
+                    )
             self._by_controller[controller_id] = found
         return self._by_controller[controller_id]
 

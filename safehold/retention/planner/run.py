@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -104,19 +105,77 @@ def _plan_range(
 ) -> None:
     propose = propose_case_files if model is Case else propose_people
     done = 0
-    for scope, ids in chunks(model, where, chunk):
-        now = timezone.now()
-        with transaction.atomic():
-            written, skipped = write(propose(scope, packs, holds, today, now))
-        report.written += written
-        report.skipped += skipped
-        done += len(ids)
-        if model is Case:
-            report.case_files += len(ids)
-        else:
-            report.people += len(ids)
-        if tick:
-            tick(done)
+    with _Writer(report) as writer:
+        for scope, ids in chunks(model, where, chunk):
+            now = timezone.now()
+            with transaction.atomic():
+                proposals = propose(scope, packs, holds, today, now)
+                if writer.pool is None:  # written in the same transaction, as always
+                    writer.write(proposals)
+            if writer.pool is not None:
+                writer.write(proposals)
+            done += len(ids)
+            if model is Case:
+                report.case_files += len(ids)
+            else:
+                report.people += len(ids)
+            if tick:
+                tick(done)
+
+
+class _Writer:
+    """Writes each chunk's proposals in its own transaction. On PostgreSQL, outside any
+    transaction of the caller's, it does so in a thread of its own (with its own connection)
+    while the next chunk is read and reckoned: the database stores one chunk while Python
+    computes the next, where they took turns. One chunk at a time is in flight, in order; the
+    last is written before `_plan_range` returns (so people are planned after every case file
+    they may read is written). Inside a transaction (a test's, a caller's) it writes at once,
+    in that transaction, as before."""
+
+    def __init__(self, report: PlanReport) -> None:
+        self.report = report
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future[tuple[int, int]] | None = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-plan")
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def write(self, proposals: list[Proposal]) -> None:
+        if self.pool is None:
+            self._count(write(proposals))
+            return
+        self._wait()
+        self.pending = self.pool.submit(_write_in_thread, proposals)
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self._count(pending.result())
+
+    def _count(self, result: tuple[int, int]) -> None:
+        self.report.written += result[0]
+        self.report.skipped += result[1]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            if exc[0] is None:
+                self._wait()
+            self.pool.submit(_close_connection).result()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _close_connection() -> None:
+    connection.close()  # looked up in the thread: its own
+
+
+def _write_in_thread(proposals: list[Proposal]) -> tuple[int, int]:
+    with transaction.atomic():
+        return write(proposals)
 
 
 def _ranges(model: type[models.Model], parts: int) -> list[Q]:

@@ -53,6 +53,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="keep a populated bench_rights")
+    parser.add_argument(
+        "--baseline",
+        default="main",
+        help="git revision whose compile_bundle is timed turn about with this tree's ('' for none)",
+    )
     args = parser.parse_args()
 
     url = demo_bench.bench_url(Path("/tmp/safehold-bench/rights.sqlite3"))  # noqa: S108
@@ -86,11 +91,22 @@ def main() -> None:
     people = Person.objects.count()
     print(f"{people:,} people; one with {args.records:,} records (person {person.pk})")
 
+    old_compile = None
+    if args.baseline:
+        import baseline
+
+        old = baseline.load(args.baseline, "safehold.rights.thirdparties", "safehold.rights.bundle")
+        old_compile = old["safehold.rights.bundle"].compile_bundle
+        old_compile(dpo, person.pk, pack=pack)
     # Warm: the recognisers' import (spaCy, once per process) is not the compile's.
     compile_bundle(dpo, person.pk, pack=pack, with_proposals=True)
-    timings, bare = [], []
+    timings, bare, before_timings = [], [], []
     compiled = None
     for _ in range(args.runs):
+        if old_compile is not None:
+            started = time.perf_counter()
+            old_compile(dpo, person.pk, pack=pack)
+            before_timings.append(time.perf_counter() - started)
         before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
         started = time.perf_counter()
         compiled = compile_bundle(dpo, person.pk, pack=pack)
@@ -114,6 +130,13 @@ def main() -> None:
         f"without the recognisers (gate reads, exports and audit only): p50 "
         f"{statistics.median(bare) * 1000:.0f} ms"
     )
+    if before_timings:
+        old_p50 = statistics.median(before_timings)
+        print(
+            f"baseline {baseline.describe(args.baseline)}, same run, turn about: p50 "
+            f"{old_p50 * 1000:.0f} ms (this tree / baseline: {p50 / old_p50:.2f})"
+        )
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores)")
     print(f"target <= {TARGET_SECONDS:.1f} s: {'met' if p50 <= TARGET_SECONDS else 'MISSED'}")
 
 

@@ -23,6 +23,9 @@ from safehold.policy.schema import BUILTIN_EVENTS, ROLE_POWERS, holds_cases_by_d
 from safehold.policy.source import PathKey, Problem, Source
 from safehold.records.fields import CRIMINAL_OFFENCE_FIELDS, FIELDS, SPECIAL_CATEGORY_FIELDS
 
+# The lawful bases under which a person may object (UK GDPR Article 21(1)).
+OBJECTABLE_BASES = frozenset({"public-task", "legitimate-interests"})
+
 SECTIONS = (
     "controllers",
     "contacts",
@@ -310,6 +313,18 @@ class _Checker:
                     f"{name} is assumed: its lawful basis or conditions are not in the "
                     "published notice, so the public notice says so and the DPO's pages and "
                     "the record of processing mark it assumed",
+                )
+            bases = {b for b in _list(p.get("lawful_basis")) if isinstance(b, str)}
+            if (
+                p.get("objectable") is True
+                and p.get("direct_marketing") is not True
+                and not bases & OBJECTABLE_BASES
+            ):
+                self.error(
+                    (*base, "objectable"),
+                    f"{name} is marked objectable, but the right to object (UK GDPR Article "
+                    "21(1)) applies only to processing for a public task or legitimate "
+                    "interests, or to direct marketing",
                 )
             self.refs((*base, "subjects"), _list(p.get("subjects")), "subjects", name)
             self.refs((*base, "categories"), _list(p.get("categories")), "categories", name)

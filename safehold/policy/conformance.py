@@ -102,6 +102,20 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 assumed=purpose.assumed_words,
             )
         )
+        if purpose.objectable or purpose.direct_marketing:
+            found.append(
+                Statement(
+                    f"purpose:{purpose.code}:objectable",
+                    "purpose",
+                    f"{purpose.name}: you can object, and it stops for you"
+                    + (
+                        " at once and for good (direct marketing)."
+                        if purpose.direct_marketing
+                        else " until we decide your objection."
+                    ),
+                    m["objection-stops-processing"],
+                )
+            )
         if purpose.law_enforcement:
             found.append(
                 Statement(
@@ -165,6 +179,7 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 assumed=rule.assumed,
             )
         )
+    objectable = any(p.objectable or p.direct_marketing for p in pack.purposes)
     for right in derive_rights(pack):
         if right.applies is Applies.NO:
             continue
@@ -173,7 +188,11 @@ def _raw_statements(pack: Pack) -> list[Statement]:
                 f"right:{right.code}",
                 "right",
                 f"{right.title}: {right.applies_words.lower()}.",
-                m["notice-printed-from-pack"] if right.code == "informed" else None,
+                m["notice-printed-from-pack"]
+                if right.code == "informed"
+                else m["objection-stops-processing"]
+                if right.code == "objection" and objectable
+                else None,
                 assumed="; ".join(right.assumed) or None,
             )
         )

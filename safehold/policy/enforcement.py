@@ -238,6 +238,25 @@ MECHANISMS: dict[str, Mechanism] = _index(
         ),
     ),
     Mechanism(
+        "objection-stops-processing",
+        "rights workflow",
+        "An objection (a rights request, or one recorded with the person's consents) to "
+        "processing the pack marks objectable stops it for that person through the gate at "
+        "once: their cases under it are refused naming the objection, shares and regular "
+        "returns for it leave them out; other processing continues. Upheld it stays stopped, "
+        "overruled with its reason it resumes; direct marketing stops for good.",
+        (
+            "tests/rights/test_objection.py::"
+            "test_an_objection_stops_objectable_processing_and_the_rest_continues",
+            "tests/rights/test_objection.py::"
+            "test_a_decided_objection_upheld_stays_stopped_overruled_resumes",
+            "tests/rights/test_objection.py::"
+            "test_direct_marketing_stops_at_once_and_cannot_be_overruled",
+            "tests/rights/test_objection.py::"
+            "test_an_objection_recorded_with_consents_stops_shares_and_returns_until_withdrawn",
+        ),
+    ),
+    Mechanism(
         "recurring-extract",
         "share rule",
         "A recurring extract carries only the pack's items for people in scope with the "

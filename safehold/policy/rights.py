@@ -119,6 +119,10 @@ DIRECT_MARKETING = (
 )
 
 
+def direct_marketing(pack: Pack) -> bool:
+    return pack.rights.direct_marketing or any(p.direct_marketing for p in pack.purposes)
+
+
 def _on_behalf(pack: Pack, code: str) -> list[str]:
     subjects = {s.code: s.name for s in pack.subjects}
     lines = []
@@ -181,7 +185,17 @@ def derive_rights(pack: Pack) -> list[RightStatement]:
             elif applies is Applies.YES or not where:
                 where = list(all_purposes)
 
-        if code == "objection" and pack.rights.direct_marketing and applies is Applies.NO:
+        marked = [p.name for p in pack.purposes if p.objectable or p.direct_marketing]
+        if code == "objection" and marked:
+            # The pack says which processing is objectable; the gate stops exactly that.
+            if not stated:
+                applies, where = Applies.LIMITED, marked
+                reason = reason or _DERIVED_REASONS[("objection", Applies.LIMITED)]
+            qualifications.append(
+                "If you object, we stop using your information for "
+                f"{', '.join(marked)} while we decide, and for good if we agree."
+            )
+        if code == "objection" and direct_marketing(pack) and applies is Applies.NO:
             # The basis never removes the right to object to direct marketing.
             applies, where = Applies.LIMITED, list(all_purposes)
         if code == "complain":
@@ -198,9 +212,7 @@ def derive_rights(pack: Pack) -> list[RightStatement]:
                 qualifications=qualifications,
                 on_behalf=_on_behalf(pack, code),
                 absolute=(
-                    DIRECT_MARKETING
-                    if code == "objection" and pack.rights.direct_marketing
-                    else None
+                    DIRECT_MARKETING if code == "objection" and direct_marketing(pack) else None
                 ),
                 assumed=assumed,
             )

@@ -252,6 +252,16 @@ class DataCategory(Strict):
             "'schools', 'you'."
         ),
     )
+    provided: Literal["provided", "observed"] | None = Field(
+        None,
+        description=(
+            "For data portability (UK GDPR Article 20): 'provided' where the person gives us "
+            "this information themselves (their details, what they fill in), 'observed' where "
+            "it is recorded from their use of the service (ICO guidance counts both); unset "
+            "where it is what we or others record or infer (assessments, notes, reports), "
+            "which is not ported."
+        ),
+    )
 
 
 class Flag(Strict):
@@ -422,6 +432,21 @@ class Purpose(Strict):
     law_enforcement: bool = Field(
         False,
         description="Processing under DPA 2018 Part 3: consultation and disclosure are logged.",
+    )
+    objectable: bool = Field(
+        False,
+        description=(
+            "The person may object to this processing (UK GDPR Article 21(1): processing for a "
+            "public task or legitimate interests): an objection stops it for them, through the "
+            "gate, until the DPO decides it."
+        ),
+    )
+    direct_marketing: bool = Field(
+        False,
+        description=(
+            "This processing is direct marketing: objectable, and an objection stops it at "
+            "once and for good (UK GDPR Article 21(2) and (3)); nothing overrides it."
+        ),
     )
     legislation: list[Code] = []
     identifiable: Literal["yes", "pseudonymised", "anonymised"] = "yes"
@@ -1091,6 +1116,15 @@ class Rights(Strict):
     access_shows_who_has_seen: bool = Field(
         False,
         description="A copy of someone's information includes who has seen their record.",
+    )
+    answers_kept: PeriodText = Field(
+        Period(amount=6, unit="years"),
+        description=(
+            "How long a released copy of someone's information (the subject access bundle "
+            "as sent) is kept after the request closed, to show what was disclosed; then it "
+            "is deleted and only its digest and the redaction log stay. Default: 6 years, "
+            "the limitation period for a claim about it (Limitation Act 1980)."
+        ),
     )
     bank_holidays: Literal["england", "wales", "scotland", "northern-ireland"] = Field(
         "england",

@@ -9,8 +9,11 @@ information came from, and, where the pack says so, who has seen the record. Not
 withheld here: `thirdparties` proposes, a reviewer decides (`services.decide_redactions`), and
 `apply` withholds what was decided, refusing while anything is undecided.
 
-Hook for sharing (issue 10): consents given and withdrawn and the disclosure log belong in
-`_sections` as two more sections, read through the gate's sharing verbs when they exist.
+The person's consents, objections and preferences (given, refused, withdrawn, with the
+capacity assessment) and the disclosure log about them (what was shared with whom, when,
+under which gateway) are read through the gate's sharing verbs (`Gate.consents`,
+`Gate.shared_with`), audited; the people in them (a parent who decided, the recipient's
+contact, names in free text) are proposed for redaction like any other record's.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ from safehold.rights.reads import PURPOSE
 
 CASE_RECORDS = (Contact, Assessment, Plan, Offence, Outcome, Report)
 SEEN_LIMIT = 500
+# The disclosure log about one person: every entry (a person's log is short; an extract run
+# covering them is one entry), bounded so a runaway log cannot stall a compile.
+DISCLOSURE_LIMIT = 10_000
 WITHHELD_MARK = "[withheld]"
 
 
@@ -50,6 +56,9 @@ class Value:
     label: str
     text: str
     free_text: bool = False
+    # The value as data (an ISO date, a code), for the machine-readable copy (portability);
+    # None where only the words are kept.
+    data: Any = None
 
 
 @dataclass
@@ -93,6 +102,7 @@ class Compiled:
     retention: list[str]
     sources: list[str]
     records: int
+    shared_with: list[str] = field(default_factory=list)
 
 
 @cache
@@ -151,8 +161,24 @@ def _entry(shown: Shown, title: str) -> Entry:
         text = words(value, _choices(shown.record, name))
         if not text:
             continue
-        values.append(Value(name, _label(shown.record, name), text, _is_text(shown.record, name)))
+        values.append(
+            Value(
+                name,
+                _label(shown.record, name),
+                text,
+                _is_text(shown.record, name),
+                _data(value),
+            )
+        )
     return Entry(f"{shown.record}:{shown.pk}", title, values)
+
+
+def _data(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
 
 
 def _person_name(values: dict[str, Any]) -> str:
@@ -249,6 +275,42 @@ def compile_bundle(
                 records += 1
         sections.append(section)
 
+    consents = gate.consents(person_id)
+    sections.append(_consents(consents, pack))
+    for record in consents:
+        if record.given_by_name and record.given_by not in pack.notice.young_person_subjects:
+            proposals.append(
+                Proposal(
+                    f"consentrecord:{record.pk}",
+                    "given_by_name",
+                    0,
+                    len(record.given_by_name),
+                    record.given_by_name,
+                    "name",
+                    f"Who decided: {record.given_by_name}",
+                    "record-link",
+                )
+            )
+    shared = gate.shared_with(person_id, limit=DISCLOSURE_LIMIT)
+    sections.append(_disclosures(shared, pack))
+    for d in shared:
+        if d.recipient_contact:
+            proposals.append(
+                Proposal(
+                    f"disclosure:{d.pk}",
+                    "recipient_contact",
+                    0,
+                    len(d.recipient_contact),
+                    d.recipient_contact,
+                    "name",
+                    f"Recipient's contact at {d.recipient_name}",
+                    "record-link",
+                )
+            )
+    records += len(consents) + len(shared)
+    for d in shared:
+        categories |= set(d.categories or ())
+
     retention = _retention(person_id, case_ids, pack, services)
     sections.append(
         Section(
@@ -283,7 +345,106 @@ def compile_bundle(
                 Proposal(key, field_name, f.start, f.end, f.text, f.entity, f.whose, f.found_by)
                 for f in found
             ]
-    return Compiled(person_id, name, sections, proposals, categories, retention, sources, records)
+    shared_to = sorted({d.recipient_name for d in shared if d.outcome == "shared"})
+    return Compiled(
+        person_id, name, sections, proposals, categories, retention, sources, records, shared_to
+    )
+
+
+def _consents(records: Sequence[Any], pack: Pack) -> Section:
+    """Each consent, objection and preference record: one entry per record, withdrawals and
+    refusals as they were recorded (the history, not only what holds now)."""
+    from safehold.sharing.models import Capacity, ConsentState, How
+
+    names = {p.code: p for p in pack.preferences}
+    subjects = {s.code: s.name for s in pack.subjects}
+    states, hows, capacities = (
+        dict(ConsentState.choices),
+        dict(How.choices),
+        dict(Capacity.choices),
+    )
+    section = Section(
+        "consents",
+        "Your consents, objections and preferences",
+    )
+    for r in records:
+        preference = names.get(r.preference)
+        title = preference.name if preference else r.preference
+        values = [
+            Value("kind", "What kind", str(r.kind).replace("-", " ").capitalize()),
+            Value("state", "Recorded as", states.get(r.state, r.state), data=r.state),
+            Value("on", "On", words(r.on), data=_data(r.on)),
+            Value("until", "Until", words(r.until), data=_data(r.until)),
+            Value("given_by", "Decided by", subjects.get(r.given_by, r.given_by), data=r.given_by),
+            Value("given_by_name", "Name of who decided", r.given_by_name),
+            Value("how", "How", hows.get(r.how, r.how)),
+            Value("evidence", "Evidence", r.evidence, True),
+            Value("capacity", "Able to decide for themselves", capacities.get(r.capacity, "")),
+            Value(
+                "capacity_by",
+                "Assessed by",
+                staff_name(r.capacity_by) if r.capacity_by_id else "",
+            ),
+            Value("capacity_reason", "Why", r.capacity_reason, True),
+            Value("recorded_at", "Recorded", words(r.recorded_at)),
+            Value("recorded_by", "Recorded by", staff_name(r.recorded_by)),
+        ]
+        section.entries.append(Entry(f"consentrecord:{r.pk}", title, [v for v in values if v.text]))
+    return section
+
+
+def _disclosures(found: Sequence[Any], pack: Pack) -> Section:
+    """The disclosure log about the person: each share decided (shared or not) and each
+    regular return that covered them, with the gateway and the consent it went under."""
+    from safehold.sharing.models import Channel, ConsentStatus, Outcome
+
+    gateways = {g.code: g.name for g in pack.gateways}
+    purposes = {p.code: p.name for p in pack.purposes}
+    labels = {c.code: c.name for c in pack.categories}
+    outcomes, statuses, channels = (
+        dict(Outcome.choices),
+        dict(ConsentStatus.choices),
+        dict(Channel.choices),
+    )
+    section = Section(
+        "disclosures",
+        "Who we shared your information with",
+        note="Every decision to share, including those where nothing was sent.",
+    )
+    for d in found:
+        what = ", ".join(
+            f"{i.get('record', '')} ({', '.join(i.get('fields') or ())})".strip()
+            if isinstance(i, dict)
+            else str(i)
+            for i in d.items or ()
+        )
+        values = [
+            Value("outcome", "Outcome", outcomes.get(d.outcome, d.outcome)),
+            Value("at", "When", words(d.at)),
+            Value("recipient_name", "To", d.recipient_name),
+            Value("recipient_contact", "Their contact", d.recipient_contact),
+            Value("purpose", "Why", purposes.get(d.purpose, d.purpose)),
+            Value("gateway", "Under", gateways.get(d.gateway, d.gateway)),
+            Value("consent_status", "Consent", statuses.get(d.consent_status, "")),
+            Value("reason", "Reason given", d.reason, True),
+            Value("reference", "Reference", d.reference, True),
+            Value(
+                "categories",
+                "Kinds of information",
+                ", ".join(labels.get(c, c) for c in d.categories or ()),
+            ),
+            Value("items", "What went", what if d.outcome == Outcome.SHARED else ""),
+            Value("extract", "Regular return", d.extract),
+            Value("channel", "How it went", channels.get(d.channel, "")),
+            Value("by", "Decided by", staff_name(d.by) if d.by_id else d.by_label),
+            Value(
+                "approved_by", "Approved by", staff_name(d.approved_by) if d.approved_by_id else ""
+            ),
+        ]
+        section.entries.append(
+            Entry(f"disclosure:{d.pk}", d.recipient_name, [v for v in values if v.text])
+        )
+    return section
 
 
 def _kind_words(r: Any) -> str:
@@ -390,7 +551,9 @@ def apply(
                 text = value.text
                 for start, end in cut:
                     text = text[:start] + WITHHELD_MARK + text[end:]
-                values.append(Value(value.name, value.label, text, value.free_text))
+                # The data goes only where nothing in the text was withheld.
+                data = value.data if text == value.text else None
+                values.append(Value(value.name, value.label, text, value.free_text, data))
             entries.append(Entry(entry.key, entry.title, values))
         out.append(Section(section.id, section.title, entries, section.note))
     return out
@@ -409,6 +572,7 @@ def letter(pack: Pack, compiled: Compiled, request_received: date) -> dict[str, 
         ],
         "categories": [c.name for c in pack.categories if c.code in compiled.categories],
         "recipients": [r.name for r in pack.recipients],
+        "shared_with": compiled.shared_with,
         "retention": compiled.retention,
         "rights": [r.title for r in derive_rights(pack) if r.applies.value != "does-not-apply"],
         "sources": compiled.sources,
@@ -425,6 +589,76 @@ def content(compiled: Compiled, sections: list[Section], letter_: dict[str, Any]
         "name": compiled.name,
         "letter": letter_,
         "sections": [asdict(s) for s in sections],
+    }
+
+
+def to_data(compiled: Compiled) -> dict[str, Any]:
+    """A compilation as JSON, to keep with the request while it is reviewed."""
+    data = asdict(compiled)
+    data["categories"] = sorted(compiled.categories)
+    return data
+
+
+def from_data(data: dict[str, Any]) -> Compiled:
+    sections = [
+        Section(
+            s["id"],
+            s["title"],
+            [Entry(e["key"], e["title"], [Value(**v) for v in e["values"]]) for e in s["entries"]],
+            s.get("note", ""),
+        )
+        for s in data["sections"]
+    ]
+    return Compiled(
+        data["person_id"],
+        data["name"],
+        sections,
+        [Proposal(**p) for p in data["proposals"]],
+        set(data["categories"]),
+        list(data["retention"]),
+        list(data["sources"]),
+        int(data["records"]),
+        list(data.get("shared_with") or []),
+    )
+
+
+PORTABLE_FORMAT = "safehold-portability/1"
+
+
+def portable(pack: Pack, compiled: Compiled, sections: list[Section]) -> dict[str, Any]:
+    """What the person provided, machine-readable (UK GDPR Article 20): the fields of the
+    categories the pack marks `provided` or `observed`, from the person's own record and
+    their case records, and the consents, objections and preferences they decided
+    themselves. Not the bundle: what we or others recorded or inferred stays out, and so
+    does everyone else's information (related people; anything a reviewer withheld)."""
+    kinds = {f: c.provided for c in pack.categories if c.provided for f in c.holds}
+    own = set(pack.notice.young_person_subjects)
+    records: dict[str, list[dict[str, Any]]] = {}
+    consents: list[dict[str, Any]] = []
+    for section in sections:
+        if section.id in {"people", "retention", "seen", "disclosures"}:
+            continue
+        for entry in section.entries:
+            record = entry.key.split(":", 1)[0]
+            if record == "consentrecord":
+                values = {v.name: v.data for v in entry.values if v.data is not None}
+                if values.get("given_by") in own:
+                    consents.append({"about": entry.title, **values})
+                continue
+            item = {
+                v.name: v.data if v.data is not None else v.text
+                for v in entry.values
+                if f"{record}.{v.name}" in kinds
+            }
+            if item:
+                records.setdefault(record, []).append(item)
+    return {
+        "format": PORTABLE_FORMAT,
+        "controller": pack.controllers[0].name,
+        "provided": sorted(f for f, k in kinds.items() if k == "provided"),
+        "observed": sorted(f for f, k in kinds.items() if k == "observed"),
+        "records": records,
+        "consents": consents,
     }
 
 

@@ -6,6 +6,7 @@ DPO would use, so each has its history and audit entries."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from safehold.access.models import User
 from safehold.records.models import Case, Person
@@ -31,7 +32,7 @@ def requests_for(controller_id: int, dpo: User, today: date) -> int:
 
     made = 0
 
-    def receive(days: int, kind: str = "access", **values: str) -> RightsRequest:
+    def receive(days: int, kind: str = "access", **values: Any) -> RightsRequest:
         nonlocal made
         made += 1
         # A small demo has fewer people than requests: some make more than one.

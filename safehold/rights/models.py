@@ -273,6 +273,9 @@ class Release(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     content = models.JSONField(null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True)
+    # Kept for the pack's `rights.answers_kept` after the request closed, then deleted (the
+    # digest and the redaction log stay as evidence of what was decided and sent).
+    content_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "rights_release"
@@ -303,3 +306,86 @@ class RefusalGround(models.TextChoices):
         ("Compelling legitimate grounds override the objection (Article 21(1))"),
     )
     MANIFESTLY_UNFOUNDED = "unfounded", "Manifestly unfounded or excessive (Article 12(5))"
+
+
+class ObjectionState(models.TextChoices):
+    PENDING = "pending", "Objected, not yet decided"
+    UPHELD = "upheld", "Upheld"
+    OVERRULED = "overruled", "Overruled"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OBJECTION_IN_FORCE = (ObjectionState.PENDING, ObjectionState.UPHELD)
+
+
+class ObjectionQuerySet(models.QuerySet["Objection"]):
+    def in_force(self) -> ObjectionQuerySet:
+        """Pending or upheld: the processing objected to stops for the person (Article 21)."""
+        return self.filter(state__in=OBJECTION_IN_FORCE)
+
+
+class Objection(models.Model):
+    """A person's objection to one processing (a purpose the pack marks objectable), from a
+    rights request or from an objection recorded with their consents (sharing). While it is
+    pending or upheld the gate stops that purpose's processing for them; overruled (with the
+    compelling grounds) or withdrawn it no longer does. An objection to direct marketing is
+    upheld when made and is never overruled (Article 21(3))."""
+
+    controller = models.ForeignKey("policy.Controller", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "records.Person", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    purpose = models.CharField(max_length=64, help_text="The pack's purpose code.")
+    purpose_name = models.CharField(max_length=300)
+    direct_marketing = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=ObjectionState.choices)
+    made_on = models.DateField()
+    request = models.ForeignKey(
+        RightsRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="objections"
+    )
+    consent_record = models.ForeignKey(
+        "sharing.ConsentRecord",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True, help_text="The decision's reason, as told.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "rights_objection"
+        indexes = [
+            models.Index(fields=["person", "purpose", "state"], name="rights_objection_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"Objection {self.pk}"
+
+    @property
+    def source(self) -> str:
+        if self.request_id:
+            return f"request R{self.request_id}"
+        return "an objection recorded with their consents"
+
+
+class CompiledBundle(models.Model):
+    """A request's bundle as compiled through the gate, kept while it is reviewed so each view
+    of the review reads it instead of compiling again; compiled again only when the DPO asks.
+    It is deleted when the request closes (what was released is kept in `Release`)."""
+
+    request = models.OneToOneField(RightsRequest, on_delete=models.CASCADE, related_name="compiled")
+    content = models.JSONField()
+    records = models.IntegerField(default=0)
+    compiled_at = models.DateTimeField()
+    compiled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "rights_compiled_bundle"

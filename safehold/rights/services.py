@@ -25,6 +25,7 @@ from safehold.rights import clock
 from safehold.rights.models import WITHHOLDING as WITHHOLDING_GROUNDS
 from safehold.rights.models import (
     Channel,
+    CompiledBundle,
     Identity,
     Outcome,
     PauseReason,
@@ -114,9 +115,12 @@ def receive(
     asked: str = "",
     identity: str = Identity.NOT_CHECKED,
     identity_note: str = "",
+    objected: tuple[str, ...] = (),
 ) -> RightsRequest:
     """Record a request under one of the rights (policy/law.py RIGHTS); it is open at once and
-    its clock runs from `received_on`."""
+    its clock runs from `received_on`. An objection (Article 21) is to the purposes
+    `objected` (the pack's objectable purposes; none named: all of them), and stops that
+    processing for the person at once, until decided (`rights.objections`)."""
     if kind not in RIGHTS:
         raise ValueError(f"'{kind}' is not a right; use one of: {', '.join(RIGHTS)}")
     if requester != Requester.SELF and not authority.strip():
@@ -153,8 +157,32 @@ def receive(
             f"from {who[0].lower()}{who[1:]}: {RIGHTS[kind].title.lower()}.",
             Action.CREATE,
         )
+        if kind == "objection":
+            _object(request, objected, by)
         recompute_for_person(person.pk)
     return request
+
+
+def _object(request: RightsRequest, objected: tuple[str, ...], by: User | None) -> None:
+    from safehold.rights import objections
+
+    pack = policy.pack_of(policy.controller_version(request.controller_id))
+    try:
+        rows = objections.from_request(request, pack, objected)
+    except ValueError as exc:
+        raise RequestProblem("objected", _sentence(exc)) from None
+    if not rows:
+        _step(request, by, "The notice marks no processing as objectable: decide it as asked.")
+        return
+    names = ", ".join(r.purpose_name for r in rows)
+    marketing = [r.purpose_name for r in rows if r.direct_marketing]
+    _step(
+        request,
+        by,
+        f"Objection to: {names}. That processing stops for the person until decided"
+        + (f"; direct marketing ({', '.join(marketing)}) stops for good" if marketing else "")
+        + ".",
+    )
 
 
 def record_identity(request: RightsRequest, identity: str, note: str, *, by: User) -> None:
@@ -306,6 +334,8 @@ def close(
             open_pause.save(update_fields=["ended_on"])
             request.due_on = clock_of(request).due
         request.save(update_fields=["status", "closed_on", "outcome", "outcome_note", "due_on"])
+        # The compilation kept for review goes: what was released, if anything, is kept.
+        CompiledBundle.objects.filter(request=request).delete()
         on_time = request.on_time
         timing = "" if on_time is None else (" on time" if on_time else " late")
         _step(
@@ -448,6 +478,7 @@ def release(
     withheld = [ident for ident, r in rows.items() if r.withheld and ident in in_bundle]
     sections = bundle.apply(compiled, withheld, set(rows))
     data = bundle.content(compiled, sections, bundle.letter(pack, compiled, request.received_on))
+    data["portable"] = bundle.portable(pack, compiled, sections)
     now = timezone.now()
     with transaction.atomic():
         Release.objects.update_or_create(
@@ -526,9 +557,12 @@ def decide(
       statement, kept with the request) and the request closes.
     - Rectification accepted: the correction is made on the record's edit page, through the
       gate (old value kept, `records.Change`); the request records it and closes.
-    - Restriction accepted, or objection accepted or still to decide: processing of the person
-      is restricted at once (`Person.restricted`, the gate's Article 18 restriction) until
-      the request ends or is lifted (`lift_restriction`).
+    - Restriction accepted: processing of the person is restricted at once
+      (`Person.restricted`, the gate's Article 18 restriction) until the request ends or is
+      lifted (`lift_restriction`).
+    - Objection: the processing objected to stopped when it was received; upheld, it stays
+      stopped; overruled (compelling grounds, legal claims), it resumes, except direct
+      marketing, which cannot be overruled (`rights.objections`). The request closes.
     - Erasure accepted: the request closes, which makes what the person's own units hold due
       that day under the rule `erasure-request` (retention/planner/holds.py, docs/adr/0021); the units
       due now are approved for destruction at once, by this decision, and the retention sweep
@@ -547,6 +581,9 @@ def decide(
         raise RequestProblem("ground", "Select the ground for refusing")
     if not reason.strip():
         raise RequestProblem("reason", "Enter the reason, as the requester will be told it")
+    if request.kind == "objection":
+        _decide_objection(request, accept=accept, ground=ground, reason=reason, by=by)
+        return
     with transaction.atomic():
         request.decision = Decided.ACCEPTED if accept else Decided.REFUSED
         request.refusal_ground = "" if accept else ground
@@ -569,6 +606,39 @@ def decide(
         )
         if accept and request.kind == "erasure":
             _approve_erasure(request, by)
+
+
+def _decide_objection(
+    request: RightsRequest, *, accept: bool, ground: str, reason: str, by: User
+) -> None:
+    """Upheld: the processing objected to stays stopped for the person. Overruled (compelling
+    legitimate grounds, or legal claims): it resumes; direct marketing never does."""
+    from safehold.rights import objections
+    from safehold.rights.models import Decision as Decided
+    from safehold.rights.models import RefusalGround
+
+    with transaction.atomic():
+        try:
+            upheld, overruled = objections.decide(
+                request, upheld=accept, reason=reason.strip(), by=by
+            )
+        except objections.CannotOverrule as exc:
+            raise RequestProblem("decision", str(exc)) from None
+        request.decision = Decided.ACCEPTED if accept else Decided.REFUSED
+        request.refusal_ground = "" if accept else ground
+        request.save(update_fields=["decision", "refusal_ground"])
+        words = "Upheld" if accept else f"Overruled: {RefusalGround(ground).label}"
+        counts = f" ({upheld} upheld)" if accept else f" ({overruled} overruled)"
+        _step(request, by, f"{words}{counts}. {reason.strip()}")
+        if request.restriction_set:
+            _restrict(request, False, by)
+        close(
+            request,
+            closed_on=timezone.localdate(),
+            outcome=Outcome.ANSWERED if accept else Outcome.REFUSED,
+            note=reason.strip(),
+            by=by,
+        )
 
 
 def _approve_erasure(request: RightsRequest, by: User) -> None:
@@ -639,3 +709,69 @@ def _restrict(request: RightsRequest, on: bool, by: User) -> None:
         if on
         else "Restriction of processing ended",
     )
+
+
+# --- keeping what was released --------------------------------------------------------------
+
+
+def answers_cutoff(today: date, pack: Any) -> date:
+    """Copies released for requests closed before this date are past the pack's
+    `rights.answers_kept` (kept at least the whole period)."""
+    from safehold.retention.rules import add_months, add_years
+
+    period = pack.rights.answers_kept
+    if period.unit == "years":
+        return add_years(today, -period.amount)
+    if period.unit == "months":
+        return add_months(today, -period.amount)
+    days = period.amount * (7 if period.unit == "weeks" else 1)
+    return date.fromordinal(today.toordinal() - days)
+
+
+def delete_old_answers(*, today: date | None = None, dry_run: bool = False) -> int:
+    """Delete the copies released (the bundle as sent) once the pack's `rights.answers_kept`
+    has passed since the request closed: one UPDATE per controller, one audit entry per copy
+    (its digest and the redaction log stay). Returns how many."""
+    from safehold.rights.models import Release
+
+    today = today or timezone.localdate()
+    total = 0
+    controllers = (
+        Release.objects.filter(content__isnull=False)
+        .values_list("request__controller_id", flat=True)
+        .distinct()
+    )
+    for controller_id in list(controllers):
+        pack = policy.pack_of(policy.controller_version(controller_id))
+        due = Release.objects.filter(
+            content__isnull=False,
+            request__controller_id=controller_id,
+            request__status=RequestStatus.CLOSED,
+            request__closed_on__lt=answers_cutoff(today, pack),
+        )
+        rows = list(due.values_list("request_id", "request__person_id"))
+        total += len(rows)
+        if dry_run or not rows:
+            continue
+        with transaction.atomic():
+            due.update(content=None, content_deleted_at=timezone.now())
+            append(
+                [
+                    AuditEntry(
+                        actor_label="system",
+                        actor_id=None,
+                        action=Action.DELETE,
+                        decision=Decision.ALLOWED,
+                        rule=(
+                            f"{pack.code}: a released copy is kept {pack.rights.answers_kept} "
+                            "after the request closed (rights.answers_kept)"
+                        ),
+                        person_id=person_id,
+                        record_type="release",
+                        record_id=request_id,
+                        purpose="rights-request",
+                    )
+                    for request_id, person_id in rows
+                ]
+            )
+    return total

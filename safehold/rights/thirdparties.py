@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, Pattern, PatternRecognizer, RecognizerResult
 
 # Presidio announces every recogniser it builds (one set per bundle): not the service's news.
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
@@ -71,22 +71,42 @@ def terms_of(given: str, family: str, subject_names: set[str]) -> tuple[str, ...
     return tuple(dict.fromkeys(terms))
 
 
+@lru_cache(maxsize=64)
+def _explanation(
+    recognizer_name: str,
+    pattern_name: str,
+    pattern: str,
+    original_score: float,
+    validation_result: bool,
+    regex_flags: int,
+) -> AnalysisExplanation:
+    return PatternRecognizer.build_regex_explanation(
+        recognizer_name, pattern_name, pattern, original_score, validation_result, regex_flags
+    )
+
+
+class Recogniser(PatternRecognizer):
+    """Presidio's pattern recogniser, with each pattern's explanation built once, not once per
+    match (thousands in a bundle; the explanation is the same for every match of a pattern).
+    Results are never changed after analysis here, so sharing it is safe."""
+
+    build_regex_explanation = staticmethod(_explanation)
+
+
 @cache
 def _contact_recognisers() -> tuple[PatternRecognizer, ...]:
     return (
-        PatternRecognizer(
+        Recogniser(
             supported_entity="PHONE", patterns=[Pattern("uk phone", PHONE, 0.6)], name="UK phone"
         ),
-        PatternRecognizer(
-            supported_entity="EMAIL", patterns=[Pattern("email", EMAIL, 0.6)], name="Email"
-        ),
-        PatternRecognizer(
+        Recogniser(supported_entity="EMAIL", patterns=[Pattern("email", EMAIL, 0.6)], name="Email"),
+        Recogniser(
             supported_entity="ADDRESS",
             patterns=[Pattern("uk street address", STREET, 0.5)],
             name="UK street address",
             global_regex_flags=re.DOTALL | re.MULTILINE,
         ),
-        PatternRecognizer(
+        Recogniser(
             supported_entity="POSTCODE",
             patterns=[Pattern("uk postcode", POSTCODE, 0.5)],
             name="UK postcode",
@@ -106,7 +126,7 @@ class Finder:
         self.own = {_norm(value) for value in subject_own if value}
         names = sorted({t for p in known for t in p.names}, key=len, reverse=True)
         self.names = (
-            PatternRecognizer(supported_entity="NAME", deny_list=names, name="Known names")
+            Recogniser(supported_entity="NAME", deny_list=names, name="Known names")
             if names
             else None
         )

@@ -121,9 +121,10 @@ def problems(pack: Pack, extract: Extract) -> list[str]:
 def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> QuerySet[Case]:
     """The latest case of the extract's services of each person it may cover (one grouped
     scan of the cases): the controller's people, not restricted, with every consent it
-    needs in force and no objection or preference withholding it. A person's newest record
-    of each preference is found by the (person, preference, -id) index, one probe a person
-    in scope, then whether it is in force: cheaper than a set-based reading, measured."""
+    needs in force, no preference withholding it and no objection (Article 21) to its
+    purpose. A person's newest record of each preference is found by the (person,
+    preference, -id) index, one probe a person in scope, then whether it is in force:
+    cheaper than a set-based reading, measured."""
     scope = Case.objects.all()
     if extract.services:
         scope = scope.filter(service__in=extract.services)
@@ -146,6 +147,16 @@ def population(pack: Pack, extract: Extract, controller_id: int, today: Any) -> 
             cases = cases.filter(Exists(in_force))
         else:
             cases = cases.exclude(Exists(in_force))
+    # An objection in force to the extract's purpose (Article 21) leaves the person out,
+    # unless the law or a court requires the return (that processing is not objectable).
+    from safehold.policy.schema import GatewayKind
+    from safehold.rights import objections
+
+    gateway = next((g for g in pack.gateways if g.code == extract.gateway), None)
+    required = gateway is not None and gateway.kind in (GatewayKind.LAW, GatewayKind.COURT_ORDER)
+    stopped = objections.stopped(pack, extract.purpose, person_ref="person_id")
+    if stopped is not None and not required:
+        cases = cases.exclude(stopped)
     return cases
 
 

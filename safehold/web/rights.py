@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,16 +35,14 @@ from safehold.policy.law import RIGHTS
 from safehold.records.search import person_reference
 from safehold.records.validation import as_id
 from safehold.retention.services import manages_policy
-from safehold.rights import clock, reads, selectors, services
+from safehold.rights import clock, objections, reads, selectors, services
 from safehold.rights.models import (
     Channel,
     Ground,
     Identity,
     Outcome,
     PauseReason,
-    Redaction,
     RefusalGround,
-    Release,
     Requester,
     RequestStatus,
     RightsRequest,
@@ -199,13 +198,27 @@ class NewRequestForm(PicksFound):
         required="Select where the identity check is",
     )
     identity_note = long_text("What was checked", rows=2)
+    objected = forms.MultipleChoiceField(
+        label="For an objection: what do they object to?",
+        required=False,
+        choices=[],
+        help_text="What the notice says can be objected to. None chosen: all of it.",
+    )
 
     def __init__(
-        self, *args: Any, controller_id: int, found: list[picking.Found], **kwargs: Any
+        self,
+        *args: Any,
+        controller_id: int,
+        found: list[picking.Found],
+        objectable: list[tuple[str, str]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.controller_id = controller_id
         self.offer("person", found)
+        objected = self.fields["objected"]
+        assert isinstance(objected, forms.MultipleChoiceField)
+        objected.choices = objectable
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -242,10 +255,13 @@ def new_request(request: HttpRequest) -> HttpResponse:
         q = person_reference(person_id) if person_id else ""
         initial["person"] = f"person:{person_id}"
     found = picking.found(gate, q)
+    pack = gate.policy.pack
+    objectable = [(code, p.name) for code, p in objections.objectable(pack).items()]
     form = NewRequestForm(
         request.POST if request.method == "POST" else None,
         controller_id=user.controller_id,
         found=found,
+        objectable=objectable,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -263,13 +279,24 @@ def new_request(request: HttpRequest) -> HttpResponse:
             asked=data["asked"],
             identity=data["identity"],
             identity_note=data["identity_note"],
+            objected=tuple(data["objected"]) if data["kind"] == "objection" else (),
         )
         messages.success(request, f"Request {made.reference} recorded: due {made.due_on:%-d %B %Y}")
         return redirect("web:rights-request", request_id=made.pk)
     return render(
         request,
         "web/rights/new.html",
-        {"form": form, "q": q, "searched": bool(q), "found": found, **_page(request, "new")},
+        {
+            "form": form,
+            "q": q,
+            "searched": bool(q),
+            "found": found,
+            "objected_items": [
+                {"value": code, "text": name, "checked": code in (form["objected"].value() or [])}
+                for code, name in objectable
+            ],
+            **_page(request, "new"),
+        },
     )
 
 
@@ -303,6 +330,7 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
             "state": _state(found, today) if found.status == RequestStatus.OPEN else None,
             "pauses": pauses,
             "steps": list(found.steps.select_related("by")),
+            "objected": list(found.objections.order_by("pk")) if found.kind == "objection" else [],
             "refusal_words": dict(RefusalGround.choices).get(found.refusal_ground, ""),
             "is_open": found.status == RequestStatus.OPEN,
             "paused": bool(pauses and pauses[-1].ended_on is None),
@@ -645,13 +673,23 @@ BUNDLE_KINDS = frozenset({"access", "portability"})
 GROUND_CHOICES = [("", "Not yet decided"), *Ground.choices]
 
 
-def _compiled(user: User, found: RightsRequest) -> tuple[Any, Any]:
+def _compiled(user: User, found: RightsRequest, *, fresh: bool = False) -> tuple[Any, Any, Any]:
+    """The bundle under review: the compilation kept with the request (read through the gate,
+    audited), or, the first time and when the DPO asks (`fresh`), compiled through the gate
+    again, kept, and its proposals put in the redaction log. Returns (compiled, pack, when)."""
     from safehold.policy import selectors as policy
-    from safehold.rights.bundle import compile_bundle
+    from safehold.rights import bundle
 
     assert user.controller_id is not None
     pack = policy.pack_of(policy.controller_version(user.controller_id))
-    return compile_bundle(user, found.person_id, pack=pack), pack
+    gate = _gate(user)
+    stored = None if fresh else gate.stored_bundle(found)
+    if stored is not None:
+        return bundle.from_data(stored.content), pack, stored.compiled_at
+    compiled = bundle.compile_bundle(user, found.person_id, pack=pack)
+    gate.keep_bundle(found, bundle.to_data(compiled), compiled.records)
+    services.propose(found, compiled)
+    return compiled, pack, timezone.now()
 
 
 def _context(text: str, start: int, end: int, around: int = 60) -> dict[str, str]:
@@ -664,26 +702,43 @@ def _context(text: str, start: int, end: int, around: int = 60) -> dict[str, str
 
 @require_http_methods(["GET", "POST"])
 def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
-    """Compile the bundle through the gate, put its proposed redactions in the log, and let
-    the reviewer decide each with its legal ground."""
+    """The bundle kept with the request (compiled through the gate the first time, and again
+    only when asked), its proposed redactions in the log, each decided with its legal ground.
+    Once released, what was released."""
+    from types import SimpleNamespace
+
     user = _dpo(request)
     if user is None:
         return _refused(request)
     found = _request_of(user, request_id)
     if found.kind not in BUNDLE_KINDS:
         raise Http404("Only a request of access or portability has a bundle")
-    release_row = Release.objects.filter(request=found).first()
-    released = bool(release_row and release_row.released_at)
+    gate = _gate(user)
     try:
-        compiled, pack = _compiled(user, found)
+        release_row = gate.release_of(found)
+        released = bool(release_row and release_row.released_at)
+        if request.method == "POST" and not released and request.POST.get("action") == "compile":
+            _compiled(user, found, fresh=True)
+            messages.success(request, "Compiled again from the records as they are now")
+            return redirect("web:rights-bundle", request_id=found.pk)
+        if released:
+            assert release_row is not None
+            content = release_row.content or {}
+            compiled: Any = SimpleNamespace(
+                name=content.get("name") or person_reference(found.person_id),
+                sections=content.get("sections") or [],
+                proposals=[],
+            )
+            pack, compiled_at = None, None
+        else:
+            compiled, pack, compiled_at = _compiled(user, found)
+        log = gate.redaction_log(found)
     except Refused:
         return _refused(request)
-    if not released:
-        services.propose(found, compiled)
     current = {p.ident for p in compiled.proposals}
     rows = [
         r
-        for r in Redaction.objects.filter(request=found).select_related("decided_by")
+        for r in log
         if (r.key, r.field, r.start, r.end, r.text) in current or r.decided_at or released
     ]
     if request.method == "POST" and not released:
@@ -701,6 +756,7 @@ def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
     texts = {
         (entry.key, value.name): value.text
         for section in compiled.sections
+        if not released
         for entry in section.entries
         for value in entry.values
     }
@@ -716,6 +772,7 @@ def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
             "r": found,
             "name": compiled.name,
             "compiled": compiled,
+            "compiled_at": compiled_at,
             "page": page,
             "pending": [
                 {
@@ -729,7 +786,7 @@ def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
             "grounds": GROUND_CHOICES,
             "release": release_row,
             "released": released,
-            "second_approval": pack.rights.second_approval,
+            "second_approval": bool(pack and pack.rights.second_approval),
             "may_approve": user.pk not in deciders,
             **_page(request, "open"),
         },
@@ -745,7 +802,7 @@ def bundle_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     if found.kind not in BUNDLE_KINDS:
         raise Http404("Only a request of access or portability has a bundle")
     try:
-        compiled, _pack = _compiled(user, found)
+        compiled, _pack, _when = _compiled(user, found)
         services.approve_release(found, compiled, by=user)
     except Refused:
         return _refused(request)
@@ -765,7 +822,7 @@ def bundle_release(request: HttpRequest, request_id: int) -> HttpResponse:
     if found.kind not in BUNDLE_KINDS:
         raise Http404("Only a request of access or portability has a bundle")
     try:
-        compiled, pack = _compiled(user, found)
+        compiled, pack, _when = _compiled(user, found)
         services.release(
             found, compiled, by=user, pack=pack, second_approval=pack.rights.second_approval
         )
@@ -788,17 +845,26 @@ def bundle_file(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse
     if user is None:
         return _refused(request)
     found = _request_of(user, request_id)
-    row = Release.objects.filter(request=found, released_at__isnull=False).first()
-    if row is None or row.content is None:
-        raise Http404("The bundle has not been released")
+    gate = _gate(user)
     try:
-        _gate(user).person(found.person_id)
+        gate.person(found.person_id)
+        row = gate.release_of(found)
     except Refused:
         return _refused(request)
+    if row is None or row.released_at is None:
+        raise Http404("The bundle has not been released")
+    if row.content is None:
+        raise Http404("The copy released has been deleted after the time the notice keeps it")
     name = f"subject-access-{found.reference}"
     if fmt == "json":
+        # Portability (Article 20) is what the person provided, not the whole bundle; an
+        # access request's JSON is the bundle itself, machine-readable.
+        data = row.content
+        if found.kind == "portability" and "portable" in row.content:
+            data = row.content["portable"]
+            name = f"portability-{found.reference}"
         response = HttpResponse(
-            json.dumps(row.content, indent=2, ensure_ascii=False),
+            json.dumps(data, indent=2, ensure_ascii=False),
             content_type="application/json",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.json"'

@@ -268,3 +268,91 @@ def test_an_erasure_refused_on_the_lawful_basis(
     expect(page.get_by_text("Refused: Erasure does not apply").first).to_be_visible()
     shot(page, "erasure-refused")
     axe(page)
+
+
+def test_the_bundle_holds_consents_and_the_disclosure_log_reviewed(
+    browser, live_server, browser_page: Page, browser_world, staff, signed_in, axe
+) -> None:
+    """A young person's consents (a parent deciding for them, then withdrawn) and a share to
+    the police are in the bundle the DPO compiles; the parent's name and the police officer
+    are proposed for redaction like anyone's, and the released copy has both sections."""
+    from safehold.access.gate import Gate, ShareOrder
+    from safehold.rights import services
+    from safehold.sharing.models import Capacity
+    from tests.sharing.conftest import given
+
+    page = browser_page
+    world = browser_world
+    child = world.person(given_name="Orla", family_name="Penhallow")
+    worker = staff("youth-justice-officer", username="yasmin")
+    case = world.case(person=child, allocated_to=worker)
+    gate = Gate(worker)
+    consent = gate.record_consent(
+        child.pk,
+        given(
+            "sharing-with-other-services",
+            by="family-member",
+            given_by_name="Morwenna Penhallow",
+            capacity=Capacity.NOT_COMPETENT,
+            capacity_reason="Orla was too unwell that week to decide for herself.",
+        ),
+    )
+    gate.withdraw_consent(consent.pk, on=date(2025, 7, 1), how="verbal", given_by="young-person")
+    gate.share(
+        case.pk,
+        ShareOrder(
+            "police",
+            "statutory-youth-justice",
+            "safeguarding",
+            records=("person",),
+            reason="Risk of harm reported at the visit.",
+            recipient_contact="PC Gideon Trask, Cambridge station",
+        ),
+    )
+    reviewer = staff("data-protection-officer", username="dana")
+    approver = staff("data-protection-officer", username="ade")
+    made = services.receive(child, "access", received_on=timezone.localdate(), by=reviewer)
+
+    signed_in(page, reviewer)
+    page.goto(f"/data-protection/requests/{made.pk}/bundle/")
+    contents = page.locator("#contents")
+    expect(contents).to_contain_text("Your consents, objections and preferences")
+    expect(contents).to_contain_text("Who we shared your information with")
+    expect(page.locator("#compiled")).to_contain_text("Compiled through the gate")
+    table = page.get_by_role("table", name="Proposed redactions")
+    expect(table).to_contain_text("Morwenna Penhallow")
+    expect(table).to_contain_text("PC Gideon Trask, Cambridge station")
+    shot(page, "bundle-consents-review")
+    axe(page)
+    page.get_by_role("button", name="Compile again").click()
+    expect(page.get_by_text("Compiled again from the records as they are now")).to_be_visible()
+    for select in page.locator("select.govuk-select").all():
+        select.select_option(
+            label="Withhold: another person's information (DPA 2018 Sch 2 para 16)"
+        )
+    page.get_by_role("button", name="Save these decisions").click()
+    expect(page.get_by_text("Every proposed redaction is decided")).to_be_visible()
+    axe(page)
+    other = browser.new_context(base_url=live_server.url, locale="en-GB")
+    second = other.new_page()
+    signed_in(second, approver)
+    second.goto(f"/data-protection/requests/{made.pk}/bundle/")
+    second.get_by_role("button", name="Approve the release").click()
+    expect(second.get_by_text("Approved for release by")).to_be_visible()
+    other.close()
+    page.reload()
+    page.get_by_role("button", name="Release the bundle and close the request").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"request {made.reference} closed")
+    axe(page)
+    # The accessible HTML copy (a download), opened as the requester would.
+    page.set_content(page.request.get(f"/data-protection/requests/{made.pk}/bundle.html").text())
+    expect(page.get_by_role("heading", name="Who we shared your information with")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Your consents, objections and preferences")
+    ).to_be_visible()
+    body = page.locator("body")
+    expect(body).to_contain_text("Risk of harm reported at the visit.")
+    expect(body).not_to_contain_text("Gideon Trask")
+    expect(body).not_to_contain_text("Morwenna")
+    shot(page, "bundle-consents-released")
+    axe(page)

@@ -144,3 +144,164 @@ def test_nothing_is_released_unreviewed_and_the_log_matches(yos: Place) -> None:
         ).count()
         >= 8
     )
+
+
+def test_the_bundle_holds_consents_and_the_disclosure_log_with_their_third_parties(
+    yos: Place,
+) -> None:
+    """Consents given, refused and withdrawn (with the capacity assessment) and what was shared
+    with whom under which gateway, read through the gate as the DPO under the rights purpose;
+    the people named in them proposed for redaction like any record's."""
+    from safehold.access.gate import Gate
+    from safehold.access.gate.sharing import ShareOrder
+    from safehold.sharing.models import Capacity
+    from tests.sharing.conftest import given
+
+    request, made = world(yos)
+    child = made["child"]
+    worker = yos.staff("youth-justice-officer")
+    first = made["first"]
+    first.allocated_to = worker
+    first.save(update_fields=["allocated_to"])
+    gate = Gate(worker)
+    gate.record_consent(child.pk, given("national-data-opt-out"))
+    parent = gate.record_consent(
+        child.pk,
+        given(
+            "sharing-with-other-services",
+            by="family-member",
+            given_by_name=f"{MUM[0]} {MUM[1]}",
+            capacity=Capacity.NOT_COMPETENT,
+            capacity_reason=f"Kai was in hospital; {MUM[0]} decided for him that week.",
+        ),
+    )
+    gate.withdraw_consent(parent.pk, on=date(2025, 7, 1), how="verbal", given_by="young-person")
+    shared = gate.share(
+        first.pk,
+        ShareOrder(
+            "police",
+            "statutory-youth-justice",
+            "safeguarding",
+            records=("person",),
+            reason=f"Threats to {VICTIM[0]} {VICTIM[1]} reported at the visit.",
+            recipient_contact="DC Harriet Stone, public protection unit",
+        ),
+    )
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+    compiled = compile_bundle(yos.dpo, request.person_id, pack=pack_of(yos))
+    by_id = {s.id: s for s in compiled.sections}
+    consents = by_id["consents"]
+    assert len(consents.entries) == 3  # the opt-out, the parent's consent and its withdrawal
+    states = sorted(v.text for e in consents.entries for v in e.values if v.name == "state")
+    assert states == ["Given", "Given", "Withdrawn"]
+    mine = next(e for e in consents.entries if e.key == f"consentrecord:{parent.pk}")
+    capacity = {v.name: v.text for v in mine.values}
+    assert capacity["capacity"] == "Not able to decide for themselves"
+    assert "in hospital" in capacity["capacity_reason"]
+    log = by_id["disclosures"]
+    assert [e.key for e in log.entries] == [f"disclosure:{shared.pk}"]
+    entry = {v.name: v.text for v in log.entries[0].values}
+    assert entry["recipient_name"] == "Police" and entry["outcome"] == "Shared"
+    assert "safe" in entry["gateway"].lower()
+    assert entry["items"].startswith("person (")
+    # Read through the gate as the DPO, for the rights request, audited.
+    reads = AuditEvent.objects.filter(
+        seq__gt=before, actor_id=yos.dpo.pk, record_type__in=["consentrecord", "disclosure"]
+    )
+    assert set(reads.values_list("record_type", flat=True)) == {"consentrecord", "disclosure"}
+    assert set(reads.values_list("purpose", flat=True)) == {"rights-request"}
+    # The parent who decided, the victim in the reason and the police officer: proposed.
+    proposed = {(p.key.split(":")[0], p.text) for p in compiled.proposals}
+    assert ("consentrecord", f"{MUM[0]} {MUM[1]}") in proposed
+    assert ("consentrecord", MUM[0]) in proposed  # in the capacity reason's free text
+    assert ("disclosure", f"{VICTIM[0]} {VICTIM[1]}") in proposed
+    assert ("disclosure", "DC Harriet Stone, public protection unit") in proposed
+
+    # Withheld at release once decided so; the rest of each entry goes.
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    data = services.release(request, compiled, by=yos.dpo, pack=pack_of(yos), second_approval=True)
+    released = json.dumps(data)
+    assert "Harriet Stone" not in released and f"{VICTIM[0]} {VICTIM[1]}" not in released
+    assert "Police" in released and "reported at the visit" in released
+    assert data["letter"]["shared_with"] == ["Police"]
+    assert AuditEvent.objects.filter(
+        action="disclose", record_type="disclosure", record_id=shared.pk, recipient="requester"
+    ).exists()
+
+
+def test_portability_is_what_the_person_provided_machine_readable(yos: Place) -> None:
+    """Article 20: the fields of the categories the pack marks provided (or observed) and
+    the consents the person decided themselves, as data; not the bundle."""
+    from safehold.access.gate import Gate
+    from tests.sharing.conftest import given
+
+    _access, made = world(yos)
+    child = made["child"]
+    request = services.receive(child, "portability", received_on=date(2026, 3, 2), by=yos.dpo)
+    Gate(yos.dpo).record_consent(child.pk, given("national-data-opt-out"))
+    pack = pack_of(yos)
+    compiled = compile_bundle(yos.dpo, child.pk, pack=pack)
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    data = services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    ported = data["portable"]
+    assert ported["format"] == "safehold-portability/1"
+    provided = {c.code for c in pack.categories if c.provided == "provided"}
+    assert provided == {"identity", "contact"}
+    (person,) = ported["records"]["person"]
+    assert person["given_name"] == "Kai" and person["phone"] == "07700 900999"
+    assert person["date_of_birth"] == "2008-05-01"  # data, not words
+    assert "health_needs" not in person  # health: what we record, not what they gave us
+    # What staff recorded or inferred is not ported: contacts' notes, assessments, offences.
+    assert set(ported["records"]) == {"person"}
+    text = json.dumps(ported)
+    assert MUM[0] not in text and MUM_PHONE not in text and VICTIM[0] not in text
+    assert [c["state"] for c in ported["consents"]] == ["given"]
+    assert ported["consents"][0]["given_by"] == "young-person"
+
+
+def test_a_released_copy_is_kept_for_the_packs_period_then_deleted(yos: Place) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    request, _made = world(yos)
+    pack = pack_of(yos)
+    assert str(pack.rights.answers_kept) == "6 years"  # the documented default
+    compiled = compile_bundle(yos.dpo, request.person_id, pack=pack)
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    request.refresh_from_db()
+    closed = request.closed_on
+    assert closed is not None
+    almost = closed.replace(year=closed.year + 6)
+    assert services.delete_old_answers(today=almost) == 0
+    assert services.delete_old_answers(today=almost + timedelta(days=1), dry_run=True) == 1
+    release = Release.objects.get(request=request)
+    assert release.content is not None
+    assert services.delete_old_answers(today=almost + timedelta(days=1)) == 1
+    release.refresh_from_db()
+    assert release.content is None and release.content_deleted_at and len(release.digest) == 64
+    assert Redaction.objects.filter(request=request).exists()  # the log stays
+    assert AuditEvent.objects.filter(
+        action="delete", record_type="release", record_id=request.pk
+    ).exists()
+    call_command("rights", "sweep", "--dry-run")  # nothing left to delete, and says so

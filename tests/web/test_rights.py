@@ -306,3 +306,39 @@ def test_deciding_an_erasure_shows_how_the_right_applies_under_the_pack(
     request = services.receive(yos.person(), "erasure", received_on=timezone.localdate())
     body = html(verified_client(yos.dpo), f"/data-protection/requests/{request.pk}/decide/")
     assert 'id="lawful-basis"' in body and "Right to erasure: applies in some cases" in body
+
+
+def test_an_objection_recorded_names_what_it_objects_to(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    from safehold.rights.models import Objection
+
+    person = yos.person(given_name=GIVEN, family_name=FAMILY, born=date(2005, 6, 1))
+    yos.case(person)
+    client = verified_client(yos.dpo)
+    body = html(client, "/data-protection/requests/new/?q=Wilhelmina+Ashcombe")
+    # The pack's objectable processing is offered, nothing else.
+    assert 'name="objected" type="checkbox" value="planning-research"' in body
+    assert 'value="statutory-youth-justice"' not in body.split('name="objected"', 1)[1]
+    response = client.post(
+        "/data-protection/requests/new/",
+        {
+            "q": "Wilhelmina Ashcombe",
+            "person": f"person:{person.pk}",
+            "kind": "objection",
+            "received_on-day": "2",
+            "received_on-month": "3",
+            "received_on-year": "2026",
+            "requester": "self",
+            "channel": "email",
+            "asked": "Do not use my information for research",
+            "identity": "confirmed",
+            "objected": ["planning-research"],
+        },
+    )
+    made = RightsRequest.objects.get()
+    assert response["Location"] == f"/data-protection/requests/{made.pk}/"
+    row = Objection.objects.get(request=made)
+    assert (row.purpose, row.state) == ("planning-research", "pending")
+    page = html(client, response["Location"])
+    assert "Objects to" in page and "Business planning and research: objected, not yet" in page

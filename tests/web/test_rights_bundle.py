@@ -81,8 +81,41 @@ def test_the_review_page_queries_do_not_grow_with_the_records(
             notes=f"Session {n} with {MUM[0]}",
             pack_version_id=yos.version_id,
         )
-    client.get(path)  # the new proposals go in the log once
+    client.post(path, {"action": "compile"})  # the new proposals go in the log once
     assert count_queries(lambda: client.get(path)) == few
+
+
+def test_the_review_keeps_its_compilation_and_compiles_again_only_when_asked(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    request, made = world(yos)
+    client = verified_client(yos.dpo)
+    path = f"/data-protection/requests/{request.pk}/bundle/"
+    exports = AuditEvent.objects.filter(actor_id=yos.dpo.pk, action="export")
+    assert "Compiled through the gate" in client.get(path).content.decode()
+    compiled = exports.count()
+    assert compiled > 0
+    page = client.get(path).content.decode()
+    assert exports.count() == compiled, "a second view reads the kept compilation"
+    # The kept compilation, the redaction log and the release are read through the gate.
+    reads = AuditEvent.objects.filter(actor_id=yos.dpo.pk, person_id=request.person_id)
+    assert {"compiledbundle", "redaction", "release"} <= set(
+        reads.values_list("record_type", flat=True)
+    )
+    Contact.objects.create(
+        case=made["second"],  # type: ignore[misc]
+        kind="office",
+        occurred_at=datetime(2024, 6, 1, 10, tzinfo=UTC),
+        notes=f"Spoke with Wendell Quartermaine and {MUM[0]}",
+        pack_version_id=yos.version_id,
+    )
+    before = Redaction.objects.filter(request=request).count()
+    client.get(path)
+    assert Redaction.objects.filter(request=request).count() == before
+    assert client.post(path, {"action": "compile"}).status_code == 302
+    assert exports.count() > compiled
+    assert Redaction.objects.filter(request=request).count() > before
+    assert "Compile again" in page
 
 
 def test_only_requests_for_access_have_a_bundle(
@@ -94,3 +127,34 @@ def test_only_requests_for_access_have_a_bundle(
     client = verified_client(yos.dpo)
     assert client.get(f"/data-protection/requests/{other.pk}/bundle/").status_code == 404
     assert RightsRequest.objects.count() == 1
+
+
+def test_a_portability_request_downloads_what_the_person_provided(
+    yos: Place, verified_client: Callable[[User], Client]
+) -> None:
+    from safehold.rights import services
+    from safehold.rights.bundle import compile_bundle
+    from safehold.rights.models import Ground
+    from tests.rights.test_bundle import pack_of
+
+    _access, made = world(yos)
+    child = made["child"]
+    request = services.receive(child, "portability", received_on=datetime.now(UTC).date())
+    pack = pack_of(yos)
+    compiled = compile_bundle(yos.dpo, child.pk, pack=pack)
+    services.propose(request, compiled)
+    services.decide_redactions(
+        request,
+        {r.pk: (Ground.THIRD_PARTY, "") for r in Redaction.objects.filter(request=request)},
+        by=yos.dpo,
+    )
+    services.approve_release(request, compiled, by=yos.staff("data-protection-officer"))
+    services.release(request, compiled, by=yos.dpo, pack=pack, second_approval=True)
+    client = verified_client(yos.dpo)
+    base = f"/data-protection/requests/{request.pk}/bundle"
+    assert "to take to another organisation" in client.get(f"{base}/").content.decode()
+    response = client.get(f"{base}.json")
+    assert f'portability-{request.reference}.json"' in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["format"] == "safehold-portability/1" and "sections" not in data
+    assert data["records"]["person"][0]["given_name"] == "Kai"

@@ -20,12 +20,15 @@ puts them in; every decision names the rule that made it and is written to the a
   `consenting`, consents, objections and preferences recorded and withdrawn (docs/adr/0020)
 - `statuses`   dated statuses on a case, kind by kind by their category (docs/adr/0027)
 - `aggregating` statistics: aggregate outputs and case-level returns (docs/adr/0022)
+- `answering`  what a rights request keeps: the bundle under review, the redaction log, the
+  release (docs/adr/0028)
 - `values`     what the gate hands back (`Shown`, `ShownCase`, `Withheld`, ...) and `Refused`
 """
 
 from __future__ import annotations
 
 from safehold.access.gate.aggregating import Aggregating
+from safehold.access.gate.answering import Answering
 from safehold.access.gate.breakglass import BreakingGlass
 from safehold.access.gate.exporting import Exporting
 from safehold.access.gate.finding import Finding
@@ -64,7 +67,16 @@ from safehold.access.gate.writing import Writing
 
 
 class Gate(
-    Writing, Exporting, BreakingGlass, Finding, Sharing, Aggregating, Naming, Parts, Statuses
+    Writing,
+    Exporting,
+    BreakingGlass,
+    Finding,
+    Sharing,
+    Aggregating,
+    Naming,
+    Parts,
+    Statuses,
+    Answering,
 ):
     """The gate for one member of staff, for one request or job."""
 

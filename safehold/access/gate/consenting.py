@@ -99,6 +99,11 @@ def record_consent(gate: Gate, person_id: int, data: ConsentInput) -> ConsentRec
             else None,
         )
         _audit(gate, Action.CREATE, record, f"{preference.kind} '{preference.code}' {data.state}")
+        if preference.kind == "objection" and data.state == ConsentState.GIVEN:
+            # An objection to processing the pack marks objectable stops it (Article 21).
+            from safehold.rights import objections
+
+            objections.from_consent(record, gate.policy.pack)
     return record
 
 
@@ -151,6 +156,10 @@ def withdraw_consent(
             withdraws=original,
         )
         _audit(gate, Action.CREATE, record, f"{original.kind} '{original.preference}' withdrawn")
+        if original.kind == "objection":
+            from safehold.rights import objections
+
+            objections.withdrawn(original)
     return record
 
 

@@ -27,6 +27,7 @@ from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Case,
 )
+from safehold.rights import objections
 
 
 class Deciding:
@@ -65,6 +66,9 @@ class Deciding:
             )
             for service in pack.services
         }
+        # The cases an objection in force stops (Article 21), as one SQL filter; None when
+        # the pack marks nothing objectable, so other packs pay nothing for it.
+        self._objected = objections.stopped(pack, purpose)
 
     @cached_property
     def _teams(self) -> list[tuple[int, list[str]]]:
@@ -141,6 +145,8 @@ class Deciding:
         qs = qs.annotate(gate_distance=distance).filter(visible)
         if not self.is_dpo:
             qs = qs.filter(restricted=False, person__restricted=False)
+            if self._objected is not None:
+                qs = qs.exclude(self._objected)
         return qs
 
     def visible_case(self, case_id: int) -> Case | None:
@@ -171,7 +177,7 @@ class Deciding:
         row = (
             Case.objects.filter(pk=case_id, controller_id=self._controller_id)
             .annotate(gate_distance=self.distance_expression())
-            .values("gate_distance", "restricted", "person__restricted")
+            .values("gate_distance", "restricted", "person__restricted", "person_id", "service")
             .first()
         )
         where = self.policy.label
@@ -184,6 +190,10 @@ class Deciding:
                 False,
                 f"{where}: processing is restricted (UK GDPR Article 18); only the DPO may read it",
             )
+        if self._objected is not None and not self.is_dpo and self._could_see(case_id, distance):
+            objected = objections.in_force(row["person_id"], self.purpose_for(row["service"]))
+            if objected is not None:
+                return Decision(False, f"{where}: {objections.words(objected)}")
         return Decision(
             False,
             f"{where}: role '{self.role}' may not read cases at {distance.name.lower()} distance"

@@ -167,12 +167,33 @@ def decide(gate: Gate, case: Case, order: ShareOrder, today: date) -> ShareDecis
             f"{gate.policy.label}: processing is restricted (UK GDPR Article 18): nothing is shared"
         )
         return ShareDecision(False, rule, [rule])
+    objected = _objection(gate, case, order)
+    if objected is not None:
+        rule = f"{gate.policy.label}: {objected}: nothing is shared for it"
+        return ShareDecision(False, rule, [rule])
     recipient = policy_of(gate).recipients.get(order.recipient)
     conditions = recipient is not None and any(
         share.if_ is not None or share.when is not None for share in recipient.shares
     )
     person, facts = _facts(gate, case, today, conditions=conditions)
     return policy_of(gate).decide(gate.role, distance, _request(gate, order), person, facts, today)
+
+
+def _objection(gate: Gate, case: Case, order: ShareOrder) -> str | None:
+    """The person's objection in force to the share's purpose (Article 21), in words; a share
+    the law or a court requires goes all the same (that processing is not objectable), except
+    for direct marketing, which nothing overrides."""
+    from safehold.policy.schema import GatewayKind
+    from safehold.rights import objections
+
+    if order.purpose not in objections.objectable(gate.policy.pack):
+        return None
+    found = objections.in_force(case.person_id, order.purpose)
+    if found is None:
+        return None
+    gateway = next((g for g in gate.policy.pack.gateways if g.code == order.gateway), None)
+    required = gateway is not None and gateway.kind in (GatewayKind.LAW, GatewayKind.COURT_ORDER)
+    return None if required and not found.direct_marketing else objections.words(found)
 
 
 def explain_share(gate: Gate, case_id: int, order: ShareOrder) -> ShareDecision:

@@ -1,5 +1,8 @@
 """`safehold rights due`: when a rights request must be answered, by the ICO's rule, with no
-database (so anyone can check the rule); the request pages use the same `rights.clock`."""
+database (so anyone can check the rule); the request pages use the same `rights.clock`.
+
+`safehold rights sweep [--dry-run]`: delete the copies released for requests closed longer ago
+than the pack's `rights.answers_kept` (run beside `safehold retention sweep`)."""
 
 from __future__ import annotations
 
@@ -61,7 +64,19 @@ class Command(BaseCommand):
             help="Whose bank holidays (default: england, the calendar of England and Wales)",
         )
 
+        sweep = sub.add_parser(
+            "sweep", help="Delete released copies kept longer than the pack's answers_kept."
+        )
+        sweep.add_argument("--dry-run", action="store_true", help="Count, delete nothing")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "sweep":
+            from safehold.rights.services import delete_old_answers
+
+            count = delete_old_answers(dry_run=options["dry_run"])
+            verb = "would be deleted" if options["dry_run"] else "deleted"
+            self.stdout.write(f"{count} released cop{'y' if count == 1 else 'ies'} {verb}")
+            return
         received: date = options["received"]
         told: date | None = None
         if options["extended"] is not None:

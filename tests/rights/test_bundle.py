@@ -168,7 +168,7 @@ def test_the_bundle_holds_consents_and_the_disclosure_log_with_their_third_parti
     parent = gate.record_consent(
         child.pk,
         given(
-            "sharing-with-other-services",
+            "national-data-opt-out",
             by="family-member",
             given_by_name=f"{MUM[0]} {MUM[1]}",
             capacity=Capacity.NOT_COMPETENT,

@@ -290,7 +290,7 @@ def test_the_bundle_holds_consents_and_the_disclosure_log_reviewed(
     consent = gate.record_consent(
         child.pk,
         given(
-            "sharing-with-other-services",
+            "national-data-opt-out",
             by="family-member",
             given_by_name="Morwenna Penhallow",
             capacity=Capacity.NOT_COMPETENT,

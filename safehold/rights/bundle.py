@@ -264,6 +264,7 @@ def compile_bundle(
 
     records = 1 + len(young.flags)
     case_ids = []
+    events_seen: set[int] = set()  # a person's event is one row shown under each case
     for shown_case in young.cases:
         exported = gate.export(shown_case.case_id, CASE_RECORDS)
         case_ids.append(shown_case.case_id)
@@ -273,6 +274,7 @@ def compile_bundle(
             for item in items:
                 categories |= item.categories
                 records += 1
+        records += _statuses_and_events(gate, shown_case, section, categories, events_seen)
         sections.append(section)
 
     consents = gate.consents(person_id)
@@ -474,6 +476,44 @@ def _case_section(exported: ShownCase, services: dict[str, str]) -> Section:
         for item in items:
             section.entries.append(_entry(item, label[:1].upper() + label[1:]))
     return section
+
+
+def _statuses_and_events(
+    gate: Gate, shown: ShownCase, section: Section, categories: set[str], seen: set[int]
+) -> int:
+    """The case's dated statuses (each value with its dates) and the dates of the pack's
+    events, read through the gate (audited as lists) into the case's section; how many."""
+    added = 0
+    histories = gate.case_statuses(shown)
+    if not isinstance(histories, Withheld):
+        for history in histories:
+            for row in reversed(history.rows):  # oldest first, as the case's records read
+                values = [
+                    Value("value", "Status", row.value_name, data=row.value),
+                    Value("started_on", "From", words(row.started_on), data=_data(row.started_on)),
+                ]
+                if row.ended_on:
+                    values.append(
+                        Value("ended_on", "Until", words(row.ended_on), data=_data(row.ended_on))
+                    )
+                section.entries.append(Entry(f"casestatus:{row.pk}", history.kind.name, values))
+                categories.add(history.kind.category)
+                added += 1
+    events = gate.case_events(shown)
+    if not isinstance(events, Withheld):
+        for event in events:
+            if event.on is None or event.pk is None or event.pk in seen:
+                continue
+            seen.add(event.pk)
+            section.entries.append(
+                Entry(
+                    f"recordedevent:{event.pk}",
+                    event.name,
+                    [Value("on", "Date", words(event.on), data=_data(event.on))],
+                )
+            )
+            added += 1
+    return added
 
 
 def _retention(

@@ -15,6 +15,7 @@ from safehold.records.models import Assessment, Contact, Offence, Relationship, 
 from safehold.rights import services
 from safehold.rights.bundle import WITHHELD_MARK, compile_bundle
 from safehold.rights.models import Ground, Redaction, Release, RightsRequest
+from tests.access.conftest import World
 from tests.retention.conftest import Place
 
 MUM, VICTIM, WORKER = ("Marguerite", "Fenwick"), ("Ozzie", "Blackthorn"), ("Priya", "Tennant")
@@ -305,3 +306,53 @@ def test_a_released_copy_is_kept_for_the_packs_period_then_deleted(yos: Place) -
         action="delete", record_type="release", record_id=request.pk
     ).exists()
     call_command("rights", "sweep", "--dry-run")  # nothing left to delete, and says so
+
+
+def test_the_bundle_holds_the_cases_dated_statuses_and_recorded_events(
+    cambridgeshire: World,
+) -> None:
+    """Dated statuses (each value with its dates) and the recorded dates of the pack's events
+    are case records like any other: in the case's section, read through the gate as the
+    DPO under the rights purpose and audited; a person's event is shown once, not per case."""
+    from safehold.access.gate import Gate
+    from safehold.sharing.models import RecordedEvent
+    from tests.sharing.conftest import allocated, variant
+    from tests.sharing.test_recorded_events import with_events
+
+    world = variant(cambridgeshire, with_events)
+    worker, case = allocated(world)
+    second = world.case(allocated_to=worker, person=case.person)
+    gate = Gate(worker)
+    shown = next(c for c in gate.young_person(case.person_id).cases if c.case_id == case.pk)
+    gate.record_status(shown, "accommodation", "unsuitable", date(2025, 1, 6))
+    now = gate.record_status(shown, "accommodation", "suitable", date(2025, 3, 3))
+    moved = RecordedEvent(person_id=case.person_id)
+    gate.write(moved, {"event": "moved-school", "on": date(2025, 4, 1)}, case=case)
+    dpo = world.staff("data-protection-officer")
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+    compiled = compile_bundle(dpo, case.person_id, pack=world.pack)
+    by_id = {s.id: s for s in compiled.sections}
+    history = [
+        {v.name: v.text for v in e.values}
+        for e in by_id[f"case-{case.pk}"].entries
+        if e.key.startswith("casestatus:")
+    ]
+    assert history == [
+        {
+            "value": "Unsuitable accommodation",
+            "started_on": "6 January 2025",
+            "ended_on": "2 March 2025",
+        },
+        {"value": "Suitable accommodation", "started_on": "3 March 2025"},
+    ]
+    assert f"casestatus:{now.pk}" in {e.key for e in by_id[f"case-{case.pk}"].entries}
+    events = [
+        e for s in compiled.sections for e in s.entries if e.key == f"recordedevent:{moved.pk}"
+    ]
+    assert [(e.title, [v.text for v in e.values]) for e in events] == [
+        ("Moved to another school", ["1 April 2025"])
+    ]
+    assert not [e for e in by_id[f"case-{second.pk}"].entries if e.key.startswith("casestatus:")]
+    reads = AuditEvent.objects.filter(seq__gt=before, actor_id=dpo.pk, purpose="rights-request")
+    assert {"casestatus", "recordedevent"} <= set(reads.values_list("record_type", flat=True))

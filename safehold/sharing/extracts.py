@@ -29,6 +29,7 @@ from safehold.policy import selectors as policy_selectors
 from safehold.policy.models import Controller
 from safehold.policy.schema import DERIVED_ITEMS, Extract, Pack
 from safehold.records.models import Case
+from safehold.records.search import person_reference
 from safehold.sharing.decide import SharePolicy, item_fields
 from safehold.sharing.items import postcode_district, value_of
 from safehold.sharing.models import (
@@ -333,7 +334,7 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
             for person_id, values in rows(
                 population(pack, extract, owner.pk, today), extract, today
             ):
-                writer.writerow([f"P{person_id}", *values] if lead else values)
+                writer.writerow([person_reference(person_id), *values] if lead else values)
                 covered.append(person_id)
         count = len(covered)
         for start in range(0, count, SUBJECTS_CHUNK):

@@ -38,6 +38,7 @@ from safehold.records.models import (
     Plan,
     Report,
 )
+from safehold.records.search import person_reference
 from safehold.sharing import selectors as sharing_selectors
 from safehold.sharing.decide import Facts, PersonState, Request, ShareDecision, SharePolicy
 from safehold.sharing.items import derive
@@ -304,7 +305,7 @@ def _package(gate: Gate, case: Case, order: ShareOrder, decision: ShareDecision)
         records[record] = [{n: _plain(getattr(o, n)) for n in names} for o in objects]
     subject: dict[str, Any] = {}
     if decision.identifiable == "yes":
-        subject["reference"] = f"P{case.person_id}"
+        subject["reference"] = person_reference(case.person_id)
     elif decision.identifiable == "pseudonymised":
         subject["pseudonym"] = pseudonym(order.recipient, case.person_id)
     if decision.derived:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,7 +16,32 @@ from safehold.audit.models import AuditEvent
 from safehold.records.models import Outcome, PersonFlag
 from safehold.statistics import returns
 from tests.access.conftest import World
+from tests.sharing.conftest import variant
 from tests.statistics.test_runs import Q3, with_statistics
+
+
+def declaring_yjb(data: dict[str, Any]) -> None:
+    """The Cambridgeshire pack with the sharing its notice leaves out: the Youth Justice
+    Board's returns, under the service's statutory duty."""
+    data["recipients"].append(
+        {
+            "code": "youth-justice-board",
+            "name": "Youth Justice Board",
+            "shares": [
+                {
+                    "categories": ["*"],
+                    "purposes": ["statutory-youth-justice"],
+                    "conditions": ["required-by-law"],
+                    "gateways": ["statutory-duty"],
+                }
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def yjb(cambridgeshire: World) -> World:
+    return variant(cambridgeshire, declaring_yjb)
 
 
 def order(world: World, kind: str, ends: date, **person: object) -> Outcome:
@@ -50,9 +76,9 @@ def test_the_shipped_definition_and_which_is_in_force() -> None:
         returns.find("yjb-case-level@1999", date(2026, 9, 30))
 
 
-def test_rows_worked_by_hand_and_audited_per_child(cambridgeshire: World) -> None:
+def test_rows_worked_by_hand_and_audited_per_child(yjb: World) -> None:
     world = with_statistics(
-        cambridgeshire,
+        yjb,
         {"opt_outs": [{"preference": "national-data-opt-out", "outputs": ["yjb-case-level"]}]},
     )
     released = order(world, "youth-caution", date(2026, 8, 1))
@@ -80,11 +106,11 @@ def test_rows_worked_by_hand_and_audited_per_child(cambridgeshire: World) -> Non
 
 
 def test_a_manager_or_a_statistics_role_may_not_release_it(
-    cambridgeshire: World, statistics_world: World
+    yjb: World, statistics_world: World
 ) -> None:
-    order(cambridgeshire, "youth-caution", date(2026, 8, 1))
+    order(yjb, "youth-caution", date(2026, 8, 1))
     definition = returns.find("yjb-case-level", Q3.end)
-    manager = cambridgeshire.staff("team-manager")
+    manager = yjb.staff("team-manager")
     with pytest.raises(Refused, match="may not export"):
         list(Gate(manager).case_level_return(definition, Q3))
     role = next(r for r in statistics_world.pack.roles if r.statistics_only)
@@ -95,9 +121,9 @@ def test_a_manager_or_a_statistics_role_may_not_release_it(
     assert AuditEvent.objects.filter(action="refuse", record_type="return").count() == 2
 
 
-def test_the_command(cambridgeshire: World) -> None:
-    order(cambridgeshire, "diversion", date(2026, 7, 1))
-    dpo = cambridgeshire.staff("data-protection-officer")
+def test_the_command(yjb: World) -> None:
+    order(yjb, "diversion", date(2026, 7, 1))
+    dpo = yjb.staff("data-protection-officer")
     out = StringIO()
     call_command(
         "stats",
@@ -113,3 +139,21 @@ def test_the_command(cambridgeshire: World) -> None:
     assert lines[0].startswith("child_ref,initials,dob") and len(lines) == 2
     with pytest.raises(CommandError, match="no return"):
         call_command("stats", "return", "nope@1", "--period", "2026Q3", "--user", dpo.username)
+
+
+def test_a_return_to_a_recipient_the_pack_does_not_declare_is_refused(
+    cambridgeshire: World,
+) -> None:
+    """A return is a disclosure: Cambridgeshire's notice names no sharing with the Youth
+    Justice Board, so even its DPO, who may export everything, cannot release it; the
+    refusal says why and is audited."""
+    order(cambridgeshire, "youth-caution", date(2026, 8, 1))
+    dpo = cambridgeshire.staff("data-protection-officer")
+    definition = returns.find("yjb-case-level", Q3.end)
+    before = AuditEvent.objects.count()
+    with pytest.raises(Refused) as refused:
+        list(Gate(dpo).case_level_return(definition, Q3))
+    assert "declares no sharing with 'youth-justice-board'" in refused.value.decision.rule
+    refusal = AuditEvent.objects.order_by("-seq").first()
+    assert AuditEvent.objects.count() == before + 1 and refusal is not None
+    assert refusal.decision == "refused"

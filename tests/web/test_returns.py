@@ -6,25 +6,32 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from django.test import Client
 
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Outcome
 from tests.access.conftest import World
+from tests.sharing.conftest import variant
+from tests.statistics.test_returns import declaring_yjb
 
 
-def test_the_dpo_downloads_a_return_and_each_order_is_audited(
-    cambridgeshire: World, verified_client
-) -> None:
-    dpo = cambridgeshire.staff("data-protection-officer")
-    person = cambridgeshire.person(given_name="Zephyrine", family_name="Quillfeather")
-    case = cambridgeshire.case(person=person, opened_on=date(2026, 1, 5))
+@pytest.fixture
+def yjb(cambridgeshire: World) -> World:
+    """Cambridgeshire with the Youth Justice Board declared, to whom the return goes."""
+    return variant(cambridgeshire, declaring_yjb)
+
+
+def test_the_dpo_downloads_a_return_and_each_order_is_audited(yjb: World, verified_client) -> None:
+    dpo = yjb.staff("data-protection-officer")
+    person = yjb.person(given_name="Zephyrine", family_name="Quillfeather")
+    case = yjb.case(person=person, opened_on=date(2026, 1, 5))
     Outcome.objects.create(
         case=case,
         kind="yro",
         starts_on=date(2026, 1, 5),
         ends_on=date(2026, 8, 31),
-        pack_version_id=cambridgeshire.version_id,
+        pack_version_id=yjb.version_id,
     )
     client: Client = verified_client(dpo)
     page = client.get("/statistics/returns/")
@@ -42,10 +49,8 @@ def test_the_dpo_downloads_a_return_and_each_order_is_audited(
     assert list(exports.values_list("case_id", flat=True)) == [case.pk]
 
 
-def test_a_role_that_may_not_export_is_refused_and_audited(
-    cambridgeshire: World, verified_client
-) -> None:
-    manager = cambridgeshire.staff("team-manager")
+def test_a_role_that_may_not_export_is_refused_and_audited(yjb: World, verified_client) -> None:
+    manager = yjb.staff("team-manager")
     client: Client = verified_client(manager)
     page = client.get("/statistics/returns/").content.decode()
     assert "may not release a case-level return" in page

@@ -123,6 +123,25 @@ def categories(gate: Gate, definition: Definition) -> set[str]:
 def decide(gate: Gate, definition: Definition) -> Decision:
     where = gate.policy.label or gate.policy.pack.code
     needed = categories(gate, definition)
+    # A return is a disclosure: it goes only to a recipient the pack (the notice) declares,
+    # and only what the pack lets go to it, whatever the role may export.
+    recipient = next(
+        (r for r in gate.policy.pack.recipients if r.code == definition.recipient), None
+    )
+    if recipient is None:
+        return Decision(
+            False,
+            f"{where}: the pack declares no sharing with '{definition.recipient}', to whom the "
+            f"return {definition.key} goes",
+        )
+    shared = {c for share in recipient.shares for c in share.categories}
+    beyond = set() if "*" in shared else needed - shared
+    if beyond:
+        return Decision(
+            False,
+            f"{where}: the pack does not let {', '.join(sorted(beyond))} go to "
+            f"'{recipient.code}', which the return {definition.key} needs",
+        )
     may = gate.policy.categories(gate.role, "export", Distance.CONTROLLER)
     missing = sorted(needed - may)
     if missing:

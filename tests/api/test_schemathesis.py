@@ -82,6 +82,15 @@ schema.config.generation.update(
 # parameter) made ten times the calls, most of them refused before anything was read, and
 # cost the suite minutes; test_bad_input.py holds the boundaries that once broke.
 schema.config.phases.update(phases=["examples", "fuzzing", "stateful"])
+# The record of each path /cases/{case_id}/<kind>/{record_id}, for the stateful hook below.
+RECORD_PATHS: dict[str, Any] = {
+    "contacts": m.Contact,
+    "assessments": m.Assessment,
+    "plans": m.Plan,
+    "offences": m.Offence,
+    "outcomes": m.Outcome,
+    "reports": m.Report,
+}
 # The caller's real ids, set for each test by `caller`, for the hook below.
 REAL: dict[str, list[Any]] = {}
 TOKEN: list[str] = []
@@ -215,6 +224,15 @@ def test_stateful_links(caller: None) -> None:
                     0 < value <= MAX_ID and model.objects.filter(pk=value).exists()
                 ):
                     params[name] = REAL[name][0]
+            # A record is reached through its case: one of that kind on it, when the id the
+            # scenario carries (a link from a 201 that did not happen) names none there.
+            # /api/v1/cases/{case_id}/<kind>/{record_id}
+            parts = case.operation.path.removeprefix("/api/v1").split("/")
+            kind = RECORD_PATHS.get(parts[3]) if len(parts) > 4 else None
+            if kind is not None and "record_id" in params and "case_id" in params:
+                mine = kind.objects.filter(case_id=params["case_id"])
+                if not mine.filter(pk=params["record_id"]).exists() and (own := mine.first()):
+                    params["record_id"] = own.pk
             # A flag is reached through its person: one of theirs, not a random number.
             if "flag_id" in params and "person_id" in params:
                 own = m.PersonFlag.objects.filter(person_id=params["person_id"]).first()

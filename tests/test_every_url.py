@@ -25,7 +25,14 @@ from safehold.access.gate.sharing import RefusedShare, ShareOrder
 from safehold.access.models import BreakGlass, User
 from safehold.api.api import RECORD_TYPES
 from safehold.audit.models import AuditEvent
-from safehold.records.models import Case, CaseStatus, PersonFlag, PlanAction, Relationship
+from safehold.records.models import (
+    Case,
+    CaseStatus,
+    PersonFlag,
+    PlanAction,
+    Relationship,
+    VictimLink,
+)
 from safehold.retention import services as retention
 from safehold.retention.models import LegalHold, RetentionUnit
 from safehold.rights import services as rights
@@ -246,6 +253,10 @@ PAGES: dict[str, tuple[str, Callable[[Scene], str]]] = {
         "youth-justice-officer",
         lambda s: f"/people/{s.person_id}/relationships/{_latest(Relationship)}/edit/",
     ),
+    "web:victimlink-edit": (
+        "youth-justice-officer",
+        lambda s: f"/cases/{s.case.pk}/victims/{_latest(VictimLink)}/edit/",
+    ),
     "web:planaction-edit": (
         "youth-justice-officer",
         lambda s: (
@@ -289,6 +300,8 @@ def flag_and_relative(s: Scene) -> None:
     parent = s.world.person(given_name="Parent", family_name="Example")
     Relationship.objects.create(person_id=s.person_id, other=parent, kind="parent")
     PlanAction.objects.create(plan_id=s.records["plans"], description="Attend school")
+    victim = s.world.person(given_name="Victim", family_name="Example")
+    VictimLink.objects.create(offence_id=s.records["offences"], victim=victim)
 
 
 def a_status(s: Scene) -> None:
@@ -390,6 +403,7 @@ SETUP: dict[str, Callable[[Scene], None]] = {
     "web:flag-edit": flag_and_relative,
     "web:relationship-edit": flag_and_relative,
     "web:planaction-edit": flag_and_relative,
+    "web:victimlink-edit": flag_and_relative,
 }
 
 

@@ -733,12 +733,15 @@ class World:
                 offence, committed = victimable.pop(rng.randrange(len(victimable)))
                 consent = rng.choices(("given", "refused", "unknown"), (45, 25, 30))[0]
                 recorded = min(committed + timedelta(days=rng.randint(7, 60)), self.today)
+                rj, rj_on = self.restorative_justice(offence, victim, consent, recorded)
                 chunk.add(
                     VictimLink,
                     offence_id=offence,
                     victim_id=victim,
                     contact_consent=consent,
                     consent_recorded_on=recorded if consent != "unknown" else None,
+                    restorative_justice=rj,
+                    rj_recorded_on=rj_on,
                 )
             if "victim" in self.services and rng.random() < 0.5:
                 case = self.case(
@@ -752,6 +755,20 @@ class World:
                 seen, _ = self.records(chunk, rng, case, given, "the family")
                 chunk.tables[Person].rows[victim]["last_contact_on"] = seen
         return chunk
+
+    def restorative_justice(
+        self, offence: int, victim: int, consent: str, recorded: date
+    ) -> tuple[str, date | None]:
+        """A victim's answer to restorative justice and the day it was recorded: offered only
+        to a victim who agreed to be contacted, some weeks after. Drawn from its own generator
+        (seeded by the link) so the rest of the population is the same as before."""
+        if consent != "given":
+            return "not-offered", None
+        rng = random.Random(offence * 100_003 + victim)  # noqa: S311 - synthetic data
+        answer = rng.choices(("engaged", "declined", "offered", "not-offered"), (40, 25, 20, 15))[0]
+        if answer == "not-offered":
+            return answer, None
+        return answer, min(recorded + timedelta(days=rng.randint(14, 90)), self.today)
 
     # --- writing ---------------------------------------------------------------------------
 

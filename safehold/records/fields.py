@@ -33,7 +33,12 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     "plan": ("kind", "starts_on", "review_on", "summary"),
     "planaction": ("description", "due_on", "done_on"),
     "offence": ("committed_on", "description", "offence_type", "gravity"),
-    "victimlink": ("contact_consent", "consent_recorded_on"),
+    "victimlink": (
+        "contact_consent",
+        "consent_recorded_on",
+        "restorative_justice",
+        "rj_recorded_on",
+    ),
     "outcome": ("kind", "starts_on", "ends_on", "requirements"),
     "report": ("kind", "due_on", "body", "copy_given_on"),
 }

@@ -238,15 +238,31 @@ class VictimLinkConsent(models.TextChoices):
     UNKNOWN = "unknown", "Not yet asked"
 
 
+class VictimLinkRestorativeJustice(models.TextChoices):
+    NOT_OFFERED = "not-offered", "Not offered yet"
+    OFFERED = "offered", "Offered, not taken up yet"
+    ENGAGED = "engaged", "Engaged in restorative justice"
+    DECLINED = "declined", "Declined"
+
+
 class VictimLink(models.Model):
-    """A victim of an offence, and whether they agreed to be contacted by the service."""
+    """A victim of an offence, whether they agreed to be contacted by the service, and their
+    answer to restorative justice: the YJB counts victims, so both are recorded per victim
+    (docs/adr/0027), each with the date it was recorded."""
 
     Consent = VictimLinkConsent
+    RestorativeJustice = VictimLinkRestorativeJustice
 
     offence = models.ForeignKey(Offence, on_delete=models.CASCADE, related_name="victims")
     victim = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="victim_of")
     contact_consent = models.CharField(max_length=10, choices=Consent.choices, default="unknown")
     consent_recorded_on = models.DateField(null=True, blank=True)
+    restorative_justice = models.CharField(
+        max_length=12, choices=RestorativeJustice.choices, default="not-offered"
+    )
+    rj_recorded_on = models.DateField(null=True, blank=True)
+    # Raised by one on every change the gate saves, and checked by it (docs/adr/0007).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

@@ -90,7 +90,7 @@ DATES: dict[str, dict[str, Span]] = {
     "plan": {"starts_on": PLANNED, "review_on": PLANNED},
     "planaction": {"due_on": PLANNED, "done_on": HAPPENED},
     "offence": {"committed_on": HAPPENED},
-    "victimlink": {"consent_recorded_on": HAPPENED},
+    "victimlink": {"consent_recorded_on": HAPPENED, "rj_recorded_on": HAPPENED},
     "outcome": {"starts_on": PLANNED, "ends_on": PLANNED},
     "report": {"due_on": PLANNED, "copy_given_on": HAPPENED},
     "legalhold": {"review_on": PLANNED},

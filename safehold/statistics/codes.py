@@ -9,6 +9,7 @@ OUTPUT_CODES: tuple[str, ...] = (
     "wider-services",
     "health-screening",
     "victims",
+    "victims-restorative-justice",
     "accommodation",
     "ete",
     "send",

@@ -55,6 +55,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("disposal", "Disposal", ("outcome.kind",)),
         Dimension("completed", "Completed", ("case.closed_reason",)),
         Dimension("consent", "Consent to contact", ("victimlink.contact_consent",)),
+        Dimension("rj-answer", "Restorative justice", ("victimlink.restorative_justice",)),
         Dimension(
             "wider-services",
             "Wider services at the end of the order",
@@ -171,21 +172,34 @@ def _victims(qs: QuerySet[Case], q: Quarter, pack: Pack) -> QuerySet[Any]:
     )
 
 
-def _victim_series(qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack) -> list[int]:
-    rows = VictimLink.objects.filter(
+def _victims_rj(qs: QuerySet[Case], q: Quarter, pack: Pack) -> QuerySet[Any]:
+    """Victims of the offences on the cases counted whose restorative-justice answer was
+    recorded in the quarter."""
+    return VictimLink.objects.filter(
+        rj_recorded_on__gte=q.start,
+        rj_recorded_on__lte=q.end,
         offence__case_id__in=qs.values("pk"),
-        consent_recorded_on__gte=quarters[0].start,
-        consent_recorded_on__lte=quarters[-1].end,
     )
-    counts = rows.aggregate(
-        **{
-            f"q{i}": Count(
-                "pk", filter=Q(consent_recorded_on__gte=q.start, consent_recorded_on__lte=q.end)
-            )
-            for i, q in enumerate(quarters)
-        }
-    )
-    return [counts[f"q{i}"] for i in range(len(quarters))]
+
+
+def _victim_series_by(day: str) -> Callable[[QuerySet[Case], Sequence[Quarter], Pack], list[int]]:
+    """Victims counted by the quarter their answer (consent, restorative justice) was
+    recorded in: one aggregate query for all the quarters."""
+
+    def series(qs: QuerySet[Case], quarters: Sequence[Quarter], pack: Pack) -> list[int]:
+        rows = VictimLink.objects.filter(
+            offence__case_id__in=qs.values("pk"),
+            **{f"{day}__gte": quarters[0].start, f"{day}__lte": quarters[-1].end},
+        )
+        counts = rows.aggregate(
+            **{
+                f"q{i}": Count("pk", filter=Q(**{f"{day}__gte": q.start, f"{day}__lte": q.end}))
+                for i, q in enumerate(quarters)
+            }
+        )
+        return [counts[f"q{i}"] for i in range(len(quarters))]
+
+    return series
 
 
 def _orders(kinds: tuple[str, ...]) -> Callable[[], QuerySet[Outcome]]:
@@ -438,14 +452,32 @@ OUTPUTS: dict[str, Output] = {
             description=(
                 "Victims of the offences on our cases whose consent to be contacted was "
                 "recorded during the quarter, by their answer (the victims indicator's first "
-                "step; restorative justice is not yet recorded)."
+                "step; whether they engaged in restorative justice is the next output)."
             ),
             fields=("victimlink.contact_consent", "victimlink.consent_recorded_on"),
             dimensions=(*_PEOPLE, "consent"),
             default_by="consent",
             default_split="service",
             cases=_victims,
-            series=_victim_series,
+            series=_victim_series_by("consent_recorded_on"),
+            prefix="offence__case__",
+        ),
+        Output(
+            code="victims-restorative-justice",
+            title="Victims and restorative justice",
+            group=YJB,
+            counts="victims",
+            description=(
+                "Victims of the offences on our cases whose answer to restorative justice was "
+                "recorded during the quarter, by their answer: the victims indicator's count of "
+                "victims engaged in restorative justice, recorded on each victim."
+            ),
+            fields=("victimlink.restorative_justice", "victimlink.rj_recorded_on"),
+            dimensions=(*_PEOPLE, "rj-answer"),
+            default_by="rj-answer",
+            default_split="service",
+            cases=_victims_rj,
+            series=_victim_series_by("rj_recorded_on"),
             prefix="offence__case__",
         ),
         *(
@@ -476,7 +508,11 @@ OUTPUTS: dict[str, Output] = {
                 ("send", "Special educational needs (SEND/ALN)", "special educational needs"),
                 ("mental-health", "Mental health", "mental health need and intervention"),
                 ("substance-misuse", "Substance misuse", "substance misuse need and intervention"),
-                ("restorative-justice", "Victims and restorative justice", "victims' engagement"),
+                (
+                    "restorative-justice",
+                    "Restorative justice on the child's case",
+                    "victims' engagement",
+                ),
                 ("serious-violence", "Serious violence", "proven serious violence offences"),
             )
         ),
@@ -555,6 +591,8 @@ def _expression(
         return F("kind")  # an order's own kind
     if dimension == "consent":
         return F("contact_consent")  # a victim's own record
+    if dimension == "rj-answer":
+        return F("restorative_justice")  # a victim's own record
     if dimension == "completed":
         return SqlCase(
             When(**{f"{p}closed_reason": Case.ClosedReason.COMPLETED}, then=Value("Completed")),
@@ -652,6 +690,8 @@ def labels(
         return [(v, v) for v in ("Completed", "Not completed", "Still open")]
     if dimension == "consent":
         return [(code, str(words)) for code, words in VictimLink.Consent.choices]
+    if dimension == "rj-answer":
+        return [(code, str(words)) for code, words in VictimLink.RestorativeJustice.choices]
     if dimension == "wider-services":
         return [(label, label) for label, _ in wider_services(pack)] + [(NEITHER, NEITHER)]
     if dimension == "reason":

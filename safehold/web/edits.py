@@ -36,6 +36,7 @@ from safehold.web.forms import (
     PersonDetailsForm,
     PlanActionEditForm,
     RelationshipForm,
+    VictimLinkForm,
     initial_from,
     record_values,
 )
@@ -204,6 +205,29 @@ def edit_relationship(
         caption=label_of(shown, display),
         back_url=reverse("web:person", args=[person_id]) + "#related",
         success="Relationship changed",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def edit_victim_link(request: HttpRequest, gate: Gate, case_id: int, link_id: int) -> HttpResponse:
+    """Change a victim's answers to contact and to restorative justice, through the case whose
+    offence they are a victim of."""
+    shown = gate.case(case_id)
+    found = gate.part(shown, "victimlink", link_id)
+    if found is None:
+        raise Http404("No such victim of this case's offences")
+    display = Display(gate.policy.pack)
+    return _edit_part(
+        request,
+        gate,
+        shown,
+        found,
+        VictimLinkForm,
+        heading="Change what a victim agreed to",
+        caption=f"{label_of(shown, display)} (case {case_reference(case_id)})",
+        back_url=reverse("web:person", args=[shown.person_id]) + "#related",
+        success="Victim's answers changed",
     )
 
 
@@ -383,6 +407,7 @@ _FORMS: dict[str, type[GovukForm]] = {
     "personflag": FlagForm,
     "relationship": RelationshipForm,
     "planaction": PlanActionEditForm,
+    "victimlink": VictimLinkForm,
     **{str(model._meta.model_name): form for form, model, _, _ in RECORDS.values()},
 }
 

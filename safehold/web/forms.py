@@ -30,6 +30,8 @@ from safehold.records.models import (
     Plan,
     RelationshipKind,
     Report,
+    VictimLinkConsent,
+    VictimLinkRestorativeJustice,
 )
 from safehold.web import govuk
 
@@ -872,6 +874,34 @@ class RelationshipForm(GovukForm):
     lives_with = yes_no("Do they live together?", required="Select whether they live together")
 
     needs = ("kind",)
+
+
+class VictimLinkForm(GovukForm):
+    """A victim's answers: to being contacted, and to restorative justice, each dated so the
+    quarter it was recorded in is counted (statistics: victims, victims-restorative-justice)."""
+
+    contact_consent = choice(
+        "Have they agreed to be contacted?",
+        VictimLinkConsent.choices,
+        required="Select whether they agreed to be contacted",
+    )
+    consent_recorded_on = DateField(
+        what="Date their answer to contact was recorded",
+        required=False,
+        rule=("victimlink", "consent_recorded_on"),
+    )
+    restorative_justice = choice(
+        "Restorative justice",
+        VictimLinkRestorativeJustice.choices,
+        required="Select their answer to restorative justice",
+    )
+    rj_recorded_on = DateField(
+        what="Date their answer to restorative justice was recorded",
+        required=False,
+        rule=("victimlink", "rj_recorded_on"),
+    )
+
+    needs = ("restorative_justice",)
 
 
 class PlanActionEditForm(GovukForm):

@@ -84,6 +84,11 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         for row, r in zip(rows, [r for r in related if r.kind == kind], strict=True):
             if kind != "victim" and nearest is not None and gate.writable("relationship", nearest):
                 row["change_url"] = reverse("web:relationship-edit", args=[person_id, r.link.pk])
+            elif kind == "victim" and r.case_id is not None:
+                # Through the case whose offence they are a victim of, where it may be written.
+                case = next((c for c in shown.cases if c.case_id == r.case_id), None)
+                if case is not None and gate.writable("victimlink", case):
+                    row["change_url"] = reverse("web:victimlink-edit", args=[r.case_id, r.link.pk])
     cells = [
         *(c for row in details for c in [row["value"]]),
         *(c for row in flags for c in row),
@@ -394,8 +399,10 @@ def _case_row(case: ShownCase, shown: ShownPerson, display: Display) -> dict[str
 def _related_row(related: RelatedPerson, display: Display) -> dict[str, Any]:
     values = related.person.values
     if related.kind == "victim":
-        link = display.choice(related.link.values["contact_consent"], VictimLink.Consent.choices)
-        cells = [display.name(related.person), link]
+        values = related.link.values
+        link = display.choice(values["contact_consent"], VictimLink.Consent.choices)
+        rj = display.choice(values["restorative_justice"], VictimLink.RestorativeJustice.choices)
+        cells = [display.name(related.person), link, rj]
     else:
         kind = display.choice(related.link.values["kind"], Relationship.Kind.choices)
         lives = display(related.link.values["lives_with"])

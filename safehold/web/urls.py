@@ -102,6 +102,11 @@ urlpatterns = [
         name="relationship-edit",
     ),
     path(
+        "cases/<id:case_id>/victims/<id:link_id>/edit/",
+        edits.edit_victim_link,
+        name="victimlink-edit",
+    ),
+    path(
         "cases/<id:case_id>/plans/<id:plan_id>/actions/<id:action_id>/edit/",
         edits.edit_plan_action,
         name="planaction-edit",

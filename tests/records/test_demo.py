@@ -94,6 +94,14 @@ def test_a_population_valid_against_its_pack(loaded: Callable[[str], Pack], code
         assert set(model._default_manager.values_list("kind", flat=True)) <= set(choices.values)
     consents = set(VictimLink.objects.values_list("contact_consent", flat=True))
     assert consents <= set(VictimLink.Consent.values)
+    # Restorative justice offered only to victims who agreed to contact, each answer dated.
+    answers = VictimLink.objects.exclude(restorative_justice="not-offered")
+    assert answers.exists()
+    assert set(answers.values_list("restorative_justice", flat=True)) <= set(
+        VictimLink.RestorativeJustice.values
+    )
+    assert not answers.exclude(contact_consent="given").exists()
+    assert not answers.filter(rj_recorded_on__isnull=True).exists()
 
     # Staff for every role of the pack; teams with the pack's services.
     roles = {r.code for r in pack.roles}

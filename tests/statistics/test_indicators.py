@@ -148,3 +148,53 @@ def test_victims_by_their_answer_recorded_in_the_quarter(world: World) -> None:
         "Not yet asked": ["0"],
     }
     assert [str(row[0]) for row in result.series.cells][-2:] == ["1", "3"]
+
+
+def test_victims_by_their_restorative_justice_answer_recorded_in_the_quarter(
+    world: World,
+) -> None:
+    """The YJB counts victims engaged in restorative justice: each victim's own answer,
+    counted in the quarter it was recorded, whatever the case's dated statuses say."""
+    from safehold.records.models import Offence, VictimLink
+
+    ours = world.case(person=world.person(sex="Male"), opened_on=date(2026, 1, 5))
+    theirs = world.case(person=world.person(sex="Female"), opened_on=date(2026, 2, 2))
+    theft = Offence.objects.create(case=ours, description="Theft", pack_version_id=world.version_id)
+    assault = Offence.objects.create(
+        case=theirs, description="Assault", pack_version_id=world.version_id
+    )
+    answers = [
+        (theft, "engaged", date(2026, 7, 1)),
+        (theft, "engaged", date(2026, 9, 30)),
+        (assault, "engaged", date(2026, 8, 14)),
+        (theft, "declined", date(2026, 8, 2)),
+        (assault, "offered", date(2026, 9, 1)),
+        (theft, "not-offered", None),  # no answer yet: in no quarter
+        (assault, "engaged", date(2026, 6, 30)),  # the quarter before
+        (theft, "declined", date(2026, 10, 1)),  # the quarter after
+    ]
+    for i, (offence, answer, on) in enumerate(answers):
+        VictimLink.objects.create(
+            offence=offence,
+            victim=world.person(given_name=f"Victim{i}"),
+            contact_consent="given",
+            restorative_justice=answer,
+            rj_recorded_on=on,
+        )
+    gate = Gate(world.staff("team-manager"))
+    result = runs.run(gate, "victims-restorative-justice", Q3, split=None)
+    assert table(result) == {
+        "Not offered yet": ["0"],
+        "Offered, not taken up yet": ["1"],
+        "Engaged in restorative justice": ["3"],
+        "Declined": ["1"],
+    }
+    # By the quarter each answer was recorded in: Q2 has one, Q3 five.
+    assert [str(row[0]) for row in result.series.cells][-2:] == ["1", "5"]
+    # Split by the child's sex: two of the three engaged are victims of the boy's offence.
+    split = runs.run(gate, "victims-restorative-justice", Q3, by="rj-answer", split="sex")
+    engaged = table(split)["Engaged in restorative justice"]
+    assert dict(zip([str(c) for c in split.table.columns], engaged, strict=True)) == {
+        "Female": "1",
+        "Male": "2",
+    }

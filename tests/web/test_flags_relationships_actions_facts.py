@@ -16,10 +16,12 @@ from safehold.audit.models import AuditEvent
 from safehold.records.models import (
     Case,
     Change,
+    Offence,
     PersonFlag,
     Plan,
     PlanAction,
     Relationship,
+    VictimLink,
 )
 from safehold.retention import services as retention
 from safehold.retention.models import RetentionUnit
@@ -172,6 +174,74 @@ def test_a_plan_action_is_changed_and_marked_done(
         client.get(f"/cases/{other.pk}/plans/{plan.pk}/actions/{action.pk}/edit/").status_code
         == 404
     )
+
+
+def test_a_victims_answer_to_restorative_justice_is_recorded_with_its_history(
+    cambridgeshire: World, officer: User, case: Case, verified_client
+) -> None:
+    offence = Offence.objects.create(
+        case=case, description="Theft", pack_version_id=cambridgeshire.version_id
+    )
+    victim = cambridgeshire.person(given_name="Robin", family_name="Ashdown")
+    link = VictimLink.objects.create(
+        offence=offence,
+        victim=victim,
+        contact_consent="given",
+        consent_recorded_on=date(2025, 3, 1),
+    )
+    client: Client = verified_client(officer)
+    page = client.get(f"/people/{case.person_id}/").content.decode()
+    assert "Not offered yet" in page  # the victims table says where restorative justice stands
+    url = f"/cases/{case.pk}/victims/{link.pk}/edit/"
+    assert f'href="{url}"' in page
+    body = {
+        "contact_consent": "given",
+        "consent_recorded_on-day": "1",
+        "consent_recorded_on-month": "3",
+        "consent_recorded_on-year": "2025",
+        "restorative_justice": "engaged",
+        "rj_recorded_on-day": "14",
+        "rj_recorded_on-month": "4",
+        "rj_recorded_on-year": "2025",
+        "version": "1",
+    }
+    response = client.post(url, body)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    link.refresh_from_db()
+    assert (link.restorative_justice, link.rj_recorded_on, link.version) == (
+        "engaged",
+        date(2025, 4, 14),
+        2,
+    )
+    changes = Change.objects.filter(record_type="victimlink", record_id=link.pk)
+    assert {(c.field, c.old, c.new) for c in changes} == {
+        ("restorative_justice", "not-offered", "engaged"),
+        ("rj_recorded_on", None, "2025-04-14"),
+    }
+    update = AuditEvent.objects.get(seq=changes[0].audit_seq)
+    assert (update.action, update.record_type, update.case_id, update.actor_id) == (
+        "update",
+        "victimlink",
+        case.pk,
+        officer.pk,
+    )
+    assert (
+        "Engaged in restorative justice"
+        in client.get(f"/people/{case.person_id}/").content.decode()
+    )
+    # A save from a form opened before this one is told, and not written.
+    response = client.post(url, body | {"restorative_justice": "declined"})
+    assert response.status_code == 409
+    link.refresh_from_db()
+    assert link.restorative_justice == "engaged"
+    # Not reached through another case, nor by someone outside this one.
+    other = cambridgeshire.case(allocated_to=officer)
+    assert client.get(f"/cases/{other.pk}/victims/{link.pk}/edit/").status_code == 404
+    stranger = cambridgeshire.staff("youth-justice-officer", team=cambridgeshire.other_team)
+    response = verified_client(stranger).post(url, body | {"version": "2"})
+    assert response.status_code == 403
+    link.refresh_from_db()
+    assert link.restorative_justice == "engaged"
 
 
 def test_someone_outside_the_case_cannot_change_its_records(

@@ -1,5 +1,5 @@
 """Records that belong to a person or a plan rather than directly to a case: a person's flag,
-a relationship, a plan's action, and the facts recorded about one case. Read one at a time
+a relationship, a plan's action, a victim's link to an offence of the case, and the facts recorded about one case. Read one at a time
 for its edit page, through the case it is reached by, redacted at that case's distance and
 audited as a read, as `Gate.record` does for the records of a case.
 
@@ -19,10 +19,15 @@ from django.db.models import Q
 from safehold.access.gate.reading import Reading
 from safehold.access.gate.values import Shown, ShownCase, Withheld
 from safehold.audit.models import Action
-from safehold.records.models import PersonFlag, PlanAction, Relationship
+from safehold.records.models import PersonFlag, PlanAction, Relationship, VictimLink
 from safehold.sharing.models import RecordedEvent
 
-MODELS = {"personflag": PersonFlag, "relationship": Relationship, "planaction": PlanAction}
+MODELS = {
+    "personflag": PersonFlag,
+    "relationship": Relationship,
+    "planaction": PlanAction,
+    "victimlink": VictimLink,
+}
 
 
 def _rows(record: str, shown: ShownCase, *, plan_id: int | None = None) -> Q:
@@ -32,6 +37,8 @@ def _rows(record: str, shown: ShownCase, *, plan_id: int | None = None) -> Q:
         return Q(person_id=shown.person_id, case__isnull=True)
     if record == "relationship":
         return Q(person_id=shown.person_id) | Q(other_id=shown.person_id)
+    if record == "victimlink":
+        return Q(offence__case_id=shown.case_id)  # the victims of this case's offences
     return Q(plan__case_id=shown.case_id, plan_id=plan_id)
 
 
@@ -86,14 +93,14 @@ class Parts(Reading):
 
     def part_to_write(
         self, record: str, shown: ShownCase, pk: int
-    ) -> PersonFlag | Relationship | PlanAction:
+    ) -> PersonFlag | Relationship | PlanAction | VictimLink:
         """The row to write, as reached through the case (the caller has the case to write)."""
         model = MODELS[record]
         plan_id = None
         if record == "planaction":
             plan_id = model._default_manager.filter(pk=pk).values_list("plan_id", flat=True).first()
         found = model._default_manager.get(_rows(record, shown, plan_id=plan_id), pk=pk)
-        assert isinstance(found, PersonFlag | Relationship | PlanAction)
+        assert isinstance(found, PersonFlag | Relationship | PlanAction | VictimLink)
         return found
 
     def case_facts(self, shown: ShownCase) -> list[Fact] | Withheld:

@@ -33,11 +33,13 @@ from safehold.policy.schema import Role
 from safehold.records.models import (
     Case,
     CaseStatus,
+    Offence,
     Person,
     PersonFlag,
     Plan,
     PlanAction,
     Relationship,
+    VictimLink,
 )
 from safehold.retention.models import HoldScope, LegalHold
 from safehold.rights.models import RightsRequest
@@ -81,6 +83,7 @@ ID_NAMES = {
     "plan_id": "record",
     "action_id": "record",
     "status_id": "record",  # a dated status on a case (docs/adr/0027)
+    "link_id": "record",  # a victim of an offence on a case
     "disclosure_id": "disclosure",
     "consent_id": "consent",
     "approver_id": "user",
@@ -180,6 +183,11 @@ def other_council(caller: World) -> None:
         starts_on=date(2025, 2, 1),
     )
     PlanAction.objects.create(pk=other("record"), plan=plan, description="Attend school")
+    offence = Offence.objects.create(
+        pk=other("record"), case=case, pack_version_id=them.version_id, description="Theft"
+    )
+    victim = them.person(given_name="Othervictim")
+    VictimLink.objects.create(pk=other("record"), offence=offence, victim=victim)
     CaseStatus.objects.create(
         pk=other("record"),
         case=case,

@@ -194,6 +194,9 @@ def test_a_victims_answer_to_restorative_justice_is_recorded_with_its_history(
     assert "Not offered yet" in page  # the victims table says where restorative justice stands
     url = f"/cases/{case.pk}/victims/{link.pk}/edit/"
     assert f'href="{url}"' in page
+    form = client.get(url).content.decode()
+    assert "Change what a victim agreed to" in form
+    assert "Engaged in restorative justice" in form
     body = {
         "contact_consent": "given",
         "consent_recorded_on-day": "1",

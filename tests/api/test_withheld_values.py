@@ -38,7 +38,16 @@ from tests.web.conftest import make_verified_client
 # apart by searching a page, so the matrix proves them by field name (test_matrix.py).
 CASE_FILTER = re.compile(r'<form method="get" id="case-filter".*?</form>', re.DOTALL)
 PURPOSE = re.compile(r"Purpose: [^<]*")
-UNSEARCHABLE = {"sex", "kind", "flag", "holds", "gravity", "lives_with", "contact_consent"}
+UNSEARCHABLE = {
+    "sex",
+    "kind",
+    "flag",
+    "holds",
+    "gravity",
+    "lives_with",
+    "contact_consent",
+    "restorative_justice",
+}
 
 
 @dataclass

@@ -160,17 +160,19 @@ def test_an_objection_recorded_with_consents_stops_shares_and_returns_until_with
     order = ShareOrder("wider-council-planning", "planning-research", "within-the-council")
     assert gate.explain_share(case.pk, order)
     pack, _v, extract, controller = find("planning-research-return")
-    assert population(pack, extract, controller.pk, date.today()).filter(pk=case.person_id)
+    assert population(pack, extract, controller.pk, date.today()).filter(person_id=case.person_id)
 
     objection = gate.record_consent(case.person_id, given("object-to-planning"))
     with pytest.raises(RefusedShare, match="objected to 'Business planning and research'"):
         gate.share(case.pk, order)
-    assert not population(pack, extract, controller.pk, date.today()).filter(pk=case.person_id)
+    assert not population(pack, extract, controller.pk, date.today()).filter(
+        person_id=case.person_id
+    )
     # The case itself is read under youth justice, which is not objectable: it continues.
     assert _readable(worker, case.pk)
     gate.withdraw_consent(objection.pk, on=date(2025, 7, 1), how="verbal", given_by="young-person")
     assert gate.explain_share(case.pk, order)
-    assert population(pack, extract, controller.pk, date.today()).filter(pk=case.person_id)
+    assert population(pack, extract, controller.pk, date.today()).filter(person_id=case.person_id)
 
 
 def test_the_notice_prints_what_can_be_objected_to(yos: World) -> None:

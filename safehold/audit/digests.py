@@ -136,9 +136,7 @@ def _window_sql(vendor: str) -> tuple[str, str]:
 _SQL: dict[str, tuple[str, str]] = {}
 
 
-def prove(
-    low: int, high: int, last: str | None, *, unproven_limit: int = 1_000
-) -> Proven | None:
+def prove(low: int, high: int, last: str | None, *, unproven_limit: int = 1_000) -> Proven | None:
     """Prove entries low+1..high intact and chained to `last` (the hash of entry low), or say
     None: then something in the window needs the row-by-row check (which may yet find it
     intact: the database's encoding of unusual text can differ from Python's).

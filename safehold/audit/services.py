@@ -25,7 +25,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from safehold.audit import checkpoints, digests, selectors
-from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher, Subject
+from safehold.audit.chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    RowHasher,
+    Subject,
+    chained_rows,
+    timestamp_text,
+)
 from safehold.audit.models import Action, AuditEvent, AuditSubject, ChainHead, Decision
 
 HEAD_ID = 1
@@ -172,13 +179,16 @@ class AuditEntry:
 
     def hashed_values(self, seq: int, at: datetime) -> tuple[Any, ...]:
         """The values the chain hashes, in chain.HASHED_FIELDS order."""
+        return (seq, at, *self.chained_fields())
+
+    def chained_fields(self) -> tuple[Any, ...]:
+        """The hashed values after `seq` and `at`, in chain.HASHED_FIELDS order, as stored.
+        (`_value_`: the enums' text, without the property lookup of `.value`.)"""
         return (
-            seq,
-            at,
             self.actor_id,
             self.actor_label,
-            self.action.value,
-            self.decision.value,
+            self.action._value_,
+            self.decision._value_,
             self.rule,
             self.person_id,
             self.case_id,
@@ -264,10 +274,13 @@ class Appended(Sequence[AuditEvent]):
     it is looked at: most callers look at none, and making 5,000 of them cost more than
     hashing and storing them."""
 
-    __slots__ = ("_made", "_rows")
+    __slots__ = ("_at", "_made", "_rows")
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], at: datetime) -> None:
+        # Each row holds `at` as the database was given it (chain.chained_rows); the model
+        # instance gets the datetime.
         self._rows = rows
+        self._at = at
         self._made: dict[int, AuditEvent] = {}
 
     def __len__(self) -> int:
@@ -285,7 +298,8 @@ class Appended(Sequence[AuditEvent]):
         if made is None:
             # The model's columns are in CHAIN_COLUMNS order (a test holds them to it), and
             # each row holds the very values hashed. The stubs misread *args.
-            made = self._made[index] = AuditEvent(*self._rows[index])  # type: ignore[misc]
+            row = self._rows[index]
+            made = self._made[index] = AuditEvent(row[0], self._at, *row[2:])  # type: ignore[misc]
         return made
 
     def __add__(self, other: Sequence[AuditEvent]) -> list[AuditEvent]:
@@ -320,25 +334,28 @@ def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
     with transaction.atomic(savepoint=False):
         head_seq, head_hash = _lock_head()
         at = timezone.now()
-        values = [entry.hashed_values(seq, at) for seq, entry in enumerate(events, head_seq + 1)]
         listed = [entry.subjects for entry in events]
-        lists = any(listed)
-        digests = RowHasher(UTC).chain(head_hash, values, listed if lists else None)
-        prevs = [head_hash, *digests[:-1]]
-        rows = [(*v, prev, digest) for v, prev, digest in zip(values, prevs, digests, strict=True)]
+        rows = chained_rows(
+            head_hash,
+            head_seq + 1,
+            timestamp_text(at),
+            _stored_at(at),
+            [entry.chained_fields() for entry in events],
+            listed,
+        )
         subjects = [
             (seq, position, *subject)
             for seq, listing in enumerate(listed, head_seq + 1)
             for position, subject in enumerate(listing)
         ]
-        _insert(rows, at, subjects)
-        seq, last = head_seq + len(rows), digests[-1]
+        _insert(rows, subjects)
+        seq, last = head_seq + len(rows), str(rows[-1][-1])
         _move_head(seq, last, subjects)
         if checkpoints.due(head_seq, seq):
             # Signed once committed: a checkpoint of entries rolled back would accuse the
             # entries that later take their numbers.
             transaction.on_commit(functools.partial(checkpoints.write_after_commit, seq, last))
-    return Appended(rows)
+    return Appended(rows, at)
 
 
 @functools.cache
@@ -360,14 +377,20 @@ def _insert_statement(vendor: str, model: type[AuditEvent | AuditSubject]) -> st
     return f"INSERT INTO {table} ({columns}) VALUES ({places})"  # noqa: S608
 
 
-def _insert(
-    rows: Sequence[tuple[Any, ...]], at: datetime, subjects: Sequence[tuple[Any, ...]]
-) -> None:
-    """Store rows in CHAIN_COLUMNS order, all appended at `at` (and on SQLite the subjects of
-    lists, in SUBJECT_COLUMNS order). Every read of personal data appends here, so this goes
-    past Django's cursor to the driver's bulk path: COPY on PostgreSQL, one prepared INSERT
-    run for every row on SQLite (Django's cursor rewrites the placeholders of the whole
-    statement with a regular expression on every call)."""
+def _stored_at(at: datetime) -> Any:
+    """The append's timestamp as each row gives it to the database: on SQLite as Django stores
+    it, on PostgreSQL as the text hashed (UTC, microseconds), which COPY reads as it is."""
+    if connection.vendor == "postgresql":
+        return timestamp_text(at)
+    return AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
+
+
+def _insert(rows: Sequence[tuple[Any, ...]], subjects: Sequence[tuple[Any, ...]]) -> None:
+    """Store rows in CHAIN_COLUMNS order, each value as the database takes it (and on SQLite
+    the subjects of lists, in SUBJECT_COLUMNS order). Every read of personal data appends here,
+    so this goes past Django's cursor to the driver's bulk path: COPY on PostgreSQL, one
+    prepared INSERT run for every row on SQLite (Django's cursor rewrites the placeholders of
+    the whole statement with a regular expression on every call)."""
     sql = _insert_statement(connection.vendor, AuditEvent)
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -377,10 +400,7 @@ def _insert(
                 for row in rows:
                     copy.write_row(row)
         else:
-            # Every column but `at` holds a plain value as the database stores it; `at`, the
-            # same for the whole call, is prepared for the database once.
-            stored_at = AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
-            sqlite3.Cursor.executemany(driver, sql, [(r[0], stored_at, *r[2:]) for r in rows])
+            sqlite3.Cursor.executemany(driver, sql, rows)
             if subjects:
                 # In the same call to the library, within the process: SQLite has no round
                 # trip to save, and no statement that writes two tables (PostgreSQL's go with
@@ -589,7 +609,8 @@ def _prove_alone(window: tuple[int, int]) -> digests.Proven | None:
 
 
 def _in_memory() -> bool:
-    return connection.vendor == "sqlite" and bool(connection.is_in_memory_db())
+    in_memory = getattr(connection, "is_in_memory_db", None)  # SQLite's wrapper only
+    return bool(in_memory and in_memory())
 
 
 def checkpoint(*, chunk_size: int = 5_000) -> tuple[VerifyResult, checkpoints.Checkpoint | None]:

@@ -112,6 +112,12 @@ def test_one_query_reads_what_a_query_a_kind_reads(cambridgeshire: World) -> Non
 def test_kinds_without_plans_read_no_actions(cambridgeshire: World) -> None:
     case = cambridgeshire.case()
     every_kind(cambridgeshire, case, 0, None)
+    # Contact's date and time in a slot whose first part (Report's) holds a typed NULL: the
+    # slot's type, not the first part's field, converts it.
     records, actions = together.newest([Report, Contact], [case.pk], limit=10)
     assert [type(r) for r in records] == [Report, Contact] and actions == []
+    assert [row(r) for r in records] == [
+        row(Report.objects.get(case=case)),
+        row(Contact.objects.get(case=case)),
+    ]
     assert together.newest(KINDS, [], limit=10) == ([], [])

@@ -33,7 +33,7 @@ from safehold.retention import selectors, services
 from safehold.retention.models import HoldScope, LegalHold, RetentionUnit, UnitKind
 from safehold.web import picking
 from safehold.web.dpo import dpo_only
-from safehold.web.forms import DateField, GovukForm, choice, long_text
+from safehold.web.forms import DateField, GovukForm, choice, long_text, text
 from safehold.web.picking import PicksFound
 
 PER_GROUP = 50
@@ -310,8 +310,33 @@ def holds(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
         label = _hold_labels(gate, [hold])[hold.pk]
         messages.success(request, f"Legal hold placed on {label}.")
         return redirect(request.path)
+    return _holds_page(request, gate, controller_id, form, q=q, found=found)
+
+
+class LiftForm(GovukForm):
+    """Why a hold is lifted (each hold's row has its own, by its prefix)."""
+
+    reason = text("Why lift it?", required="Enter why the hold is lifted")
+
+
+def _holds_page(
+    request: HttpRequest,
+    gate: Gate,
+    controller_id: int,
+    form: HoldForm,
+    *,
+    q: str = "",
+    found: list[picking.Found] | None = None,
+    lifting: LiftForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The holds in place (each with its form to lift it), the form to place one, and the
+    holds lifted recently. `lifting`: a lift that was not valid, shown with its error."""
     active = list(selectors.holds(controller_id))
     lifted = list(selectors.holds(controller_id, active=False)[:20])
+    lift_forms = {hold.pk: LiftForm(prefix=f"lift-{hold.pk}") for hold in active}
+    if lifting is not None and lifting.prefix:
+        lift_forms[int(lifting.prefix.removeprefix("lift-"))] = lifting
     return render(
         request,
         "web/retention/holds.html",
@@ -319,14 +344,17 @@ def holds(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
             "form": form,
             "q": q,
             "searched": bool(q),
-            "found": found,
+            "found": found or [],
             "active": active,
             "lifted": lifted,
+            "lift_forms": lift_forms,
+            "lifting": lifting,
             "labels": _hold_labels(gate, active + lifted),
             "suggested_review": timezone.localdate() + timedelta(days=180),
             "today": timezone.localdate(),
             **_page(request, "holds"),
         },
+        status=status,
     )
 
 
@@ -334,7 +362,11 @@ def holds(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
 @dpo_only(NOT_ALLOWED)
 def lift_hold(request: HttpRequest, user: User, controller_id: int, hold_id: int) -> HttpResponse:
     hold = get_object_or_404(LegalHold, pk=hold_id, controller_id=controller_id)
-    services.lift_hold(hold, user, reason=request.POST.get("reason", ""))
+    form = LiftForm(request.POST, prefix=f"lift-{hold.pk}")
+    if not form.is_valid():
+        page = HoldForm(None, controller_id=controller_id, found=[])
+        return _holds_page(request, Gate(user), controller_id, page, lifting=form, status=400)
+    services.lift_hold(hold, user, reason=form.cleaned_data["reason"])
     messages.success(request, f"Legal hold on {_hold_labels(Gate(user), [hold])[hold.pk]} lifted.")
     return redirect("web:retention-holds")
 

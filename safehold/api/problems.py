@@ -257,13 +257,6 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
                 statuses.add(404)
             if "requestBody" in operation:
                 statuses |= {400, 413}
-            if 428 in statuses:
-                # Ninja takes the header as optional, so that its absence is a 428, not a 422.
-                for param in params:
-                    if param.get("in") == "header" and param.get("name") == "If-Match":
-                        param["required"] = True
-                        kept = {k: v for k, v in param["schema"].items() if k != "anyOf"}
-                        param["schema"] = kept | {"type": "string"}
             for status in sorted(statuses):
                 responses[str(status)] = {"description": WHY[status], "content": content}
     return schema

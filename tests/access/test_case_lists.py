@@ -79,4 +79,4 @@ def test_list_entries_are_as_lists_of_each_cases_entry(cambridgeshire: World) ->
     gate.show_cases(rows)
     listed = each_subject(AuditEvent.objects.filter(action=Action.LIST))
     assert AuditEvent.objects.filter(action=Action.LIST).count() > before
-    assert sorted(s[1] for s in listed) == sorted(c.pk for c in rows)
+    assert sorted(case_id for _, _, case_id, _ in listed) == sorted(c.pk for c in rows)

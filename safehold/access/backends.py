@@ -69,7 +69,7 @@ class _Compiled:
     def __init__(self, alias: str) -> None:
         self.alias = alias
         ops = connections[alias].ops
-        sql, params = staff_query(self.USER, self.AT).query.sql_with_params()
+        sql, params = staff_query(self.USER, self.AT).query.get_compiler(alias).as_sql()
         at = ops.adapt_datetimefield_value(self.AT)
         self.sql = sql
         self.params = list(params)

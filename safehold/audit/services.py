@@ -314,7 +314,11 @@ def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
     """
     if not events:
         return []
-    if connection.vendor == "postgresql" and len(events) <= ONE_STATEMENT_MOST:
+    if (
+        connection.vendor == "postgresql"
+        and len(events) <= ONE_STATEMENT_MOST
+        and sum(len(entry.subjects) for entry in events) <= ONE_STATEMENT_SUBJECTS
+    ):
         appended = _append_in_one_statement(events)
         if appended is not None:
             return appended
@@ -359,8 +363,10 @@ def _checkpoint_if_due(head_seq: int, seq: int, last: str) -> None:
 
 
 # The appends `_append_in_one_statement` takes: a page's reads (a caseload is one event of
-# fifty subjects), not bulk appends, whose rows go faster by COPY than as arrays in the text.
+# fifty subjects), not bulk appends, whose rows go faster by COPY than as arrays in the text
+# (so many entries, or so many subjects in all).
 ONE_STATEMENT_MOST = 64
+ONE_STATEMENT_SUBJECTS = 1_000
 ONE_STATEMENT_TRIES = 3
 # The chain head as each connection last saw it (a guess, checked by the database).
 _KNOWN_HEAD: weakref.WeakKeyDictionary[Any, tuple[int, str]] = weakref.WeakKeyDictionary()

@@ -94,8 +94,13 @@ def test_bulk_appends_keep_the_locked_path(monkeypatch: pytest.MonkeyPatch) -> N
     with CaptureQueriesContext(connection) as captured:
         append(many)
     assert not any("WITH moved" in q["sql"] for q in captured)
+    # So do lists of more subjects than it takes.
+    (long,) = caseload(*range(1, services.ONE_STATEMENT_SUBJECTS + 2))
+    with CaptureQueriesContext(connection) as captured:
+        append([long])
+    assert not any("WITH moved" in q["sql"] for q in captured)
     # And after as many misses as it tries, a page's append takes the lock too.
     monkeypatch.setattr(services, "ONE_STATEMENT_TRIES", 1)
     known((1, "f" * 64))
     append(caseload(3, 4))
-    assert_chain_whole(1 + len(many) + 1)
+    assert_chain_whole(1 + len(many) + 1 + 1)

@@ -25,7 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 SAFEHOLD = REPO / ".venv" / "bin" / "safehold"
 # BENCH_DEMO_DATABASE: another name, so that two checkouts can keep one each on one server.
 BENCH_DATABASE = os.environ.get("BENCH_DEMO_DATABASE", "bench_demo")
-SQLITE_PATH = Path("/tmp/safehold-bench/demo.sqlite3")  # noqa: S108 - a scratch file
+# BENCH_DEMO_SQLITE: another file, for the same reason.
+SQLITE_PATH = Path(
+    os.environ.get("BENCH_DEMO_SQLITE", "/tmp/safehold-bench/demo.sqlite3")  # noqa: S108 - scratch
+)
 TARGET_SECONDS = 120.0
 
 

@@ -13,13 +13,17 @@ nothing is read stale across requests.
 
 from __future__ import annotations
 
+import functools
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, connections, router
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import RawQuerySet
+from django.utils import timezone
 
 from safehold import requestmemo
 from safehold.access.models import BreakGlass, Team, User
@@ -53,26 +57,73 @@ def _teams_json() -> RawSQL | None:
 
 class StaffBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        teams = _teams_json()
-        found = (
-            User._default_manager.annotate(
-                glass_now=Exists(BreakGlass.objects.in_force().filter(user_id=OuterRef("pk"))),
-                **{f"pack_{n}": F(f"controller__pack_version__{n}") for n in PACK_VERSION_FIELDS},
-                **({"teams_json": teams} if teams is not None else {}),
-            )
-            .filter(pk=user_id)
-            .first()
-        )
+        try:
+            user_pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        found = next(iter(_compiled().run(user_pk, timezone.now())), None)
         if found is None or not self.user_can_authenticate(found):
             return None
         values = [getattr(found, f"pack_{n}") for n in PACK_VERSION_FIELDS]
         if found.controller_id is not None and values[0] is not None:
             version = PackVersion.from_db(None, list(PACK_VERSION_FIELDS), values)
             requestmemo.remember(("controller_version", found.controller_id), lambda: version)
-        if not found.glass_now:
+        if not getattr(found, "glass_now"):  # noqa: B009 - an annotation of the raw query
             requestmemo.remember(("glass_in_force", found.pk), list)
+        teams = getattr(found, "teams_json", None)  # on the databases TEAMS_JSON knows
         if teams is not None:
-            listed = json.loads(found.teams_json)  # type: ignore[attr-defined]
+            listed = json.loads(teams)
             pairs = sorted(((pk, services) for pk, services in listed), key=lambda t: t[0])
             requestmemo.remember((TEAMS, found.pk), lambda: pairs)
         return found
+
+
+def staff_query(user_id: int, at: datetime) -> QuerySet[User]:
+    """The member of staff, with their controller's pack version, whether any break-glass
+    grant of theirs is in force at `at`, and their teams."""
+    teams = _teams_json()
+    return User._default_manager.annotate(
+        glass_now=Exists(BreakGlass.objects.in_force(at).filter(user_id=OuterRef("pk"))),
+        **{f"pack_{n}": F(f"controller__pack_version__{n}") for n in PACK_VERSION_FIELDS},
+        **({"teams_json": teams} if teams is not None else {}),
+    ).filter(pk=user_id)
+
+
+class _Compiled:
+    """`staff_query` as SQL, compiled once per process and database and run again with
+    another user and time: every signed-in request loads its user, and building and
+    compiling the query cost several times what running it does (docs/adr/0031). The user
+    and time are found among the compiled query's parameters by two values no request
+    passes, and replaced; `run` returns the users as `raw` makes them (model instances with
+    the annotations as attributes)."""
+
+    USER = -7_340_000_000_000_001
+    AT = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        ops = connections[alias].ops
+        sql, params = staff_query(self.USER, self.AT).query.get_compiler(alias).as_sql()
+        at = ops.adapt_datetimefield_value(self.AT)
+        self.sql = sql
+        self.params = list(params)
+        self.user_at = [i for i, p in enumerate(params) if p == self.USER]
+        self.at_at = [i for i, p in enumerate(params) if p == at]
+        if len(self.user_at) != 1 or len(self.at_at) != 1:
+            raise RuntimeError(f"the staff query's parameters are not as expected: {params}")
+
+    def run(self, user_id: int, at: datetime) -> RawQuerySet[User]:
+        params = self.params.copy()
+        params[self.user_at[0]] = user_id
+        params[self.at_at[0]] = connections[self.alias].ops.adapt_datetimefield_value(at)
+        return User._default_manager.db_manager(self.alias).raw(self.sql, params)
+
+
+@functools.cache
+def _compiled_for(alias: str, vendor: str) -> _Compiled:
+    return _Compiled(alias)
+
+
+def _compiled() -> _Compiled:
+    alias = router.db_for_read(User)
+    return _compiled_for(alias, connections[alias].vendor)

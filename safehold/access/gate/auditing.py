@@ -37,6 +37,47 @@ class Auditing(Deciding):
         (a caseload's cases, a search's people) as one event listing them (docs/adr/0024)."""
         append(as_lists(entries))
 
+    def _case_list_entries(
+        self, action: str, shown: Sequence[tuple[ShownCase, frozenset[str]]]
+    ) -> list[AuditEntry]:
+        """The entries of cases shown together (a caseload): exactly what `as_lists` makes of
+        each case's own `_case_entry`, but made once per kind of entry, not once per case
+        and grouped after. Cases read under the same rule, for the same purpose and reason,
+        with the same categories, are one entry listing them as subjects, in order shown."""
+        rules: dict[tuple[Distance, bool], str] = {}
+        groups: dict[tuple[str, frozenset[str], str, str], list[ShownCase]] = {}
+        for item, categories in shown:
+            how = (item.distance, item.break_glass)
+            rule = rules.get(how)
+            if rule is None:
+                rule = rules[how] = self._read_rule(item.distance, item.break_glass)
+            # As `_entry` does: a case shown under break-glass is read with its reason.
+            glass = item.break_glass or item.case_id in self._under_glass
+            reason = self.glass_reasons[item.case_id] if glass else ""
+            key = (rule, categories - {""}, self.purpose_for(item.service), reason)
+            groups.setdefault(key, []).append(item)
+        entries = []
+        for (rule, categories, purpose, reason), items in groups.items():
+            if len(items) == 1:
+                entries.append(self._case_entry(action, items[0], categories))
+                continue
+            entries.append(
+                AuditEntry(
+                    actor_label=self.user.get_username(),
+                    actor_id=self.user.pk,
+                    action=action,  # type: ignore[arg-type]
+                    decision=AuditDecision.ALLOWED,
+                    rule=rule,
+                    record_type="case",
+                    categories=sorted(categories),
+                    purpose=purpose,
+                    reason=reason,
+                    pack_version_id=self.policy.pack_version_id,
+                    subjects=[(i.person_id, i.case_id, i.case_id) for i in items],
+                )
+            )
+        return entries
+
     def _audit_changes(
         self, changes: list[ShownChange], *, case_id: int | None, person_id: int
     ) -> None:

@@ -4,10 +4,10 @@ around a young person) and how it refuses; plain values, no decisions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.apps import apps
@@ -47,6 +47,8 @@ class Redaction:
     _template: dict[str, Withheld | None] = field(init=False, repr=False, compare=False)
     _readable: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _read: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+    # The same for plain rows (`values_of_row`), by where the record's fields start in them.
+    _row_reads: dict[int, Callable[[Any], Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         readable = tuple(name for name, withheld in self.fields if withheld is None)
@@ -58,11 +60,29 @@ class Redaction:
         object.__setattr__(self, "_template", dict(self.fields))
         object.__setattr__(self, "_readable", readable)
         object.__setattr__(self, "_read", read)
+        object.__setattr__(self, "_row_reads", {})
 
     def values_of(self, obj: object) -> dict[str, Any]:
         """The row's fields as shown: its value where shown, the Withheld otherwise."""
         values: dict[str, Any] = self._template.copy()
         values.update(zip(self._readable, self._read(obj), strict=True))
+        return values
+
+    def values_of_row(self, row: Sequence[Any], start: int) -> dict[str, Any]:
+        """As `values_of`, for a row of plain values (`values_list`) holding the record's
+        fields in RECORD_FIELDS order from position `start`: no model instance is made."""
+        read = self._row_reads.get(start)
+        if read is None:
+            positions = [
+                start + i for i, (_, withheld) in enumerate(self.fields) if withheld is None
+            ]
+            if len(positions) == 1:
+                at = positions[0]
+                read = self._row_reads[start] = lambda row: (row[at],)
+            else:
+                read = self._row_reads[start] = itemgetter(*positions) if positions else _no_values
+        values: dict[str, Any] = self._template.copy()
+        values.update(zip(self._readable, read(row), strict=True))
         return values
 
 

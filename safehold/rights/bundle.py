@@ -331,7 +331,7 @@ def compile_bundle(
             if person_values.get(n) and not isinstance(person_values.get(n), Withheld)
             for line in str(person_values.get(n)).splitlines()
         ]
-        finder = thirdparties.Finder(known, own)
+        finder = thirdparties.Finder(known, own, own_names)
         where = [
             (entry.key, value.name, value.text)
             for section in sections

@@ -192,16 +192,18 @@ class ContextNames(EntityRecognizer):
         results = []
         for space in _CAPITAL.finditer(text):
             end = space.start()
+            while end > 0 and text[end - 1] == " ":
+                end -= 1  # "PC  Jones"
             # The word before the space, found by C string methods: this runs for every
             # capital letter of a bundle, so the usual case (no trigger) must cost little.
-            word = text[text.rfind(" ", end - 40 if end > 40 else 0, end) + 1 : end]
+            low = end - 40 if end > 40 else 0
+            word = text[max(text.rfind(" ", low, end) + 1, low) : end]
             word = word[word.rfind("\n") + 1 :].lstrip("(\"'\u201c\u2018[")
             mark = word[-1:] if word[-1:] in {".", ","} else ""
             kind = _kind(word[: len(word) - len(mark)], mark, text, end - len(word))
             if kind is None:
                 continue
-            at = end + 1
-            name = NAME.match(text, at)
+            name = NAME.match(text, space.start() + 1)
             if name is None:
                 continue
             results.append(

@@ -47,6 +47,7 @@ def names(text: str, known: tuple[Known, ...] = ()) -> list[str]:
             ["Adeyemi", "Anne-Marie Hughes"],
         ),
         ("Mr J Whitlock, his football coach, came too.", ["J Whitlock"]),
+        ("Seen by PC  Jones (two spaces) and (Dr Patel).", ["Jones", "Patel"]),
         (
             "His step-dad Tony and half-brother Callum; her best friend Amira.",
             ["Tony", "Callum", "Amira"],
@@ -86,6 +87,7 @@ def test_a_name_after_a_title_a_relationship_or_called_is_proposed(
         "Seen by the school nurse and the police officer; his friend is doing well.",
         "Her brother. Jake was not there.",  # a sentence ends after the relationship
         "PC\nJones",  # never across a line
+        "x" * 60 + " Jones: a long word before a capital is no trigger",
         "Her brother Monday; his teacher English; called YOT.",
         # The person's own name: theirs, not someone else's.
         "Kai is called Kai Fenwick by staff. Mr Fenwick was not home. Known as Kai.",

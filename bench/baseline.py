@@ -78,6 +78,10 @@ def load(rev: str, *modules: str) -> dict[str, types.ModuleType]:
         for name, before_attribute in attributes.items():
             if before_attribute is not None:
                 setattr(parents[name], name.rpartition(".")[2], before_attribute)
+            elif hasattr(parents[name], name.rpartition(".")[2]):
+                # Not imported before: the old module must not stay as the package's
+                # attribute, or today's `from package import module` finds it there.
+                delattr(parents[name], name.rpartition(".")[2])
         for name, before in saved.items():
             if before is None:
                 sys.modules.pop(name, None)

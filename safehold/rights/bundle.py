@@ -39,7 +39,7 @@ from safehold.policy.rights import derive_rights
 from safehold.policy.schema import Pack
 from safehold.policy.wording import describe_keep
 from safehold.records.models import Assessment, Contact, Offence, Outcome, Plan, Report
-from safehold.retention.models import RetentionUnit
+from safehold.retention.models import RetentionUnit, UnitKind
 from safehold.rights.reads import PURPOSE
 
 CASE_RECORDS = (Contact, Assessment, Plan, Offence, Outcome, Report)
@@ -331,7 +331,7 @@ def compile_bundle(
             if person_values.get(n) and not isinstance(person_values.get(n), Withheld)
             for line in str(person_values.get(n)).splitlines()
         ]
-        finder = thirdparties.Finder(known, own)
+        finder = thirdparties.Finder(known, own, own_names)
         where = [
             (entry.key, value.name, value.text)
             for section in sections
@@ -516,13 +516,23 @@ def _statuses_and_events(
     return added
 
 
+def retention_units(person_id: int, case_ids: Sequence[int]) -> models.QuerySet[RetentionUnit]:
+    """The person's own units, keyed by the person, and the case files of the cases shown,
+    keyed by the case: by (key, kind), the unit table's lookup index. The table has no index
+    on person or case, on purpose (the plan rewrites it in bulk), so asking by person_id read
+    every unit, a million rows and more, on every compile."""
+    return RetentionUnit.objects.filter(
+        Q(kind=UnitKind.CASE_FILE, key__in=list(case_ids))
+        | Q(kind__in=[UnitKind.NON_CASE_FILE, UnitKind.PERSON], key=person_id)
+    )
+
+
 def _retention(
     person_id: int, case_ids: Sequence[int], pack: Pack, services: dict[str, str]
 ) -> list[str]:
     rules = {r.code: r for r in pack.retention}
     lines = []
-    units = RetentionUnit.objects.filter(Q(person_id=person_id) | Q(case_id__in=list(case_ids)))
-    for unit in units.order_by("kind", "key"):
+    for unit in retention_units(person_id, case_ids).order_by("kind", "key"):
         what = (
             f"The case file of {services.get(unit.service, unit.service)}"
             if unit.case_id

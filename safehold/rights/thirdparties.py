@@ -9,9 +9,13 @@ filter):
 - Named-entity recognition by Presidio (`presidio_analyzer`) with recognisers that work
   offline: a deny-list recogniser seeded with the names the system already knows around the
   child, and pattern recognisers for UK phone numbers, email addresses and postcodes (someone
-  else's contact details or street address in a note). No statistical language model is installed (spaCy's
-  models are not distributed through the package registries this project installs from), so
-  a name nobody recorded in the system is not found by a model: the reviewer reads the text.
+  else's contact details or street address in a note); and context recognisers for names
+  nobody recorded: a capitalised name after a title ("PC Jones", "Mrs Patel"), after a
+  relationship ("her brother Jake", "mum's partner Dave") or after "named"/"called", scored
+  below the names the system knows. No statistical language model is installed (spaCy's
+  models are not distributed through the package registries this project installs from;
+  docs/adr/0035-names-the-system-does-not-know.md): a name with none of those words before
+  it is not found, and the reviewer reads the text.
 """
 
 from __future__ import annotations
@@ -22,8 +26,15 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
 
 # Presidio announces every recogniser it builds (one set per bundle): not the service's news.
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
@@ -38,6 +49,199 @@ STREET = (
 )
 MIN_NAME = 3
 SEPARATOR = "\n\u2063\n"  # newline, invisible separator, newline: no pattern spans it  # a single name shorter than this is too likely to be an ordinary word
+
+
+# --- names nobody recorded, found from the words before them -----------------------------------
+#
+# A capitalised name after a title, a relationship or "called": only the name is proposed,
+# not "PC" or "her brother". Names must be capitalised; the words before them may not be
+# ("Her brother Jake" begins a sentence). Only spaces join the parts, so no match runs over a
+# line or the bundle's separator. One regular expression with the words before as an
+# alternation tried at every character cost a compile 200 ms and more; so the recogniser
+# visits only each space before a capital letter and looks the word before it up in a set.
+
+# Capitalised words that follow these words in case notes without being anyone's name.
+NOT_NAMES = (
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Tomorrow|Yesterday|"
+    # Months, except those that are also common given names (April, May, June).
+    "January|February|March|July|August|September|October|November|December|"
+    "Christmas|Easter|Eid|Diwali|"
+    "The|A|An|He|She|They|It|I|We|You|His|Her|Their|Our|My|This|That|There|Then|When|"
+    "And|But|Or|Not|No|Yes|On|At|In|From|To|Of|For|With|By|As|After|Before|About|"
+    "Mum|Mam|Dad|Nan|Nana|Gran|Grandma|Grandad|Brother|Sister|Friend|Partner|"
+    "Youth|Offending|Team|Service|Services|Court|Courts|Crown|Magistrates|Police|Constabulary|"
+    "School|Academy|College|University|Council|County|City|Social|Care|Children|Family|"
+    "Hospital|Surgery|Centre|Center|Station|Unit|Office|Officer|Worker|Manager|Practitioner|"
+    "Panel|Board|Order|Referral|Bail|Custody|Prison|Probation|Home|House|Hostel|Church|"
+    "Mosque|Club|Park|Street|Road|Lane|YOT|YOS|YJB|CAMHS|NHS|GP|MASH|Childline|Barnardo|"
+    "English|Maths|Science|PE|British|Polish|Romanian|Irish|Scottish|Welsh"
+)
+TITLES = frozenset(
+    [
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Miss",
+        "Mx",
+        "Dr",
+        "Doctor",
+        "Prof",
+        "PC",
+        "DC",
+        "DS",
+        "DI",
+        "DCI",
+        "PCSO",
+        "Sgt",
+        "Sergeant",
+        "Insp",
+        "Inspector",
+        "Cllr",
+        "Councillor",
+        "Rev",
+        "Nurse",
+        "Judge",
+    ]
+)
+RELATIONS = frozenset(
+    [
+        "brother",
+        "sister",
+        "dad",
+        "mum",
+        "mam",
+        "father",
+        "mother",
+        "son",
+        "daughter",
+        "nan",
+        "nana",
+        "nanna",
+        "gran",
+        "granny",
+        "grandma",
+        "grandmother",
+        "grandad",
+        "granddad",
+        "grandfather",
+        "aunt",
+        "aunty",
+        "auntie",
+        "uncle",
+        "cousin",
+        "nephew",
+        "niece",
+        "friend",
+        "mate",
+        "boyfriend",
+        "girlfriend",
+        "partner",
+        "ex",
+        "neighbour",
+        "teacher",
+        "tutor",
+        "headteacher",
+        "carer",
+        "worker",
+        "mentor",
+        "coach",
+        "classmate",
+        "associate",
+        "co-defendant",
+        "housemate",
+        "flatmate",
+    ]
+)
+CALLED = frozenset({"named", "called", "nicknamed"})
+TRIGGERS = RELATIONS | CALLED | {"as"}  # "known as"
+# The word that names a place or a body when it follows capitalised words ("Ely College",
+# "Fenland Youth Offending Team"): those words are not a person's name.
+PLACES = (
+    "Magistrates|Crown|Court|Team|Service|School|Academy|College|Council|Hospital|Surgery|"
+    "Centre|Station|Police|Youth|Road|Street|Lane|Avenue|Close|Park|Estate|Village|Town|City"
+)
+NAME_WORD = (
+    rf"(?!(?:{NOT_NAMES}|{'|'.join(TITLES)})\b)(?:O'|Mc|Mac|D')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+)
+# An initial may open it ("Mr J Smith"); the name is one to three words, taken whole (an
+# atomic group: a place's word after them refuses the match, not a shorter name).
+NAME = re.compile(
+    rf"(?>(?:[A-Z]\.?[ ]+)?{NAME_WORD}(?:[ ]{NAME_WORD}){{0,2}})(?!-\w|'?[ ](?:{PLACES})\b)"
+)
+# Below the names the records link (Presidio's deny-list score, 1.0) and the contact
+# patterns: a guess for the reviewer to check.
+CONTEXT_SCORES = {"title": 0.45, "relationship": 0.4, "named": 0.35}
+CONTEXT_NAME = "Names from context"
+CONTEXT_WHOSE = "Not linked in the records: a name after “{}” (check who it is)"
+_CAPITAL = re.compile(r"[ ][A-Z]")
+
+
+class ContextNames(EntityRecognizer):
+    """Presidio recogniser of a name from the word before it: a title ("PC", "Mrs"), a
+    relationship ("brother", "mum's partner", "step-dad") or "called", "named", "known as"."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["NAME"], name=CONTEXT_NAME)
+
+    def load(self) -> None:
+        """Nothing to load: no model."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for space in _CAPITAL.finditer(text):
+            end = space.start()
+            while end > 0 and text[end - 1] == " ":
+                end -= 1  # "PC  Jones"
+            # The word before the space, found by C string methods: this runs for every
+            # capital letter of a bundle, so the usual case (no trigger) must cost little.
+            low = end - 40 if end > 40 else 0
+            word = text[max(text.rfind(" ", low, end) + 1, low) : end]
+            word = word[word.rfind("\n") + 1 :].lstrip("(\"'\u201c\u2018[")
+            mark = word[-1:] if word[-1:] in {".", ","} else ""
+            kind = _kind(word[: len(word) - len(mark)], mark, text, end - len(word))
+            if kind is None:
+                continue
+            name = NAME.match(text, space.start() + 1)
+            if name is None:
+                continue
+            results.append(
+                RecognizerResult(
+                    "NAME",
+                    name.start(),
+                    name.end(),
+                    CONTEXT_SCORES[kind],
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: CONTEXT_NAME,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        "trigger": word,
+                    },
+                )
+            )
+        return results
+
+
+def _kind(word: str, mark: str, text: str, begins: int) -> str | None:
+    if word in TITLES:
+        return "title" if mark != "," else None
+    lower = word.lower()
+    if lower not in TRIGGERS:
+        if "-" not in lower or lower.rsplit("-", 1)[1] not in RELATIONS:
+            return None  # "step-dad", "half-brother", "ex-partner" are relationships too
+        lower = lower.rsplit("-", 1)[1]
+    if lower in RELATIONS:
+        return "relationship" if mark != "." else None
+    if mark:
+        return None
+    if lower == "as":
+        return "named" if text[max(0, begins - 6) : begins].lower() == "known " else None
+    return "named"
+
+
+@cache
+def _context_recogniser() -> ContextNames:
+    return ContextNames()
 
 
 @dataclass(frozen=True)
@@ -118,12 +322,20 @@ def _contact_recognisers() -> tuple[PatternRecognizer, ...]:
 class Finder:
     """Finds third parties in text: built once per bundle from the people it knows."""
 
-    def __init__(self, known: Sequence[Known], subject_own: Iterable[str]) -> None:
+    def __init__(
+        self,
+        known: Sequence[Known],
+        subject_own: Iterable[str],
+        subject_names: Iterable[str] = (),
+    ) -> None:
         self.by_term: dict[str, str] = {}
         for person in known:
             for term in (*person.names, *person.contacts):
                 self.by_term.setdefault(_norm(term), person.whose)
         self.own = {_norm(value) for value in subject_own if value}
+        # The person's own names: a name found from context made only of these is theirs
+        # ("called Kai", "Mr Fenwick" in Kai Fenwick's notes), not proposed as someone else's.
+        self.own_names = {_norm(n) for value in subject_names for n in value.split() if n}
         names = sorted({t for p in known for t in p.names}, key=len, reverse=True)
         self.names = (
             Recogniser(supported_entity="NAME", deny_list=names, name="Known names")
@@ -163,27 +375,46 @@ class Finder:
         results: list[tuple[RecognizerResult, str]] = []
         if self.names is not None:
             results += [(r, "name") for r in self.names.analyze(text, ["NAME"])]
+        context = _context_recogniser()
+        results += [(r, "name") for r in context.analyze(text, ["NAME"])]
         for recogniser in _contact_recognisers():
             entity = recogniser.supported_entities[0]
             results += [(r, entity.lower()) for r in recogniser.analyze(text, [entity])]
-        # Where matches overlap, the longest wins ("Jane Smith" over "Jane"): by start, then
-        # longest first, one pass.
-        kept: list[tuple[int, int, str]] = []
-        for result, entity in sorted(results, key=lambda x: (x[0].start, x[0].start - x[0].end)):
+        # Where matches overlap, the longest wins ("Jane Smith" over "Jane"), and of two the
+        # same length the higher score (a known name over the same words found from context):
+        # by start, then longest, then score, one pass.
+        kept: list[tuple[int, int, str, RecognizerResult]] = []
+        for result, entity in sorted(
+            results, key=lambda x: (x[0].start, x[0].start - x[0].end, -x[0].score)
+        ):
             start, end = result.start, result.end
             if kept and start < kept[-1][1]:
                 if end - start > kept[-1][1] - kept[-1][0]:
-                    kept[-1] = (start, end, entity)
+                    kept[-1] = (start, end, entity, result)
                 continue
-            kept.append((start, end, entity))
+            kept.append((start, end, entity, result))
         found: list[Found] = []
-        for start, end, entity in kept:
+        for start, end, entity, result in kept:
             if text[start] == "(" and ")" not in text[start:end]:
                 start += 1  # an opening bracket the pattern took without its closing one
             value = text[start:end]
             if _norm(value) in self.own:
                 continue  # the person's own phone, email, postcode or address
             whose = self.by_term.get(_norm(value))
+            if whose is None and _recogniser_of(result) == CONTEXT_NAME:
+                if {_norm(w) for w in value.split()} <= self.own_names:
+                    continue  # the person's own name, after "called" or a title
+                found.append(
+                    Found(
+                        start,
+                        end,
+                        value,
+                        entity,
+                        CONTEXT_WHOSE.format((result.recognition_metadata or {}).get("trigger")),
+                        "recogniser",
+                    )
+                )
+                continue
             found.append(
                 Found(
                     start,
@@ -195,6 +426,10 @@ class Finder:
                 )
             )
         return sorted(found, key=lambda f: f.start)
+
+
+def _recogniser_of(result: RecognizerResult) -> str:
+    return str((result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, ""))
 
 
 _NOT_KEPT = re.compile(r"[^\w@.+]")

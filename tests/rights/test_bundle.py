@@ -8,6 +8,8 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
+from django.db.models import Q
 
 from safehold.audit.models import AuditEvent
 from safehold.policy import selectors as policy
@@ -356,3 +358,64 @@ def test_the_bundle_holds_the_cases_dated_statuses_and_recorded_events(
     assert not [e for e in by_id[f"case-{second.pk}"].entries if e.key.startswith("casestatus:")]
     reads = AuditEvent.objects.filter(seq__gt=before, actor_id=dpo.pk, purpose="rights-request")
     assert {"casestatus", "recordedevent"} <= set(reads.values_list("record_type", flat=True))
+
+
+def test_how_long_each_part_is_kept_is_the_persons_own_units_and_their_case_files(
+    yos: Place,
+) -> None:
+    """The retention section is found by the units' (key, kind), not by a scan on person: the
+    person's own unit (keyed by the person) and a case file of each case shown (keyed by the
+    case), never a unit of another kind whose key happens to equal one of those numbers."""
+    from safehold.retention import planner
+    from safehold.retention.models import RetentionUnit, UnitKind
+
+    request, made = world(yos)
+    planner.plan()
+    child_id = request.person_id
+    cases = [made["first"].pk, made["second"].pk]  # type: ignore[attr-defined]
+    theirs = RetentionUnit.objects.filter(
+        Q(kind=UnitKind.CASE_FILE, key__in=cases)
+        | Q(kind__in=[UnitKind.PERSON, UnitKind.NON_CASE_FILE], key=child_id)
+    ).count()
+    assert theirs == 4  # two case files, their own record, what is not in a case file
+    # Someone else's case file numbered as the child is, and someone else's person unit
+    # numbered as the child's first case: same keys, other kinds.
+    template = RetentionUnit.objects.get(kind=UnitKind.CASE_FILE, key=cases[0])
+    other = yos.person(given_name="Nobody", family_name="Else", born=date(2008, 1, 1))
+    # (Where the ids coincide, as on a fresh SQLite database, the child's own case 1 is not
+    # someone else's: another person's case stands in for it.)
+    not_theirs = child_id if child_id not in cases else yos.case(other).pk
+    for kind, key, note in (
+        (UnitKind.CASE_FILE, not_theirs, "someone else's case file"),
+        (UnitKind.PERSON, next(c for c in cases if c != child_id), "someone else's record"),
+    ):
+        RetentionUnit.objects.filter(kind=kind, key=key).delete()
+        RetentionUnit.objects.create(
+            kind=kind,
+            key=key,
+            controller=yos.controller,
+            person=other,
+            pack_version_id=template.pack_version_id,
+            basis="no-rule",
+            note=note,
+            computed_at=template.computed_at,
+        )
+    compiled = compile_bundle(yos.dpo, child_id, pack=pack_of(yos))
+    assert len(compiled.retention) == theirs
+    assert sum(line.startswith("The case file of") for line in compiled.retention) == 2
+    assert not any("someone else" in line for line in compiled.retention)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_the_retention_units_are_sought_by_their_index_not_scanned(yos: Place) -> None:
+    """With sequential scans priced out, the plan must still find a way through an index: a
+    filter on a column the unit table does not index (person_id) has none, so it would scan
+    every unit of a million people on every compile."""
+    from safehold.rights.bundle import retention_units
+
+    units = retention_units(41, [7, 9])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = units.explain()
+    assert "Seq Scan" not in plan, plan
+    assert "retention_unit_kind_key" in plan, plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from jinja2 import (
     PrefixLoader,
     Undefined,
 )
+from jinja2.runtime import Macro
+from markupsafe import Markup
 
 from safehold.access.gate import staff_name
 from safehold.records.search import case_reference, person_reference
@@ -52,6 +55,63 @@ class SafeholdEnvironment(Environment):
         return super().getattr(obj, attribute)
 
 
+# --- rendering a macro once for the parameters it is given again ----------------------------
+
+# A macro's output for each set of parameters seen, in this process. Bounded: when full it is
+# emptied and refilled (the pages use a few dozen fragments, so it rarely fills).
+MEMO_SIZE = 512
+# (Markup, as every macro gives under autoescape, which is always on.)
+_memo: dict[tuple[Macro, Any], str] = {}
+_memo_lock = threading.Lock()
+
+
+class _NotFrozen(Exception):
+    """A parameter that is not a plain value (a lazy string, an object): render, not memo."""
+
+
+# Not float: -0.0 == 0.0, and they print differently.
+_SCALARS = (str, Markup, int, bool, type(None))
+
+
+def _frozen(value: Any) -> Any:
+    """`value` as a hashable key that tells apart what renders differently: the type of every
+    value is part of it (True and 1, a str and Markup of the same text), and a dict keeps its
+    order (a macro may print its items in order)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return (kind, value)
+    if kind is dict:
+        return (dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if kind is list or kind is tuple:
+        return (kind, tuple(_frozen(v) for v in value))
+    raise _NotFrozen(kind.__name__)
+
+
+def memo(macro: Macro, params: Any, shared: bool = True) -> str:
+    """`macro(params)`, rendered once per process for each distinct `params`.
+
+    For the parts of a page that are the same from request to request and hold nothing about
+    a person (the navigation, the footer, the caseload's filter, a "Withheld" or "Overdue"
+    tag): a GOV.UK macro is a function of its parameters alone. `shared=False` (say, a search
+    box holding what someone typed) renders without keeping anything.
+    """
+    if not shared:
+        return macro(params)
+    try:
+        key = (macro, _frozen(params))
+    except _NotFrozen:
+        return macro(params)
+    found = _memo.get(key)
+    if found is not None:
+        return found
+    rendered = macro(params)
+    with _memo_lock:
+        if len(_memo) >= MEMO_SIZE:
+            _memo.clear()
+        _memo[key] = rendered
+    return rendered
+
+
 def environment(**options: Any) -> Environment:
     app_loader: BaseLoader = options.pop("loader")
     options["autoescape"] = True  # never off: every page shows personal data
@@ -79,4 +139,5 @@ def environment(**options: Any) -> Environment:
     # References, never a bare record number: P127, C73 (what staff quote and search for).
     env.globals["person_reference"] = person_reference
     env.globals["case_reference"] = case_reference
+    env.globals["memo"] = memo  # a fragment the same on every request, rendered once
     return env

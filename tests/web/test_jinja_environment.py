@@ -163,3 +163,59 @@ def test_attributes_of_a_dict_read_as_jinja2_reads_them(expression: str) -> None
     source = "{{ " + expression + " }}"
     ours = _ours().from_string(source).render(context)
     assert ours == _plain(_ours()).from_string(source).render(context)
+
+
+# --- memo: a macro rendered once per process for parameters it has had before ----------------
+
+
+def _tag() -> Any:
+    return _ours().get_template("govuk_frontend_jinja/components/tag/macro.html").module.govukTag  # type: ignore[attr-defined]
+
+
+def test_memo_gives_what_the_macro_gives_and_keeps_it() -> None:
+    from safehold import jinja2 as ours
+
+    tag = _tag()
+    params = {"text": "Overdue", "classes": "govuk-tag--red"}
+    first = ours.memo(tag, params)
+    assert first == tag(params) and "Overdue" in first
+    assert ours.memo(tag, dict(params)) is first  # kept: equal parameters, not the same dict
+
+
+def test_memo_tells_apart_what_renders_differently() -> None:
+    from markupsafe import Markup
+
+    from safehold import jinja2 as ours
+
+    tag = _tag()
+    # Text and markup of the same characters: one is escaped, the other is not.
+    as_text = ours.memo(tag, {"text": "<b>x</b>"})
+    as_markup = ours.memo(tag, {"text": Markup("<b>x</b>")})
+    assert "&lt;b&gt;" in as_text and "<b>x</b>" in as_markup
+    # True and 1 are equal, and hash alike, in Python; not to a template.
+    assert ours._frozen({"a": True}) != ours._frozen({"a": 1})
+    # A dict's order is kept: a macro may print its items in order.
+    assert ours._frozen({"a": "1", "b": "2"}) != ours._frozen({"b": "2", "a": "1"})
+
+
+def test_memo_keeps_nothing_it_is_told_not_to_or_cannot_key() -> None:
+    from django.utils.functional import lazystr
+
+    from safehold import jinja2 as ours
+
+    tag = _tag()
+    ours._memo.clear()
+    typed = {"text": "Someone typed this"}
+    assert "Someone typed this" in ours.memo(tag, typed, shared=False)
+    lazy = {"text": lazystr("A lazy string")}
+    assert "A lazy string" in ours.memo(tag, lazy)
+    assert ours._memo == {}
+
+
+def test_memo_is_bounded() -> None:
+    from safehold import jinja2 as ours
+
+    tag = _tag()
+    for i in range(ours.MEMO_SIZE + 10):
+        ours.memo(tag, {"text": f"tag {i}"})
+    assert 0 < len(ours._memo) <= ours.MEMO_SIZE

@@ -219,3 +219,27 @@ def test_memo_is_bounded() -> None:
     for i in range(ours.MEMO_SIZE + 10):
         ours.memo(tag, {"text": f"tag {i}"})
     assert 0 < len(ours._memo) <= ours.MEMO_SIZE
+
+
+def test_a_plain_cell_prints_in_a_table_as_the_shown_macro_prints_it() -> None:
+    # Cell.plain skips the `shown` macro for plain text; the table must not change.
+    source = (
+        '{% from "govuk_frontend_jinja/components/table/macro.html" import govukTable %}'
+        '{% from "web/macros/shown.html" import shown %}'
+        "{% set ns = namespace(a=[], b=[]) %}{% for c in cells %}"
+        '{% set ns.a = ns.a + [{"html": shown(c)}] %}'
+        '{% set ns.b = ns.b + [c.plain or {"html": shown(c)}] %}{% endfor %}'
+        '{{ govukTable({"rows": [ns.a], "firstCellIsHeader": true}) }}|'
+        '{{ govukTable({"rows": [ns.b], "firstCellIsHeader": true}) }}'
+    )
+    cells = [
+        Cell("Jo <O'Neil> & co"),
+        Cell("1 May 2010"),
+        Cell(),
+        Cell(withheld="case.x: distance > 0", category="Health", because="Not yours"),
+    ]
+    with_macro, plain = _ours().from_string(source).render(cells=cells).split("|")
+    assert with_macro == plain
+    assert "Jo &lt;O&#39;Neil&gt; &amp; co" in plain and "Withheld" in plain
+    assert cells[0].plain == {"text": cells[0].text}
+    assert cells[2].plain is None and cells[3].plain is None

@@ -175,6 +175,9 @@ def main() -> None:
                     f"--bind=127.0.0.1:{each.port}",
                     f"--pythonpath={each.tree}",
                     "--log-level=warning",
+                    # Gunicorn 27's control socket is one path per user: two servers (and
+                    # other checkouts' benches) would fight over it.
+                    "--no-control-socket",
                 ],
                 env=each.env,
                 cwd=each.tree,

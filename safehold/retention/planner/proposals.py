@@ -97,20 +97,39 @@ def anchors_text(
     unknown: frozenset[str] = frozenset(),
 ) -> str:
     """The facts a unit was computed from, as JSON text: stored as they are, and hashed to
-    tell whether anything changed (written by hand: a million json.dumps cost seconds)."""
+    tell whether anything changed (written by hand: a million json.dumps cost seconds). The
+    pieces that repeat (a code with its day, the flags) are remembered."""
     parts = []
     for code, value in zip(codes, values, strict=True):
-        if isinstance(value, date):
-            parts.append(f'"{code}":"{value.isoformat()}"')
-        elif value is None:
-            parts.append(f'"{code}":null')
-        else:
-            parts.append(f'"{code}":"{value}"')
-    if flags is not None:
-        parts.append('"flags":[' + ",".join(f'"{f}"' for f in sorted(flags)) + "]")
-    if unknown:
-        parts.append('"not-recorded":[' + ",".join(f'"{f}"' for f in sorted(unknown)) + "]")
+        found = _PIECES.get((code, value))
+        if found is None:
+            if len(_PIECES) > 200_000:
+                _PIECES.clear()
+            if isinstance(value, date):
+                found = f'"{code}":"{value.isoformat()}"'
+            elif value is None:
+                found = f'"{code}":null'
+            else:
+                found = f'"{code}":"{value}"'
+            _PIECES[(code, value)] = found
+        parts.append(found)
+    if flags is not None or unknown:
+        tail = _FLAGS.get((flags, unknown))
+        if tail is None:
+            said = []
+            if flags is not None:
+                said.append('"flags":[' + ",".join(f'"{f}"' for f in sorted(flags)) + "]")
+            if unknown:
+                said.append('"not-recorded":[' + ",".join(f'"{f}"' for f in sorted(unknown)) + "]")
+            tail = _FLAGS[(flags, unknown)] = ",".join(said)
+        parts.append(tail)
     return "{" + ",".join(parts) + "}"
+
+
+# A code with its value, as JSON; the flags' part of the anchors. A few thousand days recur
+# across a million units.
+_PIECES: dict[tuple[str, EventValue], str] = {}
+_FLAGS: dict[tuple[frozenset[str] | None, frozenset[str]], str] = {}
 
 
 def split_flags(
@@ -123,6 +142,37 @@ def split_flags(
     recorded = recorded or {}
     holding = frozenset(f for f in needs if recorded.get(f))
     return holding, frozenset(f for f in needs if f not in recorded)
+
+
+class FlagSplitter:
+    """`split_flags` for many units whose flags were recorded the same way: remembered by
+    the recorded flags as a sorted tuple of (flag, holds) (a few shapes for a million units)."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[object, ...], tuple[frozenset[str] | None, frozenset[str]]] = {}
+        self._kept: list[object] = []  # the needs remembered by id, kept alive
+
+    def __call__(
+        self,
+        needs: frozenset[str] | set[str],
+        *recorded: tuple[tuple[str, bool], ...] | None,
+    ) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """`recorded`: one or more records of flags (a person's, a case's); a flag holds if
+        any says it does."""
+        key = (id(needs), *recorded)
+        found = self._found.get(key)
+        if found is None:
+            merged: dict[str, bool] = {}
+            for items in recorded:
+                for flag, holding in items or ():
+                    merged[flag] = merged.get(flag, False) or holding
+            found = self._found[key] = split_flags(merged, needs)
+            self._kept.append(needs)
+        return found
+
+
+def recorded_items(flags: dict[str, bool]) -> tuple[tuple[str, bool], ...]:
+    return tuple(sorted(flags.items()))
 
 
 def digest_of(text: str) -> str:
@@ -175,7 +225,7 @@ def propose(
     now: datetime,
 ) -> Proposal:
     status, approved = _status(reckoning, held_by, existing, today)
-    note = pack.note(reckoning, service)
+    rule, action, basis, note = pack.described(reckoning, service)
     values = {
         "kind": str(kind),
         "key": key,
@@ -184,12 +234,12 @@ def propose(
         "person_id": person_id,
         "service": service,
         "pack_version_id": pack.version_id,
-        "rule": reckoning.rule_code,
-        "action": str(reckoning.action or ""),
-        "basis": str(reckoning.basis),
+        "rule": rule,
+        "action": action,
+        "basis": basis,
         "keep_until": reckoning.keep_until,
         "anchors": anchors,
-        "note": note[:300],
+        "note": note,
         "held_by": held_by[:300],
         "status": str(status),
         "approved_by_id": existing["approved_by_id"] if approved and existing else None,

@@ -72,9 +72,7 @@ def _upsert_values(proposals: Sequence[Proposal]) -> int:
     params: list[Any] = []
     stamp: dict[datetime, Any] = {}
     for proposal in proposals:
-        values = proposal.values
-        for name in COLUMNS:
-            value = values[name]
+        for value in proposal.written():
             if isinstance(value, datetime):
                 if value not in stamp:
                     stamp[value] = _DATETIME.get_db_prep_save(value, connection)
@@ -132,19 +130,22 @@ def _copy_text(proposals: Sequence[Proposal]) -> str:
     # Codes (kind, rule, action, basis, status) and the hex digest hold none of the escaped
     # characters (pack codes are `[a-z0-9-]`): only texts from records or packs are escaped.
     for proposal in proposals:
-        v = proposal.values
-        case_id, person_id, approver = v["case_id"], v["person_id"], v["approved_by_id"]
+        (
+            kind, key, controller_id, case_id, person_id, service, pack_version_id, rule,
+            action, basis, keep_until, anchors, note, held_by, status, approver, approved_at,
+            approved_action, computed_at, revision, digest,
+        ) = proposal.written()  # fmt: skip
         lines.append(
-            f"{v['kind']}\t{v['key']}\t{v['controller_id']}\t"
+            f"{kind}\t{key}\t{controller_id}\t"
             f"{_NULL if case_id is None else case_id}\t"
             f"{_NULL if person_id is None else person_id}\t"
-            f"{esc(v['service'])}\t{v['pack_version_id']}\t"
-            f"{v['rule']}\t{v['action']}\t{v['basis']}\t{when(v['keep_until'])}\t"
-            f"{esc(v['anchors'])}\t{esc(v['note'])}\t"
-            f"{esc(v['held_by'])}\t{v['status']}\t"
-            f"{_NULL if approver is None else approver}\t{when(v['approved_at'])}\t"
-            f"{v['approved_action']}\t{when(v['computed_at'])}\t"
-            f"{v['revision']}\t{v['digest']}\n"
+            f"{esc(service)}\t{pack_version_id}\t"
+            f"{rule}\t{action}\t{basis}\t{when(keep_until)}\t"
+            f"{esc(anchors)}\t{esc(note)}\t"
+            f"{esc(held_by)}\t{status}\t"
+            f"{_NULL if approver is None else approver}\t{when(approved_at)}\t"
+            f"{approved_action}\t{when(computed_at)}\t"
+            f"{revision}\t{digest}\n"
         )
     return "".join(lines)
 

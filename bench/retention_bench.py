@@ -376,12 +376,16 @@ def bench_plan(*, runs: int, workers: int) -> None:
             print(f"    {what}: {done:,}/{total:,}", flush=True)
 
     for run in range(1, runs + 1):
+        server, cpu_started = ServerCpu(DATABASE), _cpu()
         report = planner.plan(progress=progress, workers=workers)
+        cpu, server_cpu = _cpu() - cpu_started, server.total()
         units = report.case_files + report.people
         print(
             f"plan run {run} ({workers} workers): {report.case_files:,} case files + {report.people:,} people in "
             f"{report.seconds:.1f} s ({units / report.seconds:,.0f} rows/s), "
-            f"{report.written:,} units written; by status {report.by_status}",
+            f"{report.written:,} units written; by status {report.by_status}; CPU: {cpu:.1f} s "
+            f"in the planner's process(es), {server_cpu:.1f} s in PostgreSQL's backends; load "
+            "average " + " ".join(f"{n:.1f}" for n in os.getloadavg()),
             flush=True,
         )
 
@@ -647,7 +651,8 @@ def bench_sweep(world: dict[str, Any], n: int, batch: int, strict: int) -> None:
         f"sweep of {len(report.disposed):,} case files ({records:,} rows) in batches of "
         f"{batch:,}: {report.seconds:.2f} s ({len(report.disposed) / report.seconds:,.0f} "
         f"units/s), {len(report.failed)} failed; ratio to the plain DELETE committed "
-        f"{report.seconds / committed:.2f}x, rolled back {report.seconds / rolled_back:.2f}x",
+        f"{report.seconds / committed:.2f}x, rolled back {report.seconds / rolled_back:.2f}x; "
+        "load average " + " ".join(f"{n:.1f}" for n in os.getloadavg()),
         flush=True,
     )
 

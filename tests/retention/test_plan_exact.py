@@ -184,13 +184,16 @@ def test_a_first_plan_builds_the_indexes_after_and_a_stopped_one_is_mended(erase
         yos.case(yos.person(born=date(1990 + i, 1, 1)), closed_on=date(2012, 1, 1))
     wanted = {i.name for i in RetentionUnit._meta.indexes}
     assert wanted <= _unit_indexes()
+    partial = {i.name for i in RetentionUnit._meta.indexes if i.condition is not None}
     dropped: list[set[str]] = []
 
     def progress(what: str, done: int, total: int) -> None:
         dropped.append(wanted - _unit_indexes())
 
     planner.plan(chunk=5, progress=progress)  # from nothing, outside a transaction
-    assert dropped[0] == wanted  # placed once, at the end, not row by row
+    # The indexes over every unit are built once, at the end, not row by row; the partial
+    # ones, which no new unit enters, stay (the people's plan reads through one).
+    assert dropped[0] == wanted - partial == {"retention_unit_queue", "retention_unit_due"}
     assert wanted <= _unit_indexes()
     assert RetentionUnit.objects.filter(kind="case-file").count() == 12
 

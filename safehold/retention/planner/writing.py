@@ -186,15 +186,21 @@ def restore_indexes() -> None:
             editor.add_index(RetentionUnit, index)
 
 
+# The indexes a first plan builds after its rows: those over every unit. The partial ones
+# (units kept or disposed of, units approved) hold no new unit, so cost a first plan nothing,
+# and the people's plan asks one of them, per case, whether a case file is still kept.
+_BUILT_AFTER = [i for i in RetentionUnit._meta.indexes if i.condition is None]
+
+
 @contextmanager
 def indexes_built_after() -> Iterator[bool]:
     """The first plan (PostgreSQL, no unit at all yet, outside a transaction): the unit
-    table's secondary indexes (the queue's, the due dates', and two partial ones) are dropped
-    while the plan COPYs its million rows in, and built once at the end — sorting every row
-    once costs far less than placing each in every index as it arrives, which was most of
-    the database's time. The unique `(key, kind)` index stays: write hooks meanwhile rely on
-    it, and the people's plan reads case-file units by it. A plan stopped half way leaves
-    them missing; the next plan builds them first (`restore_indexes`). Yields whether it did."""
+    table's indexes over every unit (the queue's, the due dates') are dropped while the plan
+    COPYs its million rows in, and built once at the end — sorting every row once costs far
+    less than placing each in every index as it arrives. The unique `(key, kind)` index stays
+    (write hooks meanwhile upsert by it), and so do the partial ones (`_BUILT_AFTER`). A plan
+    stopped half way leaves two missing; the next plan builds them first (`restore_indexes`).
+    Yields whether it dropped them."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield False
         return
@@ -203,7 +209,7 @@ def indexes_built_after() -> Iterator[bool]:
         yield False
         return
     with connection.schema_editor() as editor:
-        for index in RetentionUnit._meta.indexes:
+        for index in _BUILT_AFTER:
             editor.remove_index(RetentionUnit, index)
     try:
         yield True

@@ -6,7 +6,8 @@
 It runs against the database DATABASE_URL names, but in a scratch database of its own, created
 and migrated the way the test suite does it and dropped at the end (SQLite: a file in a
 temporary directory, so the figures include real disk writes; PostgreSQL: a new database
-`safehold_audit_bench_<pid>` on the same server). Targets (issue 9): >= 50,000 appends/s
+`<name>_audit_bench_<pid>` on the same server, named after DATABASE_URL's database or
+`--db-prefix`). Targets (issue 9): >= 50,000 appends/s
 batched and >= 300,000 entries/s verified, on both databases.
 
 The baseline is measured in the same run: `append` and `verify_chain` as they are at
@@ -55,6 +56,12 @@ def main() -> None:
         "--lists", type=int, default=200, help="caseloads to append, each one list (0: none)"
     )
     parser.add_argument("--list-size", type=int, default=50, help="cases in each caseload")
+    parser.add_argument(
+        "--db-prefix",
+        default="",
+        help="PostgreSQL: name the scratch database PREFIX_audit_bench_<pid> (default: the name "
+        "of the database DATABASE_URL names)",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -71,7 +78,10 @@ def main() -> None:
     if connection.vendor == "sqlite":
         test_settings["NAME"] = str(Path(scratch.name) / "audit-bench.sqlite3")
     else:
-        test_settings["NAME"] = f"safehold_audit_bench_{os.getpid()}"
+        # Beside the database DATABASE_URL names, under its name: two people benchmarking on
+        # one server with databases of their own never share a scratch database.
+        prefix = args.db_prefix or connection.settings_dict["NAME"]
+        test_settings["NAME"] = f"{prefix}_audit_bench_{os.getpid()}"
     print(f"database: {connection.vendor}, scratch {test_settings['NAME']}")
     old = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
     try:
@@ -120,7 +130,11 @@ def run(args: argparse.Namespace) -> None:
         sys.path.insert(0, str(REPO / "bench"))
         import baseline
 
-        old = baseline.load(args.baseline, "safehold.audit.chain", "safehold.audit.services")
+        # digests too, where the baseline has it: its verify proves windows with its own.
+        modules = ["safehold.audit.chain", "safehold.audit.services"]
+        if baseline.source(args.baseline, "safehold.audit.digests") is not None:
+            modules.insert(1, "safehold.audit.digests")
+        old = baseline.load(args.baseline, *modules)
         services = old["safehold.audit.services"]
         implementations[f"baseline {baseline.describe(args.baseline)}"] = (
             services.append,

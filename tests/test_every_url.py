@@ -590,7 +590,9 @@ def test_every_api_operation_passes_the_gate_and_is_audited(
         path, body = api_call(s, method, template)
         api = token_api(s.user)
         call = getattr(api.client, method)
-        kwargs: dict[str, Any] = {"headers": api.headers}
+        # A PATCH must name the version it changes (428 without If-Match); "*" is any.
+        headers = {**api.headers, "If-Match": "*"} if method == "patch" else api.headers
+        kwargs: dict[str, Any] = {"headers": headers}
         if body is not None:
             kwargs |= {"data": json.dumps(body, default=str), "content_type": "application/json"}
         before, shown = last_seq(), spy.shown
@@ -628,7 +630,9 @@ def test_a_statistics_role_reaches_no_one_by_any_page_or_operation(
     api = token_api(s.user)
     for method, template in sorted(api_operations(Client())):
         path, body = api_call(s, method, template)
-        kwargs: dict[str, Any] = {"headers": api.headers}
+        # A PATCH must name the version it changes (428 without If-Match); "*" is any.
+        headers = {**api.headers, "If-Match": "*"} if method == "patch" else api.headers
+        kwargs: dict[str, Any] = {"headers": headers}
         if body is not None:
             kwargs |= {"data": json.dumps(body, default=str), "content_type": "application/json"}
         response = getattr(api.client, method)(path, **kwargs)

@@ -51,6 +51,20 @@ def glass_in_force(user: User) -> list[GlassInForce]:
     )
 
 
+# The request memo's key of a user's teams (`teams_of`), which `access.backends` fills as it
+# loads the user.
+TEAMS = "teams"
+
+
+def teams_of(user: User) -> list[tuple[int, list[str]]]:
+    """This member of staff's teams, each with the services it delivers: once per request,
+    read with the user by `access.backends.StaffBackend` when they signed in by session."""
+    return requestmemo.remember(
+        (TEAMS, user.pk),
+        lambda: sorted(user.teams.values_list("pk", "services"), key=lambda team: team[0]),
+    )
+
+
 def forget_glass(user: User) -> None:
     """A grant was made or ended in this request: read them again."""
     requestmemo.forget(("glass_in_force", user.pk))

@@ -167,7 +167,16 @@ IF_MATCH = (
     "with the current ETag, and nothing is written. Without it the change is made, and the "
     "values it replaces are kept in the record's history."
 )
+# A PATCH changes a record that exists, so it must say from which version (docs/adr/0036).
+IF_MATCH_REQUIRED = (
+    "The ETag of the record as you read it (GET). Required: without it, 428 Precondition "
+    "Required and nothing is read or written. The change is made only if the record is still "
+    "at that version; otherwise 412 Precondition Failed, with the current ETag, and nothing is "
+    'written. "*" changes whatever version is current; what it replaces is kept in the '
+    "record's history."
+)
 STALE = {412: problems.ProblemOut}
+CONDITIONAL = {**STALE, 428: problems.ProblemOut}
 _TAG = re.compile(r'"([a-z]+)-(\d+)-v(\d+)"')
 
 
@@ -201,6 +210,17 @@ def precondition(if_match: str | None, obj: models.Model) -> int | None:
         "changed, and send If-Match with its new ETag.",
         etag(record, obj.pk, current),
     )
+
+
+def require_if_match(if_match: str | None) -> None:
+    """A change must say which version it was made from (RFC 6585 428); the first thing a
+    PATCH asks, before anything is read, so that an unconditional one reads and writes
+    nothing."""
+    if if_match is None or not if_match.strip():
+        raise problems.PreconditionRequired(
+            "Send If-Match with the ETag of the record as you read it (GET it first), or "
+            '"*" to change whatever version is current. Nothing was written.'
+        )
 
 
 # --- who am I ------------------------------------------------------------------------------------
@@ -280,7 +300,7 @@ def get_case(request: HttpRequest, case_id: Id, response: HttpResponse) -> CaseO
 
 @cases.patch(
     "/cases/{case_id}",
-    response={200: CaseOut, **STALE},
+    response={200: CaseOut, **CONDITIONAL},
     summary="Close a case, with the date and the reason",
 )
 def close_case(
@@ -288,9 +308,10 @@ def close_case(
     case_id: Id,
     payload: CaseClose,
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_REQUIRED),
 ) -> CaseOut:
     """Retention rules that count from the end of the service are recomputed at once."""
+    require_if_match(if_match)
     g = gate(request)
     case = g.case_to_write(g.case(case_id))
     values = _plain(payload.dict())
@@ -395,7 +416,7 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
 
     @cases.patch(
         f"/cases/{{case_id}}/{name}/{{record_id}}",
-        response={200: RecordOut, **STALE},
+        response={200: RecordOut, **CONDITIONAL},
         summary=f"Change a {label} record",
         operation_id=f"update_{name}",
     )
@@ -405,8 +426,9 @@ def _record_routes(name: str, model: type[CaseRecord], schema: type[Schema]) -> 
         record_id: Id,
         payload: change,  # type: ignore[valid-type]
         response: HttpResponse,
-        if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+        if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_REQUIRED),
     ) -> RecordOut:
+        require_if_match(if_match)
         g = gate(request)
         case = g.case_to_write(g.case(case_id))
         obj = model._default_manager.filter(case=case, pk=record_id).first()
@@ -480,7 +502,7 @@ def get_person(request: HttpRequest, person_id: Id, response: HttpResponse) -> P
 
 @people.patch(
     "/people/{person_id}",
-    response={200: PersonOut, **STALE},
+    response={200: PersonOut, **CONDITIONAL},
     summary="Change a person's details",
 )
 def update_person(
@@ -488,8 +510,9 @@ def update_person(
     person_id: Id,
     payload: PersonChange,  # type: ignore[valid-type]
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_REQUIRED),
 ) -> PersonOut:
+    require_if_match(if_match)
     g = gate(request)
     # Written through the nearest of their cases; break-glass never writes.
     case = g.case_to_write(g.person(person_id))
@@ -524,7 +547,7 @@ def get_flag(request: HttpRequest, person_id: Id, flag_id: Id, response: HttpRes
 
 @people.patch(
     "/people/{person_id}/flags/{flag_id}",
-    response={200: RecordOut, **STALE},
+    response={200: RecordOut, **CONDITIONAL},
     summary="Correct a flag of a person, or end it (ended_on)",
 )
 def update_flag(
@@ -533,10 +556,11 @@ def update_flag(
     flag_id: Id,
     payload: FlagChange,  # type: ignore[valid-type]
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH),
+    if_match: str | None = Header(None, alias="If-Match", description=IF_MATCH_REQUIRED),
 ) -> RecordOut:
     """Never deleted: ending a flag keeps its history (from-to); the old values are kept in
     the record's history."""
+    require_if_match(if_match)
     g = gate(request)
     reached = g.person(person_id)
     case = g.case_to_write(reached)

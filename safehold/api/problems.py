@@ -85,6 +85,14 @@ class PreconditionFailed(Exception):
         self.etag = etag
 
 
+class PreconditionRequired(Exception):
+    """A change sent without If-Match, where one is required (RFC 6585 3)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 class FieldErrors(Exception):
     """Input that parsed but is not valid for the record (a choice, a length, a date order)."""
 
@@ -159,6 +167,16 @@ def install(api: NinjaAPI) -> None:
             headers={"ETag": exc.etag} if exc.etag else None,
         )
 
+    @api.exception_handler(PreconditionRequired)
+    def precondition_required(request: HttpRequest, exc: PreconditionRequired) -> HttpResponse:
+        return problem(
+            request,
+            428,
+            "Say which version of the record you are changing",
+            exc.detail,
+            kind="precondition-required",
+        )
+
     @api.exception_handler(Stale)
     def stale(request: HttpRequest, exc: Stale) -> HttpResponse:
         # Saved by someone else between this request's check and its write: nothing written.
@@ -210,6 +228,7 @@ WHY = {
     404: "No such record.",
     412: "If-Match names a version of the record that is no longer the current one.",
     413: "The body is larger than this service accepts.",
+    428: 'No If-Match: a change must name the version it was made from (or "*").',
     422: "A parameter or field is not valid; `errors` names each.",
 }
 
@@ -217,7 +236,7 @@ WHY = {
 def document(schema: dict[str, Any]) -> dict[str, Any]:
     """Every operation's 4xx answers, as problem documents: which ones depends on what the
     operation takes (a body can be malformed or too large; a path names a record; If-Match
-    can be stale)."""
+    can be stale, or, where a change requires it, missing)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault(
         "ProblemOut", ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -100,6 +100,35 @@ def canonical(values: Sequence[object], subjects: Sequence[Subject] = ()) -> byt
     return _encode([FORMAT, *fields]).encode("utf-8")
 
 
+def chained_rows(
+    prev_hash: str,
+    first_seq: int,
+    at_text: str,
+    stored_at: object,
+    fields: Sequence[Sequence[object]],
+    subjects: Sequence[Sequence[Subject]],
+) -> list[tuple[object, ...]]:
+    """The rows of one append, as stored: (seq, stored_at, *fields, prev_hash, hash) for each
+    entry in turn, numbered from `first_seq`, the first chained to `prev_hash`. `fields` are
+    each entry's hashed values after seq and at (HASHED_FIELDS order), `at_text` the shared
+    timestamp as hashed (timestamp_text), `subjects` each entry's list subjects (v2) or ().
+    The same bytes as canonical(), built in one loop: an append of 5,000 spends its Python
+    here."""
+    rows: list[tuple[object, ...]] = []
+    add, sha256, encode = rows.append, hashlib.sha256, _encode
+    seq = first_seq
+    for values, listed in zip(fields, subjects, strict=True):
+        if listed:
+            encoded = encode([LIST_FORMAT, seq, at_text, *values, [*map(list, listed)]])
+        else:
+            encoded = encode([FORMAT, seq, at_text, *values])
+        digest = sha256((prev_hash + encoded).encode("utf-8")).hexdigest()
+        add((seq, stored_at, *values, prev_hash, digest))
+        prev_hash = digest
+        seq += 1
+    return rows
+
+
 def entry_hash(prev_hash: str, values: Sequence[object], subjects: Sequence[Subject] = ()) -> str:
     """sha256(prev_hash || canonical(values, subjects)), as 64 hex digits."""
     return hashlib.sha256(prev_hash.encode("utf-8") + canonical(values, subjects)).hexdigest()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 import sqlite3
 import time
 from collections.abc import Collection, Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -23,7 +25,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from safehold.audit import checkpoints, digests, selectors
-from safehold.audit.chain import GENESIS, HASHED_FIELDS, RowHasher, Subject
+from safehold.audit.chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    RowHasher,
+    Subject,
+    chained_rows,
+    timestamp_text,
+)
 from safehold.audit.models import Action, AuditEvent, AuditSubject, ChainHead, Decision
 
 HEAD_ID = 1
@@ -170,13 +179,16 @@ class AuditEntry:
 
     def hashed_values(self, seq: int, at: datetime) -> tuple[Any, ...]:
         """The values the chain hashes, in chain.HASHED_FIELDS order."""
+        return (seq, at, *self.chained_fields())
+
+    def chained_fields(self) -> tuple[Any, ...]:
+        """The hashed values after `seq` and `at`, in chain.HASHED_FIELDS order, as stored.
+        (`_value_`: the enums' text, without the property lookup of `.value`.)"""
         return (
-            seq,
-            at,
             self.actor_id,
             self.actor_label,
-            self.action.value,
-            self.decision.value,
+            self.action._value_,
+            self.decision._value_,
             self.rule,
             self.person_id,
             self.case_id,
@@ -262,10 +274,13 @@ class Appended(Sequence[AuditEvent]):
     it is looked at: most callers look at none, and making 5,000 of them cost more than
     hashing and storing them."""
 
-    __slots__ = ("_made", "_rows")
+    __slots__ = ("_at", "_made", "_rows")
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], at: datetime) -> None:
+        # Each row holds `at` as the database was given it (chain.chained_rows); the model
+        # instance gets the datetime.
         self._rows = rows
+        self._at = at
         self._made: dict[int, AuditEvent] = {}
 
     def __len__(self) -> int:
@@ -283,7 +298,8 @@ class Appended(Sequence[AuditEvent]):
         if made is None:
             # The model's columns are in CHAIN_COLUMNS order (a test holds them to it), and
             # each row holds the very values hashed. The stubs misread *args.
-            made = self._made[index] = AuditEvent(*self._rows[index])  # type: ignore[misc]
+            row = self._rows[index]
+            made = self._made[index] = AuditEvent(row[0], self._at, *row[2:])  # type: ignore[misc]
         return made
 
     def __add__(self, other: Sequence[AuditEvent]) -> list[AuditEvent]:
@@ -318,25 +334,28 @@ def append(events: Sequence[AuditEntry]) -> Sequence[AuditEvent]:
     with transaction.atomic(savepoint=False):
         head_seq, head_hash = _lock_head()
         at = timezone.now()
-        values = [entry.hashed_values(seq, at) for seq, entry in enumerate(events, head_seq + 1)]
         listed = [entry.subjects for entry in events]
-        lists = any(listed)
-        digests = RowHasher(UTC).chain(head_hash, values, listed if lists else None)
-        prevs = [head_hash, *digests[:-1]]
-        rows = [(*v, prev, digest) for v, prev, digest in zip(values, prevs, digests, strict=True)]
+        rows = chained_rows(
+            head_hash,
+            head_seq + 1,
+            timestamp_text(at),
+            _stored_at(at),
+            [entry.chained_fields() for entry in events],
+            listed,
+        )
         subjects = [
             (seq, position, *subject)
             for seq, listing in enumerate(listed, head_seq + 1)
             for position, subject in enumerate(listing)
         ]
-        _insert(rows, at, subjects)
-        seq, last = head_seq + len(rows), digests[-1]
+        _insert(rows, subjects)
+        seq, last = head_seq + len(rows), str(rows[-1][-1])
         _move_head(seq, last, subjects)
         if checkpoints.due(head_seq, seq):
             # Signed once committed: a checkpoint of entries rolled back would accuse the
             # entries that later take their numbers.
             transaction.on_commit(functools.partial(checkpoints.write_after_commit, seq, last))
-    return Appended(rows)
+    return Appended(rows, at)
 
 
 @functools.cache
@@ -358,14 +377,20 @@ def _insert_statement(vendor: str, model: type[AuditEvent | AuditSubject]) -> st
     return f"INSERT INTO {table} ({columns}) VALUES ({places})"  # noqa: S608
 
 
-def _insert(
-    rows: Sequence[tuple[Any, ...]], at: datetime, subjects: Sequence[tuple[Any, ...]]
-) -> None:
-    """Store rows in CHAIN_COLUMNS order, all appended at `at` (and on SQLite the subjects of
-    lists, in SUBJECT_COLUMNS order). Every read of personal data appends here, so this goes
-    past Django's cursor to the driver's bulk path: COPY on PostgreSQL, one prepared INSERT
-    run for every row on SQLite (Django's cursor rewrites the placeholders of the whole
-    statement with a regular expression on every call)."""
+def _stored_at(at: datetime) -> Any:
+    """The append's timestamp as each row gives it to the database: on SQLite as Django stores
+    it, on PostgreSQL as the text hashed (UTC, microseconds), which COPY reads as it is."""
+    if connection.vendor == "postgresql":
+        return timestamp_text(at)
+    return AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
+
+
+def _insert(rows: Sequence[tuple[Any, ...]], subjects: Sequence[tuple[Any, ...]]) -> None:
+    """Store rows in CHAIN_COLUMNS order, each value as the database takes it (and on SQLite
+    the subjects of lists, in SUBJECT_COLUMNS order). Every read of personal data appends here,
+    so this goes past Django's cursor to the driver's bulk path: COPY on PostgreSQL, one
+    prepared INSERT run for every row on SQLite (Django's cursor rewrites the placeholders of
+    the whole statement with a regular expression on every call)."""
     sql = _insert_statement(connection.vendor, AuditEvent)
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -375,10 +400,7 @@ def _insert(
                 for row in rows:
                     copy.write_row(row)
         else:
-            # Every column but `at` holds a plain value as the database stores it; `at`, the
-            # same for the whole call, is prepared for the database once.
-            stored_at = AuditEvent._meta.get_field("at").get_db_prep_save(at, connection)
-            sqlite3.Cursor.executemany(driver, sql, [(r[0], stored_at, *r[2:]) for r in rows])
+            sqlite3.Cursor.executemany(driver, sql, rows)
             if subjects:
                 # In the same call to the library, within the process: SQLite has no round
                 # trip to save, and no statement that writes two tables (PostgreSQL's go with
@@ -463,11 +485,12 @@ UNREADABLE = (ValueError, TypeError, OverflowError)
 def verify_chain(
     *,
     chunk_size: int = 5_000,
-    window: int = 200_000,
+    window: int = 50_000,
     anchor: tuple[int, str] | None = None,
     signed: bool = True,
     start: tuple[int, str] = (0, GENESIS),
     in_database: bool = True,
+    workers: int | None = None,
 ) -> VerifyResult:
     """Check every entry's hash, its link to the one before and the sequence's continuity, in
     one ordered pass, then that the chain ends at the head. Stops at the first break.
@@ -481,6 +504,12 @@ def verify_chain(
     against `anchor`, a (seq, hash) recorded elsewhere by hand (`safehold audit head`).
 
     `start` is a (seq, hash) already verified: only the entries after it are checked.
+
+    Windows are proved by up to `workers` threads at once (default: one per core, at most
+    four), each on its own connection, when that can see what this one sees: not inside a
+    transaction, nor on an in-memory SQLite database. Each window is proved on its own and
+    returns its first prev_hash, which must be the last hash of the window before; the
+    answers are taken in chain order, so the first break is still the one named.
     """
     started = time.perf_counter()
     head_seq, head_hash = selectors.chain_head()
@@ -493,10 +522,14 @@ def verify_chain(
     expected, last, before_last = start[0] + 1, start[1], ""
     problem: ChainBreak | None = None
     row_hash = RowHasher(connection.timezone or UTC)
-    for low in range(start[0], head_seq, window):
-        high = min(low + window, head_seq)
-        proven = digests.prove(low, high, last) if in_database else None
-        if proven is not None and digests.anchors_hold(anchors, low, high):
+    windows = [(low, min(low + window, head_seq)) for low in range(start[0], head_seq, window)]
+    proofs = _proofs(windows, workers, in_database=in_database)
+    for (low, high), proven in zip(windows, proofs, strict=True):
+        if (
+            proven is not None
+            and proven.first_prev == last
+            and digests.anchors_hold(anchors, low, high)
+        ):
             expected, last, before_last = high + 1, proven.last, proven.before_last
             continue
         chunks = _chunks(low, high, chunk_size, window)
@@ -530,6 +563,7 @@ def verify_chain(
         finally:
             chunks.close()
         if problem is not None:
+            proofs.close()
             break
     else:
         problem = _check_ends(expected - 1, last, head_seq, head_hash, anchors)
@@ -544,6 +578,39 @@ def verify_chain(
         checkpointed_seq=max(loaded.by_seq, default=0) if loaded else 0,
         checkpoint_problems=loaded.problems if loaded else (),
     )
+
+
+def _proofs(
+    windows: list[tuple[int, int]], workers: int | None, *, in_database: bool
+) -> Generator[digests.Proven | None, None, None]:
+    """digests.prove of each window, on its own (not given the hash before), in order; ahead
+    of the caller in threads when other connections see what this one sees."""
+    if not in_database:
+        yield from (None for _ in windows)
+        return
+    workers = min(workers or os.cpu_count() or 1, 4, len(windows))
+    if workers < 2 or connection.in_atomic_block or _in_memory():
+        for low, high in windows:
+            yield digests.prove(low, high, None)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="audit-verify")
+    try:
+        yield from pool.map(_prove_alone, windows)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _prove_alone(window: tuple[int, int]) -> digests.Proven | None:
+    """A window proved in a worker thread, on that thread's own connection, closed after."""
+    try:
+        return digests.prove(window[0], window[1], None)
+    finally:
+        connection.close()
+
+
+def _in_memory() -> bool:
+    in_memory = getattr(connection, "is_in_memory_db", None)  # SQLite's wrapper only
+    return bool(in_memory and in_memory())
 
 
 def checkpoint(*, chunk_size: int = 5_000) -> tuple[VerifyResult, checkpoints.Checkpoint | None]:

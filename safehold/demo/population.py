@@ -600,11 +600,12 @@ class World:
             if at > self.today:
                 continue
             index = min(int(rng.triangular(0, count, 0.8 * (count - 1) / 2)), count - 1)
-            changes = []
+            values = [(at, index)]
             if (last - at).days > 30 and rng.random() < 0.55:
-                moved = index + rng.choice((-1, 1, 1, 1, 2))
-                changes.append((between(rng, at + timedelta(days=14), last), moved))
-            values = [(at, index), *[(d, min(max(i, 0), count - 1)) for d, i in changes]]
+                moved = min(max(index + rng.choice((-1, 1, 1, 1, 2)), 0), count - 1)
+                # Past the worst or the best value is no change: nothing to record again.
+                if moved != index:
+                    values.append((between(rng, at + timedelta(days=14), last), moved))
             for n, (day, i) in enumerate(values):
                 following = values[n + 1][0] if n + 1 < len(values) else None
                 chunk.add(

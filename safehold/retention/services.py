@@ -220,18 +220,38 @@ def place_hold(
     return hold
 
 
-def lift_hold(hold: LegalHold, by: User, *, reason: str = "") -> LegalHold:
+def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
+    """Let disposal go ahead again. Why is kept on the hold and in the audit log: lifting a
+    hold is as much a decision as placing one."""
     controller_id = _require_dpo(by)
     if hold.controller_id != controller_id:
         raise NotAllowed("the hold is not this controller's")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("say why the hold is lifted")
     with transaction.atomic():
         updated = (
             LegalHold.objects.active()
             .filter(pk=hold.pk)
-            .update(lifted_by=by, lifted_at=timezone.now(), lift_reason=reason.strip())
+            .update(lifted_by=by, lifted_at=timezone.now(), lift_reason=reason)
         )
         if updated:
             hold.refresh_from_db()
+            pack = policy_selectors.controller_pack(controller_id)
+            append_one(
+                AuditEntry(
+                    actor_label=by.get_full_name() or by.get_username(),
+                    actor_id=by.pk,
+                    action=AuditAction.UPDATE,
+                    decision=Decision.ALLOWED,
+                    rule=f"{pack.code}: the data protection officer lifts legal holds",
+                    person_id=hold.person_id,
+                    case_id=hold.case_id,
+                    record_type="legalhold",
+                    record_id=hold.pk,
+                    reason=f"hold lifted: {reason}",
+                )
+            )
             _recompute_hold(hold)
     return hold
 

@@ -9,6 +9,10 @@ it links to decide and audit what they show. A handful of queries, whatever the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,15 +28,40 @@ from safehold.rights import selectors as rights
 from safehold.web.staff import break_glass_review_url
 
 RIGHTS_SHOWN = 10
+NOT_ALLOWED = "web/dpo/not_allowed.html"
+P = ParamSpec("P")
+
+
+def dpo_only(
+    not_allowed: str,
+) -> Callable[
+    [Callable[Concatenate[HttpRequest, User, int, P], HttpResponse]],
+    Callable[Concatenate[HttpRequest, P], HttpResponse],
+]:
+    """A page only the data protection officer uses (rights requests, retention, this home):
+    the view is given the signed-in member of staff and their controller when their role
+    manages that controller's policy, and is not run for anyone else, who is shown
+    `not_allowed` (403). The view still asks the gate for what it shows of people."""
+
+    def decorate(
+        view: Callable[Concatenate[HttpRequest, User, int, P], HttpResponse],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            user = request.user
+            assert isinstance(user, User)  # login is required for every staff page
+            if not retention_services.manages_policy(user) or user.controller_id is None:
+                return render(request, not_allowed, status=403)
+            return view(request, user, user.controller_id, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # login is required for every staff page
-    if not retention_services.manages_policy(user) or user.controller_id is None:
-        return render(request, "web/dpo/not_allowed.html", status=403)
-    controller_id = user.controller_id
+@dpo_only(NOT_ALLOWED)
+def home(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     today = timezone.localdate()
     soonest = list(rights.by_due_date(controller_id, rights.Show.ALL, today)[:RIGHTS_SHOWN])
     pack = policy.pack_of(policy.controller_version(controller_id))
@@ -60,15 +89,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def conformance(request: HttpRequest) -> HttpResponse:
+@dpo_only(NOT_ALLOWED)
+def conformance(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     """Every statement of the DPO's pack and what enforces it, with the tests that prove it, or
     "stated only" with the DPO's reason; assumed statements are marked. The pack's words only:
     no personal data."""
-    user = request.user
-    assert isinstance(user, User)
-    if not retention_services.manages_policy(user) or user.controller_id is None:
-        return render(request, "web/dpo/not_allowed.html", status=403)
-    version = policy.controller_version(user.controller_id)
+    version = policy.controller_version(controller_id)
     report = conformance_report(policy.pack_of(version))
     return render(
         request,

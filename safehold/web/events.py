@@ -12,24 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from safehold.access.gate import EventDate, Gate, Refused, ShownCase, Stale, Withheld
-from safehold.records.search import case_reference
+from safehold.access.gate import EventDate, Gate, ShownCase
 from safehold.sharing.models import RecordedEvent
-from safehold.web.cases import refused_page, with_gate
-from safehold.web.display import Display, label_of
-from safehold.web.edits import change_rows
+from safehold.web.case_answers import AnswersPage, answers_page
+from safehold.web.cases import with_gate
 from safehold.web.forms import DateField, GovukForm
-
-
-def events_url(case_id: int) -> str:
-    return reverse("web:case-events", args=[case_id])
+from safehold.web.govuk import day
 
 
 class EventsForm(GovukForm):
@@ -65,64 +57,6 @@ class EventsForm(GovukForm):
         }
 
 
-@require_http_methods(["GET", "POST"])
-@with_gate
-def case_events(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
-    shown = gate.case(case_id)  # audited; the page names the young person
-    events = gate.case_events(shown)
-    if isinstance(events, Withheld):
-        return refused_page(request, events.reason, heading="You cannot see this case's events")
-    may = gate.may_write("recordedevent", ("event", "on"), shown, audit=request.method == "POST")
-    display = Display(gate.policy.pack)
-    form = EventsForm(request.POST if request.method == "POST" else None, events=events)
-    conflict = None
-    status = 200
-    if request.method == "POST":
-        if not may:
-            return refused_page(request, may.rule, heading="You cannot record events on this case")
-        if form.is_valid():
-            try:
-                saved = _record(gate, shown, form, request.POST)
-            except Stale as stale:
-                changes = gate.changes_since(shown, "recordedevent", stale.pk, stale.expected or 0)
-                conflict = change_rows(changes, display)
-                form = EventsForm(request.POST, events=gate.case_events(shown))  # type: ignore[arg-type]
-                form.is_valid()
-                status = 409
-            except Refused as refused:
-                form.add_error(None, f"You cannot record this: {refused.decision.rule}")
-                status = 403
-            else:
-                messages.success(request, f"Recorded: {saved}" if saved else "Nothing changed")
-                return redirect(events_url(case_id))
-        else:
-            status = 400
-    return render(
-        request,
-        "web/cases/events.html",
-        {
-            "form": form,
-            "events": gate.case_events(shown) if status == 409 else events,
-            "may_write": bool(may),
-            "conflict": conflict,
-            "errors": form.error_summary() if form.errors else None,
-            "caption": _caption(shown, display),
-            "person_url": reverse("web:person", args=[shown.person_id]),
-            "messages": messages.get_messages(request),
-        },
-        status=status,
-    )
-
-
-def _caption(shown: ShownCase, display: Display) -> str:
-    service = display.service(shown.case.values["service"])
-    return (
-        f"{label_of(shown, display)}"
-        + (f", {service.text}" if service.text else "")
-        + f" (case {case_reference(shown.case_id)})"
-    )
-
-
 def _record(gate: Gate, shown: ShownCase, form: EventsForm, posted: Any) -> str:
     """Write each changed date through the gate, all or none: a new row for an event not yet
     recorded (the person's own for an event of a person), a checked change for one that was."""
@@ -144,3 +78,29 @@ def _record(gate: Gate, shown: ShownCase, form: EventsForm, posted: Any) -> str:
                 version = int(posted_version) if posted_version.isdigit() else event.version
                 gate.write(row, {"on": on}, case=case, version=version)
     return "; ".join(form.events[c].name for c in changed)
+
+
+EVENTS = AnswersPage(
+    url_name="web:case-events",
+    record_type="recordedevent",
+    fields=("event", "on"),
+    read=lambda gate, shown: gate.case_events(shown),
+    form=lambda data, events: EventsForm(data, events=events),
+    record=_record,
+    words=lambda event: day(event.on) if event.on else "Not recorded",
+    noun="events",
+    title="Events of the case",
+    intro="Some sharing is allowed only after one of these has happened, or only before it. An"
+    " event with no date recorded is never taken to have happened.",
+    unsaved="Your dates have not been saved.",
+    question="Date",
+    button="Save the dates",
+    nothing="The privacy notice names no events of a person or a case.",
+)
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def case_events(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
+    # Reading is the gate's to refuse; saving asks Gate.may_write (answers_page).
+    return answers_page(request, gate, case_id, EVENTS)

@@ -14,28 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from safehold.access.gate import Fact, Gate, Refused, ShownCase, Stale, Withheld
+from safehold.access.gate import Fact, Gate, ShownCase, Withheld
 from safehold.records.models import PersonFlag
-from safehold.records.search import case_reference
 from safehold.retention.models import RetentionUnit, UnitKind
-from safehold.web.cases import refused_page, with_gate
-from safehold.web.display import Display, label_of
-from safehold.web.edits import change_rows
+from safehold.web.case_answers import AnswersPage, answers_page
+from safehold.web.cases import with_gate
 from safehold.web.forms import GovukForm
 
 STATES = {"yes": True, "no": False}
 WORDS = {True: "Yes", False: "No, known not to", None: "Not recorded"}
-
-
-def facts_url(case_id: int) -> str:
-    return reverse("web:case-facts", args=[case_id])
 
 
 class FactsForm(GovukForm):
@@ -83,67 +74,6 @@ class FactsForm(GovukForm):
         }
 
 
-@require_http_methods(["GET", "POST"])
-@with_gate
-def case_facts(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
-    shown = gate.case(case_id)  # audited; the page names the young person
-    facts = gate.case_facts(shown)
-    if isinstance(facts, Withheld):
-        return refused_page(request, facts.reason, heading="You cannot see this case's facts")
-    may = gate.may_write("personflag", ("flag", "holds"), shown, audit=request.method == "POST")
-    display = Display(gate.policy.pack)
-    form = FactsForm(request.POST if request.method == "POST" else None, facts=facts)
-    conflict = None
-    status = 200
-    if request.method == "POST":
-        if not may:
-            return refused_page(request, may.rule, heading="You cannot record facts on this case")
-        if form.is_valid():
-            try:
-                saved = _record(gate, shown, form, request.POST)
-            except Stale as stale:
-                changes = gate.changes_since(shown, "personflag", stale.pk, stale.expected or 0)
-                conflict = change_rows(changes, display)
-                form = FactsForm(request.POST, facts=gate.case_facts(shown))  # type: ignore[arg-type]
-                form.is_valid()
-                status = 409
-            except Refused as refused:
-                form.add_error(None, f"You cannot record this: {refused.decision.rule}")
-                status = 403
-            else:
-                messages.success(request, f"Recorded: {saved}" if saved else "Nothing changed")
-                return redirect(facts_url(case_id))
-        else:
-            status = 400
-    return render(
-        request,
-        "web/cases/facts.html",
-        {
-            "form": form,
-            "facts": gate.case_facts(shown) if status == 409 else facts,
-            "words": WORDS,
-            "may_write": bool(may),
-            "rule": may.rule,
-            "conflict": conflict,
-            "errors": form.error_summary() if form.errors else None,
-            "caption": _caption(shown, display),
-            "person_url": reverse("web:person", args=[shown.person_id]),
-            "retention": _retention(shown, gate),
-            "messages": messages.get_messages(request),
-        },
-        status=status,
-    )
-
-
-def _caption(shown: ShownCase, display: Display) -> str:
-    service = display.service(shown.case.values["service"])
-    return (
-        f"{label_of(shown, display)}"
-        + (f", {service.text}" if service.text else "")
-        + f" (case {case_reference(shown.case_id)})"
-    )
-
-
 def _record(gate: Gate, shown: ShownCase, form: FactsForm, posted: Any) -> str:
     """Write each changed fact through the gate, all or none: a new row for a fact not yet
     recorded, a checked change (the version the page was opened at) for one that was."""
@@ -188,3 +118,31 @@ def _retention(shown: ShownCase, gate: Gate) -> dict[str, Any] | None:
     for flag in sorted(gate.policy.pack.flags, key=lambda f: -len(f.code)):
         note = note.replace(flag.code, flag.name.lower())  # words, not the pack's codes
     return {"keep_until": unit.keep_until, "note": note, "status": unit.get_status_display()}
+
+
+FACTS = AnswersPage(
+    url_name="web:case-facts",
+    record_type="personflag",
+    fields=("flag", "holds"),
+    read=lambda gate, shown: gate.case_facts(shown),
+    form=lambda data, facts: FactsForm(data, facts=facts),
+    record=_record,
+    words=lambda fact: WORDS[fact.holds],
+    noun="facts",
+    title="Facts about the case",
+    intro="How long the case file is kept can depend on these. A fact nobody has recorded is"
+    " never read as “no”: the file is kept for review, or for the longer period, until"
+    " someone records it.",
+    unsaved="Your answers have not been saved.",
+    question="Question",
+    button="Save the facts",
+    nothing="The privacy notice names no facts that change how long records are kept.",
+    context=lambda gate, shown: {"retention": _retention(shown, gate)},
+)
+
+
+@require_http_methods(["GET", "POST"])
+@with_gate
+def case_facts(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
+    # Reading is the gate's to refuse; saving asks Gate.may_write (answers_page).
+    return answers_page(request, gate, case_id, FACTS)

@@ -12,10 +12,11 @@ chosen is then looked up again within the caller's own controller (`chosen_perso
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from django import forms
+from django.http import HttpRequest
 
 from safehold.access.gate import Gate, ShownCase
 from safehold.records.models import Case, Person
@@ -36,8 +37,10 @@ class Found(NamedTuple):
     hint: str
 
 
-def search_words(source: Mapping[str, Any]) -> str:
-    """What was typed in the search box, as far as a search takes it."""
+def search_words(request: HttpRequest) -> str:
+    """What was typed in the search box (sent with the form, or on its own), as far as a
+    search takes it."""
+    source = request.POST if request.method == "POST" else request.GET
     return str(source.get("q", "")).strip()[:MAX_WORDS]
 
 

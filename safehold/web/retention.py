@@ -32,7 +32,8 @@ from safehold.records.validation import as_id
 from safehold.retention import selectors, services
 from safehold.retention.models import HoldScope, LegalHold, RetentionUnit, UnitKind
 from safehold.web import picking
-from safehold.web.forms import DateField, GovukForm, choice, long_text
+from safehold.web.dpo import dpo_only
+from safehold.web.forms import DateField, GovukForm, choice, long_text, text
 from safehold.web.picking import PicksFound
 
 PER_GROUP = 50
@@ -44,14 +45,8 @@ DECISIONS = [
 ]
 
 
-def _dpo(request: HttpRequest) -> User | None:
-    user = request.user
-    assert isinstance(user, User)  # login is required for every view here
-    return user if services.manages_policy(user) else None
-
-
-def _refused(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/retention/not_allowed.html", status=403)
+# Every page here is the data protection officer's (`dpo_only`); anyone else is shown this.
+NOT_ALLOWED = "web/retention/not_allowed.html"
 
 
 def _page(request: HttpRequest, active: str) -> dict[str, Any]:
@@ -67,24 +62,21 @@ def _page(request: HttpRequest, active: str) -> dict[str, Any]:
 
 
 @require_GET
-def summary(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
-    services_ = selectors.summary_by_service(user.controller_id)
+@dpo_only(NOT_ALLOWED)
+def summary(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
+    services_ = selectors.summary_by_service(controller_id)
     service = request.GET.get("service")
     known = {s.service for s in services_}
     if service not in known:
         service = None
-    months = selectors.due_by_month(user.controller_id, service=service)
+    months = selectors.due_by_month(controller_id, service=service)
     chart_name = next((s.name for s in services_ if s.service == service), "every service")
     return render(
         request,
         "web/retention/summary.html",
         {
             "services": services_,
-            "gaps": selectors.gaps(user.controller_id),
+            "gaps": selectors.gaps(controller_id),
             "months": months,
             "chart": _chart(months),
             "service": service,
@@ -141,17 +133,14 @@ def _nice(top: int) -> int:
 
 
 @require_http_methods(["GET", "POST"])
-def queue(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
+@dpo_only(NOT_ALLOWED)
+def queue(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     if request.method == "POST":
         return _approve(request, user)
     groups = []
     listed: list[RetentionUnit] = []
-    for group in selectors.review_queue(user.controller_id):
-        units = list(selectors.queue_units(user.controller_id, group.kind, group.rule)[:PER_GROUP])
+    for group in selectors.review_queue(controller_id):
+        units = list(selectors.queue_units(controller_id, group.kind, group.rule)[:PER_GROUP])
         listed += units
         groups.append({"group": group, "units": units, "id": f"{group.kind}--{group.rule}"})
     labels = _unit_labels(Gate(user), listed)
@@ -301,18 +290,14 @@ def _hold_labels(gate: Gate, holds: list[LegalHold]) -> dict[int, str]:
 
 
 @require_http_methods(["GET", "POST"])
-def holds(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
+@dpo_only(NOT_ALLOWED)
+def holds(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     gate = Gate(user)
-    source = request.POST if request.method == "POST" else request.GET
-    q = picking.search_words(source)
+    q = picking.search_words(request)
     found = picking.found(gate, q, cases=True, about=HOLD_ABOUT)
     form = HoldForm(
         request.POST if request.method == "POST" else None,
-        controller_id=user.controller_id,
+        controller_id=controller_id,
         found=found,
     )
     if request.method == "POST" and form.is_valid():
@@ -325,8 +310,33 @@ def holds(request: HttpRequest) -> HttpResponse:
         label = _hold_labels(gate, [hold])[hold.pk]
         messages.success(request, f"Legal hold placed on {label}.")
         return redirect(request.path)
-    active = list(selectors.holds(user.controller_id))
-    lifted = list(selectors.holds(user.controller_id, active=False)[:20])
+    return _holds_page(request, gate, controller_id, form, q=q, found=found)
+
+
+class LiftForm(GovukForm):
+    """Why a hold is lifted (each hold's row has its own, by its prefix)."""
+
+    reason = text("Why lift it?", required="Enter why the hold is lifted")
+
+
+def _holds_page(
+    request: HttpRequest,
+    gate: Gate,
+    controller_id: int,
+    form: HoldForm,
+    *,
+    q: str = "",
+    found: list[picking.Found] | None = None,
+    lifting: LiftForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The holds in place (each with its form to lift it), the form to place one, and the
+    holds lifted recently. `lifting`: a lift that was not valid, shown with its error."""
+    active = list(selectors.holds(controller_id))
+    lifted = list(selectors.holds(controller_id, active=False)[:20])
+    lift_forms = {hold.pk: LiftForm(prefix=f"lift-{hold.pk}") for hold in active}
+    if lifting is not None and lifting.prefix:
+        lift_forms[int(lifting.prefix.removeprefix("lift-"))] = lifting
     return render(
         request,
         "web/retention/holds.html",
@@ -334,24 +344,29 @@ def holds(request: HttpRequest) -> HttpResponse:
             "form": form,
             "q": q,
             "searched": bool(q),
-            "found": found,
+            "found": found or [],
             "active": active,
             "lifted": lifted,
+            "lift_forms": lift_forms,
+            "lifting": lifting,
             "labels": _hold_labels(gate, active + lifted),
             "suggested_review": timezone.localdate() + timedelta(days=180),
             "today": timezone.localdate(),
             **_page(request, "holds"),
         },
+        status=status,
     )
 
 
 @require_POST
-def lift_hold(request: HttpRequest, hold_id: int) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    hold = get_object_or_404(LegalHold, pk=hold_id, controller_id=user.controller_id)
-    services.lift_hold(hold, user, reason=request.POST.get("reason", ""))
+@dpo_only(NOT_ALLOWED)
+def lift_hold(request: HttpRequest, user: User, controller_id: int, hold_id: int) -> HttpResponse:
+    hold = get_object_or_404(LegalHold, pk=hold_id, controller_id=controller_id)
+    form = LiftForm(request.POST, prefix=f"lift-{hold.pk}")
+    if not form.is_valid():
+        page = HoldForm(None, controller_id=controller_id, found=[])
+        return _holds_page(request, Gate(user), controller_id, page, lifting=form, status=400)
+    services.lift_hold(hold, user, reason=form.cleaned_data["reason"])
     messages.success(request, f"Legal hold on {_hold_labels(Gate(user), [hold])[hold.pk]} lifted.")
     return redirect("web:retention-holds")
 
@@ -382,15 +397,12 @@ class ServiceDateForm(GovukForm):
 
 
 @require_http_methods(["GET", "POST"])
-def service_dates(request: HttpRequest) -> HttpResponse:
+@dpo_only(NOT_ALLOWED)
+def service_dates(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     """The dates that belong to a service or its contract, with their history. Setting one
     dates the units that waited for it (docs/adr/0016)."""
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
     form = ServiceDateForm(
-        request.POST if request.method == "POST" else None, controller_id=user.controller_id
+        request.POST if request.method == "POST" else None, controller_id=controller_id
     )
     if request.method == "POST" and form.is_valid():
         service, event = form.cleaned_data["which"].split("|", 1)
@@ -408,8 +420,8 @@ def service_dates(request: HttpRequest) -> HttpResponse:
         "web/retention/service_dates.html",
         {
             "form": form,
-            "rows": selectors.service_dates(user.controller_id),
-            "history": selectors.service_date_history(user.controller_id),
+            "rows": selectors.service_dates(controller_id),
+            "history": selectors.service_date_history(controller_id),
             **_page(request, "service-dates"),
         },
     )
@@ -419,14 +431,9 @@ def service_dates(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def disposals(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
-    page = Paginator(selectors.disposals(user.controller_id), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+@dpo_only(NOT_ALLOWED)
+def disposals(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
+    page = Paginator(selectors.disposals(controller_id), PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/retention/disposals.html",

@@ -34,7 +34,6 @@ from safehold.access.models import User
 from safehold.policy.law import RIGHTS
 from safehold.records.search import person_reference
 from safehold.records.validation import as_id
-from safehold.retention.services import manages_policy
 from safehold.rights import clock, objections, reads, selectors, services
 from safehold.rights.models import (
     Channel,
@@ -50,6 +49,7 @@ from safehold.rights.models import (
 )
 from safehold.web import picking
 from safehold.web.audit import display_name
+from safehold.web.dpo import NOT_ALLOWED, dpo_only
 from safehold.web.forms import DateField, GovukForm, choice, long_text, text
 from safehold.web.picking import PicksFound
 
@@ -62,14 +62,9 @@ ASKED_RIGHTS = [
 ]
 
 
-def _dpo(request: HttpRequest) -> User | None:
-    user = request.user
-    assert isinstance(user, User)  # login is required for every view here
-    return user if manages_policy(user) and user.controller_id is not None else None
-
-
 def _refused(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dpo/not_allowed.html", status=403)
+    """What anyone but the DPO is shown (`dpo_only`), and the DPO when the gate refuses."""
+    return render(request, NOT_ALLOWED, status=403)
 
 
 def _page(request: HttpRequest, tab: str) -> dict[str, Any]:
@@ -102,17 +97,14 @@ def _name(shown: ShownCase | None, person_id: int) -> str:
 
 
 @require_GET
-def requests(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
+@dpo_only(NOT_ALLOWED)
+def requests(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     today = timezone.localdate()
     try:
         show = selectors.Show(request.GET.get("show", "all"))
     except ValueError:
         show = selectors.Show.ALL
-    paginator = Paginator(selectors.by_due_date(user.controller_id, show, today), PER_PAGE)
+    paginator = Paginator(selectors.by_due_date(controller_id, show, today), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     named = reads.people(_gate(user), (r.person_id for r in rows)) if rows else {}
@@ -122,7 +114,7 @@ def requests(request: HttpRequest) -> HttpResponse:
         {
             "show": show,
             "views": list(selectors.Show),
-            "counts": selectors.counts(user.controller_id, today),
+            "counts": selectors.counts(controller_id, today),
             "page": page,
             "rows": [
                 {
@@ -239,14 +231,10 @@ class NewRequestForm(PicksFound):
 
 
 @require_http_methods(["GET", "POST"])
-def new_request(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
+@dpo_only(NOT_ALLOWED)
+def new_request(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
     gate = _gate(user)
-    source = request.POST if request.method == "POST" else request.GET
-    q = picking.search_words(source)
+    q = picking.search_words(request)
     initial = {}
     if request.method == "GET" and not q and "person" in request.GET:
         # From a person's page (`?person=127`): found by their reference, through the gate,
@@ -259,7 +247,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
     objectable = [(code, p.name) for code, p in objections.objectable(pack).items()]
     form = NewRequestForm(
         request.POST if request.method == "POST" else None,
-        controller_id=user.controller_id,
+        controller_id=controller_id,
         found=found,
         objectable=objectable,
         initial=initial,
@@ -304,10 +292,10 @@ def new_request(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
+@dpo_only(NOT_ALLOWED)
+def request_page(
+    request: HttpRequest, user: User, controller_id: int, request_id: int
+) -> HttpResponse:
     found = _request_of(user, request_id)
     shown = reads.people(_gate(user), [found.person_id]).get(found.person_id)
     today = timezone.localdate()
@@ -489,10 +477,10 @@ STEPS: dict[str, tuple[str, type[GovukForm], str]] = {
 
 
 @require_http_methods(["GET", "POST"])
-def request_step(request: HttpRequest, request_id: int, step: str) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
+@dpo_only(NOT_ALLOWED)
+def request_step(
+    request: HttpRequest, user: User, controller_id: int, request_id: int, step: str
+) -> HttpResponse:
     found = _request_of(user, request_id)
     title, form_class, button = STEPS[step]
     if found.status != RequestStatus.OPEN:
@@ -519,8 +507,7 @@ def request_step(request: HttpRequest, request_id: int, step: str) -> HttpRespon
         from safehold.policy import selectors as policy
         from safehold.policy.rights import derive_rights
 
-        assert user.controller_id is not None
-        pack = policy.pack_of(policy.controller_version(user.controller_id))
+        pack = policy.pack_of(policy.controller_version(controller_id))
         right = next((r for r in derive_rights(pack) if r.code == found.kind), None)
     return render(
         request,
@@ -589,12 +576,9 @@ def _do(step: str, found: RightsRequest, data: dict[str, Any], user: User) -> st
 
 
 @require_GET
-def chart(request: HttpRequest) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
-    assert user.controller_id is not None
-    months = selectors.by_month(user.controller_id, today=timezone.localdate())
+@dpo_only(NOT_ALLOWED)
+def chart(request: HttpRequest, user: User, controller_id: int) -> HttpResponse:
+    months = selectors.by_month(controller_id, today=timezone.localdate())
     closed = sum(m.closed for m in months)
     on_time = sum(m.on_time for m in months)
     return render(
@@ -701,15 +685,15 @@ def _context(text: str, start: int, end: int, around: int = 60) -> dict[str, str
 
 
 @require_http_methods(["GET", "POST"])
-def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
+@dpo_only(NOT_ALLOWED)
+def bundle_review(
+    request: HttpRequest, user: User, controller_id: int, request_id: int
+) -> HttpResponse:
     """The bundle kept with the request (compiled through the gate the first time, and again
     only when asked), its proposed redactions in the log, each decided with its legal ground.
     Once released, what was released."""
     from types import SimpleNamespace
 
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
     found = _request_of(user, request_id)
     if found.kind not in BUNDLE_KINDS:
         raise Http404("Only a request of access or portability has a bundle")
@@ -794,10 +778,10 @@ def bundle_review(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
-def bundle_approve(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
+@dpo_only(NOT_ALLOWED)
+def bundle_approve(
+    request: HttpRequest, user: User, controller_id: int, request_id: int
+) -> HttpResponse:
     found = _request_of(user, request_id)
     if found.kind not in BUNDLE_KINDS:
         raise Http404("Only a request of access or portability has a bundle")
@@ -814,10 +798,10 @@ def bundle_approve(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
-def bundle_release(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
+@dpo_only(NOT_ALLOWED)
+def bundle_release(
+    request: HttpRequest, user: User, controller_id: int, request_id: int
+) -> HttpResponse:
     found = _request_of(user, request_id)
     if found.kind not in BUNDLE_KINDS:
         raise Http404("Only a request of access or portability has a bundle")
@@ -836,14 +820,14 @@ def bundle_release(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_GET
-def bundle_file(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse:
+@dpo_only(NOT_ALLOWED)
+def bundle_file(
+    request: HttpRequest, user: User, controller_id: int, request_id: int, fmt: str
+) -> HttpResponse:
     """The released bundle as HTML, PDF or JSON. The gate decides, and audits, whether this
     DPO may still read the person before what was released is given again."""
     import json
 
-    user = _dpo(request)
-    if user is None:
-        return _refused(request)
     found = _request_of(user, request_id)
     gate = _gate(user)
     try:

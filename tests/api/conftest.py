@@ -27,12 +27,13 @@ class Api:
             f"/api/v1{path}", data, content_type="application/json", headers=self.headers
         )
 
-    def patch(self, path: str, body: Any) -> Any:
+    def patch(self, path: str, body: Any, if_match: str = "*") -> Any:
+        # A PATCH must send If-Match (428 without it); "*" where a test is about something else.
         return self.client.patch(
             f"/api/v1{path}",
             json.dumps(body, default=str),
             content_type="application/json",
-            headers=self.headers,
+            headers={**self.headers, "If-Match": if_match},
         )
 
 

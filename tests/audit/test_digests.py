@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 
 from safehold.audit import digests, services
 from safehold.audit.models import Action, AuditEvent, AuditSubject
@@ -68,3 +69,34 @@ def test_a_window_with_anything_changed_is_not_proven(chain, tamper) -> None:
 def test_both_ways_of_verifying_agree_on_an_intact_chain(chain) -> None:
     fast, slow = verify_chain(window=3), verify_chain(window=3, in_database=False)
     assert fast.ok and slow.ok and fast.checked == slow.checked == 7
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        None,
+        lambda: AuditEvent.objects.filter(seq=17).update(reason="other"),
+        # The first entry of a window (windows of 4): only the chaining of windows sees it.
+        lambda: AuditEvent.objects.filter(seq=9).update(prev_hash="f" * 64),
+        lambda: AuditEvent.objects.filter(seq=12).delete(),
+    ],
+)
+def test_windows_proved_in_parallel_name_what_one_by_one_names(
+    committed_db, monkeypatch, tamper
+) -> None:
+    for n in range(6):
+        append([entry(person_id=p) for p in range(n * 5, n * 5 + 5)])
+    if tamper is not None:
+        with as_dba():
+            tamper()
+    alone: list[tuple[int, int]] = []
+    prove_alone = services._prove_alone
+    monkeypatch.setattr(
+        services, "_prove_alone", lambda window: alone.append(window) or prove_alone(window)
+    )
+    parallel = verify_chain(window=4, workers=3)
+    one_by_one = verify_chain(window=4, in_database=False)
+    assert parallel.problem == one_by_one.problem
+    assert parallel.ok == (tamper is None) == one_by_one.ok
+    # Another connection sees this test's committed entries, except an in-memory SQLite's.
+    assert bool(alone) == (connection.vendor == "postgresql")

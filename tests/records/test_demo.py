@@ -26,6 +26,7 @@ from safehold.policy.services import load_pack
 from safehold.records.models import (
     Assessment,
     Case,
+    CaseStatus,
     Contact,
     Outcome,
     Person,
@@ -329,3 +330,20 @@ def test_staff_names_a_pack_that_is_not_loaded(loaded: Callable[[str], Pack]) ->
     loaded("cambridgeshire-yos")
     with pytest.raises(CommandError, match="no loaded pack is called 'nosuch'"):
         call_command("staff", pack="nosuch", stdout=StringIO())
+
+
+def test_a_status_changes_to_another_value_never_the_same(loaded: Callable[[str], Pack]) -> None:
+    """Each entry of a case's status history is a change: the demo never records a value
+    again straight after itself (a move past the worst or best value is no change at all)."""
+    loaded("cambridgeshire-yos")
+    demo.generate(150, pack="cambridgeshire-yos", seed=7)
+    rows = CaseStatus.objects.order_by("case_id", "kind", "started_on").values_list(
+        "case_id", "kind", "value"
+    )
+    assert rows.exists()
+    repeated = [
+        (case_id, kind, value)
+        for (case_id, kind, value), before in zip(rows[1:], rows, strict=False)
+        if (case_id, kind, value) == before
+    ]
+    assert not repeated, repeated[:5]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from safehold.audit.models import AuditEvent
 from safehold.policy.models import Controller
 from safehold.retention import planner, services
 from safehold.retention.models import LegalHold, RetentionUnit, UnitStatus
@@ -102,6 +103,17 @@ def test_holds_name_one_target_of_the_controller(yos: Place):
     hold = services.place_hold(by=yos.dpo, reason="Claim", review_on=review, case=case)
     assert (hold.scope, hold.target) == ("case", f"case {case.pk}")
     assert LegalHold.objects.active().count() == 1
-    services.lift_hold(hold, yos.dpo, reason="Settled")
+    # Lifting says why: with no reason (or only spaces) the hold stays, and nothing is logged.
+    for reason in ("", "   "):
+        with pytest.raises(ValueError, match="say why the hold is lifted"):
+            services.lift_hold(hold, yos.dpo, reason=reason)
+    assert LegalHold.objects.active().count() == 1
+    assert not AuditEvent.objects.filter(record_type="legalhold").exists()
+    services.lift_hold(hold, yos.dpo, reason=" Settled ")
     assert LegalHold.objects.active().count() == 0
+    hold.refresh_from_db()
+    assert (hold.lift_reason, hold.lifted_by_id) == ("Settled", yos.dpo.pk)
+    logged = AuditEvent.objects.get(record_type="legalhold", record_id=hold.pk)
+    assert (logged.action, logged.actor_id, logged.case_id) == ("update", yos.dpo.pk, case.pk)
+    assert logged.reason == "hold lifted: Settled"
     assert Controller.objects.count() == 2

@@ -20,7 +20,7 @@ def test_workload_counts_each_kind_of_work_for_one_controller(yos: Place) -> Non
     yos.case(soon, closed_on=date(2020, 1, 1))  # falls due within 24 months
     services.place_hold(by=yos.dpo, reason="Claim", review_on=today, case=cases[0])
     lifted = services.place_hold(by=yos.dpo, reason="Old", review_on=today, case=cases[1])
-    services.lift_hold(lifted, by=yos.dpo)
+    services.lift_hold(lifted, by=yos.dpo, reason="Settled")
     services.place_hold(
         by=yos.dpo, reason="Later", review_on=today + timedelta(days=9), case=cases[1]
     )

@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from safehold.access.gate import Gate, Refused
 from safehold.audit.models import AuditEvent
 from safehold.records.models import Outcome, PersonFlag
+from safehold.sharing.pseudonyms import pseudonym
 from safehold.statistics import returns
 from tests.access.conftest import World
 from tests.sharing.conftest import variant
@@ -103,6 +104,33 @@ def test_rows_worked_by_hand_and_audited_per_child(yjb: World) -> None:
     assert event.person_id == released.case.person_id and event.case_id == released.case_id
     assert event.recipient == "youth-justice-board"
     assert "yjb-case-level@2026 for 2026Q3" in event.rule
+
+
+def test_pseudonyms_are_the_recipients_own(yjb: World, settings: Any) -> None:
+    """The recipient's pseudonym of sharing (per recipient, under the pseudonym key): the same
+    child the same in two returns to one recipient, even with SECRET_KEY rotated between;
+    another recipient's return gives them an unrelated one."""
+
+    def also_the_board(data: dict[str, Any]) -> None:
+        board = next(r for r in data["recipients"] if r["code"] == "youth-justice-board")
+        data["recipients"].append({**board, "code": "welsh-board", "name": "Another board"})
+
+    world = variant(yjb, also_the_board)
+    released = order(world, "youth-caution", date(2026, 8, 1))
+    person_id = released.case.person_id
+    gate = Gate(world.staff("data-protection-officer"))
+    to_board = returns.find("yjb-case-level", Q3.end)
+    to_wales = to_board.model_copy(update={"recipient": "welsh-board"})
+
+    def child_ref(definition: returns.Definition) -> str:
+        header, row = list(gate.case_level_return(definition, Q3))
+        return dict(zip(header, row, strict=True))["child_ref"]
+
+    first = child_ref(to_board)
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+    assert child_ref(to_board) == first == pseudonym("youth-justice-board", person_id)
+    other = child_ref(to_wales)
+    assert other == pseudonym("welsh-board", person_id) and other != first
 
 
 def test_a_manager_or_a_statistics_role_may_not_release_it(

@@ -22,8 +22,10 @@ from safehold.records.models import (
     Plan,
     PlanAction,
     Relationship,
+    Report,
     VictimLink,
 )
+from safehold.sharing.models import Disclosure
 from tests.access.conftest import World, make_world
 from tests.builders import PACK_FILES
 
@@ -69,6 +71,37 @@ def add_records(world: World, case: Case, n: int, *, by: User | None = None) -> 
         parent = world.person(given_name=f"Parent{i}", family_name="Example", phone="0123")
         Relationship.objects.create(person=case.person, other=parent, kind="parent")
         PersonFlag.objects.create(person=case.person, flag="looked-after")
+
+
+def add_reports_and_disclosures(world: World, case: Case, n: int, *, by: User) -> None:
+    """n reports on the case (the timeline's sixth kind, which `add_records` leaves out) and
+    n entries of the disclosure log about its young person ("Shared with")."""
+    recipient = world.pack.recipients[0]
+    for i in range(n):
+        Report.objects.create(
+            case=case,
+            pack_version_id=world.version_id,
+            kind=Report.Kind.choices[0][0],
+            due_on=date(2025, 4, 1),
+            body=f"Report {i}",
+            created_by=by,
+        )
+        Disclosure.objects.create(
+            controller=world.controller,
+            person_id=case.person_id,
+            case=case,
+            recipient=recipient.code,
+            recipient_name=recipient.name,
+            purpose=world.pack.purposes[0].code,
+            rule="shared",
+            outcome="shared",
+            consent_status="not-needed",
+            package={"records": {}},
+            by=by,
+            by_label=by.username,
+            at=timezone.now(),
+            pack_version_id=world.version_id,
+        )
 
 
 def count_queries(call: Callable[[], object]) -> int:

@@ -162,8 +162,21 @@ def test_place_and_lift_a_hold(yos: Place, dpo: Client):
     assert "Civil claim" in response.content.decode()
     assert "legal hold" in case_file(case).held_by
 
-    response = dpo.post(f"/retention/holds/{hold.pk}/lift/", follow=True)
+    # Lifting it needs a reason: without one, the page again with the field's error.
+    lift = f"/retention/holds/{hold.pk}/lift/"
+    response = dpo.post(lift, {f"lift-{hold.pk}-reason": "  "})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Enter why the hold is lifted" in body
+    assert f'href="#id_lift-{hold.pk}-reason"' in body and f'id="id_lift-{hold.pk}-reason"' in body
+    assert LegalHold.objects.active().count() == 1
+    response = dpo.post(lift, {f"lift-{hold.pk}-reason": "Claim settled"}, follow=True)
     assert "lifted" in response.content.decode()
+    hold.refresh_from_db()
+    assert hold.lift_reason == "Claim settled" and hold.lifted_at is not None
+    assert AuditEvent.objects.filter(
+        record_type="legalhold", record_id=hold.pk, reason="hold lifted: Claim settled"
+    ).exists()
     assert case_file(case).held_by == "" and case_file(case).status == UnitStatus.DUE
 
 

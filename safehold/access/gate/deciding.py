@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, OuterRef, Q, Value, When
 
-from safehold import requestmemo
 from safehold.access import selectors as access_selectors
 from safehold.access.gate.values import (
     Redaction,
@@ -72,11 +71,9 @@ class Deciding:
 
     @cached_property
     def _teams(self) -> list[tuple[int, list[str]]]:
-        # Read when first needed (a list of my own cases never needs them), once a request.
-        user = self.user
-        return requestmemo.remember(
-            ("teams", user.pk), lambda: list(user.teams.values_list("pk", "services"))
-        )
+        # Once a request, with the user where they signed in by session (access.backends);
+        # otherwise read when first needed (a list of my own cases never needs them).
+        return access_selectors.teams_of(self.user)
 
     @cached_property
     def team_ids(self) -> list[int]:

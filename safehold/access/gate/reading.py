@@ -34,6 +34,7 @@ from safehold.access.gate.values import (
 )
 from safehold.access.policy import Distance
 from safehold.audit.models import Action
+from safehold.records import together
 from safehold.records.fields import RECORD_FIELDS
 from safehold.records.models import (
     Case,
@@ -504,36 +505,31 @@ class Reading(Auditing):
         *,
         limit: int = 100,
     ) -> list[ShownRecord]:
-        """The records of these kinds on these cases, plans with their actions: one query per
-        kind of record whatever the number of cases or records (the newest `limit` of each
-        kind, by when they were recorded), each record redacted at the distance of its case,
-        all audited in one batch. In the order read; a page arranges them (the timeline:
+        """The records of these kinds on these cases, plans with their actions: one query
+        whatever the number of kinds, cases or records (`records.together`: the newest
+        `limit` of each kind, by when they were recorded, and the actions of the plans read),
+        each record redacted at the distance of its case, all audited in one batch. Kind by
+        kind in the order asked, newest first; a page arranges them (the timeline:
         `web.selectors.timeline`)."""
         by_case = {c.case_id: c for c in shown}
         if not by_case:
             return []
+        records, plan_actions = together.newest(kinds, list(by_case), limit=limit)
         entries: list[ShownRecord] = []
-        for model in kinds:
-            record = str(model._meta.model_name)
-            objects = (
-                model._default_manager.filter(case_id__in=list(by_case))
-                .select_related("created_by")
-                .order_by("-created_at", "-pk")[:limit]
-            )
-            for obj in objects:
-                via = by_case[obj.case_id]
-                entries.append(
-                    ShownRecord(
-                        record=self.show(record, obj, self._reading_distance(via)),
-                        case_id=via.case_id,
-                        recorded_at=obj.created_at,
-                        recorded_by=staff_name(obj.created_by),
-                    )
+        for obj in records:
+            via = by_case[obj.case_id]
+            entries.append(
+                ShownRecord(
+                    record=self.show(str(obj._meta.model_name), obj, self._reading_distance(via)),
+                    case_id=via.case_id,
+                    recorded_at=obj.created_at,
+                    recorded_by=staff_name(obj.created_by),
                 )
+            )
         plans = {e.record.pk: e for e in entries if e.record.record == "plan"}
         actions: list[tuple[ShownRecord, Shown]] = []
         if plans:
-            for action in PlanAction.objects.filter(plan_id__in=list(plans)).order_by("pk"):
+            for action in plan_actions:
                 entry = plans[action.plan_id]
                 shown_action = self.show(
                     "planaction", action, self._reading_distance(by_case[entry.case_id])

@@ -12,17 +12,14 @@ appends one `export` audit entry per order released, naming the child and the re
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +29,7 @@ from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.audit.services import AuditEntry, append
 from safehold.records.models import Outcome
+from safehold.sharing.pseudonyms import pseudonymiser
 from safehold.statistics import outputs, profiles
 from safehold.statistics.periods import Quarter
 
@@ -156,16 +154,11 @@ def decide(gate: Gate, definition: Definition) -> Decision:
 # --- building it ----------------------------------------------------------------------------
 
 
-def _pseudonym(value: Any) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"person:{value}".encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def _value(column: Column, row: dict[str, Any]) -> str:
+def _value(column: Column, row: dict[str, Any], pseudonym: Callable[[int], str]) -> str:
     values = [row[s] for s in column.source.split("+")]
     value = values[0]
     if column.transform == "pseudonym":
-        return _pseudonym(value)
+        return pseudonym(value)
     if column.transform == "initials":
         return "".join(str(v).strip()[:1].upper() for v in values if v)
     if column.transform == "date":
@@ -175,6 +168,10 @@ def _value(column: Column, row: dict[str, Any]) -> str:
     if column.transform == "postcode-district":
         return str(value or "").strip().upper().split(" ")[0]
     return str(value or "")
+
+
+def _pseudonymises(definition: Definition) -> bool:
+    return any(c.transform == "pseudonym" for c in definition.columns)
 
 
 def build(gate: Gate, definition: Definition, quarter: Quarter) -> Iterator[list[str]]:
@@ -201,6 +198,10 @@ def build(gate: Gate, definition: Definition, quarter: Quarter) -> Iterator[list
         case_id__in=cases.values("pk"),
     ).order_by("pk")
     paths = {s: _field(s)[2] for s in definition.sources}
+    # The recipient's own pseudonyms, as its extracts have (sharing/pseudonyms.py): the same
+    # person the same in every return to it, unlinkable to another recipient's, and under a
+    # key of their own, so rotating SECRET_KEY does not change them.
+    pseudonym = pseudonymiser(definition.recipient) if _pseudonymises(definition) else str
     yield [c.name for c in definition.columns]
     last = 0
     while True:
@@ -232,7 +233,7 @@ def build(gate: Gate, definition: Definition, quarter: Quarter) -> Iterator[list
                 ]
             )
         for row in rows:
-            yield [_value(column, row) for column in definition.columns]
+            yield [_value(column, row, pseudonym) for column in definition.columns]
         last = chunk[-1]["pk"]
 
 

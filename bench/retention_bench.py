@@ -377,12 +377,16 @@ def bench_plan(*, runs: int, workers: int) -> None:
             print(f"    {what}: {done:,}/{total:,}", flush=True)
 
     for run in range(1, runs + 1):
+        server, cpu_started = ServerCpu(DATABASE), _cpu()
         report = planner.plan(progress=progress, workers=workers)
+        cpu, server_cpu = _cpu() - cpu_started, server.total()
         units = report.case_files + report.people
         print(
             f"plan run {run} ({workers} workers): {report.case_files:,} case files + {report.people:,} people in "
             f"{report.seconds:.1f} s ({units / report.seconds:,.0f} rows/s), "
-            f"{report.written:,} units written; by status {report.by_status}",
+            f"{report.written:,} units written; by status {report.by_status}; CPU: {cpu:.1f} s "
+            f"in the planner's process(es), {server_cpu:.1f} s in PostgreSQL's backends; load "
+            "average " + " ".join(f"{n:.1f}" for n in os.getloadavg()),
             flush=True,
         )
 
@@ -427,8 +431,13 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
     }
 
     def plan_of(module: Any, whole: Any) -> Any:
+        server = ServerCpu(DATABASE)
         if part >= 1.0:
-            return whole.plan(workers=workers)
+            cpu_started = _cpu()
+            report = whole.plan(workers=workers)
+            report.cpu = _cpu() - cpu_started  # this process's and its workers'
+            report.server_cpu = server.total()
+            return report
         started, cpu_started = time.perf_counter(), time.process_time()
         report = module.PlanReport()
         packs, holds, today = module.Packs(), module.Holds.load(), timezone.localdate()
@@ -439,6 +448,7 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
         report.written += module.fall_due(today)
         report.seconds = time.perf_counter() - started
         report.cpu = time.process_time() - cpu_started  # this process's: the planner's Python
+        report.server_cpu = server.total()
         return report
 
     seconds: dict[tuple[str, int], float] = {}
@@ -461,7 +471,9 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
             f"{report.case_files:,} case files + {report.people:,} people in "
             f"{report.seconds:.1f} s ({units / report.seconds:,.0f} rows/s), "
             f"{report.written:,} units written"
-            + (f"; {report.cpu:.1f} s of CPU in this process" if hasattr(report, "cpu") else ""),
+            + f"; CPU: {report.cpu:.1f} s in the planner's process(es), "
+            f"{report.server_cpu:.1f} s in PostgreSQL's backends; load average "
+            + " ".join(f"{n:.1f}" for n in os.getloadavg()),
             flush=True,
         )
     scale = (
@@ -475,6 +487,61 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
             + (f"{scale}  [target <= 60 s for 1M case files]" if run == 1 else ""),
             flush=True,
         )
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (all its threads) and of its finished worker processes."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+class ServerCpu:
+    """CPU seconds PostgreSQL's backends spend for one database, read from /proc (the server
+    runs on this machine in the bench's setting; 0 where it does not): on a shared machine the
+    CPU a plan costs says more than its wall time, which depends on what else is running.
+    Polled, since a plan's connections come and go (its writer thread's, its workers')."""
+
+    def __init__(self, database: str) -> None:
+        import threading
+
+        self.name = f" {database} ".encode()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start: dict[str, float] = {}
+        self.seen: dict[str, float] = {}
+        self._scan(first=True)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def _scan(self, *, first: bool = False) -> None:
+        for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    command = f.read()
+                if not command.startswith(b"postgres: ") or self.name not in command:
+                    continue
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            cpu = (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+            if first:
+                self.start[pid] = cpu
+            self.seen[pid] = cpu
+
+    def _poll(self) -> None:
+        while not self.done.wait(0.2):
+            self._scan()
+
+    def total(self) -> float:
+        self.done.set()
+        self.thread.join()
+        self._scan()
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.seen.items())
 
 
 # What a plan decides about each unit (not when it computed it, nor its revision).
@@ -585,7 +652,8 @@ def bench_sweep(world: dict[str, Any], n: int, batch: int, strict: int) -> None:
         f"sweep of {len(report.disposed):,} case files ({records:,} rows) in batches of "
         f"{batch:,}: {report.seconds:.2f} s ({len(report.disposed) / report.seconds:,.0f} "
         f"units/s), {len(report.failed)} failed; ratio to the plain DELETE committed "
-        f"{report.seconds / committed:.2f}x, rolled back {report.seconds / rolled_back:.2f}x",
+        f"{report.seconds / committed:.2f}x, rolled back {report.seconds / rolled_back:.2f}x; "
+        "load average " + " ".join(f"{n:.1f}" for n in os.getloadavg()),
         flush=True,
     )
 

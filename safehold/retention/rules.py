@@ -458,11 +458,12 @@ class Reckoner:
             return Reckoning(Basis.NO_RULE, None, None)
         answers: list[Answer] = []
         facts: Facts | None = None
-        for i, rule in enumerate(self.rules):
-            pick, rule_flags = self._reads[i]
+        for i, (pick, rule_flags) in enumerate(self._reads):
+            # A rule that reads no flag is remembered by its events alone.
             key = (
-                pick(values),
-                (flags & rule_flags, unknown & rule_flags) if rule_flags else None,
+                (pick(values), flags & rule_flags, unknown & rule_flags)
+                if rule_flags
+                else pick(values)
             )
             cache = self._cache[i]
             answer = cache.get(key)
@@ -475,9 +476,9 @@ class Reckoner:
                     facts = Facts(
                         dict(zip(self.codes, values, strict=True)), flags, unknown, self.longer
                     )
-                answer = cache[key] = evaluate(rule.keep, facts)
+                answer = cache[key] = evaluate(self.rules[i].keep, facts)
             floor = self._floors[i]
-            if floor is not None and answer.basis == Basis.DATED and answer.until is not None:
+            if floor is not None and answer.basis is Basis.DATED and answer.until is not None:
                 answer = self._raise_to_floor(i, answer, values[floor[0]], floor)
             answers.append(answer)
         ids = tuple(map(id, answers))

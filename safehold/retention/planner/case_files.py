@@ -26,12 +26,14 @@ from safehold.retention.models import (
 from safehold.retention.planner.holds import Holds
 from safehold.retention.planner.packs import PackRules, Packs
 from safehold.retention.planner.proposals import (
+    FlagSplitter,
     Proposal,
     anchors_text,
     digest_of,
     existing_units,
     finished_but_changed,
     propose,
+    recorded_items,
     split_flags,
 )
 from safehold.retention.planner.rows import (
@@ -122,8 +124,9 @@ def _people_of(rows: Sequence[tuple[Any, ...]], needs: rules.Needs) -> dict[str,
                 flags[person_id][flag] = flags[person_id].get(flag, False) or holds
         for case_id, flag, holds in by_ids(PersonFlag, "case", cases, "case_id", "flag", "holds"):
             facts[case_id][flag] = facts[case_id].get(flag, False) or holds
-        found["flags"] = flags
-        found["facts"] = facts
+        # As sorted tuples: a few shapes for all, remembered by `FlagSplitter`.
+        found["flags"] = {pk: recorded_items(f) for pk, f in flags.items()}
+        found["facts"] = {pk: recorded_items(f) for pk, f in facts.items()}
     return found
 
 
@@ -194,8 +197,12 @@ def propose_case_files(
     existing = existing_units([UnitKind.CASE_FILE], scope)
     reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
     extras = {**_case_extras(scope, read), **_people_of(rows, read)}
-    flags_of: dict[int, dict[str, bool]] | None = extras.get("flags")
-    facts_of: dict[int, dict[str, bool]] = extras.get("facts", {})
+    flags_of: dict[int, tuple[tuple[str, bool], ...]] | None = extras.get("flags")
+    facts_of: dict[int, tuple[tuple[str, bool], ...]] = extras.get("facts", {})
+    split = FlagSplitter()
+    # Most chunks hold no hold at all: then only whether the case is open is asked.
+    any_hold = bool(holds.cases or holds.people or holds.services or holds.victim_cases)
+    erased = holds.erased
     proposals: list[Proposal] = []
     for row in rows:
         pk, person_id, controller_id, service = row[0], row[1], row[2], row[3]
@@ -207,21 +214,22 @@ def propose_case_files(
             continue
         needs = pack.case_needs
         events = _case_events(row, extras, pack)
-        recorded = None
         if flags_of is not None and needs.flags:
             # Recorded on the person or on this case: it holds if either record says so.
-            recorded = dict(flags_of.get(person_id, {}))
-            for flag, holding in facts_of.get(pk, {}).items():
-                recorded[flag] = recorded.get(flag, False) or holding
-        flags, unknown = split_flags(recorded, needs.flags)
-        held = _case_held(row, holds)
+            flags, unknown = split(needs.flags, flags_of.get(person_id), facts_of.get(pk))
+        else:
+            flags, unknown = split_flags(None, needs.flags)
+        held = (
+            _case_held(row, holds) if any_hold else ("the case is open" if row[5] is None else "")
+        )
         anchors = anchors_text(pack.case_events, events, flags, unknown)
         retain = old["retain_until"] if old else None
-        reckoning, erased = holds.erasure(
-            person_id, pack.case_file(service).values(events, flags or frozenset(), unknown)
-        )
+        reckoning = pack.case_file(service).values(events, flags or frozenset(), unknown)
+        mark = ""
+        if erased:
+            reckoning, mark = holds.erasure(person_id, reckoning)
         digest = digest_of(
-            f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}{erased}"
+            f"{pack.version_id}|{person_id}|{service}|{anchors}|{held}|{retain}{mark}"
         )
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue

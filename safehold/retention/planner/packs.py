@@ -101,22 +101,32 @@ class PackRules:
         return found
 
     @cached_property
-    def _notes(self) -> dict[tuple[int, str], tuple[Reckoning, str]]:
+    def _described(self) -> dict[tuple[int, str], tuple[Reckoning, tuple[str, str, str, str]]]:
         return {}
 
     def note(self, reckoning: Reckoning, service: str) -> str:
         """Why a unit has no date, in words; a service's event is named with the service
-        ("waiting for the end date of the contract for Prevention"). Remembered by the
-        reckoning (the reckoners hand out the same one for the same answers)."""
+        ("waiting for the end date of the contract for Prevention")."""
+        return self.described(reckoning, service)[3]
+
+    def described(self, reckoning: Reckoning, service: str) -> tuple[str, str, str, str]:
+        """A unit's rule, action, basis and note (cut to its column's 300 characters) as they
+        are stored. Remembered by the reckoning (the reckoners hand out the same one for the
+        same answers)."""
         key = (id(reckoning), service)
-        found = self._notes.get(key)
+        found = self._described.get(key)
         if found is not None and found[0] is reckoning:
             return found[1]
-        if len(self._notes) > 100_000:
-            self._notes.clear()
-        note = self._note(reckoning, service)
-        self._notes[key] = (reckoning, note)  # kept alive with it, so the id stays its own
-        return note
+        if len(self._described) > 100_000:
+            self._described.clear()
+        said = (
+            reckoning.rule_code,
+            str(reckoning.action or ""),
+            str(reckoning.basis),
+            self._note(reckoning, service)[:300],
+        )
+        self._described[key] = (reckoning, said)  # kept alive with it: the id stays its own
+        return said
 
     def _note(self, reckoning: Reckoning, service: str) -> str:
         waiting = [e for e in reckoning.events if self.pack_events.get(e) == "service"]

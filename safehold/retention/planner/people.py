@@ -27,13 +27,14 @@ from safehold.retention.models import (
 from safehold.retention.planner.holds import Holds
 from safehold.retention.planner.packs import Packs
 from safehold.retention.planner.proposals import (
+    FlagSplitter,
     Proposal,
     anchors_text,
     digest_of,
     existing_units,
     finished_but_changed,
     propose,
-    split_flags,
+    recorded_items,
 )
 from safehold.retention.planner.rows import (
     Scope,
@@ -78,7 +79,7 @@ def _person_extras(scope: Scope, read: rules.Needs) -> dict[str, Any]:
         flags[person_id][flag] = flags[person_id].get(flag, False) or holds
         count[person_id] += 1
     return {
-        "flags": flags,
+        "flags": {pk: recorded_items(f) for pk, f in flags.items()},
         "flag_rows": count,
         **(_young_people_born(scope) if YOUNG_PERSON_BORN in read.events else {}),
         **(_case_files_disposed(scope) if CASE_FILES_DISPOSED in read.events else {}),
@@ -194,7 +195,9 @@ def propose_people(
     existing = existing_units([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)
     reopened = finished_but_changed(Person, existing, UnitKind.PERSON)
     extras = _person_extras(scope, read)
-    flags_of: dict[int, dict[str, bool]] = extras["flags"]
+    flags_of: dict[int, tuple[tuple[str, bool], ...]] = extras["flags"]
+    split = FlagSplitter()
+    erased = holds.erased
     proposals: list[Proposal] = []
     for pk, controller_id, born, last_contact, created_on, updated_on in rows:
         pack = packs(controller_id)
@@ -216,7 +219,7 @@ def propose_people(
             known[CASE_FILES_DISPOSED] = _disposed_value(extras["case_files"].get(pk), live)
         # No case or service event once no case holds them: those are missing.
         events = [known.get(code) for code in pack.person_events]
-        flags, unknown = split_flags(flags_of.get(pk), needs.flags)
+        flags, unknown = split(needs.flags, flags_of.get(pk))
         anchors = anchors_text(pack.person_events, events, flags, unknown)
         unit_flags = flags or frozenset()
         own = extras["flag_rows"].get(pk, 0) + extras["relationships"].get(pk, 0)
@@ -233,10 +236,10 @@ def propose_people(
             )
             old_nc = existing.get((UnitKind.NON_CASE_FILE, pk))
             retain = old_nc["retain_until"] if old_nc else None
-            reckoning_nc, erased = holds.erasure(
-                pk, pack.non_case_file.values(events, unit_flags, unknown)
-            )
-            digest = digest_of(f"{pack.version_id}|{anchors}|{held_nc}|{retain}{erased}")
+            reckoning_nc, mark = pack.non_case_file.values(events, unit_flags, unknown), ""
+            if erased:
+                reckoning_nc, mark = holds.erasure(pk, reckoning_nc)
+            digest = digest_of(f"{pack.version_id}|{anchors}|{held_nc}|{retain}{mark}")
             # A finished unit whose rows are back is open again: its digest is rewritten.
             if (
                 every
@@ -277,8 +280,10 @@ def propose_people(
             or (f"named in {_plural(named, 'relationship')} of other people" if named else "")
         )
         retain = old["retain_until"] if old else None
-        reckoning, erased = holds.erasure(pk, pack.person.values(events, unit_flags, unknown))
-        digest = digest_of(f"{pack.version_id}|{anchors}|{held}|{retain}{erased}")
+        reckoning, mark = pack.person.values(events, unit_flags, unknown), ""
+        if erased:
+            reckoning, mark = holds.erasure(pk, reckoning)
+        digest = digest_of(f"{pack.version_id}|{anchors}|{held}|{retain}{mark}")
         if not every and old is not None and old["digest"] == digest and pk not in reopened:
             continue
         proposals.append(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -69,11 +68,33 @@ EXISTING = (
 )
 
 
-@dataclass
 class Proposal:
-    values: dict[str, Any]
-    reckoning: Reckoning
-    existing: dict[str, Any] | None
+    """A unit as it should now be: `row`, its columns in the order of `COLUMNS` (what the
+    plan writes, a million times: a tuple costs less to build and to write than a dict), and
+    `values`, the same as a dict for callers that read a column by name or change one
+    (which the writers then write)."""
+
+    __slots__ = ("_values", "existing", "reckoning", "row")
+
+    def __init__(
+        self, row: tuple[Any, ...], reckoning: Reckoning, existing: dict[str, Any] | None
+    ) -> None:
+        self.row = row
+        self.reckoning = reckoning
+        self.existing = existing
+        self._values: dict[str, Any] | None = None
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = dict(zip(COLUMNS, self.row, strict=True))
+        return self._values
+
+    def written(self) -> tuple[Any, ...]:
+        """The row to write: `values` as a caller may have changed it, or `row`."""
+        if self._values is None:
+            return self.row
+        return tuple(self._values[name] for name in COLUMNS)
 
     @property
     def unit_id(self) -> int | None:
@@ -82,12 +103,17 @@ class Proposal:
     @property
     def changed(self) -> bool:
         old = self.existing
+        if old is None:
+            return True
+        row = self.written()
         return (
-            old is None
-            or old["digest"] != self.values["digest"]
-            or old["status"] != self.values["status"]
-            or old["approved_by_id"] != self.values["approved_by_id"]
+            old["digest"] != row[_DIGEST]
+            or old["status"] != row[_STATUS]
+            or old["approved_by_id"] != row[_APPROVED_BY]
         )
+
+
+_DIGEST, _STATUS, _APPROVED_BY = (COLUMNS.index(c) for c in ("digest", "status", "approved_by_id"))
 
 
 def anchors_text(
@@ -97,20 +123,39 @@ def anchors_text(
     unknown: frozenset[str] = frozenset(),
 ) -> str:
     """The facts a unit was computed from, as JSON text: stored as they are, and hashed to
-    tell whether anything changed (written by hand: a million json.dumps cost seconds)."""
+    tell whether anything changed (written by hand: a million json.dumps cost seconds). The
+    pieces that repeat (a code with its day, the flags) are remembered."""
     parts = []
     for code, value in zip(codes, values, strict=True):
-        if isinstance(value, date):
-            parts.append(f'"{code}":"{value.isoformat()}"')
-        elif value is None:
-            parts.append(f'"{code}":null')
-        else:
-            parts.append(f'"{code}":"{value}"')
-    if flags is not None:
-        parts.append('"flags":[' + ",".join(f'"{f}"' for f in sorted(flags)) + "]")
-    if unknown:
-        parts.append('"not-recorded":[' + ",".join(f'"{f}"' for f in sorted(unknown)) + "]")
+        found = _PIECES.get((code, value))
+        if found is None:
+            if len(_PIECES) > 200_000:
+                _PIECES.clear()
+            if isinstance(value, date):
+                found = f'"{code}":"{value.isoformat()}"'
+            elif value is None:
+                found = f'"{code}":null'
+            else:
+                found = f'"{code}":"{value}"'
+            _PIECES[(code, value)] = found
+        parts.append(found)
+    if flags is not None or unknown:
+        tail = _FLAGS.get((flags, unknown))
+        if tail is None:
+            said = []
+            if flags is not None:
+                said.append('"flags":[' + ",".join(f'"{f}"' for f in sorted(flags)) + "]")
+            if unknown:
+                said.append('"not-recorded":[' + ",".join(f'"{f}"' for f in sorted(unknown)) + "]")
+            tail = _FLAGS[(flags, unknown)] = ",".join(said)
+        parts.append(tail)
     return "{" + ",".join(parts) + "}"
+
+
+# A code with its value, as JSON; the flags' part of the anchors. A few thousand days recur
+# across a million units.
+_PIECES: dict[tuple[str, EventValue], str] = {}
+_FLAGS: dict[tuple[frozenset[str] | None, frozenset[str]], str] = {}
 
 
 def split_flags(
@@ -123,6 +168,37 @@ def split_flags(
     recorded = recorded or {}
     holding = frozenset(f for f in needs if recorded.get(f))
     return holding, frozenset(f for f in needs if f not in recorded)
+
+
+class FlagSplitter:
+    """`split_flags` for many units whose flags were recorded the same way: remembered by
+    the recorded flags as a sorted tuple of (flag, holds) (a few shapes for a million units)."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[object, ...], tuple[frozenset[str] | None, frozenset[str]]] = {}
+        self._kept: list[object] = []  # the needs remembered by id, kept alive
+
+    def __call__(
+        self,
+        needs: frozenset[str] | set[str],
+        *recorded: tuple[tuple[str, bool], ...] | None,
+    ) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """`recorded`: one or more records of flags (a person's, a case's); a flag holds if
+        any says it does."""
+        key = (id(needs), *recorded)
+        found = self._found.get(key)
+        if found is None:
+            merged: dict[str, bool] = {}
+            for items in recorded:
+                for flag, holding in items or ():
+                    merged[flag] = merged.get(flag, False) or holding
+            found = self._found[key] = split_flags(merged, needs)
+            self._kept.append(needs)
+        return found
+
+
+def recorded_items(flags: dict[str, bool]) -> tuple[tuple[str, bool], ...]:
+    return tuple(sorted(flags.items()))
 
 
 def digest_of(text: str) -> str:
@@ -175,31 +251,36 @@ def propose(
     now: datetime,
 ) -> Proposal:
     status, approved = _status(reckoning, held_by, existing, today)
-    note = pack.note(reckoning, service)
-    values = {
-        "kind": str(kind),
-        "key": key,
-        "controller_id": controller_id,
-        "case_id": case_id,
-        "person_id": person_id,
-        "service": service,
-        "pack_version_id": pack.version_id,
-        "rule": reckoning.rule_code,
-        "action": str(reckoning.action or ""),
-        "basis": str(reckoning.basis),
-        "keep_until": reckoning.keep_until,
-        "anchors": anchors,
-        "note": note[:300],
-        "held_by": held_by[:300],
-        "status": str(status),
-        "approved_by_id": existing["approved_by_id"] if approved and existing else None,
-        "approved_at": existing["approved_at"] if approved and existing else None,
-        "approved_action": existing["approved_action"] if approved and existing else "",
-        "computed_at": now,
-        "revision": existing["revision"] if existing else 0,
-        "digest": digest,
-    }
-    return Proposal(values, reckoning, existing)
+    rule, action, basis, note = pack.described(reckoning, service)
+    approved_by, approved_at, approved_action = (
+        (existing["approved_by_id"], existing["approved_at"], existing["approved_action"])
+        if approved and existing
+        else (None, None, "")
+    )
+    row = (  # in the order of COLUMNS
+        str(kind),
+        key,
+        controller_id,
+        case_id,
+        person_id,
+        service,
+        pack.version_id,
+        rule,
+        action,
+        basis,
+        reckoning.keep_until,
+        anchors,
+        note,
+        held_by[:300],
+        str(status),
+        approved_by,
+        approved_at,
+        approved_action,
+        now,
+        existing["revision"] if existing else 0,
+        digest,
+    )
+    return Proposal(row, reckoning, existing)
 
 
 def existing_units(kinds: Sequence[str], scope: Scope) -> dict[tuple[str, int], dict[str, Any]]:

@@ -35,7 +35,7 @@ from safehold.retention.planner.rows import (
     Scope,
     chunks,
 )
-from safehold.retention.planner.writing import write
+from safehold.retention.planner.writing import indexes_built_after, write
 from safehold.retention.rules import (
     Basis,
 )
@@ -70,20 +70,21 @@ def plan(
     started = time.perf_counter()
     today = today or timezone.localdate()
     report = PlanReport()
-    if workers > 1 and connection.vendor == "postgresql":
-        _plan_in_parallel(report, chunk, progress, today, workers)
-    else:
-        packs, holds = Packs(), Holds.load()
-        for what, model in TABLES:
-            total = model._default_manager.count()
-            if progress:
-                progress(what, 0, total)
-
-            def tick(done: int, what: str = what, total: int = total) -> None:
+    with indexes_built_after():
+        if workers > 1 and connection.vendor == "postgresql":
+            _plan_in_parallel(report, chunk, progress, today, workers)
+        else:
+            packs, holds = Packs(), Holds.load()
+            for what, model in TABLES:
+                total = model._default_manager.count()
                 if progress:
-                    progress(what, done, total)
+                    progress(what, 0, total)
 
-            _plan_range(report, what, model, Q(), chunk, packs, holds, today, tick)
+                def tick(done: int, what: str = what, total: int = total) -> None:
+                    if progress:
+                        progress(what, done, total)
+
+                _plan_range(report, what, model, Q(), chunk, packs, holds, today, tick)
     report.written += fall_due(today)
     report.by_status = dict(
         RetentionUnit.objects.values("status").annotate(n=Count("pk")).values_list("status", "n")

@@ -3,7 +3,9 @@ the revision read, so a plan never overwrites an approval, hold or disposal made
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -70,9 +72,7 @@ def _upsert_values(proposals: Sequence[Proposal]) -> int:
     params: list[Any] = []
     stamp: dict[datetime, Any] = {}
     for proposal in proposals:
-        values = proposal.values
-        for name in COLUMNS:
-            value = values[name]
+        for value in proposal.written():
             if isinstance(value, datetime):
                 if value not in stamp:
                     stamp[value] = _DATETIME.get_db_prep_save(value, connection)
@@ -112,7 +112,6 @@ def _copy_text(proposals: Sequence[Proposal]) -> str:
     """The rows in COPY's text format, written here in one string: psycopg's `write_row`
     adapts each of a million rows' twenty-one values one by one, which cost more than the
     rest of the plan's writing. Column by column, in the order of `COLUMNS`."""
-    esc = _ESCAPES
     stamps: dict[Any, str] = {}  # timestamps and days repeat: each is formatted once
 
     def when(value: Any) -> str:
@@ -123,25 +122,35 @@ def _copy_text(proposals: Sequence[Proposal]) -> str:
             found = stamps[value] = value.isoformat()
         return found
 
+    def esc(text: str) -> str:
+        # Almost no text holds one of the four: looking costs less than translating.
+        return text.translate(_ESCAPES) if _SPECIAL(text) else text
+
     lines = []
     # Codes (kind, rule, action, basis, status) and the hex digest hold none of the escaped
     # characters (pack codes are `[a-z0-9-]`): only texts from records or packs are escaped.
     for proposal in proposals:
-        v = proposal.values
-        case_id, person_id, approver = v["case_id"], v["person_id"], v["approved_by_id"]
+        (
+            kind, key, controller_id, case_id, person_id, service, pack_version_id, rule,
+            action, basis, keep_until, anchors, note, held_by, status, approver, approved_at,
+            approved_action, computed_at, revision, digest,
+        ) = proposal.written()  # fmt: skip
         lines.append(
-            f"{v['kind']}\t{v['key']}\t{v['controller_id']}\t"
+            f"{kind}\t{key}\t{controller_id}\t"
             f"{_NULL if case_id is None else case_id}\t"
             f"{_NULL if person_id is None else person_id}\t"
-            f"{v['service'].translate(esc)}\t{v['pack_version_id']}\t"
-            f"{v['rule']}\t{v['action']}\t{v['basis']}\t{when(v['keep_until'])}\t"
-            f"{v['anchors'].translate(esc)}\t{v['note'].translate(esc)}\t"
-            f"{v['held_by'].translate(esc)}\t{v['status']}\t"
-            f"{_NULL if approver is None else approver}\t{when(v['approved_at'])}\t"
-            f"{v['approved_action']}\t{when(v['computed_at'])}\t"
-            f"{v['revision']}\t{v['digest']}\n"
+            f"{esc(service)}\t{pack_version_id}\t"
+            f"{rule}\t{action}\t{basis}\t{when(keep_until)}\t"
+            f"{esc(anchors)}\t{esc(note)}\t"
+            f"{esc(held_by)}\t{status}\t"
+            f"{_NULL if approver is None else approver}\t{when(approved_at)}\t"
+            f"{approved_action}\t{when(computed_at)}\t"
+            f"{revision}\t{digest}\n"
         )
     return "".join(lines)
+
+
+_SPECIAL = re.compile(r"[\\\t\n\r]").search
 
 
 # `_copy_text` writes the columns in this order.
@@ -150,6 +159,62 @@ assert COLUMNS == (
     "rule", "action", "basis", "keep_until", "anchors", "note", "held_by", "status",
     "approved_by_id", "approved_at", "approved_action", "computed_at", "revision", "digest",
 )  # fmt: skip
+
+
+def _index_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s",
+            [RetentionUnit._meta.db_table],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def restore_indexes() -> None:
+    """Build the unit table's secondary indexes that are missing (a first plan that was
+    stopped before it built them again, below). Built as the model states them."""
+    if connection.vendor != "postgresql":
+        return
+    have = _index_names()
+    missing = [i for i in RetentionUnit._meta.indexes if i.name not in have]
+    if not missing:
+        return
+    with connection.schema_editor() as editor:  # one transaction
+        # Sorted in memory rather than on disk; for this transaction only.
+        editor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for index in missing:
+            editor.add_index(RetentionUnit, index)
+
+
+# The indexes a first plan builds after its rows: those over every unit. The partial ones
+# (units kept or disposed of, units approved) hold no new unit, so cost a first plan nothing,
+# and the people's plan asks one of them, per case, whether a case file is still kept.
+_BUILT_AFTER = [i for i in RetentionUnit._meta.indexes if i.condition is None]
+
+
+@contextmanager
+def indexes_built_after() -> Iterator[bool]:
+    """The first plan (PostgreSQL, no unit at all yet, outside a transaction): the unit
+    table's indexes over every unit (the queue's, the due dates') are dropped while the plan
+    COPYs its million rows in, and built once at the end — sorting every row once costs far
+    less than placing each in every index as it arrives. The unique `(key, kind)` index stays
+    (write hooks meanwhile upsert by it), and so do the partial ones (`_BUILT_AFTER`). A plan
+    stopped half way leaves two missing; the next plan builds them first (`restore_indexes`).
+    Yields whether it dropped them."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield False
+        return
+    restore_indexes()
+    if RetentionUnit.objects.exists():
+        yield False
+        return
+    with connection.schema_editor() as editor:
+        for index in _BUILT_AFTER:
+            editor.remove_index(RetentionUnit, index)
+    try:
+        yield True
+    finally:
+        restore_indexes()
 
 
 def _upsert_copy(proposals: Sequence[Proposal]) -> int:

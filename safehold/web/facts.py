@@ -19,6 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from safehold.access.gate import Fact, Gate, ShownCase, Withheld
+from safehold.policy.schema import BUILTIN_EVENTS
+from safehold.policy.wording import event_words
 from safehold.records.models import PersonFlag
 from safehold.retention.models import RetentionUnit, UnitKind
 from safehold.web.case_answers import AnswersPage, answers_page
@@ -96,6 +98,9 @@ def _record(gate: Gate, shown: ShownCase, form: FactsForm, posted: Any) -> str:
     return "; ".join(names)
 
 
+_WAITING = "waiting for: "
+
+
 def _retention(shown: ShownCase, gate: Gate) -> dict[str, Any] | None:
     """The case file's retention as planned now: its date or why it has none. Only to a role
     that reads the dates it is counted from (the date of birth, the case's dates) here, since
@@ -114,8 +119,15 @@ def _retention(shown: ShownCase, gate: Gate) -> dict[str, Any] | None:
     )
     if unit is None:
         return None
-    note = unit.note
-    for flag in sorted(gate.policy.pack.flags, key=lambda f: -len(f.code)):
+    note, pack = unit.note, gate.policy.pack
+    if note.startswith(_WAITING):
+        # The planner keeps the events' codes ("waiting for: case-closed"); a person reads
+        # their names ("waiting for the date the case was closed").
+        events = {e.code for e in pack.events} | set(BUILTIN_EVENTS)
+        codes = note.removeprefix(_WAITING).split(", ")
+        if all(code in events for code in codes):
+            note = "waiting for " + ", ".join(event_words(code, pack) for code in codes)
+    for flag in sorted(pack.flags, key=lambda f: -len(f.code)):
         note = note.replace(flag.code, flag.name.lower())  # words, not the pack's codes
     return {"keep_until": unit.keep_until, "note": note, "status": unit.get_status_display()}
 

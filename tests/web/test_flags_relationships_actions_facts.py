@@ -13,6 +13,7 @@ from django.test import Client
 from safehold.access.gate import Gate
 from safehold.access.models import User
 from safehold.audit.models import AuditEvent
+from safehold.policy.wording import event_words
 from safehold.records.models import (
     Case,
     Change,
@@ -324,3 +325,20 @@ def test_facts_of_a_case_recorded_through_the_gate_and_retention_planned_again(
     assert response.status_code == 409
     fact.refresh_from_db()
     assert fact.holds is True
+
+
+def test_a_case_file_waiting_for_an_event_names_it_in_words(
+    cambridgeshire: World, officer: User, verified_client
+) -> None:
+    """An open case's file waits for the case to close: the facts page says so in words (the
+    planner keeps the event's code)."""
+    case = cambridgeshire.case(allocated_to=officer, service="court-orders")
+    client: Client = verified_client(officer)
+    url = f"/cases/{case.pk}/facts/"
+    response = client.post(url, {"looked-after": "no", "child-protection-plan": "no"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    unit = RetentionUnit.objects.get(kind="case-file", key=case.pk)
+    assert unit.note.startswith("waiting for: ") and "case-closed" in unit.note
+    page = client.get(url).content.decode()
+    assert f"not yet dated: waiting for {event_words('case-closed')}." in page
+    assert "case-closed" not in page and "waiting for:" not in page

@@ -165,33 +165,6 @@ class RowHasher:
             encoded = _encode([FORMAT, row[SEQ], self._text, *row[AT + 1 : _END]])
         return hashlib.sha256((prev_hash + encoded).encode("utf-8")).hexdigest()
 
-    def chain(
-        self,
-        prev_hash: str,
-        rows: Sequence[Sequence[object]],
-        subjects: Sequence[Sequence[Subject]] | None = None,
-    ) -> list[str]:
-        """The hash of each row in turn, each chained to the one before, the first to
-        `prev_hash`: __call__ for a batch, without a call per row. `subjects`, if given, holds
-        each row's list subjects (empty for an event about at most one)."""
-        if subjects is not None and any(subjects):
-            digests = []
-            for row, listed in zip(rows, subjects, strict=True):
-                prev_hash = self(prev_hash, row, listed)
-                digests.append(prev_hash)
-            return digests
-        digests = []
-        add, sha256, encode, text = digests.append, hashlib.sha256, _encode, self._text
-        for row in rows:
-            raw = row[AT]
-            if raw != self._raw:
-                text = self._text = timestamp_text(self.parse(raw))
-                self._raw = raw
-            encoded = encode([FORMAT, row[SEQ], text, *row[AT + 1 : _END]])
-            prev_hash = sha256((prev_hash + encoded).encode("utf-8")).hexdigest()
-            add(prev_hash)
-        return digests
-
     def parse(self, raw: object) -> datetime:
         """A stored timestamp's text (or a datetime) as an aware datetime; ValueError if it is
         not a timestamp."""

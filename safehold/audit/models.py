@@ -45,7 +45,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def about(self, **ids: int) -> AuditEventQuerySet:
         """Events whose own columns, or one of whose subjects, match `ids` (person_id, case_id,
         record_id): each side on its own index."""
-        listed = AuditSubject.objects.filter(**ids).order_by().values("event_id")
+        # Distinct: a list may name one person many times (a case each); the array stays small.
+        listed = AuditSubject.objects.filter(**ids).order_by().values("event_id").distinct()
         return self.filter(models.Q(**ids) | models.Q(seq__listed_in=listed))
 
     def by_actor(self, actor_id: int) -> AuditEventQuerySet:

@@ -77,7 +77,9 @@ def during(windows: Sequence[tuple[int, int, datetime, datetime]]) -> QuerySet[A
         return AuditEvent.objects.none()
     match = Q()
     for actor_id, case_id, start, end in windows:
-        listed = AuditSubject.objects.filter(case_id=case_id).order_by().values("event_id")
+        listed = (
+            AuditSubject.objects.filter(case_id=case_id).order_by().values("event_id").distinct()
+        )
         match |= Q(actor_id=actor_id, at__gte=start, at__lt=end) & (
             Q(case_id=case_id) | Q(seq__listed_in=listed)
         )

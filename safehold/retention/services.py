@@ -216,6 +216,23 @@ def place_hold(
             placed_at=timezone.now(),
             review_on=review_on,
         )
+        # Placing a hold suspends a retention decision: logged as lifting one is.
+        pack = policy_selectors.controller_pack(controller_id)
+        append_one(
+            AuditEntry(
+                actor_label=by.get_full_name() or by.get_username(),
+                actor_id=by.pk,
+                action=AuditAction.CREATE,
+                decision=Decision.ALLOWED,
+                rule=f"{pack.code}: the data protection officer places legal holds",
+                person_id=hold.person_id,
+                case_id=hold.case_id,
+                record_type="legalhold",
+                record_id=hold.pk,
+                reason=f"hold placed on {hold.target} until review on "
+                f"{review_on.isoformat()}: {reason}",
+            )
+        )
         _recompute_hold(hold)
     return hold
 

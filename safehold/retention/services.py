@@ -226,7 +226,7 @@ def place_hold(
                 decision=Decision.ALLOWED,
                 rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
                 "officer places legal holds",
-                person_id=hold.person_id,
+                person_id=_hold_person(hold),
                 case_id=hold.case_id,
                 record_type="legalhold",
                 record_id=hold.pk,
@@ -236,6 +236,13 @@ def place_hold(
         )
         _recompute_hold(hold)
     return hold
+
+
+def _hold_person(hold: LegalHold) -> int | None:
+    """Whose records a hold is on, for the log: so it shows in who has seen the young person."""
+    if hold.case is not None:
+        return hold.case.person_id
+    return hold.person_id
 
 
 def _hold_words(hold: LegalHold) -> str:
@@ -273,7 +280,7 @@ def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
                     decision=Decision.ALLOWED,
                     rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
                     "officer lifts legal holds",
-                    person_id=hold.person_id,
+                    person_id=_hold_person(hold),
                     case_id=hold.case_id,
                     record_type="legalhold",
                     record_id=hold.pk,

@@ -110,6 +110,7 @@ def test_holds_name_one_target_of_the_controller(yos: Place):
     # Placing it is logged: who, on what, until when and why.
     placed = AuditEvent.objects.get(record_type="legalhold", record_id=hold.pk)
     assert (placed.action, placed.actor_id, placed.case_id) == ("create", yos.dpo.pk, case.pk)
+    assert placed.person_id == case.person_id  # in who has seen the young person
     assert placed.reason == f"hold placed on C{case.pk} until review on 1 January 2027: Claim"
     assert LegalHold.objects.active().count() == 1
     assert AuditEvent.objects.filter(record_type="legalhold").count() == 1

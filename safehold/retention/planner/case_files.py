@@ -40,6 +40,7 @@ from safehold.retention.planner.rows import (
     Scope,
     by_ids,
     has_field,
+    person_events,
     rows_of,
 )
 from safehold.retention.rules import (
@@ -48,6 +49,7 @@ from safehold.retention.rules import (
     EventValue,
 )
 from safehold.retention.units import case_file_parts
+from safehold.sharing.models import RecordedEvent
 
 # The latest date of birth of the young people a person's relationships name.
 YOUNG_PERSON_BORN = rules.birth_event("young-person")
@@ -65,9 +67,19 @@ CASE_COLUMNS = (
 )
 
 
-def _case_extras(scope: Scope, needs: rules.Needs) -> dict[str, Any]:
-    """The facts beyond the case's own columns, one grouped query per kind of fact."""
+def _case_extras(
+    scope: Scope, needs: rules.Needs, recorded: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The facts beyond the case's own columns, one grouped query per kind of fact
+    (`recorded`: the pack's events of a case whose dates staff record)."""
     extras: dict[str, Any] = {}
+    if recorded:
+        extras["case_recorded"] = {
+            (case_id, event): on
+            for case_id, event, on in RecordedEvent.objects.filter(
+                scope.q("case_id"), event__in=sorted(recorded)
+            ).values_list("case_id", "event", "on")
+        }
     if "order-ended" in needs.events:
         extras["orders"] = {
             row["case_id"]: (row["end"], row["running"])
@@ -101,10 +113,15 @@ def _case_extras(scope: Scope, needs: rules.Needs) -> dict[str, Any]:
     return extras
 
 
-def _people_of(rows: Sequence[tuple[Any, ...]], needs: rules.Needs) -> dict[str, Any]:
-    """The facts about the people of a chunk of cases: date of birth, last contact, flags."""
+def _people_of(
+    rows: Sequence[tuple[Any, ...]], needs: rules.Needs, recorded: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The facts about the people of a chunk of cases: date of birth, last contact, flags,
+    and the dates of their own events (`recorded`, the pack's events of a person)."""
     people = sorted({row[1] for row in rows})
     found: dict[str, Any] = {}
+    if recorded:
+        found["person_recorded"] = person_events(people, recorded)
     if needs.events & {rules.DATE_OF_BIRTH, "last-contact"}:
         found["people"] = {
             pk: (born, last)
@@ -162,6 +179,11 @@ def _case_events(row: tuple[Any, ...], extras: dict[str, Any], pack: PackRules) 
         elif pack.pack_events.get(code) == "service":
             # Dated by the DPO (or the pack); until it is, the event is still to come.
             value = pack.service_dates.get(service, {}).get(code) or TO_COME
+        elif pack.pack_events.get(code) == "case":
+            # Recorded by staff on the case; until it is, still to come.
+            value = extras.get("case_recorded", {}).get((pk, code)) or TO_COME
+        elif pack.pack_events.get(code) == "person":
+            value = extras.get("person_recorded", {}).get((person_id, code)) or TO_COME
         else:
             value = None  # an event Safehold records no date for: missing
         events.append(value)
@@ -196,7 +218,11 @@ def propose_case_files(
         return []
     existing = existing_units([UnitKind.CASE_FILE], scope)
     reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
-    extras = {**_case_extras(scope, read), **_people_of(rows, read)}
+    recorded = packs.recorded(read)
+    extras = {
+        **_case_extras(scope, read, recorded["case"]),
+        **_people_of(rows, read, recorded["person"]),
+    }
     flags_of: dict[int, tuple[tuple[str, bool], ...]] | None = extras.get("flags")
     facts_of: dict[int, tuple[tuple[str, bool], ...]] = extras.get("facts", {})
     split = FlagSplitter()

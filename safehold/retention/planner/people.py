@@ -39,6 +39,7 @@ from safehold.retention.planner.proposals import (
 from safehold.retention.planner.rows import (
     Scope,
     live_cases,
+    person_events,
     rows_of,
 )
 from safehold.retention.rules import (
@@ -195,6 +196,8 @@ def propose_people(
     existing = existing_units([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)
     reopened = finished_but_changed(Person, existing, UnitKind.PERSON)
     extras = _person_extras(scope, read)
+    own_events = packs.recorded(read)["person"]
+    recorded = person_events([row[0] for row in rows], own_events) if own_events else {}
     flags_of: dict[int, tuple[tuple[str, bool], ...]] = extras["flags"]
     split = FlagSplitter()
     erased = holds.erased
@@ -217,6 +220,9 @@ def propose_people(
         if "case_files" in extras:
             live = cases + extras["family"].get(pk, 0)
             known[CASE_FILES_DISPOSED] = _disposed_value(extras["case_files"].get(pk), live)
+        for code in own_events:
+            # Their own events, recorded by staff; until one is, still to come.
+            known[code] = recorded.get((pk, code)) or TO_COME
         # No case or service event once no case holds them: those are missing.
         events = [known.get(code) for code in pack.person_events]
         flags, unknown = split(needs.flags, flags_of.get(pk))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from safehold.access.gate import staff_name
 from safehold.records.search import case_reference, person_reference
+from safehold.web.addresses import address
 from safehold.web.govuk import JINJA_GLOBALS as GOVUK_FORM_GLOBALS
 
 # What a plain dict answers to as attributes (`.items`, `.get`...): Jinja2 gives these first.
@@ -112,6 +113,14 @@ def memo(macro: Macro, params: Any, shared: bool = True) -> str:
     return rendered
 
 
+def _url(name: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None) -> str:
+    """Templates' `url(name, args=[...])`: Django's reverse, by ids without resolving the
+    pattern again (web/addresses.py)."""
+    if kwargs:
+        return reverse(name, kwargs=kwargs)
+    return address(name, *args)
+
+
 def environment(**options: Any) -> Environment:
     app_loader: BaseLoader = options.pop("loader")
     options["autoescape"] = True  # never off: every page shows personal data
@@ -132,7 +141,7 @@ def environment(**options: Any) -> Environment:
     # The GOV.UK template builds favicon and manifest addresses under `assetPath`, a folder:
     # folders have no entry in the hashed-static manifest, so it is the unhashed prefix.
     env.globals.update(
-        {"static": static, "url": reverse, "govuk_assets": f"{settings.STATIC_URL}govuk/assets"}
+        {"static": static, "url": _url, "govuk_assets": f"{settings.STATIC_URL}govuk/assets"}
     )
     env.globals.update(GOVUK_FORM_GLOBALS)  # Django forms into GOV.UK macros
     env.globals["staff_name"] = staff_name  # people's names, never their usernames

@@ -24,7 +24,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -35,6 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from markupsafe import Markup
 
 from safehold.access.models import User
+from safehold.web.addresses import address
 from safehold.web.middleware import is_verified, two_factor_not_required
 from safehold.web.staff import home_url
 
@@ -148,7 +148,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST if request.method == "POST" else None)
     if form.is_valid():
         login(request, form.get_user())
-        return redirect(_with_next(reverse("web:two-factor"), next_url))
+        return redirect(_with_next(address("web:two-factor"), next_url))
     return render(request, "web/account/sign_in.html", {"form": form, "next": next_url})
 
 
@@ -163,7 +163,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return redirect(next_url or home_url())
     device = _confirmed_device(user)
     if device is None:
-        return redirect(_with_next(reverse("web:two-factor-set-up"), next_url))
+        return redirect(_with_next(address("web:two-factor-set-up"), next_url))
     form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_valid() and (verified := _check_code(form, device)) is not None:
         return _signed_in(request, verified, next_url)
@@ -180,7 +180,7 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
     if is_verified(user):
         return redirect(next_url or home_url())
     if _confirmed_device(user) is not None:
-        return redirect(_with_next(reverse("web:two-factor"), next_url))
+        return redirect(_with_next(address("web:two-factor"), next_url))
     # The same secret until it is confirmed, so reloading the page does not change it.
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by(
         "pk"

@@ -15,13 +15,13 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import BREAK_GLASS_MINUTES, Gate, GlassUse, Refused
 from safehold.access.models import User
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
+from safehold.web.addresses import address
 from safehold.web.cases import with_gate
 from safehold.web.display import Display, label_of, record_words
 from safehold.web.find import reference
@@ -118,7 +118,7 @@ def _use_row(use: GlassUse, display: Display) -> dict[str, Any]:
         "service": display.service(use.case.values["service"]),
         "person_url": person_url(use.person_id),
         "reference": reference(use.person_id),
-        "review_url": reverse("web:break-glass-use", args=[use.pk]),
+        "review_url": address("web:break-glass-use", use.pk),
         "reads": reads,
     }
 

@@ -17,10 +17,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from safehold.access.gate import Gate, Refused, ShownCase, Stale, Withheld
 from safehold.records.search import case_reference
+from safehold.web.addresses import address
 from safehold.web.cases import refused_page
 from safehold.web.display import Display, label_of
 from safehold.web.edits import change_rows
@@ -81,7 +81,7 @@ def answers_page(request: HttpRequest, gate: Gate, case_id: int, page: AnswersPa
                 status = 403
             else:
                 messages.success(request, f"Recorded: {saved}" if saved else "Nothing changed")
-                return redirect(reverse(page.url_name, args=[case_id]))
+                return redirect(address(page.url_name, case_id))
         else:
             status = 400
     return render(
@@ -95,7 +95,7 @@ def answers_page(request: HttpRequest, gate: Gate, case_id: int, page: AnswersPa
             "conflict": conflict,
             "errors": form.error_summary() if form.errors else None,
             "caption": _caption(shown, display),
-            "person_url": reverse("web:person", args=[shown.person_id]),
+            "person_url": address("web:person", shown.person_id),
             "messages": messages.get_messages(request),
             **page.context(gate, shown),
         },

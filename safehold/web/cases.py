@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -50,6 +49,7 @@ from safehold.records.models import (
 from safehold.records.search import case_reference
 from safehold.records.validation import as_id
 from safehold.web import selectors
+from safehold.web.addresses import address
 from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import (
     AllocateForm,
@@ -105,9 +105,7 @@ def refused_page(
             "rule": rule,
             "because": explain(rule, pack) if pack is not None else "",
             "break_glass_url": (
-                reverse("web:break-glass", args=[case_id])
-                if break_glass and case_id is not None
-                else None
+                address("web:break-glass", case_id) if break_glass and case_id is not None else None
             ),
         },
         status=403,
@@ -166,7 +164,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # LoginRequiredMiddleware has sent visitors away
     landing = landing_url(role_of(user))
-    if landing != reverse("web:caseload"):
+    if landing != address("web:caseload"):
         return redirect(landing)
     return caseload(request)
 
@@ -276,7 +274,7 @@ def _case_list(request: HttpRequest, gate: Gate, *, team: bool) -> HttpResponse:
             "rows": rows,
             "filter": shown_filter,
             "selected": _selected_filters(request, applied, dict(services), dict(flags)),
-            "clear_url": reverse(url_name),
+            "clear_url": address(url_name),
             "waiting_url": _with(request, allocation="unallocated", page=None),
             "caseloads": gate.caseloads() if team else [],
             "sorts": _sort_headings(applied, controls),
@@ -305,12 +303,12 @@ def _row(shown: ShownCase, result: CasePage, display: Display, *, team: bool) ->
         cells.append(display(values["closed_on"]))
     return {
         "case_id": shown.case_id,
-        "person_url": reverse("web:person", args=[shown.person_id]),
+        "person_url": address("web:person", shown.person_id),
         "label": label_of(shown, display),
         "cells": cells,
         "team_name": result.teams.get(shown.case_id, ""),
         "worker": result.workers.get(shown.case_id, ""),
-        "allocate_url": reverse("web:allocate", args=[shown.case_id]) if team else None,
+        "allocate_url": address("web:allocate", shown.case_id) if team else None,
         "glass": shown.break_glass,
     }
 
@@ -472,7 +470,7 @@ RECORDS: dict[str, tuple[type[GovukForm], type[CaseRecord], str, str]] = {
 
 
 def record_url(kind: str, case_id: int) -> str:
-    return reverse(f"web:{kind}-new", args=[case_id])
+    return address(f"web:{kind}-new", case_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -528,7 +526,7 @@ def new_record(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> Htt
             "name": label_of(shown, display),
             "service": display.service(shown.case.values["service"]),
             "case_id": case_id,
-            "person_url": reverse("web:person", args=[shown.person_id]),
+            "person_url": address("web:person", shown.person_id),
             "errors": _error_list(form, actions),
         },
         status=status,

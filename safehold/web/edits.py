@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from safehold.access.gate import Gate, Refused, Shown, ShownCase, ShownChange, Stale, Withheld
@@ -26,6 +25,7 @@ from safehold.access.gate.parts import MODELS as PART_MODELS
 from safehold.records.models import Case, Person
 from safehold.records.search import case_reference
 from safehold.records.validation import as_id
+from safehold.web.addresses import address
 from safehold.web.cases import RECORDS, refused_page, with_gate
 from safehold.web.display import Cell, Display, label_of
 from safehold.web.forms import (
@@ -45,7 +45,7 @@ CLOSE_FIELDS = ("closed_on", "closed_reason")
 
 
 def edit_url(kind: str, case_id: int, record_id: int) -> str:
-    return reverse(f"web:{kind}-edit", args=[case_id, record_id])
+    return address(f"web:{kind}-edit", case_id, record_id)
 
 
 def value_cell(display: Display, record: str, field: str, value: Any) -> Cell:
@@ -114,7 +114,7 @@ def edit_person(request: HttpRequest, gate: Gate, person_id: int) -> HttpRespons
         shown.person,
         heading="Change their details",
         caption=label_of(shown, display),
-        back_url=reverse("web:person", args=[person_id]) + "#details",
+        back_url=address("web:person", person_id) + "#details",
         success="Details changed",
     )
 
@@ -154,7 +154,7 @@ def edit_record(
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
         + f" (case {case_reference(case_id)})",
-        back_url=reverse("web:person", args=[shown.person_id]) + f"#{record}-{record_id}",
+        back_url=address("web:person", shown.person_id) + f"#{record}-{record_id}",
         success=f"{title} changed",
     )
 
@@ -180,7 +180,7 @@ def edit_flag(request: HttpRequest, gate: Gate, person_id: int, flag_id: int) ->
         FlagForm,
         heading=f"Change the flag: {name.text}" if name.text else "Change the flag",
         caption=label_of(shown, display),
-        back_url=reverse("web:person", args=[person_id]) + "#flags",
+        back_url=address("web:person", person_id) + "#flags",
         success="Flag changed",
     )
 
@@ -203,7 +203,7 @@ def edit_relationship(
         RelationshipForm,
         heading="Change the relationship",
         caption=label_of(shown, display),
-        back_url=reverse("web:person", args=[person_id]) + "#related",
+        back_url=address("web:person", person_id) + "#related",
         success="Relationship changed",
     )
 
@@ -226,7 +226,7 @@ def edit_victim_link(request: HttpRequest, gate: Gate, case_id: int, link_id: in
         VictimLinkForm,
         heading="Change what a victim agreed to",
         caption=f"{label_of(shown, display)} (case {case_reference(case_id)})",
-        back_url=reverse("web:person", args=[shown.person_id]) + "#related",
+        back_url=address("web:person", shown.person_id) + "#related",
         success="Victim's answers changed",
     )
 
@@ -253,7 +253,7 @@ def edit_plan_action(
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
         + f" (case {case_reference(case_id)})",
-        back_url=reverse("web:person", args=[shown.person_id]) + f"#plan-{plan_id}",
+        back_url=address("web:person", shown.person_id) + f"#plan-{plan_id}",
         success="Action changed",
     )
 
@@ -308,7 +308,7 @@ def close_case(request: HttpRequest, gate: Gate, case_id: int) -> HttpResponse:
         caption=f"{label_of(shown, display)}"
         + (f", {service.text}" if service.text else "")
         + f" (case {case_reference(case_id)})",
-        back_url=reverse("web:person", args=[shown.person_id]),
+        back_url=address("web:person", shown.person_id),
         success=f"Case {case_reference(case_id)} closed",
         button="Close the case" if not closed else "Save changes",
     )

@@ -12,12 +12,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from safehold.access.gate import FoundPeople, Gate, ShownCase
 from safehold.audit.models import Action
 from safehold.records import search
+from safehold.web.addresses import address
 from safehold.web.cases import with_gate
 from safehold.web.display import Display, label_of
 
@@ -74,7 +74,7 @@ def _row(shown: ShownCase, found: FoundPeople, display: Display) -> dict[str, An
     values = shown.case.values
     closed = values["closed_on"] if isinstance(values["closed_on"], date) else None
     return {
-        "person_url": reverse("web:person", args=[shown.person_id]),
+        "person_url": address("web:person", shown.person_id),
         "label": label_of(shown, display),
         "name": display.name(shown.person),
         "reference": reference(shown.person_id),

@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django_otp import middleware as otp_middleware
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safehold import requestmemo
+from safehold.web.addresses import address
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -65,7 +65,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated or is_verified(user):
             return None
-        return redirect_to_login(request.get_full_path(), reverse("web:two-factor"))
+        return redirect_to_login(request.get_full_path(), address("web:two-factor"))
 
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):

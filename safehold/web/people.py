@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -42,6 +41,7 @@ from safehold.records.models import (
 from safehold.records.search import case_reference, person_reference
 from safehold.records.validation import as_id
 from safehold.web import selectors
+from safehold.web.addresses import address
 from safehold.web.cases import RECORDS, reads_audited_together, record_url, refused_page, with_gate
 from safehold.web.display import Cell, Display, age, label_of
 from safehold.web.edits import CLOSE_FIELDS, edit_url, field_label, value_cell
@@ -83,12 +83,12 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
     for kind, rows in people.items():
         for row, r in zip(rows, [r for r in related if r.kind == kind], strict=True):
             if kind != "victim" and nearest is not None and gate.writable("relationship", nearest):
-                row["change_url"] = reverse("web:relationship-edit", args=[person_id, r.link.pk])
+                row["change_url"] = address("web:relationship-edit", person_id, r.link.pk)
             elif kind == "victim" and r.case_id is not None:
                 # Through the case whose offence they are a victim of, where it may be written.
                 case = next((c for c in shown.cases if c.case_id == r.case_id), None)
                 if case is not None and gate.writable("victimlink", case):
-                    row["change_url"] = reverse("web:victimlink-edit", args=[r.case_id, r.link.pk])
+                    row["change_url"] = address("web:victimlink-edit", r.case_id, r.link.pk)
     cells = [
         *(c for row in details for c in [row["value"]]),
         *(c for row in flags for c in row),
@@ -113,10 +113,10 @@ def person(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
             "timeline": items,
             "timeline_pages": _timeline_pagination(page, more),
             "actions": _actions(gate, current) if current is not None else [],
-            "open_case_url": reverse("web:case-new", args=[person_id])
+            "open_case_url": address("web:case-new", person_id)
             if gate.may_write("case", CASE_FIELDS)
             else None,
-            "audit_url": reverse("web:person-audit", args=[person_id])
+            "audit_url": address("web:person-audit", person_id)
             if gate.is_dpo or gate.allocates
             else None,
             "break_glass_url": _break_glass_offer(gate, current),
@@ -138,9 +138,9 @@ def _sharing(gate: Gate, shown: ShownPerson) -> dict[str, Any]:
     if not (shares or gate.is_dpo or gate.allocates):
         return {}
     return {
-        "sharing_url": reverse("web:person-sharing", args=[person_id]),
+        "sharing_url": address("web:person-sharing", person_id),
         "shared_with": gate.shared_with(person_id, limit=5, cases=shown.cases),
-        "share_url": reverse("web:case-share", args=[current.case_id])
+        "share_url": address("web:case-share", current.case_id)
         if shares and current is not None
         else None,
     }
@@ -181,7 +181,7 @@ def _details(gate: Gate, shown: ShownPerson, display: Display) -> list[dict[str,
     # Written through the nearest of their cases, as the edit page does (Gate.person).
     nearest = min(shown.cases, key=lambda c: c.distance, default=None)
     writable = gate.writable("person", nearest) if nearest is not None else frozenset()
-    edit = reverse("web:person-edit", args=[shown.person_id])
+    edit = address("web:person-edit", shown.person_id)
     rows = []
     for name in DETAIL_FIELDS:
         value = values[name]
@@ -215,9 +215,7 @@ def _flag_links(gate: Gate, shown: ShownPerson, nearest: ShownCase | None) -> li
     may = nearest is not None and bool(gate.writable("personflag", nearest) & {"ended_on"})
     flags = _flags_newest_first(shown)
     return [
-        reverse("web:flag-edit", args=[shown.person_id, f.pk])
-        if may and f.pk not in shown.facts
-        else None
+        address("web:flag-edit", shown.person_id, f.pk) if may and f.pk not in shown.facts else None
         for f in flags
     ]
 
@@ -248,20 +246,20 @@ def _add_change_links(
     for row in cases:
         case = by_case[row["case_id"]]
         if gate.may_write("case", CLOSE_FIELDS, case):
-            row["close_url"] = reverse("web:case-close", args=[case.case_id])
+            row["close_url"] = address("web:case-close", case.case_id)
         if gate.policy.pack.flags:
-            row["facts_url"] = reverse("web:case-facts", args=[case.case_id])
+            row["facts_url"] = address("web:case-facts", case.case_id)
         if gate.policy.pack.statuses:
-            row["statuses_url"] = reverse("web:case-statuses", args=[case.case_id])
+            row["statuses_url"] = address("web:case-statuses", case.case_id)
         if any(e.of in ("person", "case") for e in gate.policy.pack.events):
-            row["events_url"] = reverse("web:case-events", args=[case.case_id])
+            row["events_url"] = address("web:case-events", case.case_id)
     for item in items:
         record, pk = item["anchor"].rsplit("-", 1)
         if record in RECORDS and gate.writable(record, by_case[item["case_id"]]):
             item["edit_url"] = edit_url(record, item["case_id"], int(pk))
         if record == "plan" and gate.writable("planaction", by_case[item["case_id"]]):
             item["action_urls"] = [
-                reverse("web:planaction-edit", args=[item["case_id"], int(pk), action_id])
+                address("web:planaction-edit", item["case_id"], int(pk), action_id)
                 for action_id in item["action_ids"]
             ]
 
@@ -503,7 +501,7 @@ def _break_glass_offer(gate: Gate, current: ShownCase | None) -> str | None:
         or not gate.may_break_glass
     ):
         return None
-    return reverse("web:break-glass", args=[current.case_id])
+    return address("web:break-glass", current.case_id)
 
 
 # --- adding a young person, or a case -------------------------------------------------------
@@ -614,8 +612,8 @@ def _duplicate_key(data: dict[str, Any]) -> str:
 def _duplicate_row(shown: ShownCase, display: Display) -> dict[str, Any]:
     return {
         "label": label_of(shown, display),
-        "person_url": reverse("web:person", args=[shown.person_id]),
-        "new_case_url": reverse("web:case-new", args=[shown.person_id]),
+        "person_url": address("web:person", shown.person_id),
+        "new_case_url": address("web:case-new", shown.person_id),
         "reference": person_reference(shown.person_id),
         "born": display(shown.person.values["date_of_birth"]),
         "service": display.service(shown.case.values["service"]),
@@ -654,7 +652,7 @@ def new_case(request: HttpRequest, gate: Gate, person_id: int) -> HttpResponse:
         {
             "form": form,
             "name": label_of(shown.person, display),
-            "person_url": reverse("web:person", args=[person_id]),
+            "person_url": address("web:person", person_id),
         },
         status=status,
     )

@@ -25,7 +25,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -48,6 +47,7 @@ from safehold.rights.models import (
     YesNo,
 )
 from safehold.web import picking
+from safehold.web.addresses import address
 from safehold.web.audit import display_name
 from safehold.web.dpo import NOT_ALLOWED, dpo_only
 from safehold.web.forms import DateField, GovukForm, choice, long_text, text
@@ -519,7 +519,7 @@ def request_step(
             "title": title,
             "button": button,
             "step": step,
-            "back": reverse("web:rights-request", args=[found.pk]),
+            "back": address("web:rights-request", found.pk),
             **_page(request, "open"),
         },
     )

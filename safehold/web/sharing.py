@@ -21,7 +21,6 @@ from django.contrib import messages
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -44,6 +43,7 @@ from safehold.sharing.models import (
 )
 from safehold.sharing.selectors import LogFilter
 from safehold.sharing.services import ConsentInput, ConsentProblem
+from safehold.web.addresses import address
 from safehold.web.cases import with_gate
 from safehold.web.display import REACH, Display, explain, label_of
 from safehold.web.forms import DateField, GovukForm, choice, long_text, text
@@ -291,7 +291,7 @@ def person_sharing(request: HttpRequest, gate: Gate, person_id: int) -> HttpResp
                     "kind": KIND_WORDS.get(r.kind, r.kind),
                     "state": STATE_WORDS.get(ConsentState(r.state), r.state),
                     "by": words.subjects.get(r.given_by, r.given_by),
-                    "withdraw_url": reverse("web:consent-withdraw", args=[person_id, r.pk])
+                    "withdraw_url": address("web:consent-withdraw", person_id, r.pk)
                     if may_record and r.state == ConsentState.GIVEN and r.preference in withdrawable
                     else None,
                 }
@@ -301,8 +301,8 @@ def person_sharing(request: HttpRequest, gate: Gate, person_id: int) -> HttpResp
             "words": words,
             "state_words": STATE_WORDS,
             "disclosures": disclosures,
-            "record_url": reverse("web:consent-new", args=[person_id]) if may_record else None,
-            "share_url": reverse("web:case-share", args=[shown.case_id])
+            "record_url": address("web:consent-new", person_id) if may_record else None,
+            "share_url": address("web:case-share", shown.case_id)
             if gate.policy.widest(gate.role, "share") != Distance.NONE
             else None,
             "messages": messages.get_messages(request),
@@ -335,7 +335,7 @@ def consent_new(request: HttpRequest, gate: Gate, person_id: int) -> HttpRespons
         {
             "form": form,
             "name": label_of(shown, display),
-            "back_url": reverse("web:person-sharing", args=[person_id]),
+            "back_url": address("web:person-sharing", person_id),
             "title": "Record a consent, refusal, objection or preference",
             "button": "Save",
         },
@@ -371,7 +371,7 @@ def consent_withdraw(
         {
             "form": form,
             "name": label_of(shown, display),
-            "back_url": reverse("web:person-sharing", args=[person_id]),
+            "back_url": address("web:person-sharing", person_id),
             "title": f"Withdraw: {words.preferences.get(record.preference, record.preference)}",
             "lead": (
                 f"Given on {record.on:%-d %B %Y}. The withdrawal takes effect from the date you "
@@ -546,9 +546,7 @@ def disclosure(request: HttpRequest, gate: Gate, disclosure_id: int) -> HttpResp
             "person_url": person_url(found.person_id) if found.person_id else None,
             "rows": _disclosure_rows(found, words),
             "package_rows": _package_rows(gate.disclosure_package(found)),
-            "download_url": reverse("web:disclosure-package", args=[found.pk])
-            if found.package
-            else None,
+            "download_url": address("web:disclosure-package", found.pk) if found.package else None,
             "messages": messages.get_messages(request),
         },
     )
@@ -702,7 +700,7 @@ def disclosure_log(request: HttpRequest, gate: Gate) -> HttpResponse:
                 {"html": _outcome_tag(d.outcome)},
                 {"text": staff_name(d.by) if d.by else d.by_label},
                 {
-                    "html": f'<a class="govuk-link" href="{reverse("web:disclosure", args=[d.pk])}">View<span class="govuk-visually-hidden"> disclosure of {timezone.localtime(d.at):%-d %B %Y}</span></a>'
+                    "html": f'<a class="govuk-link" href="{address("web:disclosure", d.pk)}">View<span class="govuk-visually-hidden"> disclosure of {timezone.localtime(d.at):%-d %B %Y}</span></a>'
                 },
             ]
         )

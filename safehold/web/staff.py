@@ -13,13 +13,14 @@ from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from safehold.access.gate import Gate
 from safehold.access.models import User
 from safehold.access.selectors import glass_in_force, role_of
 from safehold.audit.models import Action
 from safehold.policy.schema import Role
+from safehold.web.addresses import address
 from safehold.web.govuk import time_of_day
 from safehold.web.middleware import is_verified
 
@@ -27,7 +28,7 @@ from safehold.web.middleware import is_verified
 def optional_url(name: str, *args: Any) -> str | None:
     """The address of a page another part of the service may not have routed yet."""
     try:
-        return reverse(name, args=args)
+        return address(name, *args)
     except NoReverseMatch:
         return None
 
@@ -46,12 +47,12 @@ def landing_url(role: Role | None) -> str:
     DPO's home is one click away in the navigation. A statistics-only role reaches no one,
     so its work is the statistics page."""
     if role is not None and role.statistics_only:
-        return reverse("web:statistics")
+        return address("web:statistics")
     if role is not None and role.allocates_cases:
-        return reverse("web:team-caseload")
+        return address("web:team-caseload")
     if role is not None and role.manages_policy:
-        return reverse("web:dpo-home")
-    return reverse("web:caseload")
+        return address("web:dpo-home")
+    return address("web:caseload")
 
 
 def break_glass_review_url() -> str | None:
@@ -90,7 +91,7 @@ class StaffLayout:
     def __init__(self, user: User, verified: bool) -> None:
         self.user = user
         self.verified = verified
-        self.sign_out_url = reverse("web:sign-out")
+        self.sign_out_url = address("web:sign-out")
 
     @cached_property
     def role(self) -> Role | None:
@@ -109,7 +110,7 @@ class StaffLayout:
         if (
             role is not None
             and not role.holds_cases
-            and landing_url(role) != reverse("web:caseload")
+            and landing_url(role) != address("web:caseload")
         ):
             return None
         return optional_url("web:caseload")

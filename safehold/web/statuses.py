@@ -16,18 +16,18 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safehold.access.gate import Gate, Refused, ShownCase, Stale, StatusHistory, Withheld
 from safehold.records.search import case_reference
+from safehold.web.addresses import address
 from safehold.web.cases import refused_page, with_gate
 from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import DateField, GovukForm, choice
 
 
 def statuses_url(case_id: int) -> str:
-    return reverse("web:case-statuses", args=[case_id])
+    return address("web:case-statuses", case_id)
 
 
 def _caption(shown: ShownCase, gate: Gate) -> str:
@@ -56,7 +56,7 @@ def case_statuses(request: HttpRequest, gate: Gate, case_id: int) -> HttpRespons
             "caption": _caption(shown, gate),
             "histories": histories,
             "case_id": case_id,
-            "person_url": reverse("web:person", args=[shown.person_id]),
+            "person_url": address("web:person", shown.person_id),
             "messages": messages.get_messages(request),
         },
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -16,6 +15,7 @@ from safehold.policy import selectors
 from safehold.policy.notice import Variant, render_html
 from safehold.policy.ropa import ropa_csv, ropa_json
 from safehold.policy.schema import Pack
+from safehold.web.addresses import address
 
 
 def _pack(code: str) -> Pack:
@@ -43,9 +43,9 @@ def privacy_index(request: HttpRequest) -> HttpResponse:
         {
             "code": code,
             "name": name,
-            "full": reverse("web:privacy-notice", args=[code]),
-            "young_person": reverse("web:privacy-notice-young-people", args=[code]),
-            "print": reverse("web:privacy-notice-print", args=[code]),
+            "full": address("web:privacy-notice", code),
+            "young_person": address("web:privacy-notice-young-people", code),
+            "print": address("web:privacy-notice-print", code),
         }
         for code, name in selectors.published_packs()
     ]

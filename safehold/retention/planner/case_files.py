@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -179,6 +180,29 @@ def _case_held(row: tuple[Any, ...], holds: Holds) -> str:
     )
 
 
+@dataclass
+class CaseFacts:
+    """What a chunk of case files is reckoned from, as read from the database: the cases'
+    rows, their stored units, those finished but written to since, and the other facts."""
+
+    rows: list[tuple[Any, ...]]
+    existing: dict[tuple[str, int], dict[str, Any]]
+    reopened: set[int]
+    extras: dict[str, Any]
+
+
+def read_case_files(scope: Scope, read: rules.Needs) -> CaseFacts | None:
+    """The facts of the cases in `scope` (None: there are none). Only reads: the plan reads
+    the next chunk while it reckons this one (`run._plan_range`)."""
+    rows = rows_of(Case, scope, read, CASE_COLUMNS)
+    if not rows:
+        return None
+    existing = existing_units([UnitKind.CASE_FILE], scope)
+    reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
+    extras = {**_case_extras(scope, read), **_people_of(rows, read)}
+    return CaseFacts(rows, existing, reopened, extras)
+
+
 def propose_case_files(
     scope: Scope,
     packs: Packs,
@@ -190,13 +214,21 @@ def propose_case_files(
 ) -> list[Proposal]:
     """The case-file units of the cases in `scope` whose answer may have changed (`every`:
     all of them, as they now are)."""
-    read = packs.needs(UnitKind.CASE_FILE)
-    rows = rows_of(Case, scope, read, CASE_COLUMNS)
-    if not rows:
-        return []
-    existing = existing_units([UnitKind.CASE_FILE], scope)
-    reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
-    extras = {**_case_extras(scope, read), **_people_of(rows, read)}
+    found = read_case_files(scope, packs.needs(UnitKind.CASE_FILE))
+    return reckon_case_files(found, packs, holds, today, now, every=every) if found else []
+
+
+def reckon_case_files(
+    found: CaseFacts,
+    packs: Packs,
+    holds: Holds,
+    today: date,
+    now: datetime,
+    *,
+    every: bool = False,
+) -> list[Proposal]:
+    """`propose_case_files` from facts already read: no query but the packs'."""
+    rows, existing, reopened, extras = found.rows, found.existing, found.reopened, found.extras
     flags_of: dict[int, tuple[tuple[str, bool], ...]] | None = extras.get("flags")
     facts_of: dict[int, tuple[tuple[str, bool], ...]] = extras.get("facts", {})
     split = FlagSplitter()

@@ -4,6 +4,7 @@ links, relationships, flags), and the facts their rules read."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -188,13 +189,42 @@ def propose_people(
 ) -> list[Proposal]:
     """The person and non-case-file units of the people in `scope` whose answer may have
     changed (`every`: all of them)."""
-    read = packs.needs(UnitKind.PERSON)
+    found = read_people(scope, packs.needs(UnitKind.PERSON))
+    return reckon_people(found, packs, holds, today, now, every=every) if found else []
+
+
+@dataclass
+class PeopleFacts:
+    """What a chunk of people is reckoned from, as read from the database."""
+
+    rows: list[tuple[Any, ...]]
+    existing: dict[tuple[str, int], dict[str, Any]]
+    reopened: set[int]
+    extras: dict[str, Any]
+
+
+def read_people(scope: Scope, read: rules.Needs) -> PeopleFacts | None:
+    """The facts of the people in `scope` (None: there are none). Only reads: the plan reads
+    the next chunk while it reckons this one (`run._plan_range`)."""
     rows = rows_of(Person, scope, read, PERSON_COLUMNS)
     if not rows:
-        return []
+        return None
     existing = existing_units([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)
     reopened = finished_but_changed(Person, existing, UnitKind.PERSON)
-    extras = _person_extras(scope, read)
+    return PeopleFacts(rows, existing, reopened, _person_extras(scope, read))
+
+
+def reckon_people(
+    found: PeopleFacts,
+    packs: Packs,
+    holds: Holds,
+    today: date,
+    now: datetime,
+    *,
+    every: bool = False,
+) -> list[Proposal]:
+    """`propose_people` from facts already read: no query but the packs'."""
+    rows, existing, reopened, extras = found.rows, found.existing, found.reopened, found.extras
     flags_of: dict[int, tuple[tuple[str, bool], ...]] = extras["flags"]
     split = FlagSplitter()
     erased = holds.erased

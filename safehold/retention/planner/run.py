@@ -4,10 +4,11 @@ worker processes), then the units whose day has come; and `recompute` for a few 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Q
@@ -21,12 +22,17 @@ from safehold.records.models import (
 from safehold.retention.lookups import among
 from safehold.retention.models import (
     RetentionUnit,
+    UnitKind,
     UnitStatus,
 )
-from safehold.retention.planner.case_files import propose_case_files
+from safehold.retention.planner.case_files import (
+    propose_case_files,
+    read_case_files,
+    reckon_case_files,
+)
 from safehold.retention.planner.holds import Holds
 from safehold.retention.planner.packs import Packs
-from safehold.retention.planner.people import propose_people
+from safehold.retention.planner.people import propose_people, read_people, reckon_people
 from safehold.retention.planner.proposals import (
     Proposal,
 )
@@ -107,21 +113,76 @@ def _plan_range(
     propose = propose_case_files if model is Case else propose_people
     done = 0
     with _Writer(report) as writer:
+        if writer.pool is not None:
+            # On its own connections: the next chunk is read while this one is reckoned.
+            for ids, proposals in _read_ahead(model, where, chunk, packs, holds, today):
+                writer.write(proposals)
+                done += _counted(report, model, ids, tick, done)
+            return
         for scope, ids in chunks(model, where, chunk):
             now = timezone.now()
             with transaction.atomic():
                 proposals = propose(scope, packs, holds, today, now)
-                if writer.pool is None:  # written in the same transaction, as always
-                    writer.write(proposals)
-            if writer.pool is not None:
-                writer.write(proposals)
-            done += len(ids)
-            if model is Case:
-                report.case_files += len(ids)
+                writer.write(proposals)  # in the same transaction, as always
+            done += _counted(report, model, ids, tick, done)
+
+
+def _counted(
+    report: PlanReport,
+    model: type[models.Model],
+    ids: list[int],
+    tick: Callable[[int], None] | None,
+    done: int,
+) -> int:
+    if model is Case:
+        report.case_files += len(ids)
+    else:
+        report.people += len(ids)
+    if tick:
+        tick(done + len(ids))
+    return len(ids)
+
+
+def _read_ahead(
+    model: type[models.Model],
+    where: Q,
+    chunk: int,
+    packs: Packs,
+    holds: Holds,
+    today: date,
+) -> Iterator[tuple[list[int], list[Proposal]]]:
+    """Each chunk's ids and proposals, its facts read by a thread of its own (with its own
+    connection) while the chunk before is reckoned here: the database answers the reads of
+    one chunk while Python works on the last, where the two took turns. Each chunk's reads
+    run in a transaction of their own, as before; one chunk is read ahead, in order."""
+    kind = UnitKind.CASE_FILE if model is Case else UnitKind.PERSON
+    needs = packs.needs(kind)  # here: the packs are loaded by this thread only
+    read = read_case_files if model is Case else read_people
+    walk = chunks(model, where, chunk)
+
+    def read_next() -> tuple[list[int], Any] | None:
+        for scope, ids in walk:
+            with transaction.atomic():
+                return ids, read(scope, needs)
+        return None
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-read")
+    try:
+        pending = pool.submit(read_next)
+        while (got := pending.result()) is not None:
+            pending = pool.submit(read_next)
+            ids, found = got
+            now = timezone.now()
+            if found is None:
+                proposals: list[Proposal] = []
+            elif model is Case:
+                proposals = reckon_case_files(found, packs, holds, today, now)
             else:
-                report.people += len(ids)
-            if tick:
-                tick(done)
+                proposals = reckon_people(found, packs, holds, today, now)
+            yield ids, proposals
+    finally:
+        pool.submit(_close_connection).result()
+        pool.shutdown(wait=True)
 
 
 class _Writer:

@@ -226,39 +226,51 @@ def reckon_people(
     """`propose_people` from facts already read: no query but the packs'."""
     rows, existing, reopened, extras = found.rows, found.existing, found.reopened, found.extras
     flags_of: dict[int, tuple[tuple[str, bool], ...]] = extras["flags"]
+    # Each fact's table once, not looked up in `extras` per person.
+    cases_of, family_of = extras["cases"], extras["family"]
+    flag_rows, relationships = extras["flag_rows"], extras["relationships"]
+    victim_of, named_of = extras["victim"], extras["named"]
+    young_born: dict[int, EventValue] | None = extras.get("young_born")
+    case_files: dict[int, tuple[int, int, date | None]] | None = extras.get("case_files")
     split = FlagSplitter()
     erased = holds.erased
+    held_people = holds.people
     proposals: list[Proposal] = []
     for pk, controller_id, born, last_contact, created_on, updated_on in rows:
         pack = packs(controller_id)
         if pack is None:
             continue
         needs = pack.person_needs
-        cases = extras["cases"].get(pk, 0)
-        known: dict[str, EventValue] = {
-            rules.DATE_OF_BIRTH: born,
-            "last-contact": last_contact,
-            "record-created": created_on,
-            "record-updated": updated_on,
-        }
-        if "young_born" in extras:
-            # No young person among their relationships: the rule is not about them.
-            known[YOUNG_PERSON_BORN] = extras["young_born"].get(pk, NEVER)
-        if "case_files" in extras:
-            live = cases + extras["family"].get(pk, 0)
-            known[CASE_FILES_DISPOSED] = _disposed_value(extras["case_files"].get(pk), live)
+        cases = cases_of.get(pk, 0)
         # No case or service event once no case holds them: those are missing.
-        events = [known.get(code) for code in pack.person_events]
+        events: list[EventValue] = []
+        for code in pack.person_events:
+            value: EventValue = None
+            if code == "record-updated":
+                value = updated_on
+            elif code == rules.DATE_OF_BIRTH:
+                value = born
+            elif code == "last-contact":
+                value = last_contact
+            elif code == "record-created":
+                value = created_on
+            elif code == YOUNG_PERSON_BORN and young_born is not None:
+                # No young person among their relationships: the rule is not about them.
+                value = young_born.get(pk, NEVER)
+            elif code == CASE_FILES_DISPOSED and case_files is not None:
+                live = cases + family_of.get(pk, 0)
+                value = _disposed_value(case_files.get(pk), live)
+            events.append(value)
         flags, unknown = split(needs.flags, flags_of.get(pk))
         anchors = anchors_text(pack.person_events, events, flags, unknown)
         unit_flags = flags or frozenset()
-        own = extras["flag_rows"].get(pk, 0) + extras["relationships"].get(pk, 0)
-        hold = holds.people.get(pk, "")
+        own = flag_rows.get(pk, 0) + relationships.get(pk, 0)
+        hold = held_people.get(pk, "")
 
         # Information not part of a case file: their flags and relationships, while there
         # are any (a finished unit whose rows are back is open again).
         if own:
-            family = extras["family"].get(pk, 0)
+            family = family_of.get(pk, 0)
             held_nc = (
                 hold
                 or (f"read by {_plural(cases, 'case file')}" if cases else "")
@@ -300,8 +312,8 @@ def reckon_people(
         old = existing.get((UnitKind.PERSON, pk))
         if old is not None and old["status"] in FINISHED and pk not in reopened:
             continue
-        victim = extras["victim"].get(pk, 0)
-        named = extras["named"].get(pk, 0)
+        victim = victim_of.get(pk, 0)
+        named = named_of.get(pk, 0)
         held = (
             hold
             or (f"held by {_plural(cases, 'case file')}" if cases else "")

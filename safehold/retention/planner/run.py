@@ -37,7 +37,6 @@ from safehold.retention.planner.proposals import (
     Proposal,
 )
 from safehold.retention.planner.rows import (
-    CHUNK,
     Scope,
     chunks,
 )
@@ -58,12 +57,16 @@ class PlanReport:
 
 
 Progress = Callable[[str, int, int], None]
+# Rows per chunk of a whole plan: each chunk costs a dozen queries and their Python besides
+# its rows, so 20,000 took a tenth of the ids in 4.4 s of CPU where 5,000 took 5.0 s.
+# (`CHUNK` stays the size of a write hook's and a sweep's batches.)
+PLAN_CHUNK = 20_000
 TABLES = (("case files", Case), ("people", Person))
 
 
 def plan(
     *,
-    chunk: int = CHUNK,
+    chunk: int = PLAN_CHUNK,
     progress: Progress | None = None,
     today: date | None = None,
     workers: int = 1,

@@ -236,12 +236,18 @@ def reckon_case_files(
     any_hold = bool(holds.cases or holds.people or holds.services or holds.victim_cases)
     erased = holds.erased
     proposals: list[Proposal] = []
+    kind = UnitKind.CASE_FILE
+    # A first plan has no stored unit; a chunk's cases are mostly one controller's.
+    stored = existing.get if existing else None
+    last: tuple[int, PackRules | None] | None = None
     for row in rows:
         pk, person_id, controller_id, service = row[0], row[1], row[2], row[3]
-        old = existing.get((UnitKind.CASE_FILE, pk))
+        old = stored((kind, pk)) if stored is not None else None
         if old is not None and old["status"] in FINISHED and pk not in reopened:
             continue
-        pack = packs(controller_id)
+        if last is None or last[0] != controller_id:
+            last = (controller_id, packs(controller_id))
+        pack = last[1]
         if pack is None:
             continue
         needs = pack.case_needs
@@ -267,7 +273,7 @@ def reckon_case_files(
             continue
         proposals.append(
             propose(
-                UnitKind.CASE_FILE,
+                kind,
                 pk,
                 controller_id=controller_id,
                 case_id=pk,

@@ -26,7 +26,7 @@ from safehold.retention.models import (
     UnitKind,
 )
 from safehold.retention.planner.holds import Holds
-from safehold.retention.planner.packs import Packs
+from safehold.retention.planner.packs import PackRules, Packs
 from safehold.retention.planner.proposals import (
     FlagSplitter,
     Proposal,
@@ -236,8 +236,12 @@ def reckon_people(
     erased = holds.erased
     held_people = holds.people
     proposals: list[Proposal] = []
+    last: tuple[int, PackRules | None] | None = None  # a chunk is mostly one controller's
+    stored = existing.get if existing else None  # a first plan has no stored unit
     for pk, controller_id, born, last_contact, created_on, updated_on in rows:
-        pack = packs(controller_id)
+        if last is None or last[0] != controller_id:
+            last = (controller_id, packs(controller_id))
+        pack = last[1]
         if pack is None:
             continue
         needs = pack.person_needs
@@ -276,7 +280,7 @@ def reckon_people(
                 or (f"read by {_plural(cases, 'case file')}" if cases else "")
                 or (f"linked to {_plural(family, 'person')} with case files" if family else "")
             )
-            old_nc = existing.get((UnitKind.NON_CASE_FILE, pk))
+            old_nc = stored((UnitKind.NON_CASE_FILE, pk)) if stored is not None else None
             retain = old_nc["retain_until"] if old_nc else None
             reckoning_nc, mark = pack.non_case_file.values(events, unit_flags, unknown), ""
             if erased:
@@ -309,7 +313,7 @@ def reckon_people(
                 )
 
         # The person's own record, held by anything that still needs them.
-        old = existing.get((UnitKind.PERSON, pk))
+        old = stored((UnitKind.PERSON, pk)) if stored is not None else None
         if old is not None and old["status"] in FINISHED and pk not in reopened:
             continue
         victim = victim_of.get(pk, 0)

@@ -3,9 +3,11 @@ worker processes), then the units whose day has come; and `recompute` for a few 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -115,7 +117,7 @@ def _plan_range(
 ) -> None:
     propose = propose_case_files if model is Case else propose_people
     done = 0
-    with _Writer(report) as writer:
+    with _fewer_collections(), _Writer(report) as writer:
         if writer.pool is not None:
             # On its own connections: the next chunk is read while this one is reckoned.
             for ids, proposals in _read_ahead(model, where, chunk, packs, holds, today):
@@ -128,6 +130,21 @@ def _plan_range(
                 proposals = propose(scope, packs, holds, today, now)
                 writer.write(proposals)  # in the same transaction, as always
             done += _counted(report, model, ids, tick, done)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run less often while a range is planned: a plan
+    allocates millions of rows, facts and proposals that live for a chunk, and the collector
+    ran every 700 allocations over them all (with it as it is, a tenth of the ids took 4.4-4.7 s
+    of CPU; with its first threshold at 200,000, 3.4 s; not at all, 3.3 s). Cycles are still
+    collected; the thresholds are put back after."""
+    before = gc.get_threshold()
+    gc.set_threshold(200_000, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _counted(

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-if "--prepare-sessions" not in sys.argv:  # there, the server's own code (PYTHONPATH)
+if not {"--prepare-sessions", "--measure-cpu"} & set(sys.argv):  # there, the server's own code
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -77,12 +77,24 @@ def main() -> None:
     )
     parser.add_argument("--prepare-sessions", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        help="instead of the load: N requests of each page in one process per server, through "
+        "Django's test client, and the server's own CPU per page (load from elsewhere moves "
+        "this far less than requests per second)",
+    )
+    parser.add_argument("--measure-cpu", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
         "--think",
         type=float,
         default=0.0,
         help="mean seconds a user waits between pages (0: none, to saturate the server)",
     )
     args = parser.parse_args()
+    if args.measure_cpu:
+        measure_cpu(args.measure_cpu, args.cpu)
+        return
     if args.prepare_sessions:
         # Inside one server's environment: its own code, its own database.
         write_sessions(args.prepare_sessions, args.users)
@@ -158,6 +170,9 @@ def main() -> None:
             f"{each.name}: {len(found)} case managers, "
             f"{sum(len(s['people']) for s in found)} young people"
         )
+    if args.cpu:
+        cpu_per_page(servers, args)
+        return
     print(
         f"{args.users} users, think {args.think:g} s, {args.seconds} s per server and round, "
         f"{args.rounds} rounds, gunicorn {args.workers}x{args.threads}"
@@ -379,6 +394,74 @@ def wait_for(address: str) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"gunicorn did not answer at {address}")
+
+
+def cpu_per_page(servers: list[Server], args: argparse.Namespace) -> None:
+    """Each server's CPU per page, measured in a process of its own, the servers in turn,
+    twice, alternating which goes first; the lower of each server's two."""
+    found: dict[str, dict[str, float]] = {}
+    for round_ in range(2):
+        for each in servers if round_ == 0 else servers[::-1]:
+            assert each.sessions is not None
+            done = subprocess.run(  # noqa: S603 - this script, in the server's environment
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--measure-cpu",
+                    str(each.sessions),
+                    f"--cpu={args.cpu}",
+                ],
+                env=each.env,
+                cwd=each.tree,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            measured = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"round {round_ + 1}, {each.name} (load {os.getloadavg()[0]:.1f}): "
+                + ", ".join(f"{page} {ms:.1f} ms" for page, ms in measured.items())
+            )
+            best = found.setdefault(each.name, measured)
+            for page, ms in measured.items():
+                best[page] = min(best[page], ms)
+    for name, pages in found.items():
+        print(f"{name:>20}: " + ", ".join(f"{p} {ms:.1f} ms CPU" for p, ms in pages.items()))
+    if len(found) == 2:
+        this, base = found.values()
+        print(
+            "baseline / this tree, CPU per page: "
+            + ", ".join(f"{p} {base[p] / this[p]:.2f}x" for p in this)
+        )
+
+
+def measure_cpu(sessions: Path, requests: int) -> None:
+    """In the server's environment: `requests` of each page, with the first session, through
+    the whole middleware stack, after a warm-up; prints the CPU milliseconds per page as JSON."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    session = json.loads(sessions.read_text())[0]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = session["session"]
+    people = session["people"]
+    pages = {
+        "caseload": lambda i: "/",
+        "young person": lambda i: f"/people/{people[i % len(people)]}/",
+    }
+    spent = dict.fromkeys(pages, 0.0)
+    for i in range(requests + 20):
+        for page, url in pages.items():
+            started = time.process_time()
+            response = client.get(url(i), follow=True)  # as locust does
+            if i >= 20:
+                spent[page] += time.process_time() - started
+            # The page itself, not the sign-in page a session that is not valid is sent to.
+            if response.status_code != 200 or "sign-in" in response.request["PATH_INFO"]:
+                raise SystemExit(f"{page}: {response.status_code} {response.request['PATH_INFO']}")
+    print(json.dumps({page: ms * 1000 / requests for page, ms in spent.items()}))
 
 
 def warm_up(base: str, sessions: list[dict[str, Any]], rounds: int) -> None:

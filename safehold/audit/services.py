@@ -618,7 +618,7 @@ def verify_chain(
     `start` is a (seq, hash) already verified: only the entries after it are checked.
 
     Windows are proved by up to `workers` threads at once (default: one per core, at most
-    four), each on its own connection, when that can see what this one sees: not inside a
+    four; on SQLite one), each on its own connection, when that can see what this one sees: not inside a
     transaction, nor on an in-memory SQLite database. Each window is proved on its own and
     returns its first prev_hash, which must be the last hash of the window before; the
     answers are taken in chain order, so the first break is still the one named.
@@ -700,7 +700,10 @@ def _proofs(
     if not in_database:
         yield from (None for _ in windows)
         return
-    workers = min(workers or os.cpu_count() or 1, 4, len(windows))
+    # SQLite's default is one: its windows are hashed in Python, so threads contend for the
+    # GIL, and each fresh connection starts with a cold page cache (docs/adr/0037).
+    default = 1 if connection.vendor == "sqlite" else os.cpu_count() or 1
+    workers = min(workers or default, 4, len(windows))
     if workers < 2 or connection.in_atomic_block or _in_memory():
         for low, high in windows:
             yield digests.prove(low, high, None)

@@ -29,6 +29,7 @@ from safehold.records.models import (
     Relationship,
     VictimLink,
 )
+from safehold.records.search import case_reference, person_reference
 from safehold.retention import planner
 from safehold.retention.lookups import among
 from safehold.retention.models import (
@@ -216,8 +217,42 @@ def place_hold(
             placed_at=timezone.now(),
             review_on=review_on,
         )
+        # Placing a hold suspends a retention decision: logged as lifting one is.
+        append_one(
+            AuditEntry(
+                actor_label=by.get_full_name() or by.get_username(),
+                actor_id=by.pk,
+                action=AuditAction.CREATE,
+                decision=Decision.ALLOWED,
+                rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
+                "officer places legal holds",
+                person_id=_hold_person(hold),
+                case_id=hold.case_id,
+                record_type="legalhold",
+                record_id=hold.pk,
+                reason=f"hold placed on {_hold_words(hold)} until review on "
+                f"{review_on.day} {review_on:%B %Y}: {reason}",
+            )
+        )
         _recompute_hold(hold)
     return hold
+
+
+def _hold_person(hold: LegalHold) -> int | None:
+    """Whose records a hold is on, for the log: so it shows in who has seen the young person."""
+    if hold.case is not None:
+        return hold.case.person_id
+    return hold.person_id
+
+
+def _hold_words(hold: LegalHold) -> str:
+    """What a hold is on, as staff quote it (a reference, not a name: the log is kept longer
+    than the records)."""
+    if hold.person_id is not None:
+        return person_reference(hold.person_id)
+    if hold.case_id is not None:
+        return case_reference(hold.case_id)
+    return f"everything of the service {hold.service}"
 
 
 def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
@@ -237,15 +272,15 @@ def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
         )
         if updated:
             hold.refresh_from_db()
-            pack = policy_selectors.controller_pack(controller_id)
             append_one(
                 AuditEntry(
                     actor_label=by.get_full_name() or by.get_username(),
                     actor_id=by.pk,
                     action=AuditAction.UPDATE,
                     decision=Decision.ALLOWED,
-                    rule=f"{pack.code}: the data protection officer lifts legal holds",
-                    person_id=hold.person_id,
+                    rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
+                    "officer lifts legal holds",
+                    person_id=_hold_person(hold),
                     case_id=hold.case_id,
                     record_type="legalhold",
                     record_id=hold.pk,
@@ -308,7 +343,8 @@ def set_service_date(
                 actor_id=by.pk,
                 action=AuditAction.UPDATE,
                 decision=Decision.ALLOWED,
-                rule=f"{pack.code}: the data protection officer manages the dates of services",
+                rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
+                "officer manages the dates of services",
                 record_type="servicedate",
                 record_id=row.pk,
                 reason=f"{event} of {service}: {on.isoformat() if on else 'withdrawn'}",

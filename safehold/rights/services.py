@@ -499,7 +499,8 @@ def release(
                 actor_id=by.pk,
                 action=Action.DISCLOSE,
                 decision=Decision.ALLOWED,
-                rule=f"{pack.code}: right of access (UK GDPR Article 15), reviewed",
+                rule=f"{policy.controller_version(request.controller_id)}: right of access "
+                "(UK GDPR Article 15), reviewed",
                 person_id=request.person_id,
                 record_type=entry.key.split(":")[0],
                 record_id=_id_of(entry.key),

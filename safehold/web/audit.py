@@ -17,7 +17,7 @@ from safehold.access.models import User
 from safehold.audit.models import Action
 from safehold.audit.selectors import who_has_seen as trail_of
 from safehold.records.search import person_reference
-from safehold.web.display import Display, explain
+from safehold.web.display import Display, explain, record_words
 from safehold.web.edits import change_rows
 from safehold.web.staff import optional_url
 
@@ -68,6 +68,8 @@ def who_has_seen(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "name": display_name(person),
             "purposes": {p.code: p.name for p in gate.policy.pack.purposes},
+            "categories": {c.code: c.name for c in gate.policy.pack.categories},
+            "record_words": record_words,
             "explain_rule": lambda rule: explain(rule, gate.policy.pack),
             "person_id": person_id,
             "page": page,

@@ -23,7 +23,7 @@ from safehold.access.models import User
 from safehold.audit.models import Action
 from safehold.audit.models import Decision as AuditDecision
 from safehold.web.cases import with_gate
-from safehold.web.display import Display, label_of
+from safehold.web.display import Display, label_of, record_words
 from safehold.web.find import reference
 from safehold.web.staff import person_url
 
@@ -81,23 +81,6 @@ def break_glass(request: HttpRequest, case_id: int) -> HttpResponse:
 
 # --- the DPO's review -------------------------------------------------------------------------
 
-# What the audit log's record types are called on the review pages.
-RECORD_WORDS = {
-    "case": "the case",
-    "person": "the young person",
-    "personflag": "flags",
-    "relationship": "family and professionals",
-    "victimlink": "victims",
-    "contact": "contacts",
-    "assessment": "assessments",
-    "plan": "plans",
-    "planaction": "plan actions",
-    "offence": "offences",
-    "outcome": "outcomes",
-    "report": "reports",
-    "audit": "who has seen the record",
-}
-
 
 class ReviewForm(forms.Form):
     note = forms.CharField(
@@ -120,7 +103,7 @@ def _use_row(use: GlassUse, display: Display) -> dict[str, Any]:
     categories = display.categories
     reads = [
         {
-            "text": f"{Action(read.action).label} {RECORD_WORDS.get(read.record, read.record)}"
+            "text": f"{Action(read.action).label} {record_words(read.record)}"
             + (f" ({read.count} times)" if read.count > 1 else ""),
             "refused": read.decision == AuditDecision.REFUSED,
             "categories": ", ".join(categories.get(c, c) for c in read.categories),

@@ -203,3 +203,37 @@ def explain(rule: str, pack: Pack) -> str:
     text = _ROLE.sub(lambda m: role(m[1])[:1].lower() + role(m[1])[1:], text)
     text = _QUOTED.sub(lambda m: categories.get(m[1], roles.get(m[1], m[1])), text)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+# What the audit log's record types are called where people read the log (the trail of who has
+# seen a young person, the break-glass review).
+RECORD_WORDS = {
+    "case": "the case",
+    "person": "the young person",
+    "personflag": "flags",
+    "relationship": "family and professionals",
+    "victimlink": "victims",
+    "contact": "contacts",
+    "assessment": "assessments",
+    "plan": "plans",
+    "planaction": "plan actions",
+    "offence": "offences",
+    "outcome": "outcomes",
+    "report": "reports",
+    "casestatus": "statuses",
+    "recordedevent": "recorded events",
+    "audit": "who has seen the record",
+    "disclosure": "a share",
+    "consent": "consent and objections",
+    "objection": "consent and objections",
+    "rightsrequest": "a rights request",
+    "release": "a rights request's answer",
+    "legalhold": "a legal hold",
+    "servicedate": "a service's dates",
+    "statistics": "statistics",
+}
+
+
+def record_words(record_type: str) -> str:
+    """A record type of the audit log in words (a type this does not know, as it is)."""
+    return RECORD_WORDS.get(record_type, record_type)

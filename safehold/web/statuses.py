@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from safehold.access.gate import Gate, Refused, ShownCase, Stale, StatusHistory, Withheld
 from safehold.records.search import case_reference
 from safehold.web.cases import refused_page, with_gate
-from safehold.web.display import Display, label_of
+from safehold.web.display import Display, explain, label_of
 from safehold.web.forms import DateField, GovukForm, choice
 
 
@@ -89,6 +89,11 @@ class ChangeForm(RecordForm):
         return data
 
 
+def _refusal(gate: Gate, refused: Refused) -> str:
+    """The gate's refusal as the form's error, in words (the pack's names, not its codes)."""
+    return f"You cannot record this. {explain(refused.decision.rule, gate.policy.pack)}"
+
+
 def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -132,7 +137,7 @@ def record_status(request: HttpRequest, gate: Gate, case_id: int, kind: str) -> 
                 form.add_error("started_on", str(problem)[:1].upper() + str(problem)[1:])
                 status = 400
             except Refused as refused:
-                form.add_error(None, f"You cannot record this: {refused.decision.rule}")
+                form.add_error(None, _refusal(gate, refused))
                 status = 403
             else:
                 messages.success(request, f"Recorded: {history.kind.name}")
@@ -207,7 +212,7 @@ def change_status(
                 form.add_error(None, str(problem)[:1].upper() + str(problem)[1:])
                 status = 400
             except Refused as refused:
-                form.add_error(None, f"You cannot record this: {refused.decision.rule}")
+                form.add_error(None, _refusal(gate, refused))
                 status = 403
             else:
                 messages.success(request, f"Changed: {history.kind.name}")

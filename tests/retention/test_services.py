@@ -107,13 +107,18 @@ def test_holds_name_one_target_of_the_controller(yos: Place):
     for reason in ("", "   "):
         with pytest.raises(ValueError, match="say why the hold is lifted"):
             services.lift_hold(hold, yos.dpo, reason=reason)
+    # Placing it is logged: who, on what, until when and why.
+    placed = AuditEvent.objects.get(record_type="legalhold", record_id=hold.pk)
+    assert (placed.action, placed.actor_id, placed.case_id) == ("create", yos.dpo.pk, case.pk)
+    assert placed.person_id == case.person_id  # in who has seen the young person
+    assert placed.reason == f"hold placed on C{case.pk} until review on 1 January 2027: Claim"
     assert LegalHold.objects.active().count() == 1
-    assert not AuditEvent.objects.filter(record_type="legalhold").exists()
+    assert AuditEvent.objects.filter(record_type="legalhold").count() == 1
     services.lift_hold(hold, yos.dpo, reason=" Settled ")
     assert LegalHold.objects.active().count() == 0
     hold.refresh_from_db()
     assert (hold.lift_reason, hold.lifted_by_id) == ("Settled", yos.dpo.pk)
-    logged = AuditEvent.objects.get(record_type="legalhold", record_id=hold.pk)
+    logged = AuditEvent.objects.get(record_type="legalhold", record_id=hold.pk, action="update")
     assert (logged.action, logged.actor_id, logged.case_id) == ("update", yos.dpo.pk, case.pk)
     assert logged.reason == "hold lifted: Settled"
     assert Controller.objects.count() == 2

@@ -136,3 +136,31 @@ def test_paginated_without_a_query_per_entry(
 def test_purpose_is_named_from_the_pack(manager: User, case: Case, verified_client) -> None:
     html = verified_client(manager).get(url(case)).content.decode()
     assert "Purpose: Youth justice services" in html  # statutory-youth-justice, by its name
+
+
+def test_what_was_touched_is_named_from_the_pack(
+    manager: User, case: Case, verified_client, cambridgeshire: World
+) -> None:
+    # The record type and categories in words, as the pack names them, not as the log keeps
+    # them ("a legal hold: Names", not "legalhold: identity").
+    names = {c.code: c.name for c in cambridgeshire.pack.categories}
+    append(
+        [
+            AuditEntry(
+                actor_label="dpo",
+                actor_id=None,
+                action=Action.CREATE,
+                decision=Decision.ALLOWED,
+                rule="a hold",
+                reason="hold placed",
+                person_id=case.person_id,
+                case_id=case.pk,
+                record_type="legalhold",
+                categories=["identity", "ethnicity"],
+                pack_version_id=cambridgeshire.version_id,
+            )
+        ]
+    )
+    html = verified_client(manager).get(url(case)).content.decode()
+    assert f"a legal hold: {names['ethnicity']}, {names['identity']}" in html
+    assert "legalhold" not in html and "ethnicity, identity" not in html

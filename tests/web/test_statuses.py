@@ -50,3 +50,40 @@ def test_the_pages_record_change_and_refuse_a_stale_save(
     assert (row.value, row.version) == ("full-time", 2)
     bad = client.post(url, {"value": "none"})
     assert bad.status_code == 400 and "Enter the date it began" in bad.content.decode()
+
+
+def test_a_refused_save_says_why_in_words(cambridgeshire: World, verified_client, monkeypatch):
+    # The page let the form open, then the gate refused the save (a grant changed between the
+    # two): the error names the role and what it may not do, not the gate's rule codes.
+    from safehold.access.gate import Gate, Refused
+    from safehold.access.policy import Decision
+
+    officer: User = cambridgeshire.staff("youth-justice-officer", username="casey")
+    case = cambridgeshire.case(allocated_to=officer)
+    client: Client = verified_client(officer)
+    rule = (
+        f"{cambridgeshire.pack.code} v1: no grant of role 'youth-justice-officer' allows "
+        "update of 'education' at allocated distance"
+    )
+
+    def refuse(*args, **kwargs):
+        raise Refused(Decision(False, rule))
+
+    monkeypatch.setattr(Gate, "record_status", refuse)
+    response = client.post(
+        f"/cases/{case.pk}/statuses/ete/",
+        {
+            "value": "none",
+            "started_on-day": "5",
+            "started_on-month": "1",
+            "started_on-year": "2026",
+        },
+    )
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert (
+        "You cannot record this. A Youth offending case manager may not update education needs"
+        " on cases allocated to them." in body
+    )
+    assert "no grant of role" not in body and "youth-justice-officer" not in body
+    assert not CaseStatus.objects.filter(case=case).exists()

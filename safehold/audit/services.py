@@ -16,6 +16,7 @@ import time
 import weakref
 from collections.abc import Collection, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -763,7 +764,11 @@ def _chunks(low: int, head_seq: int, chunk_size: int, window: int) -> Generator[
             .query
         )
         sql, params = query.sql_with_params()
-        with transaction.atomic(), connection.chunked_cursor() as cursor:
+        # Not on SQLite: Django opens its transactions IMMEDIATE there, which takes the write
+        # lock and would stop every append (every page view) while a window is read row by
+        # row; one statement is one snapshot, and the table refuses changes (digests.py).
+        reading = nullcontext() if connection.vendor == "sqlite" else transaction.atomic()
+        with reading, connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             after = start
             while True:

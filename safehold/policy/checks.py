@@ -649,20 +649,21 @@ class _Checker:
         )
 
     def recordable_event(self, path: PathKey, code: str, name: str) -> None:
-        """An event the pack declares for a person or a case has no source in the records:
-        a rule anchored on it is a gap for every unit."""
+        """A rule anchored on an event of a person or a case waits for staff to record its
+        date (the case's events page): someone must be able to."""
         index = self.codes["events"].get(code)
         if index is None or code in BUILTIN_EVENTS:
             return
         of = self.data["events"][index].get("of")
-        if of in ("person", "case"):
+        if of in ("person", "case") and not self.writable(
+            "recordedevent.event", "recordedevent.on"
+        ):
             self.warning(
                 path,
-                f"{name} is anchored on '{code}', an event of a {of} that retention does not "
-                "read (its date is recorded on the case's events page for sharing only): "
-                "every unit this rule applies to is a gap ('not recorded'); anchor it on a "
-                "recorded event or a flag, or on an event of the service (dated by the DPO on "
-                "the service dates page)",
+                f"{name} is anchored on '{code}', an event of a {of} whose date nobody can "
+                "record: no category that a role may write holds recordedevent.event and "
+                "recordedevent.on, so every unit this rule applies to waits for it and is "
+                "never dated on this rule",
             )
 
     def conditions(self, at: PathKey, expression: Any, name: str) -> None:

@@ -6,7 +6,7 @@ Batch work lives beside this: `planner.plan` (every unit) and `sweep.sweep` (dis
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +18,7 @@ from safehold.access.models import User
 from safehold.access.selectors import role_of
 from safehold.audit.models import Action as AuditAction
 from safehold.audit.models import Decision
-from safehold.audit.services import AuditEntry, append_one
+from safehold.audit.services import AuditEntry, append, append_one
 from safehold.policy import selectors as policy_selectors
 from safehold.policy.schema import Action
 from safehold.records.models import (
@@ -119,7 +119,8 @@ def approve(units: Iterable[RetentionUnit | int], approver: User, *, action: str
             "a unit under a 'review' rule needs a decision: destroy, anonymise or archive"
         )
     with transaction.atomic():
-        return due.update(
+        decided = _decided_on(due)
+        approved = due.filter(among("id", [row[0] for row in decided])).update(
             status=UnitStatus.APPROVED,
             approved_by=approver,
             approved_at=timezone.now(),
@@ -130,23 +131,38 @@ def approve(units: Iterable[RetentionUnit | int], approver: User, *, action: str
             ),
             revision=F("revision") + 1,
         )
+        _log_decisions(
+            approver,
+            controller_id,
+            decided,
+            lambda rule, rule_action: (
+                f"disposal approved under retention rule '{rule}': "
+                f"{action if rule_action == Action.REVIEW else rule_action}"
+            ),
+        )
+        return approved
 
 
 def withdraw(units: Iterable[RetentionUnit | int], by: User) -> int:
     """Take back approvals not yet swept: the units are due again."""
     controller_id = _require_dpo(by)
     ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
-    return (
-        RetentionUnit.objects.approved()
-        .filter(among("id", ids), controller_id=controller_id)
-        .update(
+    approved = RetentionUnit.objects.approved().filter(
+        among("id", ids), controller_id=controller_id
+    )
+    with transaction.atomic():
+        decided = _decided_on(approved)
+        withdrawn = approved.filter(among("id", [row[0] for row in decided])).update(
             status=UnitStatus.DUE,
             approved_by=None,
             approved_at=None,
             approved_action="",
             revision=F("revision") + 1,
         )
-    )
+        _log_decisions(
+            by, controller_id, decided, lambda rule, _: f"disposal under '{rule}' withdrawn"
+        )
+        return withdrawn
 
 
 def retain(units: Iterable[RetentionUnit | int], by: User, *, until: date, reason: str) -> int:
@@ -159,16 +175,75 @@ def retain(units: Iterable[RetentionUnit | int], by: User, *, until: date, reaso
     if until <= timezone.localdate():
         raise ValueError("the date to review it again must be in the future")
     ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
-    return RetentionUnit.objects.filter(
-        pk__in=ids, controller_id=controller_id, status__in=[UnitStatus.DUE, UnitStatus.APPROVED]
-    ).update(
-        retain_until=until,
-        retain_reason=reason,
-        status=UnitStatus.ACTIVE,
-        approved_by=None,
-        approved_at=None,
-        approved_action="",
-        revision=F("revision") + 1,
+    chosen = RetentionUnit.objects.filter(
+        among("id", ids),
+        controller_id=controller_id,
+        status__in=[UnitStatus.DUE, UnitStatus.APPROVED],
+    )
+    with transaction.atomic():
+        decided = _decided_on(chosen)
+        kept = chosen.filter(among("id", [row[0] for row in decided])).update(
+            retain_until=until,
+            retain_reason=reason,
+            status=UnitStatus.ACTIVE,
+            approved_by=None,
+            approved_at=None,
+            approved_action="",
+            revision=F("revision") + 1,
+        )
+        _log_decisions(
+            by,
+            controller_id,
+            decided,
+            lambda rule, _: (
+                f"kept longer than retention rule '{rule}', for review on "
+                f"{until.day} {until:%B %Y}: {reason}"
+            ),
+        )
+        return kept
+
+
+# A unit a decision is about: id, kind, key, person, rule, the rule's action.
+Decided = tuple[int, str, int, int | None, str, str]
+
+
+def _decided_on(units: models.QuerySet[RetentionUnit]) -> list[Decided]:
+    """The units a decision is about, locked until it is made (by another DPO or the sweep,
+    the same units cannot change meanwhile)."""
+    return list(
+        units.select_for_update().values_list("id", "kind", "key", "person_id", "rule", "action")
+    )
+
+
+def _log_decisions(
+    by: User,
+    controller_id: int,
+    decided: list[Decided],
+    words: Callable[[str, str], str],
+) -> None:
+    """The DPO's decision about each unit in the audit log, as the sweep's disposal is: one
+    entry a unit, under the person and case it is about, in one append."""
+    if not decided:
+        return
+    version = policy_selectors.controller_version(controller_id)
+    label = by.get_full_name() or by.get_username()
+    append(
+        [
+            AuditEntry(
+                actor_label=label,
+                actor_id=by.pk,
+                action=AuditAction.UPDATE,
+                decision=Decision.ALLOWED,
+                rule=f"{version}: the data protection officer decides what is disposed of",
+                person_id=person_id,
+                case_id=key if kind == UnitKind.CASE_FILE else None,
+                record_type=kind,
+                record_id=key,
+                reason=words(rule, rule_action),
+                pack_version_id=version.pk,
+            )
+            for _, kind, key, person_id, rule, rule_action in decided
+        ]
     )
 
 

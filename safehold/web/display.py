@@ -229,6 +229,8 @@ RECORD_WORDS = {
     "rightsrequest": "a rights request",
     "release": "a rights request's answer",
     "legalhold": "a legal hold",
+    "case-file": "the case file (retention)",
+    "non-case-file": "information outside case files (retention)",
     "servicedate": "a service's dates",
     "statistics": "statistics",
 }

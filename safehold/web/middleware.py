@@ -9,12 +9,17 @@ authenticates every request itself.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django_otp import middleware as otp_middleware
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safehold import requestmemo
 
@@ -61,6 +66,28 @@ class TwoFactorRequiredMiddleware:
         if not user.is_authenticated or is_verified(user):
             return None
         return redirect_to_login(request.get_full_path(), reverse("web:two-factor"))
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's middleware, reading the session's authenticator device (a TOTP device, the
+    only kind staff have) by one plain statement on its primary key instead of building and
+    compiling `Device.from_persistent_id`'s query on every signed-in request (docs/adr/0041).
+    Another kind of device, or an id that is not one, goes the library's way."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
+        label, _, pk = self._normalize_persistent_id(persistent_id).rpartition("/")
+        if label != TOTPDevice._meta.label_lower or not pk.isdigit():
+            return super()._device_from_persistent_id(persistent_id)
+        alias = router.db_for_read(TOTPDevice)
+        return next(
+            iter(TOTPDevice.objects.db_manager(alias).raw(_device_sql(alias), [int(pk)])), None
+        )
+
+
+@functools.cache
+def _device_sql(alias: str) -> str:
+    q = connections[alias].ops.quote_name
+    return f"SELECT * FROM {q(TOTPDevice._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608
 
 
 class RequestMemoMiddleware:

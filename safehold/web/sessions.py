@@ -13,12 +13,14 @@ the database, so signing out or removing a member of staff ends them at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -32,9 +34,34 @@ class SessionStore(db.SessionStore):
     stored_expiry: datetime | None = None
 
     def _get_session_from_db(self) -> AbstractBaseSession | None:
-        found: AbstractBaseSession | None = super()._get_session_from_db()  # type: ignore[misc]
+        # Every signed-in request loads its session: one plain statement, as Django's
+        # `objects.get(session_key=..., expire_date__gt=now)` would send, without building
+        # and compiling that query each time (docs/adr/0041).
+        model = self.model
+        alias = router.db_for_read(model)
+        ops = connections[alias].ops
+        found = next(
+            iter(
+                model._default_manager.db_manager(alias).raw(
+                    _session_sql(alias, model._meta.db_table),
+                    [self.session_key, ops.adapt_datetimefield_value(timezone.now())],
+                )
+            ),
+            None,
+        )
+        if found is None:
+            self._session_key = None
         self.stored_expiry = found.expire_date if found is not None else None
         return found
+
+
+@functools.cache
+def _session_sql(alias: str, table: str) -> str:
+    q = connections[alias].ops.quote_name
+    return (
+        f"SELECT {q('session_key')}, {q('session_data')}, {q('expire_date')} FROM {q(table)}"  # noqa: S608 - names only
+        f" WHERE {q('session_key')} = %s AND {q('expire_date')} > %s"
+    )
 
 
 class SessionClockMiddleware:

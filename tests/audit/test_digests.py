@@ -100,3 +100,15 @@ def test_windows_proved_in_parallel_name_what_one_by_one_names(
     assert parallel.ok == (tamper is None) == one_by_one.ok
     # Another connection sees this test's committed entries, except an in-memory SQLite's.
     assert bool(alone) == (connection.vendor == "postgresql")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock")
+def test_reading_row_by_row_takes_no_write_lock_on_sqlite(committed_db) -> None:
+    # Django's SQLite transactions begin IMMEDIATE, taking the write lock: a verify that read
+    # a window in one would stop every append (every page view) until it was done.
+    from django.test.utils import CaptureQueriesContext
+
+    append([entry(person_id=p) for p in (1, 2, 3)])
+    with CaptureQueriesContext(connection) as captured:
+        assert verify_chain(window=2, in_database=False, signed=False).ok
+    assert not [q["sql"] for q in captured if q["sql"].upper().startswith("BEGIN")]

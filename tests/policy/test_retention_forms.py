@@ -314,13 +314,19 @@ def test_pack_check_warns_on_a_flag_nobody_can_record():
     ]
 
 
-def test_pack_check_warns_on_an_event_of_a_person_with_no_source():
+def test_pack_check_warns_on_an_event_of_a_person_nobody_can_record():
     events = [*EVENTS, {"code": "adopted", "name": "Adopted", "of": "person"}]
-    found = warnings_of(pack_text(rule("{for: 10 years, after: adopted}"), events=events))
-    assert (
-        len(found) == 1
-        and "'adopted', an event of a person that retention does not read" in found[0]
-    )
+    adopted = rule("{for: 10 years, after: adopted}")
+    # Staff record its date on the events page, and retention reads it: no warning...
+    assert warnings_of(pack_text(adopted, events=events)) == []
+    # ... unless no role may write it: then every unit waits for it for ever.
+    found = warnings_of(pack_text(adopted, events=events, roles=[]))
+    assert found == [
+        "retention rule 'rule' is anchored on 'adopted', an event of a person whose date nobody "
+        "can record: no category that a role may write holds recordedevent.event and "
+        "recordedevent.on, so every unit this rule applies to waits for it and is never dated "
+        "on this rule"
+    ]
     # An event of a service is dated by the DPO on the service dates page: no warning.
     assert warnings_of(pack_text(rule("{for: 3 years, after: contract-ended}"))) == []
 

@@ -82,6 +82,42 @@ def test_keep_longer_then_due_again(yos: Place, due: RetentionUnit):
     assert due.status == UnitStatus.DUE
 
 
+def test_each_decision_about_a_unit_is_in_the_audit_log(yos: Place, due: RetentionUnit):
+    # Approving disposal, withdrawing it and keeping longer are the DPO's decisions about a
+    # child's records: each is logged under the person and the case, with its words.
+    today = timezone.localdate()
+    later = today + timedelta(days=30)
+    officer = yos.staff("youth-justice-officer")
+    with pytest.raises(NotAllowed):
+        services.approve([due], officer)
+    services.approve([due], yos.dpo)
+    services.withdraw([due], yos.dpo)
+    services.retain([due], yos.dpo, until=later, reason="Complaint")
+    services.approve([due], yos.dpo)  # not due now: no decision, nothing logged
+    logged = AuditEvent.objects.filter(record_type="case-file", record_id=due.key).order_by("seq")
+    assert [(e.action, e.actor_id, e.person_id, e.case_id, e.reason) for e in logged] == [
+        (
+            "update",
+            yos.dpo.pk,
+            due.person_id,
+            due.key,
+            f"disposal approved under retention rule '{due.rule}': destroy",
+        ),
+        ("update", yos.dpo.pk, due.person_id, due.key, f"disposal under '{due.rule}' withdrawn"),
+        (
+            "update",
+            yos.dpo.pk,
+            due.person_id,
+            due.key,
+            f"kept longer than retention rule '{due.rule}', for review on "
+            f"{later.day} {later:%B %Y}: Complaint",
+        ),
+    ]
+    assert all(
+        e.rule.endswith("the data protection officer decides what is disposed of") for e in logged
+    )
+
+
 def test_holds_name_one_target_of_the_controller(yos: Place):
     case = yos.case(yos.person())
     review = date(2027, 1, 1)

@@ -296,6 +296,37 @@ def test_signed_in_staff_skip_the_sign_in_page(officer: User, verified_client) -
 # --- sessions -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "device_in_session",
+    [
+        lambda own, other: other.persistent_id,  # another member of staff's device
+        lambda own, other: (own.delete(), own.persistent_id)[1],  # removed since sign-in
+        lambda own, other: (
+            TOTPDevice.objects.filter(pk=own.pk).update(confirmed=False),
+            own.persistent_id,
+        )[1],
+        lambda own, other: "otp_totp.totpdevice/not-a-number",
+        lambda own, other: "otp_static.staticdevice/1",  # a kind staff do not have
+    ],
+)
+def test_only_the_members_own_confirmed_device_verifies_them(
+    cambridgeshire: World, officer: User, verified_client, device_in_session
+) -> None:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = verified_client(officer)
+    path = _paths(cambridgeshire)[0]
+    assert client.get(path).status_code == 200
+    own = TOTPDevice.objects.get(user=officer)
+    colleague = make_staff(cambridgeshire, "youth-justice-officer", username="colleague")
+    other = TOTPDevice.objects.create(user=colleague, name="Theirs", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device_in_session(own, other)
+    session.save()
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/sign-in/two-factor/")
+
+
 def test_session_expires_after_inactivity(
     cambridgeshire: World, officer: User, verified_client
 ) -> None:

@@ -41,6 +41,7 @@ from safehold.retention.planner.rows import (
     Scope,
     by_ids,
     has_field,
+    person_events,
     rows_of,
 )
 from safehold.retention.rules import (
@@ -49,6 +50,7 @@ from safehold.retention.rules import (
     EventValue,
 )
 from safehold.retention.units import case_file_parts
+from safehold.sharing.models import RecordedEvent
 
 # The latest date of birth of the young people a person's relationships name.
 YOUNG_PERSON_BORN = rules.birth_event("young-person")
@@ -66,9 +68,19 @@ CASE_COLUMNS = (
 )
 
 
-def _case_extras(scope: Scope, needs: rules.Needs) -> dict[str, Any]:
-    """The facts beyond the case's own columns, one grouped query per kind of fact."""
+def _case_extras(
+    scope: Scope, needs: rules.Needs, recorded: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The facts beyond the case's own columns, one grouped query per kind of fact
+    (`recorded`: the pack's events of a case whose dates staff record)."""
     extras: dict[str, Any] = {}
+    if recorded:
+        extras["case_recorded"] = {
+            (case_id, event): on
+            for case_id, event, on in RecordedEvent.objects.filter(
+                scope.q("case_id"), event__in=sorted(recorded)
+            ).values_list("case_id", "event", "on")
+        }
     if "order-ended" in needs.events:
         extras["orders"] = {
             row["case_id"]: (row["end"], row["running"])
@@ -102,10 +114,15 @@ def _case_extras(scope: Scope, needs: rules.Needs) -> dict[str, Any]:
     return extras
 
 
-def _people_of(rows: Sequence[tuple[Any, ...]], needs: rules.Needs) -> dict[str, Any]:
-    """The facts about the people of a chunk of cases: date of birth, last contact, flags."""
+def _people_of(
+    rows: Sequence[tuple[Any, ...]], needs: rules.Needs, recorded: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The facts about the people of a chunk of cases: date of birth, last contact, flags,
+    and the dates of their own events (`recorded`, the pack's events of a person)."""
     people = sorted({row[1] for row in rows})
     found: dict[str, Any] = {}
+    if recorded:
+        found["person_recorded"] = person_events(people, recorded)
     if needs.events & {rules.DATE_OF_BIRTH, "last-contact"}:
         found["people"] = {
             pk: (born, last)
@@ -163,6 +180,11 @@ def _case_events(row: tuple[Any, ...], extras: dict[str, Any], pack: PackRules) 
         elif pack.pack_events.get(code) == "service":
             # Dated by the DPO (or the pack); until it is, the event is still to come.
             value = pack.service_dates.get(service, {}).get(code) or TO_COME
+        elif pack.pack_events.get(code) == "case":
+            # Recorded by staff on the case; until it is, still to come.
+            value = extras.get("case_recorded", {}).get((pk, code)) or TO_COME
+        elif pack.pack_events.get(code) == "person":
+            value = extras.get("person_recorded", {}).get((person_id, code)) or TO_COME
         else:
             value = None  # an event Safehold records no date for: missing
         events.append(value)
@@ -191,15 +213,22 @@ class CaseFacts:
     extras: dict[str, Any]
 
 
-def read_case_files(scope: Scope, read: rules.Needs) -> CaseFacts | None:
-    """The facts of the cases in `scope` (None: there are none). Only reads: the plan reads
-    the next chunk while it reckons this one (`run._plan_range`)."""
+def read_case_files(
+    scope: Scope, read: rules.Needs, recorded: dict[str, frozenset[str]] | None = None
+) -> CaseFacts | None:
+    """The facts of the cases in `scope` (None: there are none); `recorded`: the events
+    staff record, by what they are of (`Packs.recorded`). Only reads: the plan reads the next
+    chunk while it reckons this one (`run._plan_range`)."""
     rows = rows_of(Case, scope, read, CASE_COLUMNS)
     if not rows:
         return None
     existing = existing_units([UnitKind.CASE_FILE], scope)
     reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
-    extras = {**_case_extras(scope, read), **_people_of(rows, read)}
+    recorded = recorded or {}
+    extras = {
+        **_case_extras(scope, read, recorded.get("case", frozenset())),
+        **_people_of(rows, read, recorded.get("person", frozenset())),
+    }
     return CaseFacts(rows, existing, reopened, extras)
 
 
@@ -214,7 +243,8 @@ def propose_case_files(
 ) -> list[Proposal]:
     """The case-file units of the cases in `scope` whose answer may have changed (`every`:
     all of them, as they now are)."""
-    found = read_case_files(scope, packs.needs(UnitKind.CASE_FILE))
+    read = packs.needs(UnitKind.CASE_FILE)
+    found = read_case_files(scope, read, packs.recorded(read))
     return reckon_case_files(found, packs, holds, today, now, every=every) if found else []
 
 

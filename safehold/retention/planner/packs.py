@@ -147,6 +147,7 @@ class Packs:
     def __init__(self) -> None:
         self._by_controller: dict[int, PackRules | None] = {}
         self._dates: dict[tuple[int, str, str], date | None] | None = None
+        self._recorded: dict[frozenset[str], dict[str, frozenset[str]]] = {}
 
     def _dates_set(self, controller_id: int) -> dict[str, dict[str, date | None]]:
         if self._dates is None:
@@ -186,6 +187,22 @@ class Packs:
                     )
             self._by_controller[controller_id] = found
         return self._by_controller[controller_id]
+
+    def recorded(self, needs: rules.Needs) -> dict[str, frozenset[str]]:
+        """Of the events `needs` reads, those any controller's pack declares `of: case` and
+        `of: person`: their dates are recorded by staff (`sharing.RecordedEvent`)."""
+        key = frozenset(needs.events)
+        if key in self._recorded:
+            return self._recorded[key]
+        found: dict[str, set[str]] = {"case": set(), "person": set()}
+        for controller_id in Controller.objects.values_list("pk", flat=True):
+            pack = self(controller_id)
+            if pack is not None:
+                for code, of in pack.pack_events.items():
+                    if of in found and code in needs.events:
+                        found[of].add(code)
+        self._recorded[key] = {of: frozenset(codes) for of, codes in found.items()}
+        return self._recorded[key]
 
     def needs(self, kind: str) -> rules.Needs:
         """What any controller's rules read, for units of a kind: the columns to fetch."""

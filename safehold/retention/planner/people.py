@@ -40,6 +40,7 @@ from safehold.retention.planner.proposals import (
 from safehold.retention.planner.rows import (
     Scope,
     live_cases,
+    person_events,
     rows_of,
 )
 from safehold.retention.rules import (
@@ -189,7 +190,8 @@ def propose_people(
 ) -> list[Proposal]:
     """The person and non-case-file units of the people in `scope` whose answer may have
     changed (`every`: all of them)."""
-    found = read_people(scope, packs.needs(UnitKind.PERSON))
+    read = packs.needs(UnitKind.PERSON)
+    found = read_people(scope, read, packs.recorded(read)["person"])
     return reckon_people(found, packs, holds, today, now, every=every) if found else []
 
 
@@ -201,17 +203,25 @@ class PeopleFacts:
     existing: dict[tuple[str, int], dict[str, Any]]
     reopened: set[int]
     extras: dict[str, Any]
+    # The pack's events of a person whose dates staff record, and those recorded.
+    own_events: frozenset[str]
+    recorded: dict[tuple[int, str], date]
 
 
-def read_people(scope: Scope, read: rules.Needs) -> PeopleFacts | None:
-    """The facts of the people in `scope` (None: there are none). Only reads: the plan reads
-    the next chunk while it reckons this one (`run._plan_range`)."""
+def read_people(
+    scope: Scope, read: rules.Needs, recorded: frozenset[str] | None = None
+) -> PeopleFacts | None:
+    """The facts of the people in `scope` (None: there are none); `recorded`: the pack's
+    events of a person whose dates staff record (`Packs.recorded`). Only reads: the plan
+    reads the next chunk while it reckons this one (`run._plan_range`)."""
     rows = rows_of(Person, scope, read, PERSON_COLUMNS)
     if not rows:
         return None
     existing = existing_units([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)
     reopened = finished_but_changed(Person, existing, UnitKind.PERSON)
-    return PeopleFacts(rows, existing, reopened, _person_extras(scope, read))
+    own_events = recorded or frozenset()
+    dates = person_events([row[0] for row in rows], own_events) if own_events else {}
+    return PeopleFacts(rows, existing, reopened, _person_extras(scope, read), own_events, dates)
 
 
 def reckon_people(
@@ -225,6 +235,7 @@ def reckon_people(
 ) -> list[Proposal]:
     """`propose_people` from facts already read: no query but the packs'."""
     rows, existing, reopened, extras = found.rows, found.existing, found.reopened, found.extras
+    own_events, recorded = found.own_events, found.recorded
     flags_of: dict[int, tuple[tuple[str, bool], ...]] = extras["flags"]
     # Each fact's table once, not looked up in `extras` per person.
     cases_of, family_of = extras["cases"], extras["family"]
@@ -250,7 +261,10 @@ def reckon_people(
         events: list[EventValue] = []
         for code in pack.person_events:
             value: EventValue = None
-            if code == "record-updated":
+            if code in own_events:
+                # Their own events, recorded by staff; until one is, still to come.
+                value = recorded.get((pk, code)) or TO_COME
+            elif code == "record-updated":
                 value = updated_on
             elif code == rules.DATE_OF_BIRTH:
                 value = born

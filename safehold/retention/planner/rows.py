@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import connection, models
@@ -22,6 +23,7 @@ from safehold.retention.models import (
     UnitKind,
 )
 from safehold.retention.units import column_of
+from safehold.sharing.models import RecordedEvent
 
 CHUNK = 5_000
 
@@ -120,3 +122,14 @@ def day_of(field: str, needed: bool) -> Any:
 
 def has_field(model: type[models.Model], name: str) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
+
+
+def person_events(people: Sequence[int], codes: frozenset[str]) -> dict[tuple[int, str], date]:
+    """The dates of the people's own events among `codes` (`of: person`), by (person, event)."""
+    return {
+        (person_id, event): on
+        for person_id, case_id, event, on in by_ids(
+            RecordedEvent, "person", people, "person_id", "case_id", "event", "on"
+        )
+        if case_id is None and event in codes
+    }

@@ -176,14 +176,17 @@ def _read_ahead(
     one chunk while Python works on the last, where the two took turns. Each chunk's reads
     run in a transaction of their own, as before; one chunk is read ahead, in order."""
     kind = UnitKind.CASE_FILE if model is Case else UnitKind.PERSON
-    needs = packs.needs(kind)  # here: the packs are loaded by this thread only
-    read = read_case_files if model is Case else read_people
+    # Here: the packs are loaded by this thread only.
+    needs = packs.needs(kind)
+    recorded = packs.recorded(needs)
     walk = chunks(model, where, chunk)
 
     def read_next() -> tuple[list[int], Any] | None:
         for scope, ids in walk:
             with transaction.atomic():
-                return ids, read(scope, needs)
+                if model is Case:
+                    return ids, read_case_files(scope, needs, recorded)
+                return ids, read_people(scope, needs, recorded["person"])
         return None
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-read")

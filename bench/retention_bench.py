@@ -441,9 +441,11 @@ def bench_plan_against(rev: str, *, workers: int, part: float = 1.0) -> None:
         started, cpu_started = time.perf_counter(), time.process_time()
         report = module.PlanReport()
         packs, holds, today = module.Packs(), module.Holds.load(), timezone.localdate()
+        # The chunk `plan` walks by (an older tree's: `CHUNK`).
+        chunk = getattr(module, "PLAN_CHUNK", None) or module.CHUNK
         for what, model in (("case files", Case), ("people", Person)):
             module._plan_range(
-                report, what, model, Q(pk__lte=limits[model]), module.CHUNK, packs, holds, today
+                report, what, model, Q(pk__lte=limits[model]), chunk, packs, holds, today
             )
         report.written += module.fall_due(today)
         report.seconds = time.perf_counter() - started

@@ -435,6 +435,11 @@ class Reckoner:
                 )
             )
         self._cache: list[dict[Any, Answer]] = [{} for _ in self.rules]
+        # What `values` walks per unit, rule by rule, in one tuple (fewer lookups).
+        self._walk = [
+            (i, pick, rule_flags, self._cache[i], self._floors[i])
+            for i, (pick, rule_flags) in enumerate(self._reads)
+        ]
         # Periods raised to their floor, by (rule, period answer, floor day): kept alive here
         # so that their identities below stay theirs.
         self._floored: dict[tuple[int, int, date], tuple[Answer, Answer]] = {}
@@ -458,14 +463,17 @@ class Reckoner:
             return Reckoning(Basis.NO_RULE, None, None)
         answers: list[Answer] = []
         facts: Facts | None = None
-        for i, (pick, rule_flags) in enumerate(self._reads):
+        for i, pick, rule_flags, cache, floor in self._walk:
             # A rule that reads no flag is remembered by its events alone.
             key = (
-                (pick(values), flags & rule_flags, unknown & rule_flags)
+                (
+                    pick(values),
+                    flags & rule_flags if flags else _NONE,
+                    unknown & rule_flags if unknown else _NONE,
+                )
                 if rule_flags
                 else pick(values)
             )
-            cache = self._cache[i]
             answer = cache.get(key)
             if answer is None:
                 if len(cache) > self.CACHE_LIMIT:
@@ -477,7 +485,6 @@ class Reckoner:
                         dict(zip(self.codes, values, strict=True)), flags, unknown, self.longer
                     )
                 answer = cache[key] = evaluate(self.rules[i].keep, facts)
-            floor = self._floors[i]
             if floor is not None and answer.basis is Basis.DATED and answer.until is not None:
                 answer = self._raise_to_floor(i, answer, values[floor[0]], floor)
             answers.append(answer)
@@ -512,6 +519,9 @@ class Reckoner:
         if value == NEVER:  # a floor that never comes sets none
             return answer
         return floor[2]
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _nothing(values: Sequence[EventValue]) -> tuple[()]:

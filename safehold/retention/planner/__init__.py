@@ -28,11 +28,12 @@ from safehold.retention.planner.packs import PackRules, Packs
 from safehold.retention.planner.people import propose_people
 from safehold.retention.planner.proposals import Proposal
 from safehold.retention.planner.rows import CHUNK, Scope, by_ids, chunks, live_cases
-from safehold.retention.planner.run import PlanReport, fall_due, plan, recompute
+from safehold.retention.planner.run import PLAN_CHUNK, PlanReport, fall_due, plan, recompute
 from safehold.retention.planner.writing import write
 
 __all__ = [
     "CHUNK",
+    "PLAN_CHUNK",
     "Holds",
     "PackRules",
     "Packs",

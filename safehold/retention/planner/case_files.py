@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -201,6 +202,36 @@ def _case_held(row: tuple[Any, ...], holds: Holds) -> str:
     )
 
 
+@dataclass
+class CaseFacts:
+    """What a chunk of case files is reckoned from, as read from the database: the cases'
+    rows, their stored units, those finished but written to since, and the other facts."""
+
+    rows: list[tuple[Any, ...]]
+    existing: dict[tuple[str, int], dict[str, Any]]
+    reopened: set[int]
+    extras: dict[str, Any]
+
+
+def read_case_files(
+    scope: Scope, read: rules.Needs, recorded: dict[str, frozenset[str]] | None = None
+) -> CaseFacts | None:
+    """The facts of the cases in `scope` (None: there are none); `recorded`: the events
+    staff record, by what they are of (`Packs.recorded`). Only reads: the plan reads the next
+    chunk while it reckons this one (`run._plan_range`)."""
+    rows = rows_of(Case, scope, read, CASE_COLUMNS)
+    if not rows:
+        return None
+    existing = existing_units([UnitKind.CASE_FILE], scope)
+    reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
+    recorded = recorded or {}
+    extras = {
+        **_case_extras(scope, read, recorded.get("case", frozenset())),
+        **_people_of(rows, read, recorded.get("person", frozenset())),
+    }
+    return CaseFacts(rows, existing, reopened, extras)
+
+
 def propose_case_files(
     scope: Scope,
     packs: Packs,
@@ -213,16 +244,21 @@ def propose_case_files(
     """The case-file units of the cases in `scope` whose answer may have changed (`every`:
     all of them, as they now are)."""
     read = packs.needs(UnitKind.CASE_FILE)
-    rows = rows_of(Case, scope, read, CASE_COLUMNS)
-    if not rows:
-        return []
-    existing = existing_units([UnitKind.CASE_FILE], scope)
-    reopened = finished_but_changed(Case, existing, UnitKind.CASE_FILE)
-    recorded = packs.recorded(read)
-    extras = {
-        **_case_extras(scope, read, recorded["case"]),
-        **_people_of(rows, read, recorded["person"]),
-    }
+    found = read_case_files(scope, read, packs.recorded(read))
+    return reckon_case_files(found, packs, holds, today, now, every=every) if found else []
+
+
+def reckon_case_files(
+    found: CaseFacts,
+    packs: Packs,
+    holds: Holds,
+    today: date,
+    now: datetime,
+    *,
+    every: bool = False,
+) -> list[Proposal]:
+    """`propose_case_files` from facts already read: no query but the packs'."""
+    rows, existing, reopened, extras = found.rows, found.existing, found.reopened, found.extras
     flags_of: dict[int, tuple[tuple[str, bool], ...]] | None = extras.get("flags")
     facts_of: dict[int, tuple[tuple[str, bool], ...]] = extras.get("facts", {})
     split = FlagSplitter()
@@ -230,12 +266,18 @@ def propose_case_files(
     any_hold = bool(holds.cases or holds.people or holds.services or holds.victim_cases)
     erased = holds.erased
     proposals: list[Proposal] = []
+    kind = UnitKind.CASE_FILE
+    # A first plan has no stored unit; a chunk's cases are mostly one controller's.
+    stored = existing.get if existing else None
+    last: tuple[int, PackRules | None] | None = None
     for row in rows:
         pk, person_id, controller_id, service = row[0], row[1], row[2], row[3]
-        old = existing.get((UnitKind.CASE_FILE, pk))
+        old = stored((kind, pk)) if stored is not None else None
         if old is not None and old["status"] in FINISHED and pk not in reopened:
             continue
-        pack = packs(controller_id)
+        if last is None or last[0] != controller_id:
+            last = (controller_id, packs(controller_id))
+        pack = last[1]
         if pack is None:
             continue
         needs = pack.case_needs
@@ -261,7 +303,7 @@ def propose_case_files(
             continue
         proposals.append(
             propose(
-                UnitKind.CASE_FILE,
+                kind,
                 pk,
                 controller_id=controller_id,
                 case_id=pk,

@@ -4,6 +4,7 @@ links, relationships, flags), and the facts their rules read."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from safehold.retention.models import (
     UnitKind,
 )
 from safehold.retention.planner.holds import Holds
-from safehold.retention.planner.packs import Packs
+from safehold.retention.planner.packs import PackRules, Packs
 from safehold.retention.planner.proposals import (
     FlagSplitter,
     Proposal,
@@ -190,57 +191,110 @@ def propose_people(
     """The person and non-case-file units of the people in `scope` whose answer may have
     changed (`every`: all of them)."""
     read = packs.needs(UnitKind.PERSON)
+    found = read_people(scope, read, packs.recorded(read)["person"])
+    return reckon_people(found, packs, holds, today, now, every=every) if found else []
+
+
+@dataclass
+class PeopleFacts:
+    """What a chunk of people is reckoned from, as read from the database."""
+
+    rows: list[tuple[Any, ...]]
+    existing: dict[tuple[str, int], dict[str, Any]]
+    reopened: set[int]
+    extras: dict[str, Any]
+    # The pack's events of a person whose dates staff record, and those recorded.
+    own_events: frozenset[str]
+    recorded: dict[tuple[int, str], date]
+
+
+def read_people(
+    scope: Scope, read: rules.Needs, recorded: frozenset[str] | None = None
+) -> PeopleFacts | None:
+    """The facts of the people in `scope` (None: there are none); `recorded`: the pack's
+    events of a person whose dates staff record (`Packs.recorded`). Only reads: the plan
+    reads the next chunk while it reckons this one (`run._plan_range`)."""
     rows = rows_of(Person, scope, read, PERSON_COLUMNS)
     if not rows:
-        return []
+        return None
     existing = existing_units([UnitKind.PERSON, UnitKind.NON_CASE_FILE], scope)
     reopened = finished_but_changed(Person, existing, UnitKind.PERSON)
-    extras = _person_extras(scope, read)
-    own_events = packs.recorded(read)["person"]
-    recorded = person_events([row[0] for row in rows], own_events) if own_events else {}
+    own_events = recorded or frozenset()
+    dates = person_events([row[0] for row in rows], own_events) if own_events else {}
+    return PeopleFacts(rows, existing, reopened, _person_extras(scope, read), own_events, dates)
+
+
+def reckon_people(
+    found: PeopleFacts,
+    packs: Packs,
+    holds: Holds,
+    today: date,
+    now: datetime,
+    *,
+    every: bool = False,
+) -> list[Proposal]:
+    """`propose_people` from facts already read: no query but the packs'."""
+    rows, existing, reopened, extras = found.rows, found.existing, found.reopened, found.extras
+    own_events, recorded = found.own_events, found.recorded
     flags_of: dict[int, tuple[tuple[str, bool], ...]] = extras["flags"]
+    # Each fact's table once, not looked up in `extras` per person.
+    cases_of, family_of = extras["cases"], extras["family"]
+    flag_rows, relationships = extras["flag_rows"], extras["relationships"]
+    victim_of, named_of = extras["victim"], extras["named"]
+    young_born: dict[int, EventValue] | None = extras.get("young_born")
+    case_files: dict[int, tuple[int, int, date | None]] | None = extras.get("case_files")
     split = FlagSplitter()
     erased = holds.erased
+    held_people = holds.people
     proposals: list[Proposal] = []
+    last: tuple[int, PackRules | None] | None = None  # a chunk is mostly one controller's
+    stored = existing.get if existing else None  # a first plan has no stored unit
     for pk, controller_id, born, last_contact, created_on, updated_on in rows:
-        pack = packs(controller_id)
+        if last is None or last[0] != controller_id:
+            last = (controller_id, packs(controller_id))
+        pack = last[1]
         if pack is None:
             continue
         needs = pack.person_needs
-        cases = extras["cases"].get(pk, 0)
-        known: dict[str, EventValue] = {
-            rules.DATE_OF_BIRTH: born,
-            "last-contact": last_contact,
-            "record-created": created_on,
-            "record-updated": updated_on,
-        }
-        if "young_born" in extras:
-            # No young person among their relationships: the rule is not about them.
-            known[YOUNG_PERSON_BORN] = extras["young_born"].get(pk, NEVER)
-        if "case_files" in extras:
-            live = cases + extras["family"].get(pk, 0)
-            known[CASE_FILES_DISPOSED] = _disposed_value(extras["case_files"].get(pk), live)
-        for code in own_events:
-            # Their own events, recorded by staff; until one is, still to come.
-            known[code] = recorded.get((pk, code)) or TO_COME
+        cases = cases_of.get(pk, 0)
         # No case or service event once no case holds them: those are missing.
-        events = [known.get(code) for code in pack.person_events]
+        events: list[EventValue] = []
+        for code in pack.person_events:
+            value: EventValue = None
+            if code in own_events:
+                # Their own events, recorded by staff; until one is, still to come.
+                value = recorded.get((pk, code)) or TO_COME
+            elif code == "record-updated":
+                value = updated_on
+            elif code == rules.DATE_OF_BIRTH:
+                value = born
+            elif code == "last-contact":
+                value = last_contact
+            elif code == "record-created":
+                value = created_on
+            elif code == YOUNG_PERSON_BORN and young_born is not None:
+                # No young person among their relationships: the rule is not about them.
+                value = young_born.get(pk, NEVER)
+            elif code == CASE_FILES_DISPOSED and case_files is not None:
+                live = cases + family_of.get(pk, 0)
+                value = _disposed_value(case_files.get(pk), live)
+            events.append(value)
         flags, unknown = split(needs.flags, flags_of.get(pk))
         anchors = anchors_text(pack.person_events, events, flags, unknown)
         unit_flags = flags or frozenset()
-        own = extras["flag_rows"].get(pk, 0) + extras["relationships"].get(pk, 0)
-        hold = holds.people.get(pk, "")
+        own = flag_rows.get(pk, 0) + relationships.get(pk, 0)
+        hold = held_people.get(pk, "")
 
         # Information not part of a case file: their flags and relationships, while there
         # are any (a finished unit whose rows are back is open again).
         if own:
-            family = extras["family"].get(pk, 0)
+            family = family_of.get(pk, 0)
             held_nc = (
                 hold
                 or (f"read by {_plural(cases, 'case file')}" if cases else "")
                 or (f"linked to {_plural(family, 'person')} with case files" if family else "")
             )
-            old_nc = existing.get((UnitKind.NON_CASE_FILE, pk))
+            old_nc = stored((UnitKind.NON_CASE_FILE, pk)) if stored is not None else None
             retain = old_nc["retain_until"] if old_nc else None
             reckoning_nc, mark = pack.non_case_file.values(events, unit_flags, unknown), ""
             if erased:
@@ -273,11 +327,11 @@ def propose_people(
                 )
 
         # The person's own record, held by anything that still needs them.
-        old = existing.get((UnitKind.PERSON, pk))
+        old = stored((UnitKind.PERSON, pk)) if stored is not None else None
         if old is not None and old["status"] in FINISHED and pk not in reopened:
             continue
-        victim = extras["victim"].get(pk, 0)
-        named = extras["named"].get(pk, 0)
+        victim = victim_of.get(pk, 0)
+        named = named_of.get(pk, 0)
         held = (
             hold
             or (f"held by {_plural(cases, 'case file')}" if cases else "")

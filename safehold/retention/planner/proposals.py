@@ -117,7 +117,7 @@ _DIGEST, _STATUS, _APPROVED_BY = (COLUMNS.index(c) for c in ("digest", "status",
 
 
 def anchors_text(
-    codes: Sequence[str],
+    codes: tuple[str, ...],
     values: Sequence[EventValue],
     flags: frozenset[str] | None,
     unknown: frozenset[str] = frozenset(),
@@ -125,19 +125,24 @@ def anchors_text(
     """The facts a unit was computed from, as JSON text: stored as they are, and hashed to
     tell whether anything changed (written by hand: a million json.dumps cost seconds). The
     pieces that repeat (a code with its day, the flags) are remembered."""
+    pieces = _PIECES.get(codes)
+    if pieces is None:
+        if len(_PIECES) > 64:
+            _PIECES.clear()
+        pieces = _PIECES[codes] = [{} for _ in codes]
     parts = []
-    for code, value in zip(codes, values, strict=True):
-        found = _PIECES.get((code, value))
+    for piece, code, value in zip(pieces, codes, values, strict=True):
+        found = piece.get(value)
         if found is None:
-            if len(_PIECES) > 200_000:
-                _PIECES.clear()
+            if len(piece) > 100_000:
+                piece.clear()
             if isinstance(value, date):
                 found = f'"{code}":"{value.isoformat()}"'
             elif value is None:
                 found = f'"{code}":null'
             else:
                 found = f'"{code}":"{value}"'
-            _PIECES[(code, value)] = found
+            piece[value] = found
         parts.append(found)
     if flags is not None or unknown:
         tail = _FLAGS.get((flags, unknown))
@@ -152,9 +157,9 @@ def anchors_text(
     return "{" + ",".join(parts) + "}"
 
 
-# A code with its value, as JSON; the flags' part of the anchors. A few thousand days recur
-# across a million units.
-_PIECES: dict[tuple[str, EventValue], str] = {}
+# A code with its value, as JSON, by the codes' order and value; the flags' part of the
+# anchors. A few thousand days recur across a million units.
+_PIECES: dict[tuple[str, ...], list[dict[EventValue, str]]] = {}
 _FLAGS: dict[tuple[frozenset[str] | None, frozenset[str]], str] = {}
 
 

@@ -78,11 +78,14 @@ def by_ids(
     names = ", ".join(connection.ops.quote_name(column_of(model, f)) for f in fields)
     where = connection.ops.quote_name(column_of(model, column))
     with connection.cursor() as cursor:
-        # The ids as an array literal: far cheaper to send than a list psycopg adapts.
+        # The ids as an array literal: far cheaper to send than a list psycopg adapts. The
+        # range they lie in as well (the same rows): without it PostgreSQL guesses thousands
+        # of ids match many rows and scans the whole table (72 ms for a chunk's flags,
+        # against 7 ms by the index).
         cursor.execute(
             f"SELECT {names} FROM {connection.ops.quote_name(meta.db_table)} "  # noqa: S608 - names from the model
-            f"WHERE {where} = ANY(%s::bigint[])",
-            ["{" + ",".join(map(str, ids)) + "}"],
+            f"WHERE {where} = ANY(%s::bigint[]) AND {where} BETWEEN %s AND %s",
+            ["{" + ",".join(map(str, ids)) + "}", min(ids), max(ids)],
         )
         return cursor.fetchall()
 

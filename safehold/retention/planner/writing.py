@@ -122,9 +122,14 @@ def _copy_text(proposals: Sequence[Proposal]) -> str:
             found = stamps[value] = value.isoformat()
         return found
 
+    escaped: dict[str, str] = {}  # services, notes and holds repeat: each looked at once
+
     def esc(text: str) -> str:
-        # Almost no text holds one of the four: looking costs less than translating.
-        return text.translate(_ESCAPES) if _SPECIAL(text) else text
+        found = escaped.get(text)
+        if found is None:
+            # Almost no text holds one of the four: looking costs less than translating.
+            found = escaped[text] = text.translate(_ESCAPES) if _SPECIAL(text) else text
+        return found
 
     lines = []
     # Codes (kind, rule, action, basis, status) and the hex digest hold none of the escaped
@@ -141,7 +146,7 @@ def _copy_text(proposals: Sequence[Proposal]) -> str:
             f"{_NULL if person_id is None else person_id}\t"
             f"{esc(service)}\t{pack_version_id}\t"
             f"{rule}\t{action}\t{basis}\t{when(keep_until)}\t"
-            f"{esc(anchors)}\t{esc(note)}\t"
+            f"{anchors.translate(_ESCAPES) if _SPECIAL(anchors) else anchors}\t{esc(note)}\t"
             f"{esc(held_by)}\t{status}\t"
             f"{_NULL if approver is None else approver}\t{when(approved_at)}\t"
             f"{approved_action}\t{when(computed_at)}\t"

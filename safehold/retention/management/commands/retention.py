@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         plan = sub.add_parser("plan", help="Compute every retention unit, in chunks.")
-        plan.add_argument("--chunk", type=int, default=planner.CHUNK, help="rows per chunk")
+        plan.add_argument("--chunk", type=int, default=planner.PLAN_CHUNK, help="rows per chunk")
         plan.add_argument(
             "--workers",
             type=int,

@@ -208,3 +208,71 @@ def test_a_first_plan_builds_the_indexes_after_and_a_stopped_one_is_mended(erase
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'retention_unit_queue'")
         (definition,) = cursor.fetchone()
     assert "(controller_id, status, rule)" in definition
+
+
+@POSTGRES_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_recorded_events_read_ahead_decide_as_in_the_transaction(erased_log: None):
+    # The whole plan reads each next chunk in a thread of its own (ADR 0038), the dates staff
+    # record among what it reads (ADR 0039): the same units as the plan inside a transaction.
+    import yaml
+
+    from safehold.policy.services import load_pack
+    from safehold.sharing.models import RecordedEvent
+    from tests.builders import PACKS
+    from tests.retention.conftest import place_of
+
+    data = yaml.safe_load((PACKS / "cambridgeshire-yos.yaml").read_text())
+    data.setdefault("events", []).extend(
+        [
+            {"code": "panel-met", "name": "The referral panel met", "of": "case"},
+            {"code": "moved-school", "name": "Moved to another school", "of": "person"},
+        ]
+    )
+    for code, unit, event in (
+        ("after-panel", "case-file", "panel-met"),
+        ("after-move", "case-file", "moved-school"),
+        ("flags-after-move", "non-case-file", "moved-school"),
+    ):
+        data["retention"].append(
+            {
+                "code": code,
+                "name": code,
+                "statement": f"Kept for 2 years after {event}.",
+                "unit": unit,
+                "keep": {"for": "2 years", "after": event},
+                "action": "destroy",
+            }
+        )
+    place = place_of(load_pack(yaml.safe_dump(data, sort_keys=False).encode()).version)
+    for i in range(40):
+        person = place.person(born=date(1990 + i % 15, 1 + i % 12, 1 + i % 28))
+        place.flag(person, "looked-after", holds=i % 4 == 0)
+        place.flag(person, "child-protection-plan", holds=False)
+        case = place.case(person, closed_on=date(2010 + i % 12, 3, 31))
+        if i % 3 == 0:
+            RecordedEvent.objects.create(
+                person=person, case=case, event="panel-met", on=date(2012, 5, 1 + i % 20)
+            )
+        if i % 2 == 0:
+            RecordedEvent.objects.create(
+                person=person, event="moved-school", on=date(2013, 6, 1 + i % 20)
+            )
+    decided = "kind", "key", "rule", "basis", "keep_until", "status", "note", "anchors"
+
+    def units() -> list[tuple[Any, ...]]:
+        return sorted(
+            (*row[:-1], sorted(row[-1].items(), key=str))
+            for row in RetentionUnit.objects.values_list(*decided)
+        )
+
+    planner.plan(chunk=7)  # outside a transaction: read ahead and written in threads
+    threaded = units()
+    dated = [row for row in threaded if dict(row[-1]).get("panel-met") not in (None, "to-come")]
+    assert len(dated) == 14 and any(
+        dict(row[-1]).get("moved-school") == "to-come" for row in threaded
+    )
+    RetentionUnit.objects.all().delete()
+    with transaction.atomic():
+        planner.plan(chunk=7)
+    assert units() == threaded

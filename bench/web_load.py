@@ -153,18 +153,7 @@ def main() -> None:
             check=True,
         )
         each.sessions = WORK / f"sessions-{each.port}.json"
-        subprocess.run(  # noqa: S603 - this script, in the server's environment
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--prepare-sessions",
-                str(each.sessions),
-                f"--users={args.users}",
-            ],
-            env=each.env,
-            cwd=each.tree,
-            check=True,
-        )
+        in_server(each, "--prepare-sessions", str(each.sessions), f"--users={args.users}")
         found = json.loads(each.sessions.read_text())
         print(
             f"{each.name}: {len(found)} case managers, "
@@ -396,6 +385,19 @@ def wait_for(address: str) -> None:
     raise SystemExit(f"gunicorn did not answer at {address}")
 
 
+def in_server(each: Server, *arguments: str) -> str:
+    """This script run again in a server's environment (its own code and database): what it
+    prints."""
+    return subprocess.run(  # noqa: S603 - this script, in the server's environment
+        [sys.executable, str(Path(__file__).resolve()), *arguments],
+        env=each.env,
+        cwd=each.tree,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def cpu_per_page(servers: list[Server], args: argparse.Namespace) -> None:
     """Each server's CPU per page, measured in a process of its own, the servers in turn,
     twice, alternating which goes first; the lower of each server's two."""
@@ -403,21 +405,8 @@ def cpu_per_page(servers: list[Server], args: argparse.Namespace) -> None:
     for round_ in range(2):
         for each in servers if round_ == 0 else servers[::-1]:
             assert each.sessions is not None
-            done = subprocess.run(  # noqa: S603 - this script, in the server's environment
-                [
-                    sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--measure-cpu",
-                    str(each.sessions),
-                    f"--cpu={args.cpu}",
-                ],
-                env=each.env,
-                cwd=each.tree,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            measured = json.loads(done.stdout.strip().splitlines()[-1])
+            done = in_server(each, "--measure-cpu", str(each.sessions), f"--cpu={args.cpu}")
+            measured = json.loads(done.strip().splitlines()[-1])
             print(
                 f"round {round_ + 1}, {each.name} (load {os.getloadavg()[0]:.1f}): "
                 + ", ".join(f"{page} {ms:.1f} ms" for page, ms in measured.items())

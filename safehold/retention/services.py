@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -215,6 +216,23 @@ def _decided_on(units: models.QuerySet[RetentionUnit]) -> list[Decided]:
     )
 
 
+def _dpo_entry(
+    by: User, controller_id: int, action: AuditAction, does: str, **fields: Any
+) -> AuditEntry:
+    """An audit entry for a decision of the data protection officer's own, its rule naming the
+    pack version as the gate's rules do, so the pages can put it in words."""
+    version = policy_selectors.controller_version(controller_id)
+    return AuditEntry(
+        actor_label=by.get_full_name() or by.get_username(),
+        actor_id=by.pk,
+        action=action,
+        decision=Decision.ALLOWED,
+        rule=f"{version}: the data protection officer {does}",
+        pack_version_id=version.pk,
+        **fields,
+    )
+
+
 def _log_decisions(
     by: User,
     controller_id: int,
@@ -225,22 +243,18 @@ def _log_decisions(
     entry a unit, under the person and case it is about, in one append."""
     if not decided:
         return
-    version = policy_selectors.controller_version(controller_id)
-    label = by.get_full_name() or by.get_username()
     append(
         [
-            AuditEntry(
-                actor_label=label,
-                actor_id=by.pk,
-                action=AuditAction.UPDATE,
-                decision=Decision.ALLOWED,
-                rule=f"{version}: the data protection officer decides what is disposed of",
+            _dpo_entry(
+                by,
+                controller_id,
+                AuditAction.UPDATE,
+                "decides what is disposed of",
                 person_id=person_id,
                 case_id=key if kind == UnitKind.CASE_FILE else None,
                 record_type=kind,
                 record_id=key,
                 reason=words(rule, rule_action),
-                pack_version_id=version.pk,
             )
             for _, kind, key, person_id, rule, rule_action in decided
         ]
@@ -294,13 +308,11 @@ def place_hold(
         )
         # Placing a hold suspends a retention decision: logged as lifting one is.
         append_one(
-            AuditEntry(
-                actor_label=by.get_full_name() or by.get_username(),
-                actor_id=by.pk,
-                action=AuditAction.CREATE,
-                decision=Decision.ALLOWED,
-                rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
-                "officer places legal holds",
+            _dpo_entry(
+                by,
+                controller_id,
+                AuditAction.CREATE,
+                "places legal holds",
                 person_id=_hold_person(hold),
                 case_id=hold.case_id,
                 record_type="legalhold",
@@ -348,13 +360,11 @@ def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
         if updated:
             hold.refresh_from_db()
             append_one(
-                AuditEntry(
-                    actor_label=by.get_full_name() or by.get_username(),
-                    actor_id=by.pk,
-                    action=AuditAction.UPDATE,
-                    decision=Decision.ALLOWED,
-                    rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
-                    "officer lifts legal holds",
+                _dpo_entry(
+                    by,
+                    controller_id,
+                    AuditAction.UPDATE,
+                    "lifts legal holds",
                     person_id=_hold_person(hold),
                     case_id=hold.case_id,
                     record_type="legalhold",
@@ -413,13 +423,11 @@ def set_service_date(
             set_at=timezone.now(),
         )
         append_one(
-            AuditEntry(
-                actor_label=by.get_full_name() or by.get_username(),
-                actor_id=by.pk,
-                action=AuditAction.UPDATE,
-                decision=Decision.ALLOWED,
-                rule=f"{policy_selectors.controller_version(controller_id)}: the data protection "
-                "officer manages the dates of services",
+            _dpo_entry(
+                by,
+                controller_id,
+                AuditAction.UPDATE,
+                "manages the dates of services",
                 record_type="servicedate",
                 record_id=row.pk,
                 reason=f"{event} of {service}: {on.isoformat() if on else 'withdrawn'}",

@@ -76,7 +76,12 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
 
     def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
         label, _, pk = self._normalize_persistent_id(persistent_id).rpartition("/")
-        if label != TOTPDevice._meta.label_lower or not pk.isdigit():
+        # A device's id is a bigint: anything else, the library's way (which finds nothing).
+        if (
+            label != TOTPDevice._meta.label_lower
+            or not (pk.isascii() and pk.isdigit())
+            or len(pk) > 18
+        ):
             return super()._device_from_persistent_id(persistent_id)
         alias = router.db_for_read(TOTPDevice)
         return next(

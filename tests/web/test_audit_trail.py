@@ -164,3 +164,8 @@ def test_what_was_touched_is_named_from_the_pack(
     html = verified_client(manager).get(url(case)).content.decode()
     assert f"a legal hold: {names['ethnicity']}, {names['identity']}" in html
     assert "legalhold" not in html and "ethnicity, identity" not in html
+    # When and who keep their words whole in a squeezed table (not "Victo ria").
+    assert (
+        html.count('class="govuk-table__cell app-words-whole"')
+        == 2 * AuditEvent.objects.filter(person_id=case.person_id).count()
+    )

@@ -764,7 +764,8 @@ def delete_old_answers(*, today: date | None = None, dry_run: bool = False) -> i
                         action=Action.DELETE,
                         decision=Decision.ALLOWED,
                         rule=(
-                            f"{pack.code}: a released copy is kept {pack.rights.answers_kept} "
+                            f"{policy.controller_version(controller_id)}: a released copy is "
+                            f"kept {pack.rights.answers_kept} "
                             "after the request closed (rights.answers_kept)"
                         ),
                         person_id=person_id,

@@ -254,6 +254,8 @@ def _add_subjects(disclosure_id: int, people: list[int]) -> None:
 
 def run(code: str, out: IO[str], *, controller: str | None = None, by: User | None = None) -> Run:
     pack, version_id, extract, owner = find(code, controller)
+    # The rule names the pack version, as the gate's rules do: the pages put it in words.
+    version_label = str(policy_selectors.controller_version(owner.pk))
     now = timezone.now()
     today = timezone.localdate(now)
     recipient = next(r for r in pack.recipients if r.code == extract.recipient)
@@ -283,7 +285,7 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
         }
     )
     if found:
-        rule = f"{pack.code}: extract '{extract.code}' refused: " + "; ".join(found)
+        rule = f"{version_label}: extract '{extract.code}' refused: " + "; ".join(found)
         with transaction.atomic():
             d = Disclosure.objects.create(**base, rule=rule, outcome=Outcome.REFUSED)
             append(
@@ -309,7 +311,7 @@ def run(code: str, out: IO[str], *, controller: str | None = None, by: User | No
     ]
     writer.writerow([*subject, *extract.items])
     rule = (
-        f"{pack.code}: extract '{extract.code}' to '{extract.recipient}' for "
+        f"{version_label}: extract '{extract.code}' to '{extract.recipient}' for "
         f"'{extract.purpose}' under '{extract.gateway}'"
         + (
             f"; only people with current consent: {', '.join(extract.consent)}"

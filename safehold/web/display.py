@@ -169,6 +169,20 @@ def explain(rule: str, pack: Pack) -> str:
     Pages show this, and the rule itself in a details component."""
     roles = {r.code: r.name for r in pack.roles}
     categories = {c.code: c.name for c in pack.categories}
+    # Any other code a rule quotes, by the pack's name for it (a recipient, a purpose ...).
+    named = {
+        item.code: item.name
+        for items in (
+            pack.services,
+            pack.flags,
+            pack.events,
+            pack.purposes,
+            pack.gateways,
+            pack.recipients,
+            pack.extracts,
+        )
+        for item in items
+    }
     text = _PACK.sub("", rule.strip())
 
     def role(code: str) -> str:
@@ -201,7 +215,7 @@ def explain(rule: str, pack: Pack) -> str:
     if match := _READS_AT.match(text):
         return f"{role(match['role'])} may read this {reach(match['distance'])}."
     text = _ROLE.sub(lambda m: role(m[1])[:1].lower() + role(m[1])[1:], text)
-    text = _QUOTED.sub(lambda m: categories.get(m[1], roles.get(m[1], m[1])), text)
+    text = _QUOTED.sub(lambda m: categories.get(m[1], roles.get(m[1], named.get(m[1], m[1]))), text)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 

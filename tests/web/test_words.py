@@ -52,6 +52,21 @@ def test_a_rule_in_words(cambridgeshire: World, rule: str, words: str) -> None:
     assert explain(rule, pack) == words
 
 
+def test_a_rule_names_what_it_quotes_by_the_packs_names(cambridgeshire: World) -> None:
+    # An extract's rule quotes the extract, its recipient, purpose and gateway by code: the
+    # page shows the pack's names for them, not the codes.
+    pack = selectors.current_pack("cambridgeshire-yos")
+    assert pack is not None
+    x = pack.extracts[0]
+    codes = (x.code, x.recipient, x.purpose, x.gateway)
+    words = explain(
+        "cambridgeshire-yos v1: extract '{}' to '{}' for '{}' under '{}'".format(*codes), pack
+    )
+    assert not [code for code in codes if code in words], words
+    recipient = next(r for r in pack.recipients if r.code == x.recipient)
+    assert x.name in words and recipient.name in words
+
+
 def test_a_refusal_says_why_in_words_and_keeps_the_rule(
     cambridgeshire: World, verified_client: Callable[[User], Client]
 ) -> None:

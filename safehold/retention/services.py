@@ -107,7 +107,7 @@ def approve(units: Iterable[RetentionUnit | int], approver: User, *, action: str
     'review' asks the approver to decide what happens: destroy, anonymise or archive. Units
     not due, held, or of another controller are left as they are. Returns how many."""
     controller_id = _require_dpo(approver)
-    ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+    ids = _ids(units)
     if action and action not in (Action.DESTROY, Action.ANONYMISE, Action.ARCHIVE):
         raise ValueError(
             f"'{action}' is not something a reviewer can decide; use destroy, anonymise or archive"
@@ -119,51 +119,42 @@ def approve(units: Iterable[RetentionUnit | int], approver: User, *, action: str
         raise ValueError(
             "a unit under a 'review' rule needs a decision: destroy, anonymise or archive"
         )
-    with transaction.atomic():
-        decided = _decided_on(due)
-        approved = due.filter(among("id", [row[0] for row in decided])).update(
-            status=UnitStatus.APPROVED,
-            approved_by=approver,
-            approved_at=timezone.now(),
-            # For a review the reviewer's decision; otherwise the rule's own action stands.
-            approved_action=models.Case(
-                models.When(action=Action.REVIEW, then=models.Value(action)),
-                default=F("action"),
-            ),
-            revision=F("revision") + 1,
-        )
-        _log_decisions(
-            approver,
-            controller_id,
-            decided,
-            lambda rule, rule_action: (
-                f"disposal approved under retention rule '{rule}': "
-                f"{action if rule_action == Action.REVIEW else rule_action}"
-            ),
-        )
-        return approved
+    return _decide(
+        due,
+        approver,
+        controller_id,
+        lambda rule, rule_action: (
+            f"disposal approved under retention rule '{rule}': "
+            f"{action if rule_action == Action.REVIEW else rule_action}"
+        ),
+        status=UnitStatus.APPROVED,
+        approved_by=approver,
+        approved_at=timezone.now(),
+        # For a review the reviewer's decision; otherwise the rule's own action stands.
+        approved_action=models.Case(
+            models.When(action=Action.REVIEW, then=models.Value(action)),
+            default=F("action"),
+        ),
+    )
 
 
 def withdraw(units: Iterable[RetentionUnit | int], by: User) -> int:
     """Take back approvals not yet swept: the units are due again."""
     controller_id = _require_dpo(by)
-    ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+    ids = _ids(units)
     approved = RetentionUnit.objects.approved().filter(
         among("id", ids), controller_id=controller_id
     )
-    with transaction.atomic():
-        decided = _decided_on(approved)
-        withdrawn = approved.filter(among("id", [row[0] for row in decided])).update(
-            status=UnitStatus.DUE,
-            approved_by=None,
-            approved_at=None,
-            approved_action="",
-            revision=F("revision") + 1,
-        )
-        _log_decisions(
-            by, controller_id, decided, lambda rule, _: f"disposal under '{rule}' withdrawn"
-        )
-        return withdrawn
+    return _decide(
+        approved,
+        by,
+        controller_id,
+        lambda rule, _: f"disposal under '{rule}' withdrawn",
+        status=UnitStatus.DUE,
+        approved_by=None,
+        approved_at=None,
+        approved_action="",
+    )
 
 
 def retain(units: Iterable[RetentionUnit | int], by: User, *, until: date, reason: str) -> int:
@@ -175,45 +166,71 @@ def retain(units: Iterable[RetentionUnit | int], by: User, *, until: date, reaso
         raise ValueError("say why the information is kept longer")
     if until <= timezone.localdate():
         raise ValueError("the date to review it again must be in the future")
-    ids = [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+    ids = _ids(units)
     chosen = RetentionUnit.objects.filter(
         among("id", ids),
         controller_id=controller_id,
         status__in=[UnitStatus.DUE, UnitStatus.APPROVED],
     )
-    with transaction.atomic():
-        decided = _decided_on(chosen)
-        kept = chosen.filter(among("id", [row[0] for row in decided])).update(
-            retain_until=until,
-            retain_reason=reason,
-            status=UnitStatus.ACTIVE,
-            approved_by=None,
-            approved_at=None,
-            approved_action="",
-            revision=F("revision") + 1,
-        )
-        _log_decisions(
-            by,
-            controller_id,
-            decided,
-            lambda rule, _: (
-                f"kept longer than retention rule '{rule}', for review on "
-                f"{until.day} {until:%B %Y}: {reason}"
-            ),
-        )
-        return kept
-
-
-# A unit a decision is about: id, kind, key, person, rule, the rule's action.
-Decided = tuple[int, str, int, int | None, str, str]
-
-
-def _decided_on(units: models.QuerySet[RetentionUnit]) -> list[Decided]:
-    """The units a decision is about, locked until it is made (by another DPO or the sweep,
-    the same units cannot change meanwhile)."""
-    return list(
-        units.select_for_update().values_list("id", "kind", "key", "person_id", "rule", "action")
+    return _decide(
+        chosen,
+        by,
+        controller_id,
+        lambda rule, _: (
+            f"kept longer than retention rule '{rule}', for review on "
+            f"{until.day} {until:%B %Y}: {reason}"
+        ),
+        retain_until=until,
+        retain_reason=reason,
+        status=UnitStatus.ACTIVE,
+        approved_by=None,
+        approved_at=None,
+        approved_action="",
     )
+
+
+def _ids(units: Iterable[RetentionUnit | int]) -> list[int]:
+    return [u.pk if isinstance(u, RetentionUnit) else int(u) for u in units]
+
+
+def _decide(
+    units: models.QuerySet[RetentionUnit],
+    by: User,
+    controller_id: int,
+    words: Callable[[str, str], str],
+    **changes: Any,
+) -> int:
+    """A decision of the DPO's about units: the units it is about are read and locked first
+    (another DPO or the sweep cannot change them meanwhile), only those are changed, and each
+    is logged, one audit entry a unit under its person and case, in one append. Returns how
+    many were changed."""
+    with transaction.atomic():
+        decided = list(
+            units.select_for_update().values_list(
+                "id", "kind", "key", "person_id", "rule", "action"
+            )
+        )
+        changed = units.filter(among("id", [row[0] for row in decided])).update(
+            **changes, revision=F("revision") + 1
+        )
+        if decided:
+            append(
+                [
+                    _dpo_entry(
+                        by,
+                        controller_id,
+                        AuditAction.UPDATE,
+                        "decides what is disposed of",
+                        person_id=person_id,
+                        case_id=key if kind == UnitKind.CASE_FILE else None,
+                        record_type=kind,
+                        record_id=key,
+                        reason=words(rule, rule_action),
+                    )
+                    for _, kind, key, person_id, rule, rule_action in decided
+                ]
+            )
+        return changed
 
 
 def _dpo_entry(
@@ -230,34 +247,6 @@ def _dpo_entry(
         rule=f"{version}: the data protection officer {does}",
         pack_version_id=version.pk,
         **fields,
-    )
-
-
-def _log_decisions(
-    by: User,
-    controller_id: int,
-    decided: list[Decided],
-    words: Callable[[str, str], str],
-) -> None:
-    """The DPO's decision about each unit in the audit log, as the sweep's disposal is: one
-    entry a unit, under the person and case it is about, in one append."""
-    if not decided:
-        return
-    append(
-        [
-            _dpo_entry(
-                by,
-                controller_id,
-                AuditAction.UPDATE,
-                "decides what is disposed of",
-                person_id=person_id,
-                case_id=key if kind == UnitKind.CASE_FILE else None,
-                record_type=kind,
-                record_id=key,
-                reason=words(rule, rule_action),
-            )
-            for _, kind, key, person_id, rule, rule_action in decided
-        ]
     )
 
 

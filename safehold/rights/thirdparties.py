@@ -404,27 +404,16 @@ class Finder:
             if whose is None and _recogniser_of(result) == CONTEXT_NAME:
                 if {_norm(w) for w in value.split()} <= self.own_names:
                     continue  # the person's own name, after "called" or a title
-                found.append(
-                    Found(
-                        start,
-                        end,
-                        value,
-                        entity,
-                        CONTEXT_WHOSE.format((result.recognition_metadata or {}).get("trigger")),
-                        "recogniser",
-                    )
+                trigger = (result.recognition_metadata or {}).get("trigger")
+                why, source = CONTEXT_WHOSE.format(trigger), "recogniser"
+            elif whose is None:
+                why, source = (
+                    "Someone else's contact details (not linked in the records)",
+                    "recogniser",
                 )
-                continue
-            found.append(
-                Found(
-                    start,
-                    end,
-                    value,
-                    entity,
-                    whose or "Someone else's contact details (not linked in the records)",
-                    "record-link" if whose else "recogniser",
-                )
-            )
+            else:
+                why, source = whose, "record-link"
+            found.append(Found(start, end, value, entity, why, source))
         return sorted(found, key=lambda f: f.start)
 
 

@@ -21,6 +21,7 @@ from safehold.audit.models import Action as AuditAction
 from safehold.audit.models import Decision
 from safehold.audit.services import AuditEntry, append, append_one
 from safehold.policy import selectors as policy_selectors
+from safehold.policy.models import PackVersion
 from safehold.policy.schema import Action
 from safehold.records.models import (
     Case,
@@ -214,11 +215,12 @@ def _decide(
             **changes, revision=F("revision") + 1
         )
         if decided:
+            version = policy_selectors.controller_version(controller_id)  # once, not a unit
             append(
                 [
                     _dpo_entry(
                         by,
-                        controller_id,
+                        version,
                         AuditAction.UPDATE,
                         "decides what is disposed of",
                         person_id=person_id,
@@ -234,11 +236,10 @@ def _decide(
 
 
 def _dpo_entry(
-    by: User, controller_id: int, action: AuditAction, does: str, **fields: Any
+    by: User, version: PackVersion, action: AuditAction, does: str, **fields: Any
 ) -> AuditEntry:
     """An audit entry for a decision of the data protection officer's own, its rule naming the
     pack version as the gate's rules do, so the pages can put it in words."""
-    version = policy_selectors.controller_version(controller_id)
     return AuditEntry(
         actor_label=by.get_full_name() or by.get_username(),
         actor_id=by.pk,
@@ -299,7 +300,7 @@ def place_hold(
         append_one(
             _dpo_entry(
                 by,
-                controller_id,
+                policy_selectors.controller_version(controller_id),
                 AuditAction.CREATE,
                 "places legal holds",
                 person_id=_hold_person(hold),
@@ -351,7 +352,7 @@ def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
             append_one(
                 _dpo_entry(
                     by,
-                    controller_id,
+                    policy_selectors.controller_version(controller_id),
                     AuditAction.UPDATE,
                     "lifts legal holds",
                     person_id=_hold_person(hold),
@@ -414,7 +415,7 @@ def set_service_date(
         append_one(
             _dpo_entry(
                 by,
-                controller_id,
+                policy_selectors.controller_version(controller_id),
                 AuditAction.UPDATE,
                 "manages the dates of services",
                 record_type="servicedate",

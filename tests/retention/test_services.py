@@ -158,3 +158,26 @@ def test_holds_name_one_target_of_the_controller(yos: Place):
     assert (logged.action, logged.actor_id, logged.case_id) == ("update", yos.dpo.pk, case.pk)
     assert logged.reason == "hold lifted: Settled"
     assert Controller.objects.count() == 2
+
+
+def test_a_decision_about_many_units_costs_what_one_does(yos: Place):
+    # One lock, one update, one append whatever the number of units: no query a unit.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cases = [yos.case(yos.person(born=OLD), closed_on=CLOSED) for _ in range(7)]
+    planner.plan()
+    units = [case_file(c) for c in cases]
+
+    def queries(decide) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            decide()
+        return len(captured)
+
+    services.approve(units[:1], yos.dpo)  # the log's first append also makes its head
+    one = queries(lambda: services.approve(units[1:2], yos.dpo))
+    many = queries(lambda: services.approve(units[2:], yos.dpo))
+    assert many == one
+    assert queries(lambda: services.withdraw(units[2:], yos.dpo)) == queries(
+        lambda: services.withdraw(units[1:2], yos.dpo)
+    )

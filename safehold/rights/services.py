@@ -493,14 +493,17 @@ def release(
         decided = Redaction.objects.filter(request=request, pk__in=[r.pk for r in rows.values()])
         decided.filter(ground__in=[g.value for g in WITHHOLDING_GROUNDS]).update(disclosed=False)
         decided.exclude(ground__in=[g.value for g in WITHHOLDING_GROUNDS]).update(disclosed=True)
+        rule = (
+            f"{policy.controller_version(request.controller_id)}: right of access (UK GDPR "
+            "Article 15), reviewed"
+        )
         entries = [
             AuditEntry(
                 actor_label=_label(by),
                 actor_id=by.pk,
                 action=Action.DISCLOSE,
                 decision=Decision.ALLOWED,
-                rule=f"{policy.controller_version(request.controller_id)}: right of access "
-                "(UK GDPR Article 15), reviewed",
+                rule=rule,
                 person_id=request.person_id,
                 record_type=entry.key.split(":")[0],
                 record_id=_id_of(entry.key),
@@ -743,7 +746,8 @@ def delete_old_answers(*, today: date | None = None, dry_run: bool = False) -> i
         .distinct()
     )
     for controller_id in list(controllers):
-        pack = policy.pack_of(policy.controller_version(controller_id))
+        version = policy.controller_version(controller_id)
+        pack = policy.pack_of(version)
         due = Release.objects.filter(
             content__isnull=False,
             request__controller_id=controller_id,
@@ -764,8 +768,7 @@ def delete_old_answers(*, today: date | None = None, dry_run: bool = False) -> i
                         action=Action.DELETE,
                         decision=Decision.ALLOWED,
                         rule=(
-                            f"{policy.controller_version(controller_id)}: a released copy is "
-                            f"kept {pack.rights.answers_kept} "
+                            f"{version}: a released copy is kept {pack.rights.answers_kept} "
                             "after the request closed (rights.answers_kept)"
                         ),
                         person_id=person_id,

@@ -124,8 +124,8 @@ def approve(units: Iterable[RetentionUnit | int], approver: User, *, action: str
         due,
         approver,
         controller_id,
-        lambda rule, rule_action: (
-            f"disposal approved under retention rule '{rule}': "
+        lambda name, rule_action: (
+            f'disposal approved under the retention rule "{name}": '
             f"{action if rule_action == Action.REVIEW else rule_action}"
         ),
         status=UnitStatus.APPROVED,
@@ -150,7 +150,7 @@ def withdraw(units: Iterable[RetentionUnit | int], by: User) -> int:
         approved,
         by,
         controller_id,
-        lambda rule, _: f"disposal under '{rule}' withdrawn",
+        lambda name, _: f'disposal under the retention rule "{name}" withdrawn',
         status=UnitStatus.DUE,
         approved_by=None,
         approved_at=None,
@@ -177,8 +177,8 @@ def retain(units: Iterable[RetentionUnit | int], by: User, *, until: date, reaso
         chosen,
         by,
         controller_id,
-        lambda rule, _: (
-            f"kept longer than retention rule '{rule}', for review on "
+        lambda name, _: (
+            f'kept longer than the retention rule "{name}" says, for review on '
             f"{until.day} {until:%B %Y}: {reason}"
         ),
         retain_until=until,
@@ -203,8 +203,8 @@ def _decide(
 ) -> int:
     """A decision of the DPO's about units: the units it is about are read and locked first
     (another DPO or the sweep cannot change them meanwhile), only those are changed, and each
-    is logged, one audit entry a unit under its person and case, in one append. Returns how
-    many were changed."""
+    is logged, one audit entry a unit under its person and case, in one append, in `words`
+    (given the rule's name and action). Returns how many were changed."""
     with transaction.atomic():
         decided = list(
             units.select_for_update().values_list(
@@ -216,6 +216,8 @@ def _decide(
         )
         if decided:
             version = policy_selectors.controller_version(controller_id)  # once, not a unit
+            # The rule by its name in the pack, as the queue shows it, not its code.
+            names = {r.code: r.name for r in policy_selectors.pack_of(version).retention}
             append(
                 [
                     _dpo_entry(
@@ -227,7 +229,7 @@ def _decide(
                         case_id=key if kind == UnitKind.CASE_FILE else None,
                         record_type=kind,
                         record_id=key,
-                        reason=words(rule, rule_action),
+                        reason=words(names.get(rule, rule), rule_action),
                     )
                     for _, kind, key, person_id, rule, rule_action in decided
                 ]

@@ -94,6 +94,7 @@ def test_each_decision_about_a_unit_is_in_the_audit_log(yos: Place, due: Retenti
     services.withdraw([due], yos.dpo)
     services.retain([due], yos.dpo, until=later, reason="Complaint")
     services.approve([due], yos.dpo)  # not due now: no decision, nothing logged
+    name = next(r.name for r in yos.pack.retention if r.code == due.rule)  # its name, not code
     logged = AuditEvent.objects.filter(record_type="case-file", record_id=due.key).order_by("seq")
     assert [(e.action, e.actor_id, e.person_id, e.case_id, e.reason) for e in logged] == [
         (
@@ -101,15 +102,21 @@ def test_each_decision_about_a_unit_is_in_the_audit_log(yos: Place, due: Retenti
             yos.dpo.pk,
             due.person_id,
             due.key,
-            f"disposal approved under retention rule '{due.rule}': destroy",
+            f'disposal approved under the retention rule "{name}": destroy',
         ),
-        ("update", yos.dpo.pk, due.person_id, due.key, f"disposal under '{due.rule}' withdrawn"),
         (
             "update",
             yos.dpo.pk,
             due.person_id,
             due.key,
-            f"kept longer than retention rule '{due.rule}', for review on "
+            f'disposal under the retention rule "{name}" withdrawn',
+        ),
+        (
+            "update",
+            yos.dpo.pk,
+            due.person_id,
+            due.key,
+            f'kept longer than the retention rule "{name}" says, for review on '
             f"{later.day} {later:%B %Y}: Complaint",
         ),
     ]

@@ -153,6 +153,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;",
         }
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "SAFEHOLD_DB_PREPARED", default=True
+):
+    # Parameters sent apart from the SQL, and a statement a connection runs a fifth time
+    # prepared on the server: PostgreSQL then stops planning the pages' queries afresh on
+    # every request, which cost as much as running them (docs/adr/0042). Off
+    # (SAFEHOLD_DB_PREPARED=0) behind a pooler that cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

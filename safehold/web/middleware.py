@@ -92,7 +92,10 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
 @functools.cache
 def _device_sql(alias: str) -> str:
     q = connections[alias].ops.quote_name
-    return f"SELECT * FROM {q(TOTPDevice._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608
+    # The columns by name, not `*`: a statement prepared on the server (docs/adr/0042) must
+    # not change its result's shape when a migration adds a column.
+    columns = ", ".join(q(f.column) for f in TOTPDevice._meta.concrete_fields)
+    return f"SELECT {columns} FROM {q(TOTPDevice._meta.db_table)} WHERE {q('id')} = %s"  # noqa: S608
 
 
 class RequestMemoMiddleware:

@@ -2,7 +2,10 @@
 
 Each simulated user takes one prepared, two-factor-verified session (the sign-in itself is not
 what is measured) and alternates between the caseload page and the page of a young person on
-that caseload, with no think time or with SAFEHOLD_THINK_SECONDS between pages.
+that caseload, with no think time or with SAFEHOLD_THINK_SECONDS between pages. They use
+locust's FastHttpUser (geventhttpclient), whose own CPU per request is a fraction of the
+`requests` library's: on a small machine the load generator shares the cores with the server
+and the database it measures (bench/web_load.py prints each one's CPU per request).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import random
 import threading
 
-from locust import HttpUser, between, constant, task
+from locust import FastHttpUser, between, constant, task
 
 with open(os.environ["SAFEHOLD_WEB_SESSIONS"]) as handle:
     SESSIONS = json.load(handle)
@@ -24,7 +27,7 @@ _lock = threading.Lock()
 THINK = float(os.environ.get("SAFEHOLD_THINK_SECONDS", "0"))
 
 
-class CaseManager(HttpUser):
+class CaseManager(FastHttpUser):
     # No think time saturates the server (its throughput); a few seconds, as a person reading
     # a page would take, measures the latency 20 people working at once would see.
     wait_time = between(THINK / 2, THINK * 1.5) if THINK else constant(0)
@@ -32,12 +35,14 @@ class CaseManager(HttpUser):
     def on_start(self) -> None:
         with _lock:
             mine = SESSIONS[next(_next)]
-        self.client.cookies.set("sessionid", mine["session"])
+        self.headers = {"Cookie": f"sessionid={mine['session']}"}
         self.people = mine["people"]
 
     @task
     def caseload(self) -> None:
-        with self.client.get("/", name="caseload", catch_response=True) as response:
+        with self.client.get(
+            "/", name="caseload", headers=self.headers, allow_redirects=False, catch_response=True
+        ) as response:
             if response.status_code != 200 or "govuk-table" not in response.text:
                 response.failure(f"caseload: {response.status_code}")
 
@@ -45,7 +50,12 @@ class CaseManager(HttpUser):
     def young_person(self) -> None:
         person = random.choice(self.people)  # noqa: S311 - load, not security
         with self.client.get(
-            f"/people/{person}/", name="young person", catch_response=True
+            f"/people/{person}/",
+            name="young person",
+            headers=self.headers,
+            # A session that is not valid is sent to the sign-in page: a failure, not a page.
+            allow_redirects=False,
+            catch_response=True,
         ) as response:
             if response.status_code != 200:
                 response.failure(f"young person: {response.status_code}")

@@ -292,7 +292,8 @@ def baseline_database(url: str, name: str | None, tree: Path, env: dict[str, str
 
 
 def drive(each: Server, args: argparse.Namespace, stats: Path) -> dict[str, dict[str, str]]:
-    assert each.sessions is not None
+    assert each.sessions is not None and each.process is not None
+    before = cpu_split(each.process.pid)
     subprocess.run(  # noqa: S603 - our own command
         [
             str(REPO / ".venv/bin/locust"),
@@ -316,8 +317,45 @@ def drive(each: Server, args: argparse.Namespace, stats: Path) -> dict[str, dict
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    spent = {k: v - before[k] for k, v in cpu_split(each.process.pid).items()}
     with Path(f"{stats}_stats.csv").open() as handle:
-        return {row["Name"] or "all": row for row in csv.DictReader(handle)}
+        rows = {row["Name"] or "all": row for row in csv.DictReader(handle)}
+    done = int(rows.get("Aggregated", {}).get("Request Count", 0)) or 1
+    print(
+        "  CPU per request: "
+        + ", ".join(
+            f"{name} {spent[name] * 1000 / done:.1f} ms"
+            for name in ("server", "database and the rest", "load generator")
+        )
+        + f"; idle {spent['idle'] / (spent['idle'] + spent['busy']):.0%} of the machine"
+    )
+    return rows
+
+
+def cpu_split(server: int) -> dict[str, float]:
+    """CPU seconds so far: the server (gunicorn and its workers), the load generator (locust,
+    a child of this script once it has ended), everything else busy (the database, mostly),
+    and the machine's idle time; what bounds requests per second on a small machine."""
+    import resource
+
+    import psutil
+
+    tree = psutil.Process(server)
+    served = sum(sum(p.cpu_times()[:2]) for p in [tree, *tree.children(recursive=True)])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = children.ru_utime + children.ru_stime
+    machine = psutil.cpu_times()
+    idle = machine.idle + getattr(machine, "iowait", 0.0)
+    busy = (
+        sum(machine) - idle - getattr(machine, "guest", 0.0) - getattr(machine, "guest_nice", 0.0)
+    )
+    return {
+        "server": served,
+        "load generator": load,
+        "database and the rest": busy - served - load,
+        "busy": busy,
+        "idle": idle,
+    }
 
 
 def populated() -> bool:

@@ -86,6 +86,24 @@ def test_what_falls_due_first_on_each_open_case(caseload: dict) -> None:
     assert due["Nothing"] is None and due["Closed"] is None
 
 
+def test_the_first_date_due_is_the_same_found_from_its_parts_or_in_sql(
+    caseload: dict, cambridgeshire: World
+) -> None:
+    # Listed by name, the first date due is found from the parts in Python; sorted by it,
+    # in SQL (`next_due`): the same answer, the earliest part, on every case.
+    both = cambridgeshire.case(
+        allocated_to=caseload["officer"], person=cambridgeshire.person(family_name="Both")
+    )
+    PlanAction.objects.create(plan=plan(cambridgeshire, both), description="Visit", due_on=days(10))
+    plan(cambridgeshire, both, review=4, starts=-5)
+    gate = Gate(caseload["officer"])
+    by_name = case_page(gate, CaseQuery(status="all"))
+    by_due = case_page(gate, CaseQuery(status="all", sort="due"))
+    assert by_name.due == by_due.due
+    assert (by_name.due[both.pk].on, by_name.due[both.pk].part) == (days(4), "due_review")
+    assert len(by_name.due) == 4  # Late, Review, Ending and Both; not Nothing or Closed
+
+
 def test_due_sorts_and_filters_in_sql(caseload: dict) -> None:
     gate = Gate(caseload["officer"])
     assert families(case_page(gate, CaseQuery(sort="due"))) == [

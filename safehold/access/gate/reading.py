@@ -310,11 +310,14 @@ class Reading(Auditing):
             )
         return shown
 
-    def due_annotations(self, distance: Distance) -> tuple[dict[str, Any], frozenset[str]]:
+    def due_annotations(
+        self, distance: Distance, *, first: bool = True
+    ) -> tuple[dict[str, Any], frozenset[str]]:
         """SQL for what falls due on each open case, made only of the dates this role may
         read at `distance`: the first plan action not done, the review of the latest plan,
-        and the end of an order not yet ended; `next_due` the first of them. With the
-        categories those dates are in, for the audit."""
+        and the end of an order not yet ended; with `first`, `next_due` the first of them
+        (only to filter or sort by it: its SQL repeats each part's, and `due_of` finds it
+        from the parts). With the categories those dates are in, for the audit."""
         today = timezone.localdate()
         parts: dict[str, Any] = {}
         categories: set[str] = set()
@@ -344,6 +347,8 @@ class Reading(Auditing):
             categories.add(self.policy.category(*dotted.split(".")) or "")
         if not parts:
             return {}, frozenset()
+        if not first:
+            return parts, frozenset(categories - {""})
         far = Value(FAR_FUTURE, output_field=models.DateField())
         dates = [Coalesce(F(name), far) for name in parts]
         first = Least(*dates) if len(dates) > 1 else dates[0]
@@ -352,11 +357,16 @@ class Reading(Auditing):
     @staticmethod
     def due_of(case: Case) -> Due | None:
         """What falls due first on a case annotated by `due_annotations`, if anything."""
-        on = getattr(case, "next_due", None)
+        if hasattr(case, "next_due"):
+            on = case.next_due
+        else:  # annotated with the parts alone: the first of them
+            on = min(
+                (_date(v) for n in DUE_PARTS if (v := getattr(case, n, None)) is not None),
+                default=None,
+            )
         if on is None:
             return None
-        if isinstance(on, str):  # SQLite's CASE/MIN returns the date as text
-            on = date.fromisoformat(on)
+        on = _date(on)
         part = next(
             (n for n in DUE_PARTS if str(getattr(case, n, None) or "") == on.isoformat()),
             "due_action",
@@ -633,3 +643,8 @@ class Reading(Auditing):
         ):
             nearest.setdefault(case.person_id, case)
         return [nearest[pk] for pk in person_ids if pk in nearest]
+
+
+def _date(value: date | str) -> date:
+    # SQLite's CASE/MIN returns a date as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value

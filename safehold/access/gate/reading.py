@@ -351,8 +351,8 @@ class Reading(Auditing):
             return parts, frozenset(categories - {""})
         far = Value(FAR_FUTURE, output_field=models.DateField())
         dates = [Coalesce(F(name), far) for name in parts]
-        first = Least(*dates) if len(dates) > 1 else dates[0]
-        return {**parts, "next_due": NullIf(first, far)}, frozenset(categories - {""})
+        earliest = Least(*dates) if len(dates) > 1 else dates[0]
+        return {**parts, "next_due": NullIf(earliest, far)}, frozenset(categories - {""})
 
     @staticmethod
     def due_of(case: Case) -> Due | None:

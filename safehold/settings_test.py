@@ -28,3 +28,7 @@ AUDIT_CHECKPOINT_KEY_GENERATE = True
 _checkpoints = tempfile.TemporaryDirectory(prefix="safehold-test-checkpoints-")
 AUDIT_CHECKPOINT_DIR = Path(_checkpoints.name)  # noqa: F405
 SHARING_PSEUDONYM_KEY = "test-only-pseudonym-key"
+
+# Every query compiled once per shape (safehold.compiled) is also built and compiled with its
+# real values, and must come out the same.
+VERIFY_COMPILED = True

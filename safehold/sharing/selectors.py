@@ -9,6 +9,7 @@ from datetime import date
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from safehold import compiled
 from safehold.policy.schema import Pack
 from safehold.retention.models import ServiceDate
 from safehold.sharing.decide import PersonState
@@ -73,10 +74,15 @@ def consents_of(person_id: int) -> list[ConsentRecord]:
 
 def shared_with(person_id: int, *, limit: int = 100) -> list[Disclosure]:
     """The disclosure log about one person (shares and the extract runs that covered them)."""
-    return list(
-        Disclosure.objects.about_person(person_id)
-        .select_related("by", "approved_by")
-        .newest_first()[:limit]
+    return compiled.rows(
+        Disclosure,
+        ("shared_with", limit),
+        lambda ids, _: (
+            Disclosure.objects.about_person(ids[0])
+            .select_related("by", "approved_by")
+            .newest_first()[:limit]
+        ),
+        ids=[person_id],
     )
 
 

@@ -158,6 +158,11 @@ _GRANT = re.compile(
     r"^role '(?P<role>[^']+)' grant \d+ \((?P<action>\w+) (?P<categories>.+) up to (?P<distance>\w+)\)$"
 )
 _READS_AT = re.compile(r"^role '(?P<role>[^']+)' reads at (?P<distance>\w+) distance$")
+_EXTRACT = re.compile(
+    r"^extract '(?P<extract>[^']+)' to '(?P<recipient>[^']+)' for '(?P<purpose>[^']+)'"
+    r" under '(?P<gateway>[^']+)'(?:; only people with current consent: (?P<consent>.+))?$"
+)
+_EXTRACT_REFUSED = re.compile(r"^extract '(?P<extract>[^']+)' refused: (?P<why>.+)$")
 _ROLE = re.compile(r"role '([^']+)'")
 _QUOTED = re.compile(r"'([a-z0-9-]+)'")
 
@@ -183,6 +188,7 @@ def explain(rule: str, pack: Pack) -> str:
         )
         for item in items
     }
+    preferences = {p.code: p.name for p in pack.preferences}
     text = _PACK.sub("", rule.strip())
 
     def role(code: str) -> str:
@@ -214,8 +220,32 @@ def explain(rule: str, pack: Pack) -> str:
         )
     if match := _READS_AT.match(text):
         return f"{role(match['role'])} may read this {reach(match['distance'])}."
-    text = _ROLE.sub(lambda m: role(m[1])[:1].lower() + role(m[1])[1:], text)
-    text = _QUOTED.sub(lambda m: categories.get(m[1], roles.get(m[1], named.get(m[1], m[1]))), text)
+
+    def by_name(text: str) -> str:
+        text = _ROLE.sub(lambda m: role(m[1])[:1].lower() + role(m[1])[1:], text)
+        return _QUOTED.sub(
+            lambda m: categories.get(m[1], roles.get(m[1], named.get(m[1], m[1]))), text
+        )
+
+    # An extract's names are whole phrases ("Other agencies (anonymous data only)"): each
+    # under its own label, not strung into one sentence.
+    if match := _EXTRACT.match(text):
+        consent = (
+            ", ".join(preferences.get(c.strip(), c.strip()) for c in match["consent"].split(","))
+            if match["consent"]
+            else ""
+        )
+        return (
+            f"The extract “{named.get(match['extract'], match['extract'])}” was sent. "
+            f"Recipient: {named.get(match['recipient'], match['recipient'])}. "
+            f"Purpose: {named.get(match['purpose'], match['purpose'])}. "
+            f"Legal gateway: {named.get(match['gateway'], match['gateway'])}."
+            + (f" Only people who had given their consent: {consent}." if consent else "")
+        )
+    if match := _EXTRACT_REFUSED.match(text):
+        why = by_name(match["why"]).rstrip(".")
+        return f"The extract “{named.get(match['extract'], match['extract'])}” was refused: {why}."
+    text = by_name(text)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 

@@ -27,6 +27,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, Q, Value, When, Window
 from django.utils import timezone
 
+from safehold import compiled
 from safehold.access.gate import (
     DUE_PARTS,
     DUE_SOON_DAYS,
@@ -42,6 +43,7 @@ from safehold.access.gate.reading import SHOWN_CASE_COLUMNS
 from safehold.access.policy import Decision
 from safehold.records.models import (
     Assessment,
+    Case,
     CaseRecord,
     Contact,
     Offence,
@@ -164,70 +166,83 @@ def case_page(
             dropped[name] = controls[name].rule
         return bool(controls[name])
 
-    # My own caseload: every case on it is at the allocated distance, so the gate does not
-    # work out each case's distance in SQL.
-    qs = gate.cases(allocated_only=not (team or everything))
-    if team:
-        qs = qs.filter(team_id__in=gate.team_ids)
-    if person_id is not None:
-        qs = qs.filter(person_id=person_id)
+    # What the list does, decided before any SQL is built (in this order: `dropped` keeps it).
     pack = gate.policy.pack
     service = query.service
     if service and (service not in {s.code for s in pack.services} or not usable("service")):
         service = ""
-    if service:
-        qs = qs.filter(service=service)
     status = query.status if query.status in CASE_STATUSES else "open"
     if status != "all" and not usable("status"):
         status = "all"
-    if status != "all":
-        qs = qs.filter(closed_on__isnull=status == "open")
     flag = query.flag
     if flag and (flag not in {f.code for f in pack.flags} or not usable("flag")):
         flag = ""
-    if flag:
-        held_now = PersonFlag.objects.filter(
-            person_id=OuterRef("person_id"), flag=flag, holds=True
-        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=timezone.localdate()))
-        qs = qs.filter(Exists(held_now))
-    # The first date due in SQL only when the list is filtered or sorted by it.
-    by_due = query.due in DUE_FILTERS or query.sort == "due"
-    due_parts, due_categories = gate.due_annotations(distance, first=by_due)
-    if due_parts:
-        qs = qs.annotate(**due_parts)
+    due_names, due_categories = gate.due_readable(distance)
     due = query.due if query.due in DUE_FILTERS else ""
-    if due and (not due_parts or not usable("due")):
+    if due and (not due_names or not usable("due")):
         due = ""
-    today = timezone.localdate()
-    if due == "overdue":
-        qs = qs.filter(Q(next_due__lt=today))
-    elif due == "soon":
-        soon = today + timedelta(DUE_SOON_DAYS)
-        qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=soon))
     words = query.name.split()[:5]
     names = [n for n in NAME_FIELDS if gate.read_decision(f"person.{n}", distance)]
-    if words and usable("name"):
+    if not (words and usable("name")):
+        words = []
+    sort = query.sort if query.sort in CASE_SORTS else "name"
+    order = CASE_SORTS[sort][1]
+    if not usable(f"sort:{sort}") or (sort == "due" and not due_names):
+        sort, order = "", ()
+    per_page = min(max(1, query.per_page), most)
+    # On the team caseload, cases waiting for allocation come first (a manager's first
+    # job), and may be shown alone; both counts come from one query.
+    allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
+    # The first date due in SQL only when the list is filtered or sorted by it.
+    by_due = bool(due) or sort == "due"
+    shape, gate_ids = gate.shape()
+    mine = not (team or everything)
+
+    def build(ids: Sequence[int], dates: Sequence[date]) -> models.QuerySet[Case]:
+        """The cases the list holds, for the gate these ids name (Gate.with_ids) on this
+        day: with the real ones for the counts, with stand-ins to compile the page's query
+        once per shape (safehold.compiled)."""
+        twin, today = gate.with_ids(ids[: len(gate_ids)]), dates[0]
+        # My own caseload: every case on it is at the allocated distance, so the gate does
+        # not work out each case's distance in SQL.
+        qs = twin.cases(allocated_only=mine)
+        if team:
+            qs = qs.filter(team_id__in=twin.team_ids)
+        if person_id is not None:
+            qs = qs.filter(person_id=ids[-1])
+        if service:
+            qs = qs.filter(service=service)
+        if status != "all":
+            qs = qs.filter(closed_on__isnull=status == "open")
+        if flag:
+            held_now = PersonFlag.objects.filter(
+                person_id=OuterRef("person_id"), flag=flag, holds=True
+            ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            qs = qs.filter(Exists(held_now))
+        due_parts, _ = twin.due_annotations(distance, first=by_due, today=today)
+        if due_parts:
+            qs = qs.annotate(**due_parts)
+        if due == "overdue":
+            qs = qs.filter(Q(next_due__lt=today))
+        elif due == "soon":
+            qs = qs.filter(Q(next_due__gte=today) & Q(next_due__lte=dates[1]))
         for word in words:
             match = Q()
             for name in names:
                 match |= Q(**{f"person__{name}__icontains": word})
             qs = qs.filter(match)
-    else:
-        words = []
-    sort = query.sort if query.sort in CASE_SORTS else "name"
-    order = CASE_SORTS[sort][1]
-    if not usable(f"sort:{sort}") or (sort == "due" and not due_parts):
-        sort, order = "", ()
+        return qs
+
+    ids = [*gate_ids, *([] if person_id is None else [person_id])]
+    today = timezone.localdate()
+    dates = [today, today + timedelta(DUE_SOON_DAYS)]  # "due soon" ends on the second
     ordering = [
         F(name).desc(nulls_last=True) if query.descending else F(name).asc(nulls_last=True)
         for name in order
     ]
-    per_page = min(max(1, query.per_page), most)
-    # On the team caseload, cases waiting for allocation come first (a manager's first
-    # job), and may be shown alone; both counts come from one query.
-    allocation = query.allocation if team and query.allocation in ALLOCATIONS else ""
     unallocated = 0
     if team:
+        qs = build(ids, dates)
         counts = qs.aggregate(
             all=Count("pk"), unallocated=Count("pk", filter=Q(allocated_to__isnull=True))
         )
@@ -249,19 +264,47 @@ def case_page(
     else:
         # The total comes with the page (COUNT(*) OVER ()): one query, not two, unless the
         # page asked for is past the end and the last one must be found.
-        counted = qs.annotate(list_total=Window(Count("pk")))
         page = max(1, query.page)
         start = (page - 1) * per_page if query.offset is None else max(0, query.offset)
-        rows = list(
-            counted.select_related("person", "allocated_to", "team")
-            .only(*LISTED_COLUMNS)
-            .order_by(*ordering, "pk")[start : start + per_page]
+
+        def listed(ids: Sequence[int], dates: Sequence[date]) -> models.QuerySet[Case]:
+            return (
+                build(ids, dates)
+                .annotate(list_total=Window(Count("pk")))
+                .select_related("person", "allocated_to", "team")
+                .only(*LISTED_COLUMNS)
+                .order_by(*ordering, "pk")[start : start + per_page]
+            )
+
+        key = (
+            "case_page",
+            shape,
+            mine,
+            everything,
+            person_id is None,
+            service,
+            status,
+            flag,
+            due,
+            by_due,
+            int(distance),
+            sort,
+            query.descending,
+            start,
+            per_page,
+        )
+        # A name searched for is a value in the SQL, not an id or a date: built each time.
+        rows = (
+            list(listed(ids, dates))
+            if words
+            else compiled.rows(Case, key, listed, ids=ids, dates=dates)
         )
         if rows:
             total = rows[0].list_total
         elif start == 0:
             total = 0
         else:
+            qs = build(ids, dates)
             total = qs.count()
             page, rows = _page_of(qs, ordering, query, per_page, total)
     dues = {case.pk: found for case in rows if (found := Gate.due_of(case)) is not None}

@@ -67,6 +67,28 @@ def test_a_rule_names_what_it_quotes_by_the_packs_names(cambridgeshire: World) -
     assert x.name in words and recipient.name in words
 
 
+def test_an_extracts_rule_reads_as_labelled_parts(cambridgeshire: World) -> None:
+    pack = selectors.current_pack("cambridgeshire-yos")
+    assert pack is not None
+    x = pack.extracts[0]
+    name = {i.code: i.name for i in (*pack.recipients, *pack.purposes, *pack.gateways)}
+    consent = pack.preferences[0]
+    rule = (
+        f"cambridgeshire-yos v1: extract '{x.code}' to '{x.recipient}' for '{x.purpose}' "
+        f"under '{x.gateway}'; only people with current consent: {consent.code}"
+    )
+    assert explain(rule, pack) == (
+        f"The extract “{x.name}” was sent. Recipient: {name[x.recipient]}. "
+        f"Purpose: {name[x.purpose]}. Legal gateway: {name[x.gateway]}. "
+        f"Only people who had given their consent: {consent.name}."
+    )
+    refused = f"cambridgeshire-yos v1: extract '{x.code}' refused: 'case.notes' is not in what the pack lets go to '{x.recipient}'"
+    assert explain(refused, pack) == (
+        f"The extract “{x.name}” was refused: 'case.notes' is not in what the pack lets go "
+        f"to {name[x.recipient]}."
+    )
+
+
 def test_a_refusal_says_why_in_words_and_keeps_the_rule(
     cambridgeshire: World, verified_client: Callable[[User], Client]
 ) -> None:

@@ -4,8 +4,10 @@ read and write there, and the rule behind each decision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Hashable, Iterable, Sequence
 from functools import cached_property
+from typing import Self, cast
 
 from django.db import models
 from django.db.models import Case as SqlCase
@@ -82,6 +84,37 @@ class Deciding:
     @cached_property
     def services(self) -> list[str]:
         return sorted({s for _, services in self._teams for s in services})
+
+    def shape(self) -> tuple[Hashable, list[int]]:
+        """What shapes the SQL of this gate's queries (the pack version, role and purpose,
+        the services its teams hold, how many teams and break-glass grants), and the ids that
+        fill it: the member of staff, their controller, their teams and the cases under
+        break-glass, in the order `with_ids` reads them (safehold.compiled)."""
+        key = (
+            self.policy.pack_version_id,
+            self.policy.pack.code,
+            self.role,
+            self.is_dpo,
+            self.purpose_override,
+            tuple(self.services),
+            len(self.team_ids),
+            len(self.glass_reasons),
+        )
+        controller = cast(int, self.user.controller_id)  # staff of a controller: see __init__
+        ids = [self.user.pk, controller, *self.team_ids, *self.glass_reasons]
+        return key, ids
+
+    def with_ids(self, ids: Sequence[int]) -> Self:
+        """This gate as if for the member of staff, controller, teams and break-glass cases
+        these ids name (in `shape`'s order): to build its queries with stand-ins in them.
+        Only for building SQL: it reads nothing and writes nothing."""
+        twin = copy.copy(self)
+        teams = len(self.team_ids)
+        twin.user = User(pk=ids[0], controller_id=ids[1], role=self.role)
+        twin.__dict__["team_ids"] = list(ids[2 : 2 + teams])
+        twin.__dict__["services"] = self.services
+        twin.glass_reasons = dict.fromkeys(ids[2 + teams :], "")
+        return twin
 
     def distance_expression(self, prefix: str = "") -> SqlCase:
         whens = [When(Q(**{f"{prefix}allocated_to_id": self.user.pk}), then=Value(0))]

@@ -14,6 +14,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
+from safehold import compiled
 from safehold.access.gate.auditing import Auditing
 from safehold.access.gate.batching import append
 from safehold.access.gate.values import (
@@ -311,16 +312,16 @@ class Reading(Auditing):
         return shown
 
     def due_annotations(
-        self, distance: Distance, *, first: bool = True
+        self, distance: Distance, *, first: bool = True, today: date | None = None
     ) -> tuple[dict[str, Any], frozenset[str]]:
         """SQL for what falls due on each open case, made only of the dates this role may
         read at `distance`: the first plan action not done, the review of the latest plan,
         and the end of an order not yet ended; with `first`, `next_due` the first of them
         (only to filter or sort by it: its SQL repeats each part's, and `due_of` finds it
         from the parts). With the categories those dates are in, for the audit."""
-        today = timezone.localdate()
+        today = today or timezone.localdate()
         parts: dict[str, Any] = {}
-        categories: set[str] = set()
+        names, categories = self.due_readable(distance)
         queries = {
             "due_action": PlanAction.objects.filter(
                 plan__case_id=OuterRef("pk"), done_on__isnull=True, due_on__isnull=False
@@ -334,25 +335,34 @@ class Reading(Auditing):
             .order_by("ends_on")
             .values("ends_on"),
         }
-        for name, (dotted, _) in DUE_PARTS.items():
-            if not self.read_decision(dotted, distance):
-                continue
-            if name == "due_action" and not self.read_decision("planaction.done_on", distance):
-                continue  # "not done" is read too
+        for name in names:
             parts[name] = SqlCase(
                 When(closed_on__isnull=True, then=Subquery(queries[name][:1])),
                 default=None,
                 output_field=models.DateField(),
             )
-            categories.add(self.policy.category(*dotted.split(".")) or "")
         if not parts:
             return {}, frozenset()
         if not first:
-            return parts, frozenset(categories - {""})
+            return parts, categories
         far = Value(FAR_FUTURE, output_field=models.DateField())
         dates = [Coalesce(F(name), far) for name in parts]
         earliest = Least(*dates) if len(dates) > 1 else dates[0]
-        return {**parts, "next_due": NullIf(earliest, far)}, frozenset(categories - {""})
+        return {**parts, "next_due": NullIf(earliest, far)}, categories
+
+    def due_readable(self, distance: Distance) -> tuple[list[str], frozenset[str]]:
+        """Which of the parts of what falls due (DUE_PARTS) this role may read at
+        `distance`, and the categories they are in; what `due_annotations` is made of."""
+        names: list[str] = []
+        categories: set[str] = set()
+        for name, (dotted, _) in DUE_PARTS.items():
+            if not self.read_decision(dotted, distance):
+                continue
+            if name == "due_action" and not self.read_decision("planaction.done_on", distance):
+                continue  # "not done" is read too
+            names.append(name)
+            categories.add(self.policy.category(*dotted.split(".")) or "")
+        return names, frozenset(categories - {""})
 
     @staticmethod
     def due_of(case: Case) -> Due | None:
@@ -387,13 +397,18 @@ class Reading(Auditing):
                 nearest[case.person_id] = case
         if not codes or not nearest:
             return {}
-        today = timezone.localdate()
-        flags = (
-            # Recorded as not holding (docs/adr/0016) is no alert.
-            PersonFlag.objects.filter(person_id__in=list(nearest), flag__in=codes, holds=True)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
-            .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
-            .order_by("person_id", "flag", "-pk")
+        flags = compiled.rows(
+            PersonFlag,
+            ("alerts", tuple(codes)),
+            lambda ids, dates: (
+                # Recorded as not holding (docs/adr/0016) is no alert.
+                PersonFlag.objects.filter(person_id__in=list(ids), flag__in=codes, holds=True)
+                .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=dates[0]))
+                .filter(Q(started_on__isnull=True) | Q(started_on__lte=dates[0]))
+                .order_by("person_id", "flag", "-pk")
+            ),
+            ids=list(nearest),
+            dates=[timezone.localdate()],
         )
         found: dict[int, list[Shown]] = {}
         entries = []
@@ -420,12 +435,18 @@ class Reading(Auditing):
     def young_person(self, person_id: int, *, limit: int = 50) -> ShownPerson:
         """A young person through those of their cases this member of staff may read, with
         their flags, all audited in one batch; RefusedCase (audited) if there is none."""
-        rows = list(
-            self.cases()
-            .filter(person_id=person_id)
-            .select_related("person", "allocated_to", "team")
-            .order_by("-pk")[:limit]
-        )
+        shape, ids = self.shape()
+
+        def build(ids: Sequence[int], dates: Sequence[date]) -> models.QuerySet[Case]:
+            return (
+                self.with_ids(ids[:-1])
+                .cases()
+                .filter(person_id=ids[-1])
+                .select_related("person", "allocated_to", "team")
+                .order_by("-pk")[:limit]
+            )
+
+        rows = compiled.rows(Case, ("young_person", shape, limit), build, ids=[*ids, person_id])
         if not rows:
             raise self._refuse_person(person_id)
         # Open before closed, newest first, by dates only where the role may read them: a
@@ -434,7 +455,12 @@ class Reading(Auditing):
         # The person's own fields and flags are read through the nearest of their cases.
         nearest = min(cases, key=self._reading_distance)
         distance = self._reading_distance(nearest)
-        rows_of_flags = list(PersonFlag.objects.filter(person_id=person_id).order_by("-pk")[:limit])
+        rows_of_flags = compiled.rows(
+            PersonFlag,
+            ("flags", limit),
+            lambda ids, _: PersonFlag.objects.filter(person_id=ids[0]).order_by("-pk")[:limit],
+            ids=[person_id],
+        )
         flags = [self.show("personflag", flag, distance) for flag in rows_of_flags]
         self._append(
             [self._case_entry(Action.READ, shown) for shown in cases]
@@ -490,10 +516,15 @@ class Reading(Auditing):
             nearest[case.person_id] = case
         related: list[RelatedPerson] = []
         # In the order they were recorded: ordering by kind would tell a withheld kind.
-        relationships = (
-            Relationship.objects.filter(person_id__in=list(nearest))
-            .select_related("other")
-            .order_by("pk")[:limit]
+        relationships = compiled.rows(
+            Relationship,
+            ("related_people", limit),
+            lambda ids, _: (
+                Relationship.objects.filter(person_id__in=list(ids))
+                .select_related("other")
+                .order_by("pk")[:limit]
+            ),
+            ids=list(nearest),
         )
         for link in relationships:
             via = nearest[link.person_id]
@@ -509,14 +540,19 @@ class Reading(Auditing):
                     kind, self._show_related(link.other, kind, distance), shown_link, via.case_id
                 )
             )
-        victims = (
-            VictimLink.objects.filter(offence__case_id__in=list(by_case))
-            .annotate(via_case=F("offence__case_id"))
-            .select_related("victim")
-            .order_by("via_case", "offence_id", "pk")[:limit]
+        victims = compiled.rows(
+            VictimLink,
+            ("victims", limit),
+            lambda ids, _: (
+                VictimLink.objects.filter(offence__case_id__in=list(ids))
+                .annotate(via_case=F("offence__case_id"))
+                .select_related("victim")
+                .order_by("via_case", "offence_id", "pk")[:limit]
+            ),
+            ids=list(by_case),
         )
         for victim in victims:
-            via = by_case[victim.via_case]
+            via = by_case[victim.via_case]  # type: ignore[attr-defined] # an annotation
             distance = self._reading_distance(via)
             related.append(
                 RelatedPerson(

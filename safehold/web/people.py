@@ -137,9 +137,12 @@ def _sharing(gate: Gate, shown: ShownPerson) -> dict[str, Any]:
     shares = gate.policy.widest(gate.role, "share") != Distance.NONE
     if not (shares or gate.is_dpo or gate.allocates):
         return {}
+    shared = gate.shared_with(person_id, limit=5, cases=shown.cases)
     return {
         "sharing_url": address("web:person-sharing", person_id),
-        "shared_with": gate.shared_with(person_id, limit=5, cases=shown.cases),
+        "shared_with": shared,
+        # Linked only where the entry opens for them (an extract run: the DPO's alone).
+        "openable": {d.pk for d in shared if gate.opens_disclosure(d)},
         "share_url": address("web:case-share", current.case_id)
         if shares and current is not None
         else None,

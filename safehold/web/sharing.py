@@ -301,6 +301,7 @@ def person_sharing(request: HttpRequest, gate: Gate, person_id: int) -> HttpResp
             "words": words,
             "state_words": STATE_WORDS,
             "disclosures": disclosures,
+            "openable": {d.pk for d in disclosures if gate.opens_disclosure(d)},
             "record_url": address("web:consent-new", person_id) if may_record else None,
             "share_url": address("web:case-share", shown.case_id)
             if gate.policy.widest(gate.role, "share") != Distance.NONE

@@ -202,6 +202,11 @@ def _check(report: Report, url: str, response: HttpResponse, *, found_on: str, f
     if status == 404:
         report.problems.append(f"{url} (linked from {found_on}): 404")
         return Page()
+    if status == 403:
+        # A page offered a link its reader may not follow: a dead end, and a hint of what
+        # lies behind it. Links come only where the gate would open the page.
+        report.problems.append(f"{url} (linked from {found_on}): 403")
+        return Page()
     if status in (301, 302, 303):
         target = local(url, response["Location"])
         return Page(links=[target] if target else [])

@@ -4,6 +4,7 @@ DPO's disclosure log with filters; each through the gate and audited."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 
@@ -12,6 +13,7 @@ import pytest
 from safehold.access.gate import Gate
 from safehold.access.gate.sharing import ShareOrder
 from safehold.audit.models import AuditEvent
+from safehold.sharing import extracts
 from safehold.sharing.models import ConsentRecord, Disclosure
 from tests.access.conftest import World
 from tests.sharing.conftest import allocated, consent_sought, given, variant
@@ -172,3 +174,22 @@ def test_dpo_runs_a_regular_return(consenting: World) -> None:
     assert AuditEvent.objects.filter(action="disclose", record_id=run.pk, actor_id=dpo.pk).exists()
     assert "1 person" in client.get("/data-protection/extracts/").content.decode()
     assert make_verified_client(user).get("/data-protection/extracts/").status_code == 403
+
+
+def test_a_regular_return_is_linked_only_for_whom_it_opens(cambridgeshire: World) -> None:
+    # An extract run that covered a young person is listed on their page and their sharing
+    # page; it opens for the DPO alone, so only the DPO gets a link to it. A case manager
+    # sees whom it went to, with no link to a page that would refuse them.
+    user, case = allocated(cambridgeshire)
+    dpo = cambridgeshire.staff("data-protection-officer")
+    run = extracts.run("planning-research-return", io.StringIO()).disclosure
+    link = f'href="/disclosures/{run.pk}/"'
+    for path in (f"/people/{case.person_id}/", f"/people/{case.person_id}/sharing/"):
+        mine = make_verified_client(user).get(path).content.decode()
+        assert run.recipient_name in mine and link not in mine, path
+        assert make_verified_client(user).get(f"/disclosures/{run.pk}/").status_code == 403
+        assert link in make_verified_client(dpo).get(path).content.decode(), path
+    assert (
+        "Data protection officer only"
+        in make_verified_client(user).get(f"/people/{case.person_id}/sharing/").content.decode()
+    )

@@ -369,6 +369,13 @@ def shared_with(
     return found
 
 
+def opens(gate: Gate, found: Disclosure) -> bool:
+    """Whether `disclosure` opens this entry for someone who may read the person it is about
+    (the pages that list a person's disclosures link only these): a share from their case
+    does; an extract run that covered them is the DPO's alone."""
+    return gate.is_dpo or found.person_id is not None
+
+
 def disclosure(gate: Gate, disclosure_id: int) -> Disclosure:
     """One entry of the log with its package: for the DPO, or anyone who may read the person
     it is about (an extract run: the DPO only). Audited as a read; refused like a missing
@@ -379,6 +386,7 @@ def disclosure(gate: Gate, disclosure_id: int) -> Disclosure:
         .select_related("by", "approved_by")
         .first()
     )
+    # `opens` is this rule for a lister who may read the person already.
     readable = found is not None and (
         gate.is_dpo
         or (found.person_id is not None and gate.cases().filter(person_id=found.person_id).exists())
@@ -507,6 +515,9 @@ class Sharing(Reading):
 
     def disclosure(self, disclosure_id: int) -> Disclosure:
         return disclosure(self, disclosure_id)  # type: ignore[arg-type]
+
+    def opens_disclosure(self, found: Disclosure) -> bool:
+        return opens(self, found)  # type: ignore[arg-type]
 
     def disclosure_package(self, found: Disclosure) -> dict[str, Any] | None:
         return shown_package(self, found)  # type: ignore[arg-type]

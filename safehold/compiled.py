@@ -62,6 +62,9 @@ class _Shape:
         return params
 
 
+# Bounded: a list paged by any offset (the API's) is a shape per offset; when full, the
+# shapes are dropped and compiled again as they are asked for.
+MAX_SHAPES = 2048
 _shapes: dict[Hashable, _Shape] = {}
 _lock = threading.Lock()
 
@@ -90,6 +93,8 @@ def rows(
     if shape is None:
         shape = _compile(model, alias, build, len(ids), len(dates))
         with _lock:
+            if len(_shapes) >= MAX_SHAPES:
+                _shapes.clear()
             _shapes[full] = shape
     params = shape.values(ids, dates)
     if getattr(settings, "VERIFY_COMPILED", False):

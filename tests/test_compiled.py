@@ -87,3 +87,20 @@ def test_stand_ins_are_sent_apart_from_the_sql(cambridgeshire: World) -> None:
 
     with pytest.raises(RuntimeError, match="written into the SQL"):
         compiled.rows(Case, _key(), limited, ids=[1])
+
+
+def test_shapes_are_bounded(cambridgeshire: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An API client paging by every offset makes a shape per offset: the process keeps at
+    # most MAX_SHAPES of them, and a dropped shape is compiled again when asked for.
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 3)
+    monkeypatch.setattr(compiled, "_shapes", {})
+    case = cambridgeshire.case()
+
+    def nth(offset: int) -> compiled.Build:
+        return lambda ids, dates: Case.objects.filter(pk=ids[0]).order_by("pk")[offset:]
+
+    for offset in range(10):
+        found = compiled.rows(Case, ("nth", offset), nth(offset), ids=[case.pk])
+        assert found == ([case] if offset == 0 else [])
+        assert len(compiled._shapes) <= 3
+    assert compiled.rows(Case, ("nth", 0), nth(0), ids=[case.pk]) == [case]

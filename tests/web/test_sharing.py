@@ -189,7 +189,7 @@ def test_a_regular_return_is_linked_only_for_whom_it_opens(cambridgeshire: World
         assert run.recipient_name in mine and link not in mine, path
         assert make_verified_client(user).get(f"/disclosures/{run.pk}/").status_code == 403
         assert link in make_verified_client(dpo).get(path).content.decode(), path
-    assert (
-        "Data protection officer only"
-        in make_verified_client(user).get(f"/people/{case.person_id}/sharing/").content.decode()
-    )
+    sharing = make_verified_client(user).get(f"/people/{case.person_id}/sharing/")
+    assert "Data protection officer only" in sharing.content.decode()
+    # When and by whom keep their words whole in the squeezed table (not "Schedul ed").
+    assert sharing.content.decode().count('class="govuk-table__cell app-words-whole"') == 2

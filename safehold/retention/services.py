@@ -299,22 +299,33 @@ def place_hold(
             review_on=review_on,
         )
         # Placing a hold suspends a retention decision: logged as lifting one is.
-        append_one(
-            _dpo_entry(
-                by,
-                policy_selectors.controller_version(controller_id),
-                AuditAction.CREATE,
-                "places legal holds",
-                person_id=_hold_person(hold),
-                case_id=hold.case_id,
-                record_type="legalhold",
-                record_id=hold.pk,
-                reason=f"hold placed on {_hold_words(hold)} until review on "
-                f"{review_on.day} {review_on:%B %Y}: {reason}",
-            )
+        _log_hold(
+            hold,
+            by,
+            AuditAction.CREATE,
+            "places legal holds",
+            f"hold placed on {_hold_words(hold)} until review on "
+            f"{review_on.day} {review_on:%B %Y}: {reason}",
         )
         _recompute_hold(hold)
     return hold
+
+
+def _log_hold(hold: LegalHold, by: User, action: AuditAction, does: str, reason: str) -> None:
+    """The DPO's placing or lifting of a hold, in the audit log under whose records it is on."""
+    append_one(
+        _dpo_entry(
+            by,
+            policy_selectors.controller_version(hold.controller_id),
+            action,
+            does,
+            person_id=_hold_person(hold),
+            case_id=hold.case_id,
+            record_type="legalhold",
+            record_id=hold.pk,
+            reason=reason,
+        )
+    )
 
 
 def _hold_person(hold: LegalHold) -> int | None:
@@ -351,19 +362,7 @@ def lift_hold(hold: LegalHold, by: User, *, reason: str) -> LegalHold:
         )
         if updated:
             hold.refresh_from_db()
-            append_one(
-                _dpo_entry(
-                    by,
-                    policy_selectors.controller_version(controller_id),
-                    AuditAction.UPDATE,
-                    "lifts legal holds",
-                    person_id=_hold_person(hold),
-                    case_id=hold.case_id,
-                    record_type="legalhold",
-                    record_id=hold.pk,
-                    reason=f"hold lifted: {reason}",
-                )
-            )
+            _log_hold(hold, by, AuditAction.UPDATE, "lifts legal holds", f"hold lifted: {reason}")
             _recompute_hold(hold)
     return hold
 

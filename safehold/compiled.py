@@ -94,7 +94,14 @@ def rows(
     full = (alias, connections[alias].vendor, key, len(ids), len(dates))
     shape = _shapes.get(full)
     if shape is None:
-        shape = _compile(model, alias, build, len(ids), len(dates))
+        try:
+            shape = _compile(model, alias, build, len(ids), len(dates))
+        except NotAsBuilt:
+            if getattr(settings, "VERIFY_COMPILED", False):
+                raise
+            # As a shape that fails its first run: logged, and the list built each time.
+            logger.exception("a shape cannot be compiled; built each time instead: %s", key)
+            shape = _compile_never(model)
         with _lock:
             if len(_shapes) >= MAX_SHAPES:
                 _shapes.clear()
@@ -151,7 +158,7 @@ def _compile(
         elif isinstance(value, str) and value in by_text:
             dates_at.append((at, by_text[value], True))
     if any(str(stand) in sql for stand in ids):
-        raise RuntimeError(f"a stand-in id was written into the SQL, not sent apart: {sql}")
+        raise NotAsBuilt(f"a stand-in id was written into the SQL, not sent apart: {sql}")
     return _Shape(model, compiler, sql, tuple(params), tuple(ids_at), tuple(dates_at))
 
 

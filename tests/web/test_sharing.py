@@ -191,5 +191,5 @@ def test_a_regular_return_is_linked_only_for_whom_it_opens(cambridgeshire: World
         assert link in make_verified_client(dpo).get(path).content.decode(), path
     sharing = make_verified_client(user).get(f"/people/{case.person_id}/sharing/")
     assert "Data protection officer only" in sharing.content.decode()
-    # When and by whom keep their words whole in the squeezed table (not "Schedul ed").
-    assert sharing.content.decode().count('class="govuk-table__cell app-words-whole"') == 2
+    # When, by whom and the last cell keep their words whole (not "Schedul ed", "Vi e w").
+    assert sharing.content.decode().count('class="govuk-table__cell app-words-whole"') == 3
